@@ -1,0 +1,24 @@
+"""``edge-agent demo``: load the bundled demo fleet, then open the assistant."""
+
+from __future__ import annotations
+
+import click
+
+from edge_agent.cli.kb import ingest_with_progress
+from edge_agent.cli.render import render_report
+from edge_agent.cli.shell import run_shell
+from edge_agent.cli.state import CliState, pass_state
+from edge_agent.knowledge import demo_data_dir, open_knowledge
+
+
+@click.command()
+@click.option("--no-start", is_flag=True, help="Only load the data; do not start.")
+@pass_state
+def demo(state: CliState, no_start: bool) -> None:
+    """Load the demo fleet's manuals and code tables (once), then start."""
+    settings = state.settings()
+    with open_knowledge(settings) as store:
+        report = ingest_with_progress(store, store.sources([demo_data_dir()]))
+    click.echo(render_report(report), err=True)
+    if not no_start:
+        run_shell(settings)

@@ -1,0 +1,121 @@
+"""``edge-agent kb``: ingest, search and inspect the knowledge base."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from edge_agent import exit_codes
+from edge_agent.cli.render import (
+    hit_to_json,
+    render_hits,
+    render_report,
+    render_stats,
+    stats_to_json,
+)
+from edge_agent.cli.state import CliState, pass_state
+from edge_agent.knowledge import open_knowledge
+from knowledge_cache import FileOutcome, IngestReport, KnowledgeStore, SourceFile
+from knowledge_cache.ingest import source_size
+
+
+@click.group()
+def kb() -> None:
+    """Ingest, search and inspect the offline knowledge base."""
+
+
+@kb.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_state
+def ingest(state: CliState, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Add Markdown, text, PDF and CSV files (or folders of them) to the KB.
+
+    Unchanged files are skipped; a changed file replaces its old version.
+    """
+    with open_knowledge(state.settings()) as store:
+        report = ingest_with_progress(store, store.sources(paths))
+    if as_json:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        click.echo(render_report(report))
+    if report.failed:
+        raise click.exceptions.Exit(exit_codes.FAILURE)
+
+
+def ingest_with_progress(
+    store: KnowledgeStore, sources: list[SourceFile]
+) -> IngestReport:
+    """Ingest ``sources`` with a progress bar on stderr when it is a terminal."""
+    stderr = sys.stderr
+    if not stderr.isatty():
+        return store.ingest_sources(sources)
+    total = sum(source_size(source) for source in sources)
+    with click.progressbar(length=max(total, 1), label="Ingesting", file=stderr) as bar:
+
+        def advance(_outcome: FileOutcome, size: int) -> None:
+            bar.update(size)
+
+        return store.ingest_sources(sources, progress=advance)
+
+
+@kb.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@pass_state
+def search(state: CliState, query: str, limit: int, as_json: bool) -> None:
+    """Search the KB; codes and part numbers match in any common spelling."""
+    with open_knowledge(state.settings()) as store:
+        hits = store.search(query, limit=limit)
+    if as_json:
+        click.echo(json.dumps({"results": [hit_to_json(h) for h in hits]}, indent=2))
+    else:
+        click.echo(render_hits(hits))
+
+
+@kb.command()
+@click.argument("chunk_id")
+@pass_state
+def show(state: CliState, chunk_id: str) -> None:
+    """Print one chunk in full, e.g. a citation from an answer."""
+    with open_knowledge(state.settings()) as store:
+        chunk = store.chunk(chunk_id)
+    where = " > ".join(p for p in (chunk.title, chunk.section) if p)
+    page = f" (page {chunk.page})" if chunk.page else ""
+    click.echo(f"{where}{page}\n[{chunk.chunk_id}]\n\n{chunk.text}")
+
+
+@kb.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_state
+def stats(state: CliState, as_json: bool) -> None:
+    """Documents, chunks, KB version and size on disk."""
+    settings = state.settings()
+    with open_knowledge(settings) as store:
+        figures = store.stats()
+    path = str(settings.knowledge_db)
+    if as_json:
+        click.echo(json.dumps(stats_to_json(figures, path), indent=2))
+    else:
+        click.echo(render_stats(figures, path))
+
+
+def _report_json(report: IngestReport) -> dict[str, object]:
+    return {
+        "version": report.version,
+        "files": [
+            {
+                "path": o.path,
+                "document": o.document_id,
+                "status": o.status.value,
+                "chunks": o.chunks,
+                "message": o.message,
+                "warnings": list(o.warnings),
+            }
+            for o in report.outcomes
+        ],
+    }

@@ -1,0 +1,92 @@
+"""Plain-text rendering of knowledge-base results for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from knowledge_cache import CodeEntry, IngestReport, IngestStatus, KbStats, SearchHit
+
+
+def hit_to_json(hit: SearchHit) -> dict[str, Any]:
+    chunk = hit.chunk
+    return {
+        "chunk_id": chunk.chunk_id,
+        "document": chunk.document_id,
+        "title": chunk.title,
+        "section": chunk.section,
+        "page": chunk.page,
+        "text": chunk.text,
+        "snippet": hit.snippet,
+        "score": hit.score,
+        "match": hit.match,
+    }
+
+
+def render_hits(hits: Sequence[SearchHit]) -> str:
+    if not hits:
+        return "No matches in the knowledge base."
+    lines = []
+    for rank, hit in enumerate(hits, start=1):
+        chunk = hit.chunk
+        where = " > ".join(p for p in (chunk.title, chunk.section) if p)
+        page = f", page {chunk.page}" if chunk.page else ""
+        tag = "exact code" if hit.match == "code" else f"score {hit.score:.2f}"
+        lines.append(f"{rank}. {where}")
+        lines.append(f"   [{chunk.chunk_id}{page}; {tag}]")
+        lines.append(f"   {hit.snippet}")
+    return "\n".join(lines)
+
+
+def render_code(entry: CodeEntry) -> str:
+    lines = [f"{entry.code}: {entry.description}"]
+    lines.extend(
+        f"  {name.replace('_', ' ')}: {value}"
+        for name, value in entry.attributes.items()
+        if value and value != entry.description
+    )
+    lines.append(f"  [source: {entry.chunk_id}]")
+    return "\n".join(lines)
+
+
+def render_report(report: IngestReport) -> str:
+    counts = ", ".join(
+        f"{report.count(status)} {status.value}"
+        for status in IngestStatus
+        if report.count(status)
+    )
+    lines = [
+        f"{len(report.outcomes)} file(s): {counts or 'nothing to do'}; "
+        f"{report.chunks_written} chunk(s) written. KB version {report.version}."
+    ]
+    for outcome in report.outcomes:
+        lines.extend(f"  warning: {outcome.document_id}: {w}" for w in outcome.warnings)
+    lines.extend(f"  failed: {outcome.message}" for outcome in report.failed)
+    return "\n".join(lines)
+
+
+def stats_to_json(stats: KbStats, path: str) -> dict[str, Any]:
+    return {
+        "name": stats.name,
+        "version": stats.version,
+        "documents": stats.documents,
+        "chunks": stats.chunks,
+        "codes": stats.codes,
+        "size_bytes": stats.size_bytes,
+        "documents_by_kind": dict(stats.documents_by_kind),
+        "path": path,
+    }
+
+
+def render_stats(stats: KbStats, path: str) -> str:
+    kinds = ", ".join(f"{n} {kind}" for kind, n in stats.documents_by_kind.items())
+    return "\n".join(
+        [
+            f"Knowledge base: {stats.name or '(unnamed)'} at {path}",
+            f"Version:   {stats.version}",
+            f"Documents: {stats.documents}" + (f" ({kinds})" if kinds else ""),
+            f"Chunks:    {stats.chunks}",
+            f"Codes:     {stats.codes}",
+            f"On disk:   {stats.size_bytes / 2**20:.1f} MiB",
+        ]
+    )

@@ -1,0 +1,143 @@
+"""Settings of the edge app and the paths inside its home directory.
+
+Precedence, highest first: CLI flags, ``EDGE_AGENT_*`` environment variables,
+``config.toml`` in the home directory, defaults. Nothing is created or read at
+import time: :func:`load_settings` reads, :func:`ensure_home` creates.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import platformdirs
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from edge_agent.errors import ConfigError
+
+APP_NAME = "edge-field-assistant"
+HOME_ENV = "EDGE_AGENT_HOME"
+CONFIG_FILE = "config.toml"
+
+
+def default_home() -> Path:
+    """The home directory used when neither a flag nor the environment names one."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class EdgeSettings(BaseSettings):
+    """Everything the edge app can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="EDGE_AGENT_", frozen=True, extra="forbid"
+    )
+
+    home: Path = Field(default_factory=default_home)
+    """Folder holding the knowledge base, outbox, traces, policy, logs and config."""
+
+    model_path: Path | None = None
+    """A GGUF model file; unset means the default SmolLM2-135M-Instruct model."""
+
+    ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
+    """OCR engine for photos of labels and scanner screens."""
+
+    technician_id: str = "technician"
+    """Who is using this device; recorded with every action and confirmation."""
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / CONFIG_FILE
+
+    @property
+    def knowledge_db(self) -> Path:
+        return self.home / "knowledge.db"
+
+    @property
+    def outbox_db(self) -> Path:
+        return self.home / "outbox.db"
+
+    @property
+    def transcript_db(self) -> Path:
+        return self.home / "transcript.db"
+
+    @property
+    def policy_dir(self) -> Path:
+        return self.home / "policy"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        flags = cast(InitSettingsSource, init_settings).init_kwargs
+        home = Path(flags.get("home") or os.environ.get(HOME_ENV) or default_home())
+        config_file = TomlConfigSettingsSource(
+            settings_cls, toml_file=home / CONFIG_FILE
+        )
+        return (init_settings, env_settings, config_file)
+
+
+def load_settings(**flags: Any) -> EdgeSettings:
+    """Build the settings from CLI ``flags`` (``None`` values are ignored).
+
+    Raises:
+        ConfigError: the config file is malformed or a value is invalid.
+    """
+    given = {name: value for name, value in flags.items() if value is not None}
+    try:
+        return EdgeSettings(**given)
+    except tomllib.TOMLDecodeError as exc:
+        home = Path(given.get("home") or os.environ.get(HOME_ENV) or default_home())
+        raise ConfigError(
+            f"{home / CONFIG_FILE} is not valid TOML ({exc}). "
+            "Fix the file or move it aside to use the defaults.",
+            title="Unreadable config file",
+        ) from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings: {problems}. Check config.toml, EDGE_AGENT_* "
+            "variables and command-line flags.",
+            title="Invalid settings",
+        ) from exc
+
+
+def ensure_home(settings: EdgeSettings) -> Path:
+    """Create the home directory and its logs folder; return the home path.
+
+    Raises:
+        ConfigError: the folder cannot be created or written.
+    """
+    try:
+        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot create the home directory {settings.home} ({exc.strerror}). "
+            f"Set {HOME_ENV} or --home to a folder you can write.",
+            title="Home directory unusable",
+        ) from exc
+    return settings.home

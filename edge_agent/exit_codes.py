@@ -1,0 +1,12 @@
+"""Process exit codes of the ``edge-agent`` command, documented in the README."""
+
+from __future__ import annotations
+
+OK = 0
+"""The command did what was asked."""
+
+FAILURE = 1
+"""The command failed; the message on stderr says why and what to do."""
+
+CONFIG = 2
+"""Start-up failed: bad settings, an unusable home directory or a usage error."""

@@ -1,0 +1,19 @@
+"""Where the app finds its knowledge base and the bundled demo data."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from edge_agent.config import EdgeSettings
+from knowledge_cache import KnowledgeStore
+
+
+def open_knowledge(settings: EdgeSettings) -> KnowledgeStore:
+    """Open (creating if needed) the knowledge base in the home directory."""
+    return KnowledgeStore.open(settings.knowledge_db)
+
+
+def demo_data_dir() -> Path:
+    """The demo fleet's manuals and tables, shipped inside the package."""
+    return Path(str(resources.files("edge_agent") / "demo_data"))

@@ -1,0 +1,80 @@
+"""Schema of the knowledge base, as an ordered set of migrations."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("knowledge_cache")
+
+RANK_FUNCTION = "bm25(4.0, 2.0, 1.0, 8.0)"
+"""Field weights for title, section, body and codes; ``ORDER BY rank`` uses them."""
+
+
+@migrations()
+def m001_documents_chunks_codes(db: Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE kb_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            chunk_count INTEGER NOT NULL,
+            ingested_at TEXT NOT NULL
+        );
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            chunk_id TEXT NOT NULL UNIQUE,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            section TEXT NOT NULL,
+            page INTEGER,
+            body TEXT NOT NULL,
+            codes TEXT NOT NULL
+        );
+        CREATE INDEX chunks_document ON chunks(document_id);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            title, section, body, codes,
+            content='chunks', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, title, section, body, codes)
+            VALUES (new.id, new.title, new.section, new.body, new.codes);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, title, section, body, codes)
+            VALUES ('delete', old.id, old.title, old.section, old.body, old.codes);
+        END;
+        CREATE TRIGGER chunks_au AFTER UPDATE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, title, section, body, codes)
+            VALUES ('delete', old.id, old.title, old.section, old.body, old.codes);
+            INSERT INTO chunks_fts(rowid, title, section, body, codes)
+            VALUES (new.id, new.title, new.section, new.body, new.codes);
+        END;
+        INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', '{RANK_FUNCTION}');
+        CREATE TABLE codes (
+            key TEXT NOT NULL,
+            code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            chunk_id TEXT NOT NULL,
+            attributes TEXT NOT NULL,
+            PRIMARY KEY (key, document_id)
+        );
+        CREATE TABLE code_formats (
+            kind TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            example TEXT NOT NULL,
+            description TEXT NOT NULL,
+            PRIMARY KEY (kind, pattern)
+        );
+        """
+    )

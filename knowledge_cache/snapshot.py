@@ -1,0 +1,133 @@
+"""KB versions: the manifest of what a version holds, and atomic snapshot apply."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from knowledge_cache.codes import compile_formats
+from knowledge_cache.declarations import (
+    DECLARATIONS_FILE,
+    Declarations,
+    parse_declarations,
+)
+from knowledge_cache.errors import IngestError, SnapshotError
+from knowledge_cache.models import (
+    Manifest,
+    ManifestEntry,
+    ParsedDocument,
+    Snapshot,
+)
+from knowledge_cache.readers import read_document
+from knowledge_cache.writer import (
+    DECLARATIONS_HASH_KEY,
+    VERSION_KEY,
+    code_formats,
+    delete_document,
+    kb_version,
+    meta,
+    set_meta,
+    write_declarations,
+    write_document,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedFile:
+    document_id: str
+    digest: str
+    size: int
+    document: ParsedDocument | None = None
+    declarations: Declarations | None = None
+
+
+def manifest(db: Database) -> Manifest:
+    """The KB's version and every document with its content hash, sorted by id."""
+    entries = [
+        ManifestEntry(str(doc_id), str(digest))
+        for doc_id, digest in db.execute(
+            "SELECT id, content_hash FROM documents ORDER BY id"
+        )
+    ]
+    declarations_hash = meta(db, DECLARATIONS_HASH_KEY)
+    if declarations_hash:
+        entries.append(ManifestEntry(DECLARATIONS_FILE, declarations_hash))
+    entries.sort(key=lambda entry: entry.document_id)
+    return Manifest(version=kb_version(db), documents=tuple(entries))
+
+
+def apply_snapshot(db: Database, snapshot: Snapshot, *, ingested_at: str) -> int:
+    """Apply a full snapshot or a delta in one transaction; return the new version.
+
+    Every file is parsed before anything is written, so a bad file refuses
+    the whole snapshot; any failure while writing rolls back. Either way the
+    previous KB stays exactly as it was.
+
+    Raises:
+        SnapshotError: not newer than the KB, built on another version, or a
+            file in it cannot be read.
+    """
+    current = kb_version(db)
+    _check_versions(snapshot, current)
+    parsed = [_parse(file.document_id, file.data) for file in snapshot.files]
+    incoming = {p.document_id for p in parsed}
+    with db.atomic():
+        for document_id in _removals(db, snapshot, incoming):
+            delete_document(db, document_id)
+        for item in parsed:
+            if item.declarations is not None:
+                write_declarations(db, item.declarations, item.digest)
+        formats = compile_formats(code_formats(db))
+        for item in parsed:
+            if item.document is not None:
+                write_document(
+                    db,
+                    item.document_id,
+                    item.document,
+                    content_hash=item.digest,
+                    size_bytes=item.size,
+                    ingested_at=ingested_at,
+                    formats=formats,
+                )
+        set_meta(db, VERSION_KEY, str(snapshot.version))
+    return snapshot.version
+
+
+def _check_versions(snapshot: Snapshot, current: int) -> None:
+    if snapshot.version <= current:
+        raise SnapshotError(
+            f"Snapshot version {snapshot.version} is not newer than this KB "
+            f"(version {current}); nothing was changed."
+        )
+    if snapshot.base_version is not None and snapshot.base_version != current:
+        raise SnapshotError(
+            f"This delta was built on KB version {snapshot.base_version} but this "
+            f"KB is at version {current}; ask for a full snapshot. Nothing was changed."
+        )
+
+
+def _parse(document_id: str, data: bytes) -> _ParsedFile:
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        if document_id.rsplit("/", 1)[-1] == DECLARATIONS_FILE:
+            declarations = parse_declarations(data)
+            return _ParsedFile(
+                document_id, digest, len(data), declarations=declarations
+            )
+        document = read_document(document_id, data)
+    except IngestError as exc:
+        raise SnapshotError(
+            f"Snapshot file {document_id} {exc.message} The KB was not changed."
+        ) from exc
+    return _ParsedFile(document_id, digest, len(data), document=document)
+
+
+def _removals(db: Database, snapshot: Snapshot, incoming: set[str]) -> list[str]:
+    if snapshot.base_version is not None:
+        return list(snapshot.removed)
+    existing = [str(row[0]) for row in db.execute("SELECT id FROM documents")]
+    if meta(db, DECLARATIONS_HASH_KEY):
+        existing.append(DECLARATIONS_FILE)
+    return [doc for doc in existing if doc not in incoming]

@@ -1,0 +1,1 @@
+"""Policy as code: rules, signed bundles and decisions (pure, no I/O)."""

@@ -1,0 +1,26 @@
+"""Static import contracts miss imports deferred into functions; this does not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("textual", "llama_cpp", "rapidocr", "onnxruntime", "pytesseract", "cv2")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["policies", "knowledge_cache", "sync", "edge_agent.__main__", "edge_agent.config"],
+)
+def test_importing_leaves_heavy_stacks_unloaded(module: str) -> None:
+    code = (
+        f"import json, sys, {module}; "
+        f"print(json.dumps([m for m in {list(HEAVY)!r} if m in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == []

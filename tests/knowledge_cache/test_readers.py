@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_cache import CodeKind, DocumentKind, IngestError
+from knowledge_cache.readers import read_document
+from knowledge_cache.readers.chunking import split_text
+
+
+def test_markdown_chunks_carry_their_heading_path(data_dir: Path) -> None:
+    parsed = read_document("m.md", (data_dir / "kb" / "pump-manual.md").read_bytes())
+    assert parsed.title == "HP-300 Pump Manual"
+    assert parsed.kind is DocumentKind.MARKDOWN
+    sections = [chunk.section for chunk in parsed.chunks]
+    assert ("Troubleshooting", "Low discharge pressure") in sections
+    assert ("Troubleshooting", "Noisy bearings") in sections
+    assert () in sections  # the introduction before the first section
+
+
+def test_markdown_headings_inside_code_fences_are_text(data_dir: Path) -> None:
+    parsed = read_document("m.md", (data_dir / "kb" / "pump-manual.md").read_bytes())
+    bearing = [c for c in parsed.chunks if c.section[-1:] == ("Noisy bearings",)]
+    assert "not a heading" in bearing[0].text
+    assert all("not a heading" not in part for c in parsed.chunks for part in c.section)
+
+
+def test_pdf_chunks_record_page_and_numbered_heading(data_dir: Path) -> None:
+    parsed = read_document(
+        "g.pdf", (data_dir / "kb" / "generator-guide.pdf").read_bytes()
+    )
+    assert parsed.kind is DocumentKind.PDF
+    by_section = {chunk.section: chunk for chunk in parsed.chunks}
+    low_oil = by_section[("2 Troubleshooting", "2.1 Fault G-305 Low oil pressure")]
+    assert low_oil.page == 1
+    assert "dipstick" in low_oil.text
+    coolant = by_section[("2 Troubleshooting", "2.2 Fault G-310 High coolant temperature")]
+    assert coolant.page == 2
+
+
+def test_csv_rows_become_chunks_and_registered_codes(data_dir: Path) -> None:
+    parsed = read_document("faults.csv", (data_dir / "kb" / "faults.csv").read_bytes())
+    assert parsed.kind is DocumentKind.TABLE
+    first = parsed.chunks[0]
+    assert first.code_row is not None
+    assert first.code_row.code == "E-42"
+    assert first.code_row.kind is CodeKind.FAULT_CODE
+    assert first.code_row.description == "Low discharge pressure"
+    assert first.text.startswith("E-42: Low discharge pressure")
+    assert first.section == ("E-42",)
+
+
+def test_csv_with_semicolons_and_part_number_column(data_dir: Path) -> None:
+    parsed = read_document("parts.csv", (data_dir / "kb" / "parts.csv").read_bytes())
+    row = parsed.chunks[0].code_row
+    assert row is not None
+    assert row.kind is CodeKind.PART_NUMBER
+    assert row.attributes["unit_price"] == "742.50"
+
+
+def test_csv_duplicate_and_empty_codes_are_skipped_with_warnings() -> None:
+    data = b"code,description\nE-1,One\n,Nothing\ne1,Same code other spelling\n"
+    parsed = read_document("t.csv", data)
+    assert [c.code_row.code for c in parsed.chunks if c.code_row] == ["E-1"]
+    assert len(parsed.warnings) == 2
+    assert "line 3" in parsed.warnings[0]
+
+
+def test_csv_without_code_column_names_the_accepted_columns() -> None:
+    with pytest.raises(IngestError, match="no code column.*part_number"):
+        read_document("t.csv", b"name,price\nbolt,1.00\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.md", b"", "is empty"),
+        ("blank.txt", b"  \n\n ", "is empty"),
+        ("binary.txt", b"abc\x00\x01\x02", "binary"),
+        ("latin.md", "caf\u00e9".encode("latin-1"), "not UTF-8"),
+        ("image.png", b"\x89PNG\r\n", "unsupported type"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
+    ],
+)
+def test_bad_input_is_refused_with_a_reason(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(IngestError, match=message):
+        read_document(name, data)
+
+
+def test_split_text_bounds_every_chunk_and_keeps_all_words() -> None:
+    paragraphs = [" ".join(f"w{p}x{i}." for i in range(40)) for p in range(30)]
+    text = "\n\n".join(paragraphs) + "\n\n" + "z" * 3000
+    pieces = list(split_text(text, limit=300))
+    assert all(len(piece) <= 300 for piece in pieces)
+    assert " ".join(pieces).split() != []
+    assert "".join(pieces).replace(" ", "").replace("\n", "") == text.replace(
+        " ", ""
+    ).replace("\n", "")
