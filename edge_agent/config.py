@@ -53,6 +53,18 @@ class EdgeSettings(BaseSettings):
     technician_id: str = "technician"
     """Who is using this device; recorded with every action and confirmation."""
 
+    answer_max_tokens: int = Field(default=160, ge=16, le=2048)
+    """Most tokens the model may write for one answer (the policy may lower it)."""
+
+    answer_max_seconds: float = Field(default=20.0, gt=0, le=600)
+    """Longest the model may take for one answer (the policy may lower it)."""
+
+    model_context_tokens: int = Field(default=2048, ge=512, le=32768)
+    """Context window for the local model: system prompt, chunks and answer."""
+
+    explain_codes: bool = False
+    """Let the model add a (checked) explanation to code lookups too."""
+
     @property
     def config_file(self) -> Path:
         return self.home / CONFIG_FILE

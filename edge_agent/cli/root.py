@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from edge_agent.cli.ask import ask
 from edge_agent.cli.demo import demo
 from edge_agent.cli.kb import kb
 from edge_agent.cli.shell import run_shell
@@ -32,4 +33,5 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 
 
 cli.add_command(kb)
+cli.add_command(ask)
 cli.add_command(demo)

@@ -24,7 +24,14 @@ def test_ingest_then_search_as_json(capsys, data_dir: Path) -> None:
     assert code == 0
     results = json.loads(out)["results"]
     assert 1 <= len(results) <= 3
-    assert set(results[0]) >= {"chunk_id", "document", "title", "section", "text", "score"}
+    assert set(results[0]) >= {
+        "chunk_id",
+        "document",
+        "title",
+        "section",
+        "text",
+        "score",
+    }
     assert results[0]["chunk_id"] == "faults.csv#1"
     assert results[0]["document"] == "faults.csv"
 

@@ -46,7 +46,9 @@ def test_malformed_config_file_names_the_file(isolated_home: Path) -> None:
 
 def test_invalid_value_names_the_setting(isolated_home: Path) -> None:
     isolated_home.mkdir(parents=True)
-    (isolated_home / "config.toml").write_text('ocr_engine = "magic"\n', encoding="utf-8")
+    (isolated_home / "config.toml").write_text(
+        'ocr_engine = "magic"\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="ocr_engine"):
         load_settings()
 

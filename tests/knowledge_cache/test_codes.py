@@ -36,5 +36,7 @@ def test_keys_in_text_take_mixed_tokens_and_declared_all_digit_formats() -> None
     import re
 
     all_digits = re.compile(r"(?<!\d)\d{3}-\d{3}(?!\d)")
-    keys = code_keys_in_text("Fault E-42; order 123-456 and torque to 25 Nm", [all_digits])
+    keys = code_keys_in_text(
+        "Fault E-42; order 123-456 and torque to 25 Nm", [all_digits]
+    )
     assert keys == {"E42", "123456"}

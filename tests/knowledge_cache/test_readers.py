@@ -35,7 +35,9 @@ def test_pdf_chunks_record_page_and_numbered_heading(data_dir: Path) -> None:
     low_oil = by_section[("2 Troubleshooting", "2.1 Fault G-305 Low oil pressure")]
     assert low_oil.page == 1
     assert "dipstick" in low_oil.text
-    coolant = by_section[("2 Troubleshooting", "2.2 Fault G-310 High coolant temperature")]
+    coolant = by_section[
+        ("2 Troubleshooting", "2.2 Fault G-310 High coolant temperature")
+    ]
     assert coolant.page == 2
 
 
@@ -83,7 +85,9 @@ def test_csv_without_code_column_names_the_accepted_columns() -> None:
         ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
     ],
 )
-def test_bad_input_is_refused_with_a_reason(name: str, data: bytes, message: str) -> None:
+def test_bad_input_is_refused_with_a_reason(
+    name: str, data: bytes, message: str
+) -> None:
     with pytest.raises(IngestError, match=message):
         read_document(name, data)
 

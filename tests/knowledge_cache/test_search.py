@@ -41,7 +41,9 @@ def test_stemming_matches_other_word_forms(loaded_store: KnowledgeStore) -> None
     assert loaded_store.search("greasing")[0].chunk.section.endswith("Noisy bearings")
 
 
-def test_title_and_section_matches_outrank_body_matches(store: KnowledgeStore, tmp_path):
+def test_title_and_section_matches_outrank_body_matches(
+    store: KnowledgeStore, tmp_path
+):
     (tmp_path / "a.md").write_text(
         "# Alpha\n\n## Impeller\n\nFit it carefully.\n", encoding="utf-8"
     )

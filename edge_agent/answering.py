@@ -1,0 +1,352 @@
+"""One technician question to one answer, by the lightest route that can.
+
+1. Codes named in the question: exact lookup, no model call.
+2. Otherwise retrieval; nothing relevant: say so and offer the closest entries.
+3. Relevant chunks: quote them, then let the model explain around the quotes;
+   each model sentence is shown only if it passes the grounding check, and a
+   mostly unsupported explanation is withdrawn (the answer stays extractive).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from edge_agent.answers import (
+    Answer,
+    AnswerEvent,
+    Citation,
+    Fact,
+    Route,
+    Unsupported,
+)
+from edge_agent.grounding import (
+    GroundingContext,
+    SentenceVerdict,
+    Source,
+    check_sentence,
+    split_sentences,
+)
+from edge_agent.llm import ChatModel, Completion, GenerationLimits, ModelLoader
+from edge_agent.prompting import build_prompt
+from edge_agent.routing import code_mentions, relevant_hits
+from knowledge_cache import CodeEntry, KnowledgeStore, SearchHit, code_key
+from knowledge_cache.codes import code_keys_in_text, compile_formats
+
+EventSink = Callable[[AnswerEvent], None]
+
+WITHDRAWN_NOTICE = (
+    "The model's explanation did not match the sources; showing quotes only."
+)
+LOOP_LIMIT = 2
+RETRIEVED_CHUNKS = 5
+QUOTED_CHUNKS = 2
+QUOTED_LINES_PER_CHUNK = 4
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
+_NUMBERED_STEP = re.compile(r"^\s*\d+[.)]\s")
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSettings:
+    """Budgets for answers (the policy may lower them)."""
+
+    max_tokens: int = 160
+    max_seconds: float = 20.0
+    context_tokens: int = 2048
+    prompt_tokens: int = 480
+    """Budget for the prompt: a short prompt keeps the first token fast."""
+    explain_codes: bool = False
+    model_wait_seconds: float | None = None
+
+
+def _ignore(_event: AnswerEvent) -> None:
+    return None
+
+
+class Answerer:
+    """Answers questions from a knowledge store and, optionally, a local model."""
+
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        model: ModelLoader | None,
+        settings: AnswerSettings | None = None,
+    ) -> None:
+        self._store = store
+        self._model = model
+        self._settings = settings or AnswerSettings()
+
+    def ask(
+        self,
+        question: str,
+        *,
+        on_event: EventSink = _ignore,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``on_event`` sees facts and sentences as they come."""
+        started = time.perf_counter()
+        on_event(AnswerEvent("progress", "searching the knowledge base"))
+        formats = self._store.code_formats()
+        mentions = code_mentions(self._store, question, formats)
+        notices = tuple(
+            f"{code} is not in the knowledge base." for code in mentions.absent
+        )
+        for notice in notices:
+            on_event(AnswerEvent("notice", notice))
+        if mentions.found:
+            answer = self._code_answer(question, mentions.found, notices, on_event)
+        else:
+            hits = self._store.search(question, limit=RETRIEVED_CHUNKS)
+            answer = self._text_answer(question, hits, notices, on_event, cancel)
+        timings = {**answer.timings, "total_ms": _ms_since(started)}
+        return replace(answer, timings=timings)
+
+    def _code_answer(
+        self,
+        question: str,
+        entries: Sequence[CodeEntry],
+        notices: tuple[str, ...],
+        on_event: EventSink,
+    ) -> Answer:
+        facts = [fact for entry in entries for fact in _entry_facts(entry)]
+        for fact in facts:
+            on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
+        return Answer(
+            question=question,
+            route=Route.CODE_LOOKUP,
+            facts=tuple(facts),
+            citations=self._citations(fact.chunk_id for fact in facts),
+            notices=notices,
+        )
+
+    def _text_answer(
+        self,
+        question: str,
+        hits: Sequence[SearchHit],
+        notices: tuple[str, ...],
+        on_event: EventSink,
+        cancel: threading.Event | None,
+    ) -> Answer:
+        relevant = relevant_hits(question, hits)
+        if not relevant:
+            notice = "Nothing in the knowledge base answers this."
+            on_event(AnswerEvent("notice", notice))
+            return Answer(
+                question=question,
+                route=Route.NOT_FOUND,
+                closest=tuple(_citation(hit) for hit in hits[:3]),
+                notices=(*notices, notice),
+            )
+        facts = [f for hit in relevant[:QUOTED_CHUNKS] for f in _quotes(question, hit)]
+        # Wait for the model before printing anything: loading it redirects the
+        # process's stdout and stderr for a moment (llama.cpp's quiet mode).
+        waited = time.perf_counter()
+        model = self._loaded_model()
+        for fact in facts:
+            on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
+        answer = Answer(
+            question=question,
+            route=Route.RETRIEVAL,
+            facts=tuple(facts),
+            extractive=True,
+            citations=self._citations(fact.chunk_id for fact in facts),
+            notices=notices,
+        )
+        return self._explained(answer, relevant, model, waited, on_event, cancel)
+
+    def _explained(
+        self,
+        answer: Answer,
+        hits: Sequence[SearchHit],
+        model: ChatModel | None,
+        waited: float,
+        on_event: EventSink,
+        cancel: threading.Event | None,
+    ) -> Answer:
+        if model is None:
+            notice = self._model_notice()
+            on_event(AnswerEvent("notice", notice))
+            return replace(answer, notices=(*answer.notices, notice))
+        on_event(AnswerEvent("progress", "generating"))
+        settings = self._settings
+        prompt = build_prompt(
+            answer.question,
+            hits,
+            count_tokens=model.count_tokens,
+            context_tokens=min(
+                settings.context_tokens, settings.prompt_tokens + settings.max_tokens
+            ),
+            answer_tokens=settings.max_tokens,
+        )
+        context = GroundingContext(
+            sources=prompt.sources,
+            code_meanings=self._meanings(prompt.sources),
+            code_patterns=compile_formats(self._store.code_formats()),
+        )
+        limits = GenerationLimits(
+            settings.max_tokens, settings.max_seconds, cancel or threading.Event()
+        )
+        completion = Completion()
+        verdicts = list(
+            _checked_sentences(
+                model.stream(prompt.messages, limits, completion), context, on_event
+            )
+        )
+        return self._with_model_text(answer, verdicts, completion, model, waited)
+
+    def _loaded_model(self) -> ChatModel | None:
+        if self._model is None:
+            return None
+        return self._model.wait(self._settings.model_wait_seconds)
+
+    def _model_notice(self) -> str:
+        if self._model is None:
+            return "No local model: answering with quotes from the knowledge base."
+        if self._model.error is not None:
+            return (
+                f"Model unavailable ({self._model.error.message}) Answering with "
+                "quotes from the knowledge base."
+            )
+        return "The model is still loading: answering with quotes for now."
+
+    def _meanings(self, sources: Sequence[Source]) -> dict[str, str]:
+        text = " ".join(source.text for source in sources)
+        keys = code_keys_in_text(text)
+        entries = self._store.lookup_code(" ".join(sorted(keys))) if keys else []
+        return {code_key(entry.code): entry.description for entry in entries}
+
+    def _citations(self, chunk_ids: Iterable[str]) -> tuple[Citation, ...]:
+        citations = []
+        for chunk_id in dict.fromkeys(chunk_ids):
+            chunk = self._store.chunk(chunk_id)
+            citations.append(
+                Citation(chunk_id, chunk.document_id, chunk.section, chunk.page)
+            )
+        return tuple(citations)
+
+    def _with_model_text(
+        self,
+        answer: Answer,
+        verdicts: Sequence[SentenceVerdict],
+        completion: Completion,
+        model: ChatModel,
+        waited: float,
+    ) -> Answer:
+        kept = [v for v in verdicts if v.supported]
+        unsupported = tuple(
+            Unsupported(v.sentence, v.problems) for v in verdicts if not v.supported
+        )
+        mostly_unsupported = not kept or len(kept) * 2 < len(verdicts)
+        notices = answer.notices
+        if verdicts and mostly_unsupported:
+            notices = (*notices, WITHDRAWN_NOTICE)
+        if completion.stop_reason in ("max_seconds", "cancelled"):
+            reason = completion.stop_reason.replace("_", " ")
+            notices = (*notices, f"The model stopped early ({reason}).")
+        cited = [chunk for v in kept for chunk in v.cited]
+        return replace(
+            answer,
+            model_sentences=tuple(v.sentence for v in kept),
+            unsupported=unsupported,
+            extractive=mostly_unsupported,
+            citations=answer.citations
+            + tuple(c for c in self._citations(cited) if c not in answer.citations),
+            notices=notices,
+            model_id=model.model_id,
+            tokens={
+                "prompt": completion.prompt_tokens,
+                "completion": completion.completion_tokens,
+            },
+            timings={
+                "model_ms": _ms_since(waited),
+                "first_token_ms": round(
+                    (completion.first_token_seconds or 0.0) * 1000, 2
+                ),
+                "generation_ms": round(completion.seconds * 1000, 2),
+            },
+        )
+
+
+def _checked_sentences(
+    pieces: Iterator[str], context: GroundingContext, on_event: EventSink
+) -> Iterator[SentenceVerdict]:
+    """Check the model's text sentence by sentence as it streams.
+
+    A model caught in a loop (``LOOP_LIMIT`` repeated sentences in a row) is
+    stopped: closing the stream ends generation.
+    """
+    buffer = ""
+    kept: list[str] = []
+    repeats = 0
+    for piece in pieces:
+        buffer += piece
+        *complete, buffer = _split_keep_tail(buffer)
+        for sentence in complete:
+            verdict = _emit(check_sentence(sentence, context, kept), kept, on_event)
+            yield verdict
+            repeats = repeats + 1 if _is_repeat(verdict) else 0
+            if repeats >= LOOP_LIMIT:
+                return
+    for sentence in split_sentences(buffer):
+        yield _emit(check_sentence(sentence, context, kept), kept, on_event)
+
+
+def _is_repeat(verdict: SentenceVerdict) -> bool:
+    return any(problem.startswith("repeats") for problem in verdict.problems)
+
+
+def _split_keep_tail(buffer: str) -> list[str]:
+    """Complete sentences of ``buffer`` followed by the unfinished rest."""
+    boundaries = list(_SENTENCE_BOUNDARY.finditer(buffer))
+    if not boundaries:
+        return [buffer]
+    cut = boundaries[-1].end()
+    return [*split_sentences(buffer[:cut]), buffer[cut:]]
+
+
+def _emit(
+    verdict: SentenceVerdict, kept: list[str], on_event: EventSink
+) -> SentenceVerdict:
+    if verdict.supported:
+        kept.append(verdict.sentence)
+        on_event(AnswerEvent("model_sentence", verdict.sentence))
+    else:
+        on_event(AnswerEvent("dropped", verdict.sentence))
+    return verdict
+
+
+def _entry_facts(entry: CodeEntry) -> list[Fact]:
+    facts = [Fact(f"{entry.code}: {entry.description}", entry.chunk_id)]
+    facts.extend(
+        Fact(f"{name.replace('_', ' ')}: {value}", entry.chunk_id)
+        for name, value in entry.attributes.items()
+        if value and value != entry.description
+    )
+    return facts
+
+
+def _quotes(question: str, hit: SearchHit) -> list[Fact]:
+    """Lines worth quoting: numbered steps, or lines with the question's words."""
+    lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
+    steps = [line for line in lines if _NUMBERED_STEP.match(line)]
+    stems = {w.lower()[:5] for w in _WORD.findall(question) if len(w) > 3}
+    matching = [
+        line for line in lines if stems & {w.lower()[:5] for w in _WORD.findall(line)}
+    ]
+    chosen = (
+        steps or matching[:QUOTED_LINES_PER_CHUNK] or lines[:QUOTED_LINES_PER_CHUNK]
+    )
+    return [Fact(line, hit.chunk.chunk_id) for line in chosen]
+
+
+def _citation(hit: SearchHit) -> Citation:
+    chunk = hit.chunk
+    return Citation(chunk.chunk_id, chunk.document_id, chunk.section, chunk.page)
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

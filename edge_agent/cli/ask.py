@@ -1,0 +1,94 @@
+"""``edge-agent ask``: one question, answered from the KB and the local model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from edge_agent.answering import Answerer, AnswerSettings
+from edge_agent.answers import Answer, AnswerEvent, answer_to_json
+from edge_agent.cli.state import CliState, pass_state
+from edge_agent.config import EdgeSettings
+from edge_agent.knowledge import open_knowledge
+from edge_agent.llm import ModelLoader
+
+
+def answer_settings(settings: EdgeSettings) -> AnswerSettings:
+    """The answer budgets from the settings."""
+    return AnswerSettings(
+        max_tokens=settings.answer_max_tokens,
+        max_seconds=settings.answer_max_seconds,
+        context_tokens=settings.model_context_tokens,
+        explain_codes=settings.explain_codes,
+    )
+
+
+@click.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A GGUF model file (default: the configured or bundled model).",
+)
+@click.option("--no-model", is_flag=True, help="Answer from the KB only.")
+@pass_state
+def ask(
+    state: CliState,
+    question: str,
+    as_json: bool,
+    model_path: Path | None,
+    no_model: bool,
+) -> None:
+    """Answer QUESTION: quoted KB facts first, then a checked explanation."""
+    settings = state.settings()
+    # Loaded on first need, so questions answered by lookup never wait for it.
+    loader = None if no_model else ModelLoader(model_path or settings.model_path)
+    with open_knowledge(settings) as store:
+        answerer = Answerer(store, loader, answer_settings(settings))
+        printer = None if as_json else _StreamPrinter()
+        answer = answerer.ask(question, on_event=printer or _ignore)
+    if as_json:
+        click.echo(json.dumps(answer_to_json(answer), indent=2, ensure_ascii=False))
+    elif printer is not None:
+        printer.finish(answer)
+
+
+def _ignore(_event: AnswerEvent) -> None:
+    return None
+
+
+class _StreamPrinter:
+    """Prints facts and checked sentences as they arrive; progress on stderr."""
+
+    def __init__(self) -> None:
+        self._section = ""
+
+    def __call__(self, event: AnswerEvent) -> None:
+        if event.kind == "progress":
+            if sys.stderr.isatty():
+                click.echo(f"… {event.text}", err=True)
+        elif event.kind == "notice":
+            click.echo(event.text)
+        elif event.kind == "fact":
+            self._heading("From the knowledge base:")
+            click.echo(f"  {event.text}  [{event.chunk_id}]")
+        elif event.kind == "model_sentence":
+            self._heading("Model explanation (checked against the sources):")
+            click.echo(f"  {event.text}")
+
+    def _heading(self, text: str) -> None:
+        if self._section != text:
+            click.echo(text)
+            self._section = text
+
+    def finish(self, answer: Answer) -> None:
+        """Print what only the finished answer knows: the closest entries."""
+        for citation in answer.closest:
+            self._heading("Closest entries:")
+            where = citation.section or citation.document
+            click.echo(f"  {where}  [{citation.chunk_id}]")

@@ -1,0 +1,147 @@
+"""The llama.cpp implementation of ``ChatModel`` (the only module importing it)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_cpp import Llama
+from llama_cpp.llama_grammar import LlamaGrammar
+
+from edge_agent.errors import ModelUnavailable
+from edge_agent.llm.base import ChatMessage, Completion, GenerationLimits
+
+GGUF_MAGIC = b"GGUF"
+DEFAULT_CONTEXT_TOKENS = 2048
+DEFAULT_SEED = 1234
+
+
+def check_model_file(path: Path) -> None:
+    """Refuse a path that is not a readable GGUF file, saying what to do.
+
+    Raises:
+        ModelUnavailable: missing, unreadable or not GGUF.
+    """
+    hint = "Set model_path (or --model) to a GGUF file, or unset it for the default."
+    try:
+        with path.open("rb") as file:
+            magic = file.read(4)
+    except FileNotFoundError:
+        raise ModelUnavailable(f"Model file {path} does not exist. {hint}") from None
+    except OSError as exc:
+        raise ModelUnavailable(
+            f"Model file {path} cannot be read ({exc.strerror}). {hint}"
+        ) from exc
+    if magic != GGUF_MAGIC:
+        raise ModelUnavailable(f"{path} is not a GGUF model file. {hint}")
+
+
+class LlamaModel:
+    """A GGUF model run by llama.cpp on the CPU, greedy and seeded.
+
+    The chat template comes from the model file. llama.cpp keeps the evaluated
+    tokens, so a prompt that starts with the same system prefix as the
+    previous one only evaluates what follows it.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        context_tokens: int = DEFAULT_CONTEXT_TOKENS,
+        threads: int | None = None,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
+        check_model_file(path)
+        self._path = path
+        self._seed = seed
+        self._lock = threading.Lock()
+        try:
+            self._llama = Llama(
+                model_path=str(path),
+                n_ctx=context_tokens,
+                n_threads=threads or max(1, os.cpu_count() or 1),
+                seed=seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelUnavailable(
+                f"llama.cpp could not load {path} ({exc}). The file may be damaged "
+                "or of an unsupported architecture; try another GGUF."
+            ) from exc
+        name = self._llama.metadata.get("general.name", "")
+        self._model_id = f"{path.name}" + (f" ({name})" if name else "")
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def context_tokens(self) -> int:
+        return int(self._llama.n_ctx())
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False))
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        limits: GenerationLimits,
+        completion: Completion,
+        *,
+        grammar: str | None = None,
+    ) -> Iterator[str]:
+        """Stream the reply; stop at the token or time limit or on cancel."""
+        with self._lock:
+            started = time.perf_counter()
+            prompt: list[Any] = [
+                {"role": m.role, "content": m.content} for m in messages
+            ]
+            chunks: Iterator[Any] = self._llama.create_chat_completion(  # type: ignore[assignment]
+                prompt,
+                max_tokens=limits.max_tokens,
+                temperature=0.0,
+                seed=self._seed,
+                stream=True,
+                grammar=LlamaGrammar.from_string(grammar, verbose=False)
+                if grammar
+                else None,
+            )
+            try:
+                yield from self._pieces(chunks, limits, completion, started)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+                completion.seconds = time.perf_counter() - started
+                completion.prompt_tokens = max(
+                    0, int(self._llama.n_tokens) - completion.completion_tokens
+                )
+
+    @staticmethod
+    def _pieces(
+        chunks: Iterator[Any],
+        limits: GenerationLimits,
+        completion: Completion,
+        started: float,
+    ) -> Iterator[str]:
+        for chunk in chunks:
+            choice = chunk["choices"][0]
+            piece = choice["delta"].get("content")
+            if piece:
+                if completion.first_token_seconds is None:
+                    completion.first_token_seconds = time.perf_counter() - started
+                completion.completion_tokens += 1
+                yield piece
+            if choice.get("finish_reason") == "length":
+                completion.stop_reason = "max_tokens"
+            if limits.cancel.is_set():
+                completion.stop_reason = "cancelled"
+                return
+            if time.perf_counter() - started > limits.max_seconds:
+                completion.stop_reason = "max_seconds"
+                return

@@ -1,0 +1,54 @@
+"""``ScriptedModel``: canned replies and a record of prompts, for tests and demos."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+
+from edge_agent.llm.base import ChatMessage, Completion, GenerationLimits
+
+
+class ScriptedModel:
+    """Streams queued replies word by word and records every prompt it gets."""
+
+    def __init__(self, replies: Iterable[str] = (), model_id: str = "scripted") -> None:
+        self._replies = list(replies)
+        self._model_id = model_id
+        self.prompts: list[tuple[ChatMessage, ...]] = []
+        self.grammars: list[str | None] = []
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def add_reply(self, reply: str) -> None:
+        self._replies.append(reply)
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        limits: GenerationLimits,
+        completion: Completion,
+        *,
+        grammar: str | None = None,
+    ) -> Iterator[str]:
+        self.prompts.append(tuple(messages))
+        self.grammars.append(grammar)
+        reply = self._replies.pop(0) if self._replies else ""
+        started = time.perf_counter()
+        completion.prompt_tokens = sum(self.count_tokens(m.content) for m in messages)
+        for index, word in enumerate(reply.split(" ")):
+            if limits.cancel.is_set():
+                completion.stop_reason = "cancelled"
+                break
+            if index >= limits.max_tokens:
+                completion.stop_reason = "max_tokens"
+                break
+            if completion.first_token_seconds is None:
+                completion.first_token_seconds = time.perf_counter() - started
+            completion.completion_tokens += 1
+            yield word if index == 0 else f" {word}"
+        completion.seconds = time.perf_counter() - started

