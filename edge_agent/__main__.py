@@ -13,6 +13,7 @@ from edge_agent.cli.root import cli
 from edge_agent.errors import ConfigError, EdgeAgentError
 from edge_agent.logs import log_file_hint
 from knowledge_cache import KnowledgeCacheError
+from policies import PolicyError
 
 logger = logging.getLogger("edge_agent")
 
@@ -31,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIG
-    except (EdgeAgentError, KnowledgeCacheError) as exc:
+    except (EdgeAgentError, KnowledgeCacheError, PolicyError) as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.FAILURE
     except Exception as exc:

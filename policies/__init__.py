@@ -1,1 +1,77 @@
-"""Policy as code: rules, signed bundles and decisions (pure, no I/O)."""
+"""Policy as code: the rules, signed bundles, and deciding one request.
+
+Pure: imports nothing of the app's, reads or writes only the paths and bytes it
+is given, and :func:`evaluate` has no I/O, clock or randomness.
+"""
+
+from __future__ import annotations
+
+from policies.bundle import (
+    Bundle,
+    BundleManifest,
+    authenticate_bundle,
+    check_fresh,
+    format_time,
+    parse_time,
+    verify_bundle,
+)
+from policies.calls import request_for_call
+from policies.conditions import Condition, Scope
+from policies.engine import evaluate
+from policies.errors import (
+    BundleRejected,
+    InvalidRequest,
+    PolicyError,
+    PolicyFileError,
+    RejectReason,
+)
+from policies.keys import PublicKey, TrustedKeys, read_public_key, read_trusted_keys
+from policies.loader import load_policy_dir, policy_from_sources, read_policy_sources
+from policies.model import (
+    ACTION_TYPES,
+    READ,
+    Budgets,
+    Decision,
+    KillSwitches,
+    Outcome,
+    Policy,
+    Request,
+    Role,
+    Rule,
+)
+
+__all__ = [
+    "ACTION_TYPES",
+    "READ",
+    "Budgets",
+    "Bundle",
+    "BundleManifest",
+    "BundleRejected",
+    "Condition",
+    "Decision",
+    "InvalidRequest",
+    "KillSwitches",
+    "Outcome",
+    "Policy",
+    "PolicyError",
+    "PolicyFileError",
+    "PublicKey",
+    "RejectReason",
+    "Request",
+    "Role",
+    "Rule",
+    "Scope",
+    "TrustedKeys",
+    "authenticate_bundle",
+    "check_fresh",
+    "evaluate",
+    "format_time",
+    "load_policy_dir",
+    "parse_time",
+    "policy_from_sources",
+    "read_policy_sources",
+    "read_public_key",
+    "read_trusted_keys",
+    "request_for_call",
+    "verify_bundle",
+]

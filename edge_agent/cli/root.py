@@ -9,6 +9,7 @@ import click
 from edge_agent.cli.ask import ask
 from edge_agent.cli.demo import demo
 from edge_agent.cli.kb import kb
+from edge_agent.cli.policy import policy
 from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState
 
@@ -34,4 +35,5 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 
 cli.add_command(kb)
 cli.add_command(ask)
+cli.add_command(policy)
 cli.add_command(demo)

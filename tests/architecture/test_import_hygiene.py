@@ -13,7 +13,17 @@ HEAVY = ("textual", "llama_cpp", "rapidocr", "onnxruntime", "pytesseract", "cv2"
 
 @pytest.mark.parametrize(
     "module",
-    ["policies", "knowledge_cache", "sync", "edge_agent.__main__", "edge_agent.config"],
+    [
+        "policies",
+        "knowledge_cache",
+        "sync",
+        "sync.server",
+        "edge_agent.__main__",
+        "edge_agent.config",
+        "edge_agent.policy_store",
+        "edge_agent.answering",
+        "edge_agent.llm",
+    ],
 )
 def test_importing_leaves_heavy_stacks_unloaded(module: str) -> None:
     code = (

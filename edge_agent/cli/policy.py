@@ -1,0 +1,278 @@
+"""``edge-agent policy``: show, verify, install and explain the device's policy."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from edge_agent.cli.state import CliState, pass_state
+from edge_agent.policy_store import PolicyStatus, open_policy_store
+from policies import (
+    Bundle,
+    BundleRejected,
+    Decision,
+    InvalidRequest,
+    Outcome,
+    PolicyError,
+    Request,
+    format_time,
+    request_for_call,
+)
+
+_WHAT_HAPPENS = {
+    Outcome.ALLOW: "runs now",
+    Outcome.CONFIRM: "runs once you confirm it on this device",
+    Outcome.APPROVE: "is queued until a supervisor approves it",
+    Outcome.DENY: "is not allowed",
+}
+
+
+@click.group()
+def policy() -> None:
+    """The signed policy that decides what the assistant may do."""
+
+
+@policy.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def show(state: CliState, as_json: bool) -> None:
+    """Show the active policy bundle and whether actions are allowed."""
+    status = open_policy_store(state.settings()).status()
+    summary = status_summary(status)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        click.echo(_render_summary(summary))
+
+
+@policy.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def verify(state: CliState, file: Path) -> None:
+    """Check a bundle FILE as install would, without installing it."""
+    store = open_policy_store(state.settings())
+    bundle = _checked(file, store.verify)
+    click.echo(f"OK: {file.name} would be accepted. {_describe(bundle)}")
+
+
+@policy.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def install(state: CliState, file: Path) -> None:
+    """Verify a bundle FILE and make it the active policy."""
+    store = open_policy_store(state.settings())
+    bundle = _checked(file, store.install)
+    click.echo(f"Installed: {_describe(bundle)}")
+    click.echo(store.status().reason)
+
+
+@policy.command()
+@click.option("--tool", required=True, help="The tool, e.g. order_part.")
+@click.option(
+    "--args",
+    "args_json",
+    default="{}",
+    show_default=True,
+    help="The tool's arguments as a JSON object, e.g. '{\"quantity\": 2}'.",
+)
+@click.option("--role", default="technician", show_default=True, help="The role.")
+@click.option("--site", help="The site the action concerns.")
+@click.option("--asset", help="The asset the action concerns.")
+@click.option("--job", help="The job the action belongs to.")
+@click.option("--model-proposed", is_flag=True, help="The model proposed the action.")
+@click.option("--confidence", type=click.FloatRange(0, 1), help="Model confidence.")
+@click.option(
+    "--grounded/--not-grounded", default=None, help="The grounding check result."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def explain(
+    state: CliState,
+    tool: str,
+    args_json: str,
+    role: str,
+    site: str | None,
+    asset: str | None,
+    job: str | None,
+    model_proposed: bool,
+    confidence: float | None,
+    grounded: bool | None,
+    as_json: bool,
+) -> None:
+    """Show what the active policy decides for one tool call, and why."""
+    settings = state.settings()
+    status = open_policy_store(settings).status()
+    try:
+        request = request_for_call(
+            status.policy,
+            tool=tool,
+            args=_parse_args(args_json),
+            technician_id=settings.technician_id,
+            role=role,
+            site=site,
+            asset=asset,
+            job=job,
+            model_proposed=model_proposed,
+            model_confidence=confidence,
+            grounded=grounded,
+        )
+    except InvalidRequest as exc:
+        raise click.BadParameter(exc.message, param_hint="--args") from exc
+    decision = status.decide(request)
+    if as_json:
+        document = {
+            "decision": decision.as_dict(),
+            "request": _request_json(request),
+            "read_only": status.read_only,
+            "status": status.reason,
+        }
+        click.echo(json.dumps(document, indent=2, sort_keys=True))
+    else:
+        click.echo(_render_decision(request, decision, status))
+
+
+def status_summary(status: PolicyStatus) -> dict[str, Any]:
+    """What ``policy show`` reports, as a JSON-ready mapping."""
+    summary: dict[str, Any] = {
+        "actions_allowed": status.actions_allowed,
+        "read_only_reason": status.read_only,
+        "status": status.reason,
+        "device_time": format_time(status.now),
+        "bundle": None,
+    }
+    if status.bundle is not None:
+        summary["bundle"] = _bundle_summary(status.bundle)
+    return summary
+
+
+def _bundle_summary(bundle: Bundle) -> dict[str, Any]:
+    manifest, policy = bundle.manifest, bundle.policy
+    counts = Counter(str(rule.outcome) for rule in policy.rules)
+    switches = policy.kill_switches
+    return {
+        "version": bundle.version,
+        "issued_at": format_time(manifest.issued_at),
+        "expires_at": format_time(manifest.expires_at),
+        "key_id": manifest.key_id,
+        "min_client_version": manifest.min_client_version,
+        "files": sorted(manifest.files),
+        "rules": {
+            "total": len(policy.rules),
+            **{str(outcome): counts[str(outcome)] for outcome in Outcome},
+        },
+        "roles": {
+            name: sorted(role.tools) for name, role in sorted(policy.roles.items())
+        },
+        "kill_switches": {
+            "agent": switches.agent,
+            "tools": sorted(switches.tools),
+            "action_types": sorted(switches.action_types),
+        },
+    }
+
+
+def _render_summary(summary: dict[str, Any]) -> str:
+    mode = (
+        "actions allowed"
+        if summary["actions_allowed"]
+        else f"read-only ({summary['read_only_reason']})"
+    )
+    lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    bundle = summary["bundle"]
+    if bundle is None:
+        return "\n".join(lines)
+    rules = bundle["rules"]
+    counts = ", ".join(f"{rules[str(o)]} {o}" for o in Outcome)
+    switches = bundle["kill_switches"]
+    switched = ["ALL ACTIONS"] if switches["agent"] else []
+    switched += [f"tool {t}" for t in switches["tools"]]
+    switched += [f"{a} actions" for a in switches["action_types"]]
+    roles = ", ".join(
+        f"{name} ({len(tools)} tools)" for name, tools in bundle["roles"].items()
+    )
+    lines += [
+        f"Policy version {bundle['version']}",
+        f"  key id      {bundle['key_id']}",
+        f"  issued      {bundle['issued_at']}",
+        f"  expires     {bundle['expires_at']}",
+        f"  min client  {bundle['min_client_version']}",
+        f"  files       {', '.join(bundle['files'])}",
+        f"  rules       {rules['total']} ({counts})",
+        f"  roles       {roles}",
+        f"  switched off {', '.join(switched) or 'nothing'}",
+        f"Device time: {summary['device_time']}",
+    ]
+    return "\n".join(lines)
+
+
+def _render_decision(request: Request, decision: Decision, status: PolicyStatus) -> str:
+    lines = [
+        f"{str(decision.outcome).upper()}: {request.tool} ({request.action_type}) for "
+        f"the {request.role} role {_WHAT_HAPPENS[decision.outcome]} "
+        f"(policy version {decision.bundle_version}).",
+    ]
+    lines += [
+        f"  - {reason} [{rule}]"
+        for reason, rule in zip(decision.reasons, decision.matched_rules, strict=True)
+    ]
+    if not status.actions_allowed:
+        lines.append(status.reason)
+    return "\n".join(lines)
+
+
+def _request_json(request: Request) -> dict[str, Any]:
+    return {
+        "technician_id": request.technician_id,
+        "role": request.role,
+        "tool": request.tool,
+        "action_type": request.action_type,
+        "args": dict(request.args),
+        "site": request.site,
+        "asset": request.asset,
+        "job": request.job,
+        "model_proposed": request.model_proposed,
+        "model_confidence": request.model_confidence,
+        "grounded": request.grounded,
+        "amount": request.amount,
+        "quantity": request.quantity,
+    }
+
+
+def _parse_args(text: str) -> dict[str, Any]:
+    try:
+        args = json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"not valid JSON ({exc})", param_hint="--args"
+        ) from exc
+    if not isinstance(args, dict):
+        raise click.BadParameter("expected a JSON object", param_hint="--args")
+    return args
+
+
+def _checked(file: Path, check: Callable[[bytes], Bundle]) -> Bundle:
+    """Run ``check`` (verify or install) on the file's bytes, naming it on failure."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"Cannot read {file} ({exc.strerror}).") from exc
+    try:
+        return check(data)
+    except BundleRejected as exc:
+        raise BundleRejected(
+            exc.reason, f"{file.name} was rejected ({exc.reason}): {exc.message}"
+        ) from exc
+
+
+def _describe(bundle: Bundle) -> str:
+    manifest = bundle.manifest
+    return (
+        f"Policy version {bundle.version}, key {manifest.key_id}, "
+        f"{len(bundle.policy.rules)} rules, valid until "
+        f"{format_time(manifest.expires_at)}."
+    )
