@@ -14,13 +14,20 @@ from edge_agent.cli.state import CliState, pass_state
 from edge_agent.config import EdgeSettings
 from edge_agent.knowledge import open_knowledge
 from edge_agent.llm import ModelLoader
+from edge_agent.policy_store import open_policy_store
+from policies import Budgets
 
 
-def answer_settings(settings: EdgeSettings) -> AnswerSettings:
-    """The answer budgets from the settings."""
+def answer_settings(settings: EdgeSettings, budgets: Budgets | None) -> AnswerSettings:
+    """The answer budgets: the settings, capped by the policy's budgets."""
+    max_tokens = settings.answer_max_tokens
+    max_seconds = settings.answer_max_seconds
+    if budgets is not None:
+        max_tokens = min(max_tokens, budgets.answer_max_tokens)
+        max_seconds = min(max_seconds, budgets.answer_timeout_ms / 1000)
     return AnswerSettings(
-        max_tokens=settings.answer_max_tokens,
-        max_seconds=settings.answer_max_seconds,
+        max_tokens=max_tokens,
+        max_seconds=max_seconds,
         context_tokens=settings.model_context_tokens,
         explain_codes=settings.explain_codes,
     )
@@ -49,7 +56,9 @@ def ask(
     # Loaded on first need, so questions answered by lookup never wait for it.
     loader = None if no_model else ModelLoader(model_path or settings.model_path)
     with open_knowledge(settings) as store:
-        answerer = Answerer(store, loader, answer_settings(settings))
+        policy = open_policy_store(settings).status().policy
+        budgets = None if policy is None else policy.budgets
+        answerer = Answerer(store, loader, answer_settings(settings, budgets))
         printer = None if as_json else _StreamPrinter()
         answer = answerer.ask(question, on_event=printer or _ignore)
     if as_json:

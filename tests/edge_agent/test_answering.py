@@ -170,3 +170,18 @@ def test_json_shape(store) -> None:
     }
     assert data["citations"][0].keys() >= {"chunk_id", "document", "section"}
     assert data["grounded"] is True
+
+
+def test_policy_budgets_cap_the_configured_answer_budgets() -> None:
+    from edge_agent.cli.ask import answer_settings
+    from edge_agent.config import load_settings
+    from policies import Budgets
+
+    settings = load_settings(answer_max_tokens=400, answer_max_seconds=50)
+    capped = answer_settings(
+        settings, Budgets(answer_max_tokens=100, answer_timeout_ms=5000)
+    )
+    assert (capped.max_tokens, capped.max_seconds) == (100, 5.0)
+    loose = answer_settings(settings, Budgets(answer_max_tokens=1000))
+    assert loose.max_tokens == 400
+    assert answer_settings(settings, None).max_tokens == 400
