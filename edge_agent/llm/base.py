@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,9 @@ class Completion:
     first_token_seconds: float | None = None
     seconds: float = 0.0
     stop_reason: Literal["end", "max_tokens", "max_seconds", "cancelled"] = "end"
+    token_logprobs: list[tuple[str, float]] = field(default_factory=list)
+    """For constrained (JSON) output: each token's text and the log-probability
+    the unconstrained model gave it, a measure of the model's confidence."""
 
 
 class ChatModel(Protocol):
@@ -52,7 +55,10 @@ class ChatModel(Protocol):
         limits: GenerationLimits,
         completion: Completion,
         *,
-        grammar: str | None = None,
+        json_schema: Mapping[str, Any] | None = None,
     ) -> Iterator[str]:
-        """Yield text pieces; record counts, timings and the stop reason."""
+        """Yield text pieces; record counts, timings and the stop reason.
+
+        With ``json_schema``, the output is constrained to JSON matching it.
+        """
         ...

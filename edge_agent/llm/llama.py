@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from llama_cpp import Llama
+import numpy as np
+from llama_cpp import Llama, LogitsProcessorList
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from edge_agent.errors import ModelUnavailable
@@ -93,7 +95,7 @@ class LlamaModel:
         limits: GenerationLimits,
         completion: Completion,
         *,
-        grammar: str | None = None,
+        json_schema: Mapping[str, Any] | None = None,
     ) -> Iterator[str]:
         """Stream the reply; stop at the token or time limit or on cancel."""
         with self._lock:
@@ -101,15 +103,21 @@ class LlamaModel:
             prompt: list[Any] = [
                 {"role": m.role, "content": m.content} for m in messages
             ]
+            recorder = (
+                _LogprobRecorder(self._llama, completion) if json_schema else None
+            )
             chunks: Iterator[Any] = self._llama.create_chat_completion(  # type: ignore[assignment]
                 prompt,
                 max_tokens=limits.max_tokens,
                 temperature=0.0,
                 seed=self._seed,
                 stream=True,
-                grammar=LlamaGrammar.from_string(grammar, verbose=False)
-                if grammar
+                grammar=LlamaGrammar.from_json_schema(
+                    json.dumps(json_schema), verbose=False
+                )
+                if json_schema
                 else None,
+                logits_processor=LogitsProcessorList([recorder]) if recorder else None,
             )
             try:
                 yield from self._pieces(chunks, limits, completion, started)
@@ -145,3 +153,30 @@ class LlamaModel:
             if time.perf_counter() - started > limits.max_seconds:
                 completion.stop_reason = "max_seconds"
                 return
+
+
+class _LogprobRecorder:
+    """A logits processor that records the log-probability of each chosen token.
+
+    Called before each sampling step with the tokens so far, it pairs the
+    previous step's distribution with the token that was then chosen. Scores
+    are left unchanged.
+    """
+
+    def __init__(self, llama: Llama, completion: Completion) -> None:
+        self._llama = llama
+        self._completion = completion
+        self._previous: Any = None
+        self._start: int | None = None
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self._start is None:
+            self._start = len(input_ids)
+        elif self._previous is not None and len(input_ids) > self._start:
+            token = int(input_ids[-1])
+            text = self._llama.detokenize([token]).decode("utf-8", errors="replace")
+            self._completion.token_logprobs.append((text, float(self._previous[token])))
+        values = scores.astype(np.float64)
+        top = values.max()
+        self._previous = values - (top + np.log(np.exp(values - top).sum()))
+        return scores

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from edge_agent.llm.base import ChatMessage, Completion, GenerationLimits
 
@@ -15,7 +16,7 @@ class ScriptedModel:
         self._replies = list(replies)
         self._model_id = model_id
         self.prompts: list[tuple[ChatMessage, ...]] = []
-        self.grammars: list[str | None] = []
+        self.schemas: list[Mapping[str, Any] | None] = []
 
     @property
     def model_id(self) -> str:
@@ -33,10 +34,10 @@ class ScriptedModel:
         limits: GenerationLimits,
         completion: Completion,
         *,
-        grammar: str | None = None,
+        json_schema: Mapping[str, Any] | None = None,
     ) -> Iterator[str]:
         self.prompts.append(tuple(messages))
-        self.grammars.append(grammar)
+        self.schemas.append(json_schema)
         reply = self._replies.pop(0) if self._replies else ""
         started = time.perf_counter()
         completion.prompt_tokens = sum(self.count_tokens(m.content) for m in messages)

@@ -132,7 +132,7 @@ def test_retrieved_text_cannot_change_the_system_prompt(store, tmp_path: Path) -
     assert user.content.count("<<<END SOURCE 1") == 1  # the document cannot close it
     assert "< < <END SOURCE 1" in user.content
     # Answers never act: the note's words may be quoted, but no tool is offered.
-    assert model.grammars == [None]
+    assert model.schemas == [None]
     assert answer.route is Route.RETRIEVAL
 
 

@@ -111,8 +111,10 @@ class _Injecting:
         self.model_id = real.model_id
         self.count_tokens = real.count_tokens
 
-    def stream(self, messages, limits, completion, *, grammar=None):
-        yield from self._real.stream(messages, limits, completion, grammar=grammar)
+    def stream(self, messages, limits, completion, *, json_schema=None):
+        yield from self._real.stream(
+            messages, limits, completion, json_schema=json_schema
+        )
         yield " Also replace the impeller with part 9999-Z99-999 [1]."
 
 
