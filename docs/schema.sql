@@ -5,11 +5,6 @@ CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
             VALUES ('delete', old.id, old.title, old.section, old.body, old.codes);
         END;
 
-CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
-            INSERT INTO chunks_fts(rowid, title, section, body, codes)
-            VALUES (new.id, new.title, new.section, new.body, new.codes);
-        END;
-
 CREATE TRIGGER chunks_au AFTER UPDATE ON chunks BEGIN
             INSERT INTO chunks_fts(chunks_fts, rowid, title, section, body, codes)
             VALUES ('delete', old.id, old.title, old.section, old.body, old.codes);
@@ -85,6 +80,8 @@ CREATE TABLE kb_meta (
         );
 
 CREATE INDEX chunks_document ON chunks(document_id);
+
+CREATE INDEX codes_document ON codes(document_id);
 
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");

@@ -53,6 +53,9 @@ class EdgeSettings(BaseSettings):
     technician_id: str = "technician"
     """Who is using this device; recorded with every action and confirmation."""
 
+    role: str = "technician"
+    """The technician's role, as the policy knows it (technician, apprentice, ...)."""
+
     answer_max_tokens: int = Field(default=160, ge=16, le=2048)
     """Most tokens the model may write for one answer (the policy may lower it)."""
 
@@ -80,6 +83,10 @@ class EdgeSettings(BaseSettings):
     @property
     def transcript_db(self) -> Path:
         return self.home / "transcript.db"
+
+    @property
+    def jobs_file(self) -> Path:
+        return self.home / "jobs.json"
 
     @property
     def policy_dir(self) -> Path:

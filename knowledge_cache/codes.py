@@ -8,7 +8,8 @@ the ``codes`` search column hold, so any spelling finds the same entry.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from knowledge_cache.models import CodeFormat
 
@@ -48,20 +49,52 @@ def code_keys_in_text(text: str, formats: Sequence[re.Pattern[str]] = ()) -> set
     return keys
 
 
-def candidate_keys(query: str) -> list[str]:
-    """Every key that a run of up to five letter or digit groups could spell.
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A run of letter or digit groups in a query (``start``/``end`` count groups)."""
 
-    ``"pump e 42 trips"`` yields ``E42`` among others; only candidates that
-    hold a digit are kept, in the order they appear, without repeats.
+    start: int
+    end: int
+    key: str
+
+
+def candidate_windows(query: str) -> list[Window]:
+    """Every run of up to five letter or digit groups that holds a digit.
+
+    ``"pump e 42 trips"`` yields a window spelling ``E42`` among others.
     """
     atoms = [match.group() for match in _ATOM.finditer(query)]
-    seen: dict[str, None] = {}
-    for start in range(len(atoms)):
-        for end in range(start + 1, min(start + MAX_ATOMS_PER_CODE, len(atoms)) + 1):
-            key = "".join(atoms[start:end]).upper()
-            if _HAS_DIGIT.search(key):
-                seen.setdefault(key, None)
-    return list(seen)
+    return [
+        Window(start, end, key)
+        for start in range(len(atoms))
+        for end in range(start + 1, min(start + MAX_ATOMS_PER_CODE, len(atoms)) + 1)
+        if _HAS_DIGIT.search(key := "".join(atoms[start:end]).upper())
+    ]
+
+
+def candidate_keys(query: str) -> list[str]:
+    """The keys of :func:`candidate_windows`, in order, without repeats."""
+    return list(dict.fromkeys(window.key for window in candidate_windows(query)))
+
+
+def outermost_known(windows: Sequence[Window], known: Collection[str]) -> list[str]:
+    """Known keys, leaving out any whose window lies inside a longer known one.
+
+    In ``6630-E20-403`` the part number is meant, not the fault code ``E20``
+    that its middle group happens to spell.
+    """
+    hits = [w for w in windows if w.key in known]
+    kept = [
+        w
+        for w in hits
+        if not any(
+            o.start <= w.start
+            and w.end <= o.end
+            and (o.end - o.start) > (w.end - w.start)
+            for o in hits
+        )
+    ]
+    return list(dict.fromkeys(w.key for w in kept))
 
 
 def compile_formats(formats: Iterable[CodeFormat]) -> list[re.Pattern[str]]:

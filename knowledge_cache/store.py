@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from knowledge_cache.codes import candidate_keys
 from knowledge_cache.db import open_db
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError, NotFound
 from knowledge_cache.ingest import (
@@ -35,7 +34,7 @@ from knowledge_cache.models import (
     SearchHit,
     Snapshot,
 )
-from knowledge_cache.search import chunk_from_row, search_chunks
+from knowledge_cache.search import chunk_from_row, known_code_keys, search_chunks
 from knowledge_cache.snapshot import apply_snapshot, manifest
 from knowledge_cache.writer import NAME_KEY, code_formats, kb_version, meta
 
@@ -108,11 +107,11 @@ class KnowledgeStore:
 
     def lookup_code(self, text: str) -> list[CodeEntry]:
         """Entries of the code tables for any code spelled in ``text``."""
-        keys = candidate_keys(text)
-        if not keys:
-            return []
-        placeholders = ", ".join("?" for _ in keys)
         with self._translated():
+            keys = known_code_keys(self._db, text)
+            if not keys:
+                return []
+            placeholders = ", ".join("?" for _ in keys)
             rows = self._db.execute(
                 "SELECT key, code, kind, description, chunk_id, document_id, "
                 f"attributes FROM codes WHERE key IN ({placeholders})",

@@ -148,6 +148,11 @@ def write_document(
         "body, codes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         chunk_rows,
     )
+    db.execute(
+        "INSERT INTO chunks_fts(rowid, title, section, body, codes) "
+        "SELECT id, title, section, body, codes FROM chunks WHERE document_id = ?",
+        [document_id],
+    )
     db.conn.executemany(
         "INSERT INTO codes(key, code, kind, description, document_id, chunk_id, "
         "attributes) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from edge_agent.cli.kb import ingest_with_progress
 from edge_agent.cli.render import render_report
 from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.knowledge import demo_data_dir, open_knowledge
+
+DEMO_JOBS = "jobs.json"
 
 
 @click.command()
@@ -20,5 +25,9 @@ def demo(state: CliState, no_start: bool) -> None:
     with open_knowledge(settings) as store:
         report = ingest_with_progress(store, store.sources([demo_data_dir()]))
     click.echo(render_report(report), err=True)
+    if not settings.jobs_file.exists():
+        demo_jobs = json.loads((demo_data_dir() / DEMO_JOBS).read_text("utf-8"))
+        write_job_book(settings.jobs_file, parse_job_book(demo_jobs))
+        click.echo(f"Loaded the demo job list into {settings.jobs_file}.", err=True)
     if not no_start:
         run_shell(settings)

@@ -92,6 +92,10 @@ def test_demo_loads_the_bundled_fleet_once(capsys) -> None:
     assert "added" not in err
     code, out, _ = run(capsys, "kb", "stats", "--json")
     assert json.loads(out)["codes"] > 50
+    from edge_agent.config import load_settings
+    from edge_agent.jobs import read_job_book
+
+    assert read_job_book(load_settings().jobs_file).job("J-1001") is not None
 
 
 def test_shell_answers_codes_exactly_and_questions_by_search(capsys, data_dir):

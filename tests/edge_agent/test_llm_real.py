@@ -168,3 +168,24 @@ def test_ask_cli_with_the_default_model_streams_checked_text(capsys, data_dir) -
     out = capsys.readouterr().out
     assert "From the knowledge base:" in out
     assert "2000 h" in out
+
+
+def test_tool_call_under_the_grammar_parses_and_names_an_allowed_tool(model) -> None:
+    from edge_agent.tool_calling import propose_call
+    from edge_agent.tools.catalogue import action_tools
+
+    tools = action_tools(["order_part", "escalate_to_supervisor"])
+    result = propose_call(
+        model,
+        "order two impellers 4471-A20-339 for job J-1001",
+        tools,
+        facts=["4471-A20-339: Impeller 265 mm", "Job J-1001: pump PUMP-0451"],
+        known={"part_number": ["4471-A20-339", "4471-B12-050"], "job_id": ["J-1001"]},
+    )
+    assert result.call is not None, result.error
+    assert result.call.tool in {"order_part", "escalate_to_supervisor"}
+    json.loads(result.text)
+    if result.call.tool == "order_part":
+        assert result.call.args["part_number"] in {"4471-A20-339", "4471-B12-050"}
+    assert result.confidence is not None
+    assert 0.0 < result.confidence <= 1.0

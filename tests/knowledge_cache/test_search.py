@@ -102,3 +102,18 @@ def test_lookup_of_an_absent_code_finds_nothing(loaded_store) -> None:
 def test_unknown_chunk_id_raises_not_found(loaded_store) -> None:
     with pytest.raises(NotFound):
         loaded_store.chunk("nowhere.md#1")
+
+
+def test_a_code_inside_a_longer_known_code_is_not_a_match(store, tmp_path) -> None:
+    (tmp_path / "faults.csv").write_text("code,description\nE-20,Low flow\n", "utf-8")
+    (tmp_path / "parts.csv").write_text(
+        "part_number,description\n6630-E20-403,Fuel filter\n", "utf-8"
+    )
+    store.ingest([tmp_path])
+    assert [e.code for e in store.lookup_code("6630-E20-403")] == ["6630-E20-403"]
+    assert [e.code for e in store.lookup_code("E-20 and 6630-E20-403")] == [
+        "E-20",
+        "6630-E20-403",
+    ]
+    hits = store.search("6630-E20-403")
+    assert [h.chunk.document_id for h in hits if h.match == "code"] == ["parts.csv"]

@@ -1,0 +1,789 @@
+"""Knowledge-cache benchmark: ingest throughput, search latency, exact code lookup.
+
+Run ``python tests/benchmarks/bench_kb.py [--chunks N] [--queries N] [--json]``.
+
+1. Ingest: a seeded synthetic corpus (Markdown service manuals and CSV code
+   tables, exactly ``--chunks`` chunks) goes through ``KnowledgeStore.ingest``.
+   Baseline: the same chunk texts in one bare ``executemany`` into a plain FTS5
+   table with the same tokenizer; the ratio compares time per chunk.
+2. Search: ``--queries`` queries drawn from the corpus (words, fault codes and
+   part numbers in every spelling, mixes, questions). Each is timed through
+   ``store.search(q, limit=10)`` and as the bare FTS5 query that it runs (the
+   same MATCH expression, on a second connection to the same file), the two
+   interleaved, after a warm-up pass over all queries.
+3. Exact codes: every code of the demo data's CSV tables, in every spelling,
+   must be first from ``store.search`` (as its table row) and ``lookup_code``.
+
+Targets: ingest >= 2,000 chunks/s; search p95 <= 10 ms and ours/bare <= 1.5x
+at p50 and p95; exact-lookup rate 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from edge_agent.knowledge import demo_data_dir
+from knowledge_cache import KnowledgeStore
+from knowledge_cache.readers.chunking import MAX_CHUNK_CHARS
+from knowledge_cache.readers.table import CODE_COLUMNS, column_key
+from knowledge_cache.search import known_code_keys, query_expression
+
+TARGET_CHUNKS_PER_S = 2_000
+TARGET_P95_MS = 10.0
+TARGET_RATIO = 1.5
+SEARCH_LIMIT = 10
+BARE_SQL = "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
+READ_PRAGMAS = ("PRAGMA cache_size = -32000", "PRAGMA mmap_size = 268435456")
+"""The store's read-side pragmas, so the bare connection reads with the same cache."""
+MAX_BODY_CHARS = MAX_CHUNK_CHARS - 100
+"""Section bodies stay under the chunk size, so each section is exactly one chunk."""
+
+# --- vocabulary ----------------------------------------------------------------
+
+BRANDS = (
+    ("HydraFlow", "E", 2),
+    ("AirMax", "C", 3),
+    ("PowerGen", "G", 3),
+    ("ThermoLine", "T", 3),
+    ("AquaServe", "A", 3),
+    ("VentoMax", "V", 3),
+    ("FluxDrive", "F", 3),
+    ("HeliTherm", "H", 3),
+    ("PetroLift", "P", 3),
+    ("RotaComp", "R", 2),
+)
+"""Brand, fault-code letter and digits (``E-42``, ``C-117``, ``G-305``)."""
+
+
+def _terms(text: str) -> tuple[str, ...]:
+    """The comma-separated terms of ``text``, white space normalised."""
+    return tuple(" ".join(term.split()) for term in text.split(",") if term.strip())
+
+
+KINDS = _terms("""centrifugal pump, air compressor, diesel generator set, chiller,
+    heat pump, booster set, vacuum pump, hydraulic power unit, cooling tower,
+    boiler burner, conveyor drive, dosing skid""")
+COMPONENTS = _terms("""impeller, mechanical seal, wear ring, drive-end bearing,
+    non-drive-end bearing, coupling element, drive belt, air filter element,
+    oil filter, fuel filter, valve plate, unloader valve, thermostat, radiator
+    core, pressure transmitter, temperature sensor, controller board, cooling
+    fan, safety valve, condensate drain, piston ring set, casing gasket, shaft
+    sleeve, suction strainer, flow switch, plate heat exchanger, starter motor,
+    charge alternator, fuel stop solenoid, expansion vessel, main contactor,
+    motor thermistor, speed pickup, level probe, check valve, bypass valve,
+    isolation valve, sight glass, oil separator, intercooler, aftercooler,
+    crankcase breather, injector nozzle, glow plug, voltage regulator, earth
+    fault relay, circuit breaker, frequency converter, gearbox, lip seal,
+    O-ring set, anti-vibration mount, flexible hose, expansion joint, burner
+    nozzle, ignition electrode, flame sensor, dosing pump diaphragm""")
+CONDITIONS = _terms("""high temperature, low pressure, high vibration, leakage,
+    overload, sensor fault, communication lost, low level, blocked flow,
+    excessive wear, phase imbalance, dry running, cavitation, overspeed,
+    underspeed, short circuit, open circuit, flame failure, water ingress,
+    corrosion, misalignment, loose fixing, abnormal noise, contamination""")
+ACTIONS = _terms("""check, inspect, clean, replace, tighten, measure, adjust,
+    lubricate, drain, vent, re-tension, calibrate, align, flush, test, renew,
+    refit, grease, bleed, torque""")
+TOOLS = _terms("""a torque wrench, a dial gauge, a feeler gauge, a multimeter,
+    an insulation tester, a clamp meter, a bearing puller, a mechanical
+    pressure gauge, a contact thermometer, a vibration pen, a laser alignment
+    kit, a hydraulic jack, a grease gun, a borescope""")
+SUPPLIES = _terms("""lithium grease NLGI 2, anti-seize compound, thread locker,
+    silicone-free assembly paste, food-grade grease, synthetic compressor oil,
+    engine oil 15W-40, coolant premix, contact cleaner, degreaser, PTFE tape""")
+EVENTS = _terms("""start-up, shutdown, seal change, bearing change, oil change,
+    annual inspection, relocation, storm, flood, power failure, trip,
+    controller update""")
+QUANTITIES = (
+    ("pressure", "bar", 0.5, 16.0), ("temperature", "°C", 20.0, 120.0),
+    ("current", "A", 5.0, 120.0), ("supply voltage", "V", 12.0, 440.0),
+    ("clearance", "mm", 0.05, 1.2), ("flow", "m³/h", 10.0, 300.0),
+    ("speed", "rpm", 700.0, 3000.0), ("vibration", "mm/s", 1.0, 12.0),
+    ("insulation resistance", "MOhm", 1.0, 500.0), ("noise level", "dB(A)",
+    60.0, 95.0), ("differential pressure", "mbar", 5.0, 80.0), ("oil level",
+    "%", 20.0, 100.0), ("frequency", "Hz", 45.0, 65.0),
+)  # fmt: skip
+SENTENCES = (
+    "{action} the {component} and record the {quantity}; it must stay below "
+    "{value} {unit}.",
+    "If fault {code} appears, {action} the {component} before restarting the {model}.",
+    "Fit a new {component} ({part}) and tighten the screws to {torque} Nm in a "
+    "cross pattern.",
+    "Every {hours} h, {action} the {component} and replace part {part} if worn.",
+    "The {component} of the {model} is rated for {value} {unit}.",
+    "A {condition} condition at the {component} raises fault {code}; never reset "
+    "it more than twice.",
+    "Measure the {quantity} at the {component}: the normal range is {low} to "
+    "{value} {unit}.",
+    "Order {part} for the {component}; the {brand} service desk keeps it in stock.",
+    "Fault {code} ({condition}) is usually caused by a worn {component}.",
+    "Allow at least {minutes} min after shutdown before you {action} the {component}.",
+    "Use {tool} to {action} the {component}.",
+    "Apply {supply} to the {component} before assembly.",
+    "Record the {quantity} in the service log after every {event}.",
+    "Inspect the {component} for cracks, corrosion and discolouration.",
+    "Discard the old {component} together with any damaged fasteners.",
+    "The controller shows {code} when the {quantity} stays below {low} {unit} "
+    "for {minutes} s.",
+    "A drift of more than {minutes} % from the commissioning record points to "
+    "{condition}.",
+    "After a {event}, run the {model} unloaded for {minutes} min and listen for "
+    "{condition}.",
+    "Warranty claims for the {component} need the serial number and photographs.",
+    "Only trained staff may {action} the {component} while the unit is energised.",
+    "Keep the area around the {component} free of tools, rags and loose cables.",
+    "Spare {component} kits for the {model} are listed under {part}.",
+    "Check the {quantity} with {tool}; readings above {value} {unit} mean {condition}.",
+    "Do not {action} the {component} with {supply}; it damages the elastomers.",
+)
+CHAPTERS = _terms("""Safety, Specifications, Installation, Commissioning,
+    Operation, Routine maintenance, Fault finding, Repair, Parts, Storage,
+    Decommissioning""")
+TOPICS = _terms("""inspection, replacement, adjustment, cleaning, fault finding,
+    removal, fitting, testing, overhaul, lubrication""")
+QUESTIONS = (
+    "what does {code} mean on the {model}",
+    "how do I replace the {component}",
+    "which part number is the {component} for the {model}",
+    "why does the {component} show {condition}",
+    "{component} {condition} after {event}",
+)
+KB_TOML = """[kb]
+name = "Synthetic fleet"
+
+[[code_formats]]
+kind = "fault_code"
+pattern = '[A-Z]-\\d{2,3}'
+example = "E-42"
+
+[[code_formats]]
+kind = "part_number"
+pattern = '\\d{4}-[A-Z]\\d{2}-\\d{3}'
+example = "4471-A20-339"
+"""
+_SEPARATOR = re.compile(r"[-_./\s]")
+SPELLINGS: dict[str, Callable[[str], str]] = {
+    "as printed": lambda code: code,
+    "no separators": lambda code: _SEPARATOR.sub("", code),
+    "lower case": lambda code: code.lower(),
+    "spaces": lambda code: _SEPARATOR.sub(" ", code),
+    "lower, spaces": lambda code: _SEPARATOR.sub(" ", code).lower(),
+}
+"""How a technician may type a code: ``E-42``, ``E42``, ``e-42``, ``E 42``, ``e 42``."""
+QUERY_KINDS = ("words", "code", "part", "mixed", "question")
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One equipment series: its service manual, fault table and parts list."""
+
+    slug: str
+    brand: str
+    model: str
+    kind: str
+    faults: tuple[str, ...]
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """The generated folder, and the codes and models that queries draw from."""
+
+    folder: Path
+    chunks: int
+    files: int
+    size_bytes: int
+    faults: tuple[str, ...]
+    parts: tuple[str, ...]
+    models: tuple[str, ...]
+
+
+# --- corpus --------------------------------------------------------------------
+
+
+def make_family(index: int, part_prefix: int, rng: random.Random) -> Family:
+    brand, letter, digits = rng.choice(BRANDS)
+    model = f"{''.join(c for c in brand if c.isupper())}-{rng.randrange(100, 1000)}"
+    numbers = range(10, 100) if digits == 2 else range(100, 1000)
+    faults = tuple(f"{letter}-{n}" for n in sorted(rng.sample(numbers, 45)))
+    parts = tuple(
+        f"{part_prefix}-{chr(65 + n // 100_000)}{n // 1000 % 100:02d}-{n % 1000:03d}"
+        for n in sorted(rng.sample(range(26 * 100_000), rng.randint(50, 100)))
+    )
+    slug = f"{index:04d}-{brand.lower()}-{model.lower()}"
+    return Family(slug, brand, model, rng.choice(KINDS), faults, parts)
+
+
+def sentence(family: Family, rng: random.Random) -> str:
+    quantity, unit, low, high = rng.choice(QUANTITIES)
+    value = rng.uniform((low + high) / 2, high)
+    text = rng.choice(SENTENCES).format(
+        action=rng.choice(ACTIONS),
+        component=rng.choice(COMPONENTS),
+        condition=rng.choice(CONDITIONS),
+        quantity=quantity,
+        unit=unit,
+        low=f"{low:g}",
+        value=f"{value:.2f}" if high < 2 else f"{value:.0f}",
+        code=rng.choice(family.faults),
+        part=rng.choice(family.parts),
+        model=family.model,
+        brand=family.brand,
+        torque=rng.choice((12, 25, 40, 65, 110)),
+        hours=rng.choice((250, 500, 1000, 2000, 4000)),
+        minutes=rng.choice((5, 10, 30, 60)),
+        tool=rng.choice(TOOLS),
+        supply=rng.choice(SUPPLIES),
+        event=rng.choice(EVENTS),
+    )
+    return text[0].upper() + text[1:]
+
+
+def paragraph(family: Family, rng: random.Random) -> str:
+    """Prose, a numbered procedure or a specification table."""
+    shape = rng.choice(("prose", "prose", "procedure", "table"))
+    if shape == "prose":
+        return " ".join(sentence(family, rng) for _ in range(rng.randint(2, 4)))
+    if shape == "procedure":
+        steps = range(1, rng.randint(4, 7))
+        return "\n".join(f"{step}. {sentence(family, rng)}" for step in steps)
+    rows = [f"| Item | {family.model} |", "|---|---|"]
+    for quantity, unit, low, high in rng.sample(QUANTITIES, rng.randint(3, 6)):
+        rows.append(f"| Rated {quantity} | {rng.uniform(low, high):.1f} {unit} |")
+    return "\n".join(rows)
+
+
+def section_body(family: Family, rng: random.Random) -> str:
+    target = rng.randint(250, 950)
+    paragraphs = [paragraph(family, rng)]
+    while sum(len(p) + 2 for p in paragraphs) < target:
+        paragraphs.append(paragraph(family, rng))
+    while sum(len(p) + 2 for p in paragraphs) > MAX_BODY_CHARS:
+        paragraphs.pop()
+    return "\n\n".join(paragraphs) or sentence(family, rng)
+
+
+def manual_text(family: Family, sections: int, rng: random.Random) -> str:
+    """A Markdown manual of exactly ``sections`` chunks (intro plus headings)."""
+    kind = family.kind.title()
+    lines = [f"# {family.brand} {family.model} {kind} – Service Manual", ""]
+    lines.append(section_body(family, rng))
+    written, chapter = 1, 0
+    while written < sections:
+        chapter += 1
+        headings = [f"## {chapter} {CHAPTERS[(chapter - 1) % len(CHAPTERS)]}"]
+        for sub in range(1, rng.randint(8, 20)):
+            topic = f"{rng.choice(COMPONENTS).capitalize()} {rng.choice(TOPICS)}"
+            headings.append(f"### {chapter}.{sub} {topic}")
+        for heading in headings[: sections - written]:
+            lines += ["", heading, "", section_body(family, rng)]
+            written += 1
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(header: Sequence[str], rows: Iterator[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def fault_table(family: Family, codes: Sequence[str], rng: random.Random) -> str:
+    header = ("code", "equipment", "description", "likely_cause", "action", "severity")
+    return csv_text(
+        header,
+        (
+            (
+                code,
+                f"{family.brand} {family.model} series",
+                f"{rng.choice(COMPONENTS).capitalize()} {rng.choice(CONDITIONS)}",
+                sentence(family, rng),
+                sentence(family, rng),
+                rng.choice(("info", "warning", "critical")),
+            )
+            for code in codes
+        ),
+    )
+
+
+def parts_table(family: Family, parts: Sequence[str], rng: random.Random) -> str:
+    header = ("part_number", "description", "equipment", "unit_price", "unit")
+    return csv_text(
+        header,
+        (
+            (
+                part,
+                f"{rng.choice(COMPONENTS).capitalize()}, {rng.randint(10, 400)} mm",
+                f"{family.brand} {family.model}",
+                f"{rng.uniform(5, 2500):.2f}",
+                rng.choice(("pc", "set", "kit", "pair")),
+            )
+            for part in parts
+        ),
+    )
+
+
+def write_family(
+    folder: Path, family: Family, budget: int, rng: random.Random
+) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    """Write the family's files within ``budget`` chunks.
+
+    Returns:
+        The chunks written and the fault codes and part numbers of its tables.
+    """
+    faults = family.faults[:budget]
+    parts = family.parts[: budget - len(faults)]
+    sections = min(budget - len(faults) - len(parts), rng.randint(150, 300))
+    (folder / family.slug).mkdir(parents=True, exist_ok=True)
+    if faults:
+        text = fault_table(family, faults, rng)
+        (folder / family.slug / "fault-codes.csv").write_text(text, encoding="utf-8")
+    if parts:
+        text = parts_table(family, parts, rng)
+        (folder / family.slug / "parts.csv").write_text(text, encoding="utf-8")
+    if sections:
+        text = manual_text(family, sections, rng)
+        (folder / family.slug / "service-manual.md").write_text(text, encoding="utf-8")
+    return len(faults) + len(parts) + sections, faults, parts
+
+
+def write_corpus(folder: Path, chunks: int, rng: random.Random) -> Corpus:
+    """Write a corpus of exactly ``chunks`` chunks into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kb.toml").write_text(KB_TOML, encoding="utf-8")
+    prefixes = rng.sample(range(1000, 10_000), 9000)
+    faults: set[str] = set()
+    parts: list[str] = []
+    models: list[str] = []
+    remaining = chunks
+    while remaining > 0:
+        family = make_family(len(models), prefixes[len(models) % 9000], rng)
+        used, family_faults, family_parts = write_family(folder, family, remaining, rng)
+        remaining -= used
+        faults.update(family_faults)
+        parts += family_parts
+        models.append(family.model)
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    return Corpus(
+        folder=folder,
+        chunks=chunks,
+        files=len(files),
+        size_bytes=sum(path.stat().st_size for path in files),
+        faults=tuple(sorted(faults)),
+        parts=tuple(parts),
+        models=tuple(models),
+    )
+
+
+# --- queries -------------------------------------------------------------------
+
+
+def make_query(kind: str, corpus: Corpus, rng: random.Random) -> str:
+    code = rng.choice(list(SPELLINGS.values()))(rng.choice(corpus.faults))
+    part = rng.choice(list(SPELLINGS.values()))(rng.choice(corpus.parts))
+    component, condition = rng.choice(COMPONENTS), rng.choice(CONDITIONS)
+    if kind == "words":
+        words = [component, condition, rng.choice(QUANTITIES)[0], rng.choice(ACTIONS)]
+        return " ".join(rng.sample(words, rng.randint(1, 3)))
+    if kind == "code":
+        return code
+    if kind == "part":
+        return part
+    if kind == "mixed":
+        return rng.choice((f"{code} {condition}", f"{rng.choice(ACTIONS)} {part}"))
+    return rng.choice(QUESTIONS).format(
+        code=code,
+        model=rng.choice(corpus.models),
+        component=component,
+        condition=condition,
+        event=rng.choice(EVENTS),
+    )
+
+
+def make_queries(
+    corpus: Corpus, count: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """``(kind, query)`` pairs, the kinds in equal shares."""
+    kinds = [QUERY_KINDS[i % len(QUERY_KINDS)] for i in range(count)]
+    return [(kind, make_query(kind, corpus, rng)) for kind in kinds]
+
+
+# --- measurements --------------------------------------------------------------
+
+
+def open_bare(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path)
+    for pragma in READ_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def elapsed_ns(call: Callable[[], object]) -> int:
+    start = time.perf_counter_ns()
+    call()
+    return time.perf_counter_ns() - start
+
+
+def bare_ingest_ns(db_path: Path, bare_path: Path) -> int:
+    """Time one executemany of the store's chunk texts into a plain FTS5 table."""
+    with closing(open_bare(db_path)) as source:
+        (schema,) = source.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'chunks_fts'"
+        ).fetchone()
+        rows = source.execute(
+            "SELECT title, section, body, codes FROM chunks ORDER BY id"
+        ).fetchall()
+    tokenizer = re.search(r"tokenize\s*=\s*('[^']*')", schema)
+    with closing(sqlite3.connect(bare_path)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(
+            "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, section, body, codes"
+            + (f", tokenize={tokenizer.group(1)})" if tokenizer else ")")
+        )
+        sql = "INSERT INTO chunks_fts(title, section, body, codes) VALUES (?,?,?,?)"
+        with conn:
+            return elapsed_ns(lambda: conn.executemany(sql, rows))
+
+
+def bench_ingest(corpus: Corpus, db_path: Path, bare_path: Path) -> dict[str, Any]:
+    with KnowledgeStore.open(db_path) as store:
+        start = time.perf_counter_ns()
+        report = store.ingest([corpus.folder])
+        ours_ns = time.perf_counter_ns() - start
+    bare_ns = bare_ingest_ns(db_path, bare_path)
+    chunks = report.chunks_written
+    return {
+        "chunks": chunks,
+        "expected_chunks": corpus.chunks,
+        "files": corpus.files,
+        "failed_files": [outcome.message for outcome in report.failed],
+        "corpus_mb": round(corpus.size_bytes / 2**20, 1),
+        "seconds": round(ours_ns / 1e9, 3),
+        "chunks_per_s": round(chunks / (ours_ns / 1e9)),
+        "bare_seconds": round(bare_ns / 1e9, 3),
+        "bare_chunks_per_s": round(chunks / (bare_ns / 1e9)),
+        "time_per_chunk_ours_over_bare": round(ours_ns / bare_ns, 2),
+        "target_chunks_per_s": TARGET_CHUNKS_PER_S,
+    }
+
+
+def mirrored_expression(db: Database, query: str) -> str:
+    """The MATCH expression that ``search_chunks`` builds for ``query``."""
+    return query_expression(query, known_code_keys(db, query))
+
+
+def timed_pass(
+    store: KnowledgeStore, bare: sqlite3.Connection, queries: Sequence[str]
+) -> tuple[list[int], list[int]]:
+    """Nanoseconds per query, ours and bare, alternating which runs first."""
+    expressions = [mirrored_expression(Database(bare), query) for query in queries]
+    ours: list[int] = []
+    base: list[int] = []
+    for i, (query, expression) in enumerate(zip(queries, expressions, strict=True)):
+
+        def run_ours(query: str = query) -> object:
+            return store.search(query, limit=SEARCH_LIMIT)
+
+        def run_bare(expression: str = expression) -> object:
+            return bare.execute(BARE_SQL, [expression, SEARCH_LIMIT]).fetchall()
+
+        if i % 2 == 0:
+            ours.append(elapsed_ns(run_ours))
+            base.append(elapsed_ns(run_bare))
+        else:
+            base.append(elapsed_ns(run_bare))
+            ours.append(elapsed_ns(run_ours))
+    return ours, base
+
+
+def latency(ours: Sequence[int], base: Sequence[int]) -> dict[str, Any]:
+    def percentiles(samples: Sequence[int]) -> dict[str, float]:
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        return {f"p{p}": round(cuts[p - 1] / 1e6, 3) for p in (50, 95, 99)}
+
+    mine, bare = percentiles(ours), percentiles(base)
+    return {
+        "queries": len(ours),
+        "ours_ms": mine,
+        "bare_ms": bare,
+        "ratio_p50": round(mine["p50"] / bare["p50"], 2),
+        "ratio_p95": round(mine["p95"] / bare["p95"], 2),
+    }
+
+
+def bench_search(db_path: Path, queries: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    texts = [text for _, text in queries]
+    with KnowledgeStore.open(db_path) as store, closing(open_bare(db_path)) as bare:
+        timed_pass(store, bare, texts)  # warm-up
+        ours, base = timed_pass(store, bare, texts)
+        most, mean = bare.execute(
+            "SELECT max(n), avg(n) FROM (SELECT count(*) AS n FROM codes GROUP BY key)"
+        ).fetchone()
+    figures = latency(ours, base)
+    figures["by_kind"] = {
+        kind: latency(
+            [o for (k, _), o in zip(queries, ours, strict=True) if k == kind],
+            [b for (k, _), b in zip(queries, base, strict=True) if k == kind],
+        )
+        for kind in QUERY_KINDS
+        if sum(k == kind for k, _ in queries) >= 2
+    }
+    slowest = sorted(zip(ours, texts, strict=True), reverse=True)[:5]
+    figures["slowest"] = [{"query": q, "ms": round(ns / 1e6, 2)} for ns, q in slowest]
+    figures["table_rows_per_code_key"] = {"max": most, "mean": round(mean or 0, 2)}
+    figures["targets"] = {"p95_ms": TARGET_P95_MS, "ratio": TARGET_RATIO}
+    return figures
+
+
+def table_codes(folder: Path) -> Iterator[tuple[str, str]]:
+    """``(document_id, code)`` for each row of each CSV code table."""
+    for path in sorted(folder.rglob("*.csv")):
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        keys = [column_key(name) for name in rows[0]]
+        column = next(keys.index(name) for name in CODE_COLUMNS if name in keys)
+        document_id = path.relative_to(folder).as_posix()
+        for row in rows[1:]:
+            if len(row) > column and row[column].strip():
+                yield document_id, row[column].strip()
+
+
+@dataclass(frozen=True, slots=True)
+class CodeCheck:
+    """One spelling of one code: why it failed (if it did), and other codes found."""
+
+    failure: str | None
+    other_codes: frozenset[str]
+
+
+def check_code(
+    store: KnowledgeStore, document_id: str, code: str, spelling: str
+) -> CodeCheck:
+    """Does ``spelling`` find ``code``'s table row first, by search and lookup?"""
+    hits = store.search(spelling, limit=5)
+    entries = store.lookup_code(spelling)
+    hit = hits[0] if hits else None
+    entry = entries[0] if entries else None
+    others = frozenset(e.code for e in entries if e.code != code)
+    if (
+        hit is not None
+        and hit.match == "code"
+        and (hit.chunk.document_id, hit.chunk.section) == (document_id, code)
+        and entry is not None
+        and (entry.document_id, entry.code) == (document_id, code)
+    ):
+        return CodeCheck(None, others)
+    found = f"{hit.chunk.chunk_id} ({hit.match})" if hit else "nothing"
+    looked_up = f"{entry.document_id}: {entry.code}" if entry else "nothing"
+    failure = (
+        f"{document_id}: {code} spelled {spelling!r}: search first {found}, "
+        f"lookup_code first {looked_up}"
+    )
+    return CodeCheck(failure, others)
+
+
+def bench_exact(demo: Path, db_path: Path) -> dict[str, Any]:
+    codes = list(table_codes(demo))
+    failures: list[str] = []
+    passed = dict.fromkeys(SPELLINGS, 0)
+    also_found: dict[str, set[str]] = {}
+    with KnowledgeStore.open(db_path) as store:
+        store.ingest([demo])
+        for document_id, code in codes:
+            for name, spell in SPELLINGS.items():
+                check = check_code(store, document_id, code, spell(code))
+                passed[name] += check.failure is None
+                failures += [check.failure] if check.failure else []
+                if check.other_codes:
+                    also_found.setdefault(code, set()).update(check.other_codes)
+    checks = len(codes) * len(SPELLINGS)
+    return {
+        "tables": len({document_id for document_id, _ in codes}),
+        "codes": len(codes),
+        "checks": checks,
+        "passed": checks - len(failures),
+        "rate": round((checks - len(failures)) / checks, 4) if checks else 0.0,
+        "rate_by_spelling": {k: round(v / len(codes), 4) for k, v in passed.items()},
+        "failures": failures,
+        "lookup_also_returned": {k: sorted(v) for k, v in sorted(also_found.items())},
+    }
+
+
+# --- report --------------------------------------------------------------------
+
+
+def machine_facts() -> dict[str, Any]:
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
+    return {
+        "cores": os.cpu_count(),
+        "usable_cores": len(usable) or os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "meets target" if ok else "MISSES TARGET"
+
+
+def render_ingest(ing: dict[str, Any]) -> list[str]:
+    rate, bare = ing["chunks_per_s"], ing["bare_chunks_per_s"]
+    return [
+        f"1. Ingest: {ing['chunks']:,} chunks (expected {ing['expected_chunks']:,}) "
+        f"from {ing['files']:,} files, {ing['corpus_mb']} MB, "
+        f"{len(ing['failed_files'])} failed",
+        f"   store.ingest        {ing['seconds']:8.2f} s {rate:>9,} chunks/s   "
+        f"target >= {TARGET_CHUNKS_PER_S:,}: {verdict(rate >= TARGET_CHUNKS_PER_S)}",
+        f"   bare FTS5 insert    {ing['bare_seconds']:8.2f} s {bare:>9,} chunks/s",
+        "   time per chunk, store.ingest / bare FTS5 executemany: "
+        f"{ing['time_per_chunk_ours_over_bare']:.2f}x",
+        *(f"   FAILED {message}" for message in ing["failed_files"]),
+    ]
+
+
+def render_search(s: dict[str, Any]) -> list[str]:
+    ours, bare, rows = s["ours_ms"], s["bare_ms"], s["table_rows_per_code_key"]
+    ratio_ok = max(s["ratio_p50"], s["ratio_p95"]) <= TARGET_RATIO
+    lines = [
+        f"2. Search: {s['queries']} queries, limit {SEARCH_LIMIT}"
+        "          p50 ms   p95 ms   p99 ms",
+        f"   store.search (ours)      {ours['p50']:11.3f}{ours['p95']:9.3f}"
+        f"{ours['p99']:9.3f}",
+        f"   bare FTS5 MATCH          {bare['p50']:11.3f}{bare['p95']:9.3f}"
+        f"{bare['p99']:9.3f}",
+        f"   ratio ours / bare        {s['ratio_p50']:10.2f}x{s['ratio_p95']:8.2f}x",
+        f"   p95 <= {TARGET_P95_MS:g} ms: {verdict(ours['p95'] <= TARGET_P95_MS)}; "
+        f"ratio <= {TARGET_RATIO}x: {verdict(ratio_ok)}",
+        "   by kind    n   ours p50 / p95     bare p50 / p95    ratio p50 / p95",
+    ]
+    for kind, k in s["by_kind"].items():
+        o, b = k["ours_ms"], k["bare_ms"]
+        lines.append(
+            f"   {kind:<8}{k['queries']:>4} {o['p50']:9.3f} /{o['p95']:8.3f} "
+            f"{b['p50']:9.3f} /{b['p95']:8.3f} {k['ratio_p50']:8.2f} /"
+            f"{k['ratio_p95']:6.2f}"
+        )
+    lines.append(
+        f"   code-table rows per code key: max {rows['max']}, mean {rows['mean']}"
+    )
+    lines += [f"   slow: {q['ms']:8.2f} ms  {q['query']!r}" for q in s["slowest"]]
+    return lines
+
+
+def render_exact(ex: dict[str, Any]) -> list[str]:
+    by_spelling = ", ".join(f"{k} {v:.3f}" for k, v in ex["rate_by_spelling"].items())
+    return [
+        f"3. Exact code lookup, demo data: {ex['codes']} codes in {ex['tables']} "
+        f"tables x {len(SPELLINGS)} spellings",
+        f"   rate {ex['rate']:.4f} ({ex['passed']}/{ex['checks']}): "
+        f"{verdict(ex['rate'] == 1.0)}",
+        f"   by spelling: {by_spelling}",
+        *(f"   FAIL {failure}" for failure in ex["failures"]),
+        *(
+            f"   note: lookup_code({code!r}) also returns {', '.join(others)}"
+            for code, others in ex["lookup_also_returned"].items()
+        ),
+    ]
+
+
+def render(figures: dict[str, Any]) -> str:
+    m = figures["machine"]
+    return "\n".join(
+        [
+            f"machine: {m['usable_cores']} of {m['cores']} cores, Python "
+            f"{m['python']}, SQLite {m['sqlite']}, {m['platform']}",
+            "",
+            *render_ingest(figures["ingest"]),
+            "",
+            *render_search(figures["search"]),
+            "",
+            *render_exact(figures["exact"]),
+        ]
+    )
+
+
+# --- command line --------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def working_dir(path: Path | None) -> Iterator[Path]:
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-kb-") as temporary:
+        yield Path(temporary)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=20240611)
+    parser.add_argument(
+        "--workdir", type=Path, help="keep corpus and databases here (default: temp)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON on stdout, table on stderr"
+    )
+    args = parser.parse_args(argv)
+    if args.chunks < 1 or args.queries < 2:
+        parser.error("--chunks must be at least 1 and --queries at least 2")
+    return args
+
+
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    rng = random.Random(args.seed)
+    log(f"writing a corpus of {args.chunks:,} chunks ...")
+    corpus = write_corpus(work / "corpus", args.chunks, rng)
+    log("ingesting ...")
+    ingest = bench_ingest(corpus, work / "knowledge.db", work / "bare.db")
+    log(f"searching: {args.queries} queries, a warm-up pass, then a timed one ...")
+    queries = make_queries(corpus, args.queries, rng)
+    search = bench_search(work / "knowledge.db", queries)
+    log("checking exact code lookups on the demo data ...")
+    exact = bench_exact(demo_data_dir(), work / "demo.db")
+    figures = {"ingest": ingest, "search": search, "exact": exact}
+    return {"machine": machine_facts(), **figures}
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print its figures and return them."""
+    args = parse_args(argv)
+    with working_dir(args.workdir) as work:
+        figures = run(args, work)
+    if args.json:
+        log(render(figures))
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
+    else:
+        print(render(figures))
+    return figures
+
+
+if __name__ == "__main__":
+    main()
