@@ -61,6 +61,7 @@ def m001_documents_chunks_codes(db: Database) -> None:
             VALUES (new.id, new.title, new.section, new.body, new.codes);
         END;
         INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('rank', '{RANK_FUNCTION}');
+        CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
         CREATE TABLE codes (
             key TEXT NOT NULL,
             code TEXT NOT NULL,

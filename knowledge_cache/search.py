@@ -17,6 +17,7 @@ from knowledge_cache.codes import candidate_windows, code_keys_in_text, outermos
 from knowledge_cache.errors import QuerySyntaxError
 from knowledge_cache.migrations import FIELD_WEIGHTS
 from knowledge_cache.models import Chunk, SearchHit
+from knowledge_cache.query_plan import Term, document_frequencies, plan_expressions
 from knowledge_cache.stopwords import STOP_WORDS
 
 RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
@@ -37,20 +38,21 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(content or words))
 
 
-def match_expression(words: Sequence[str], code_keys: Sequence[str]) -> str:
-    """An FTS5 expression: each word and code key quoted, joined with OR."""
-    terms = [_quote(word) for word in words]
-    terms.extend(f"codes : {_quote(key)}" for key in code_keys)
-    return " OR ".join(terms)
-
-
-def query_expression(query: str, known_keys: Sequence[str]) -> str:
-    """The FTS5 expression for ``query``: its content words, the codes a table
-    knows (``known_keys``) and the code-shaped tokens typed in it."""
+def query_expressions(db: Database, query: str, known_keys: Sequence[str]) -> list[str]:
+    """The FTS5 expressions for ``query``, to run in turn until enough rows are
+    found: its content words, the codes a table knows (``known_keys``) and the
+    code-shaped tokens typed in it, each quoted, planned so that scoring stays
+    bounded (see :mod:`knowledge_cache.query_plan`).
+    """
+    words = query_words(query)
+    frequencies = document_frequencies(db, words)
     typed = sorted(code_keys_in_text(query[:MAX_QUERY_CHARS]))
-    return match_expression(
-        query_words(query), list(dict.fromkeys([*known_keys, *typed]))
+    terms = [Term(_quote(word), frequencies.get(word, 0)) for word in words]
+    terms.extend(
+        Term(f"codes : {_quote(key)}", 0, is_code=True)
+        for key in dict.fromkeys([*known_keys, *typed])
     )
+    return plan_expressions(terms)
 
 
 def known_code_keys(db: Database, query: str) -> list[str]:
@@ -83,10 +85,7 @@ def search_chunks(db: Database, query: str, *, limit: int = 10) -> list[SearchHi
     words = query_words(query)
     try:
         exact = known_code_keys(db, query)
-        expression = query_expression(query, exact)
-        if not expression:
-            return []
-        ranked = _ranked_rowids(db, expression, limit)
+        ranked = ranked_rows(db, query_expressions(db, query, exact), limit)
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
         chunks = _chunks_by_rowid(db, order[:limit])
@@ -112,6 +111,19 @@ def search_chunks(db: Database, query: str, *, limit: int = 10) -> list[SearchHi
 
 def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
+
+
+def ranked_rows(
+    db: Database, expressions: Sequence[str], limit: int
+) -> list[tuple[int, float]]:
+    """Run ``expressions`` in turn until ``limit`` rows are found, best first."""
+    found: dict[int, float] = {}
+    for expression in expressions:
+        for rowid, score in _ranked_rowids(db, expression, limit):
+            found.setdefault(rowid, score)
+        if len(found) >= limit:
+            break
+    return list(found.items())[:limit]
 
 
 def _ranked_rowids(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -119,17 +120,17 @@ class KnowledgeStore:
             ).fetchall()
         order = {key: i for i, key in enumerate(keys)}
         rows.sort(key=lambda row: (order[row[0]], row[5]))
-        return [
-            CodeEntry(
-                code=code,
-                kind=CodeKind(kind),
-                description=description,
-                chunk_id=chunk_id,
-                document_id=document_id,
-                attributes=json.loads(attributes),
-            )
-            for _, code, kind, description, chunk_id, document_id, attributes in rows
-        ]
+        return [_code_entry(row[1:]) for row in rows]
+
+    def codes_of_kind(self, kind: CodeKind) -> list[CodeEntry]:
+        """Every registered code of one kind (e.g. the parts catalogue), by code."""
+        with self._translated():
+            rows = self._db.execute(
+                "SELECT code, kind, description, chunk_id, document_id, attributes "
+                "FROM codes WHERE kind = ? ORDER BY code, document_id",
+                [kind.value],
+            ).fetchall()
+        return [_code_entry(row) for row in rows]
 
     def chunk(self, chunk_id: str) -> Chunk:
         """The chunk with this id.
@@ -225,3 +226,15 @@ class KnowledgeStore:
                 "snapshot.",
                 path=self._path,
             ) from exc
+
+
+def _code_entry(row: Sequence[Any]) -> CodeEntry:
+    code, kind, description, chunk_id, document_id, attributes = row
+    return CodeEntry(
+        code=code,
+        kind=CodeKind(kind),
+        description=description,
+        chunk_id=chunk_id,
+        document_id=document_id,
+        attributes=json.loads(attributes),
+    )

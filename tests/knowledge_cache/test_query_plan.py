@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import sqlite3
+
+from knowledge_cache import KnowledgeStore
+from knowledge_cache.db import open_db
+from knowledge_cache.query_plan import Term, document_frequencies, plan_expressions
+
+
+def test_cheap_queries_are_a_plain_or() -> None:
+    terms = [Term('"seal"', 10), Term('"leak"', 20)]
+    assert plan_expressions(terms, budget=100) == ['"seal" OR "leak"']
+
+
+def test_costly_queries_let_only_rare_terms_select_rows() -> None:
+    terms = [Term('"pump"', 900), Term('"impeller"', 40), Term('"wear"', 50)]
+    assert plan_expressions(terms, budget=100) == [
+        '("impeller" OR "wear") AND ("pump" OR "impeller" OR "wear")'
+    ]
+
+
+def test_when_every_term_is_common_rows_with_all_terms_come_first() -> None:
+    terms = [Term('"pump"', 900), Term('"oil"', 700)]
+    assert plan_expressions(terms, budget=100) == [
+        '"pump" AND "oil"',
+        '{title section} : ("pump" OR "oil")',
+        '("oil") AND ("pump" OR "oil")',
+    ]
+
+
+def test_no_terms_no_expression() -> None:
+    assert plan_expressions([]) == []
+
+
+def test_frequencies_come_from_the_index_by_stem(kb_folder) -> None:
+    db = open_db(sqlite3.connect(":memory:"))
+    KnowledgeStore(db).ingest([kb_folder])
+    counts = document_frequencies(db, ["bearings", "greased", "zzzz"])
+    assert counts["bearings"] >= 1
+    assert counts["greased"] >= 1
+    assert counts["zzzz"] == 0
+
+
+def test_planned_search_finds_the_same_best_hit(loaded_store) -> None:
+    hit = loaded_store.search("how often should the bearings be greased")[0]
+    assert hit.chunk.section.endswith("Noisy bearings")
