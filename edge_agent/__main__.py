@@ -14,6 +14,7 @@ from edge_agent.errors import ConfigError, EdgeAgentError
 from edge_agent.logs import log_file_hint
 from knowledge_cache import KnowledgeCacheError
 from policies import PolicyError
+from sync import SyncError
 
 logger = logging.getLogger("edge_agent")
 
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIG
-    except (EdgeAgentError, KnowledgeCacheError, PolicyError) as exc:
+    except (EdgeAgentError, KnowledgeCacheError, PolicyError, SyncError) as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.FAILURE
     except Exception as exc:

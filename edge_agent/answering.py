@@ -33,6 +33,7 @@ from edge_agent.grounding import (
 from edge_agent.llm import ChatModel, Completion, GenerationLimits, ModelLoader
 from edge_agent.prompting import build_prompt
 from edge_agent.routing import code_mentions, relevant_hits
+from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
 from knowledge_cache import CodeEntry, KnowledgeStore, SearchHit, code_key
 from knowledge_cache.codes import code_keys_in_text, compile_formats
 
@@ -79,6 +80,7 @@ class Answerer:
         self._store = store
         self._model = model
         self._settings = settings or AnswerSettings()
+        self._tracer = TurnTracer("ask")
 
     def ask(
         self,
@@ -86,12 +88,28 @@ class Answerer:
         *,
         on_event: EventSink = _ignore,
         cancel: threading.Event | None = None,
+        tracer: TurnTracer | None = None,
     ) -> Answer:
-        """Answer ``question``; ``on_event`` sees facts and sentences as they come."""
+        """Answer ``question``; ``on_event`` sees facts and sentences as they come.
+
+        With a ``tracer``, retrieval and the model call are recorded as spans.
+        """
         started = time.perf_counter()
+        self._tracer = tracer or TurnTracer("ask")
         on_event(AnswerEvent("progress", "searching the knowledge base"))
-        formats = self._store.code_formats()
-        mentions = code_mentions(self._store, question, formats)
+        with self._tracer.span(RETRIEVAL, edge__query=question) as span:
+            formats = self._store.code_formats()
+            mentions = code_mentions(self._store, question, formats)
+            hits = (
+                []
+                if mentions.found
+                else self._store.search(question, limit=RETRIEVED_CHUNKS)
+            )
+            span.set(
+                edge__codes_found=len(mentions.found),
+                edge__hits=len(hits),
+                edge__chunk_ids=",".join(h.chunk_id for h in hits),
+            )
         notices = tuple(
             f"{code} is not in the knowledge base." for code in mentions.absent
         )
@@ -100,7 +118,6 @@ class Answerer:
         if mentions.found:
             answer = self._code_answer(question, mentions.found, notices, on_event)
         else:
-            hits = self._store.search(question, limit=RETRIEVED_CHUNKS)
             answer = self._text_answer(question, hits, notices, on_event, cancel)
         timings = {**answer.timings, "total_ms": _ms_since(started)}
         return replace(answer, timings=timings)
@@ -191,11 +208,23 @@ class Answerer:
             settings.max_tokens, settings.max_seconds, cancel or threading.Event()
         )
         completion = Completion()
-        verdicts = list(
-            _checked_sentences(
-                model.stream(prompt.messages, limits, completion), context, on_event
+        with self._tracer.span(
+            CHAT,
+            gen_ai__operation__name="chat",
+            gen_ai__request__model=model.model_id,
+            gen_ai__request__max_tokens=settings.max_tokens,
+        ) as span:
+            verdicts = list(
+                _checked_sentences(
+                    model.stream(prompt.messages, limits, completion), context, on_event
+                )
             )
-        )
+            span.set(
+                gen_ai__usage__input_tokens=completion.prompt_tokens,
+                gen_ai__usage__output_tokens=completion.completion_tokens,
+                edge__sentences_kept=sum(v.supported for v in verdicts),
+                edge__sentences_dropped=sum(not v.supported for v in verdicts),
+            )
         return self._with_model_text(answer, verdicts, completion, model, waited)
 
     def _loaded_model(self) -> ChatModel | None:

@@ -7,14 +7,13 @@ a sync brings a new list, so a crash never leaves half a list.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import EdgeAgentError
+from edge_agent.files import write_json_atomic
 
 
 class JobsUnreadable(EdgeAgentError):
@@ -115,16 +114,4 @@ def read_job_book(path: Path) -> JobBook:
 
 def write_job_book(path: Path, book: JobBook) -> None:
     """Replace the cached job list atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(job_book_to_json(book), indent=2, ensure_ascii=False)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(handle.name, path)
-
-
-def jobs_for_asset(book: JobBook, asset_id: str) -> Sequence[Job]:
-    return [job for job in book.jobs.values() if job.asset_id == asset_id]
+    write_json_atomic(path, job_book_to_json(book))

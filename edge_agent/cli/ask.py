@@ -12,9 +12,8 @@ from edge_agent.answering import Answerer, AnswerSettings
 from edge_agent.answers import Answer, AnswerEvent, answer_to_json
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.config import EdgeSettings
-from edge_agent.knowledge import open_knowledge
 from edge_agent.llm import ModelLoader
-from edge_agent.policy_store import open_policy_store
+from edge_agent.session import Session
 from policies import Budgets
 
 
@@ -55,12 +54,14 @@ def ask(
     settings = state.settings()
     # Loaded on first need, so questions answered by lookup never wait for it.
     loader = None if no_model else ModelLoader(model_path or settings.model_path)
-    with open_knowledge(settings) as store:
-        policy = open_policy_store(settings).status().policy
+    with Session(settings) as session:
+        policy = session.policy.policy
         budgets = None if policy is None else policy.budgets
-        answerer = Answerer(store, loader, answer_settings(settings, budgets))
+        answerer = Answerer(session.store, loader, answer_settings(settings, budgets))
         printer = None if as_json else _StreamPrinter()
-        answer = answerer.ask(question, on_event=printer or _ignore)
+        tracer = session.tracer("ask")
+        answer = answerer.ask(question, on_event=printer or _ignore, tracer=tracer)
+        session.outbox.save_trace(tracer.finish().as_dict())
     if as_json:
         click.echo(json.dumps(answer_to_json(answer), indent=2, ensure_ascii=False))
     elif printer is not None:

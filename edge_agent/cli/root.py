@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from edge_agent.cli.actions import actions, do
 from edge_agent.cli.ask import ask
 from edge_agent.cli.demo import demo
 from edge_agent.cli.kb import kb
 from edge_agent.cli.policy import policy
 from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState
+from edge_agent.cli.trace import trace
 
 
 @click.group(invoke_without_command=True)
@@ -36,4 +38,7 @@ def cli(ctx: click.Context, home: Path | None) -> None:
 cli.add_command(kb)
 cli.add_command(ask)
 cli.add_command(policy)
+cli.add_command(actions)
+cli.add_command(do)
+cli.add_command(trace)
 cli.add_command(demo)

@@ -20,7 +20,7 @@ read-only mode (:class:`PolicyStatus`), with the reason.
 
 from __future__ import annotations
 
-from edge_agent.policy_store.folder import HIGH_WATER_STEP, STATE_FILE, write_atomic
+from edge_agent.policy_store.folder import HIGH_WATER_STEP, STATE_FILE
 from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
 from edge_agent.policy_store.store import (
     Clock,
@@ -42,5 +42,4 @@ __all__ = [
     "open_policy_store",
     "shipped_trusted_keys",
     "system_clock",
-    "write_atomic",
 ]

@@ -16,8 +16,8 @@ from edge_agent.tools.catalogue import ToolSpec
 MAX_ENUM_VALUES = 500
 """Above this many known ids, values are checked after parsing only."""
 
-MODEL_TEXT_LIMIT = 160
-"""Free text the model writes into a call is kept short (and the grammar small)."""
+MODEL_TEXT_LIMIT = 80
+"""Longest free text (a summary, a note) the model may write into a call."""
 
 
 def tool_call_schema(
@@ -59,6 +59,8 @@ def _call(tool: ToolSpec, known: Mapping[str, Sequence[str]]) -> dict[str, Any]:
 
 
 def _shorten(prop: dict[str, Any]) -> None:
+    """Cap free text: a small model left unbounded can loop until the token
+    budget ends mid-string; every bound also grows the grammar, so keep it low."""
     for option in [prop, *prop.get("anyOf", [])]:
         if option.get("maxLength", 0) > MODEL_TEXT_LIMIT:
             option["maxLength"] = MODEL_TEXT_LIMIT

@@ -10,7 +10,6 @@ confirmation binds to these exact arguments.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import JobBook
 from edge_agent.tools.catalogue import TOOLS, ToolSpec
 from knowledge_cache import CodeKind, KnowledgeStore, code_key
-from policies.encoding import canonical_json
+from sync import payload_hash
 
 Proposer = Literal["model", "technician"]
 
@@ -50,7 +49,7 @@ class Proposal:
 
     ``args`` are the validated arguments with catalogue data added (an
     order's ``unit_price`` and ``currency``); ``payload_hash`` is the SHA-256
-    of their canonical JSON together with the tool name.
+    of the canonical JSON of :attr:`payload` (tool name and arguments).
     """
 
     tool: str
@@ -61,14 +60,12 @@ class Proposal:
 
     @property
     def payload(self) -> dict[str, Any]:
-        return {"tool": self.tool, "args": dict(self.args)}
+        return call_payload(self.tool, self.args)
 
 
-def payload_hash(tool: str, args: Mapping[str, Any]) -> str:
-    """SHA-256 (hex) of the canonical JSON of ``{"tool", "args"}``."""
-    return hashlib.sha256(
-        canonical_json({"tool": tool, "args": dict(args)})
-    ).hexdigest()
+def call_payload(tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """What is queued and confirmed: the tool and its exact arguments."""
+    return {"tool": tool, "args": dict(args)}
 
 
 def parse_tool_call(text: str) -> ToolCall:
@@ -119,7 +116,7 @@ def check_call(
         tool=spec.name,
         args=args,
         proposed_by=proposed_by,
-        payload_hash=payload_hash(spec.name, args),
+        payload_hash=payload_hash(call_payload(spec.name, args)),
         evidence=evidence,
     )
 

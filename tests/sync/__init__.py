@@ -1,0 +1,1 @@
+"""Tests of the sync package: the outbox and the governance command line."""

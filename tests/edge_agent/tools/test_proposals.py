@@ -11,13 +11,14 @@ from edge_agent.tools.catalogue import TOOLS
 from edge_agent.tools.proposals import (
     ProposalError,
     ToolCall,
+    call_payload,
     check_call,
     parse_tool_call,
-    payload_hash,
 )
 from knowledge_cache import KnowledgeStore
 from policies import load_policy_dir
 from policies.defaults import SOURCE_DIR
+from sync import payload_hash
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +97,13 @@ def test_invalid_calls_are_refused_with_the_field(store, jobs, tool, args, messa
 
 
 def test_the_payload_hash_binds_tool_and_exact_arguments() -> None:
-    base = payload_hash("order_part", {"part_number": "A", "quantity": 1})
-    assert base == payload_hash("order_part", {"quantity": 1, "part_number": "A"})
-    assert base != payload_hash("order_part", {"part_number": "A", "quantity": 2})
-    assert base != payload_hash("update_asset", {"part_number": "A", "quantity": 1})
+    def digest(tool, args):
+        return payload_hash(call_payload(tool, args))
+
+    base = digest("order_part", {"part_number": "A", "quantity": 1})
+    assert base == digest("order_part", {"quantity": 1, "part_number": "A"})
+    assert base != digest("order_part", {"part_number": "A", "quantity": 2})
+    assert base != digest("update_asset", {"part_number": "A", "quantity": 1})
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,210 @@
+"""``edge-agent actions`` and ``edge-agent do``: propose, confirm, list, cancel.
+
+Every action goes the same way, whether the model proposed it or the
+technician typed it: checked, decided by the policy, confirmed where the
+policy asks, and recorded in the outbox for the centre. Nothing is applied
+from the device.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from edge_agent.actions import Decided
+from edge_agent.agent import propose_from_request
+from edge_agent.cli.action_views import (
+    action_to_json,
+    render_action,
+    render_action_line,
+    render_decided,
+)
+from edge_agent.cli.state import CliState, pass_state
+from edge_agent.errors import EdgeAgentError
+from edge_agent.llm import ModelLoader
+from edge_agent.session import Session
+from edge_agent.tools.proposals import ToolCall
+from edge_agent.tracing import TurnTracer
+from sync import ActionState
+
+STATES = [state.value for state in ActionState]
+
+
+@click.group()
+def actions() -> None:
+    """Propose, list, show and cancel actions queued for the centre."""
+
+
+@actions.command("create")
+@click.argument("tool")
+@click.option("--args", "raw_args", required=True, help="Arguments as a JSON object.")
+@click.option("--yes", is_flag=True, help="Confirm without asking, if needed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_state
+def create(state: CliState, tool: str, raw_args: str, yes: bool, as_json: bool) -> None:
+    """Propose TOOL with --args by hand; the policy decides as for the model."""
+    args = _json_object(raw_args)
+    with Session(state.settings()) as session:
+        tracer = session.tracer("propose")
+        decided = session.actions.decide(
+            ToolCall(tool, args), proposed_by="technician", tracer=tracer
+        )
+        _settle(session, decided, tracer, yes=yes, as_json=as_json)
+
+
+@click.command()
+@click.argument("request")
+@click.option("--job", "job_id", help="The job this request is about.")
+@click.option("--yes", is_flag=True, help="Confirm without asking, if needed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_state
+def do(
+    state: CliState, request: str, job_id: str | None, yes: bool, as_json: bool
+) -> None:
+    """Ask the assistant to do something; it proposes one action for you."""
+    settings = state.settings()
+    model = ModelLoader(settings.model_path).wait()
+    with Session(settings) as session:
+        if model is None:
+            raise EdgeAgentError(
+                "No local model, so requests in words cannot be turned into "
+                "actions; use 'edge-agent actions create TOOL --args JSON'."
+            )
+        tracer = session.tracer("propose")
+        result = propose_from_request(
+            request,
+            model=model,
+            service=session.actions,
+            store=session.store,
+            jobs=session.jobs,
+            policy=session.policy.policy,
+            role=session.technician.role,
+            tracer=tracer,
+            job_id=job_id,
+        )
+        if result.decided is None:
+            session.outbox.save_trace(tracer.finish(result.problem).as_dict())
+            raise EdgeAgentError(f"No action proposed: {result.problem}")
+        _settle(session, result.decided, tracer, yes=yes, as_json=as_json)
+
+
+def _settle(
+    session: Session, decided: Decided, tracer: TurnTracer, *, yes: bool, as_json: bool
+) -> None:
+    """Show the decision, ask for confirmation if needed, record the action."""
+    if not as_json:
+        click.echo(render_decided(decided))
+    confirmation = None
+    if decided.needs_confirmation and not decided.decision.denied:
+        if not (yes or _ask_to_confirm(session, decided)):
+            session.outbox.save_trace(tracer.finish("not confirmed").as_dict())
+            click.echo("Not confirmed: nothing was queued.", err=True)
+            raise click.exceptions.Exit(1)
+        confirmation = session.actions.confirm(decided, tracer=tracer)
+    action = session.actions.submit(decided, tracer=tracer, confirmation=confirmation)
+    if as_json:
+        click.echo(json.dumps(action_to_json(action), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Recorded as action {action.seq}: {action.state.value}.")
+
+
+def _ask_to_confirm(session: Session, decided: Decided) -> bool:
+    if not sys.stdin.isatty():
+        click.echo(
+            "This action needs your confirmation; run again with --yes to confirm.",
+            err=True,
+        )
+        return False
+    who = session.technician.technician_id
+    return click.confirm(f"Confirm this exact action as {who}?", default=False)
+
+
+@actions.command("list")
+@click.option("--state", "states", multiple=True, type=click.Choice(STATES))
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def list_actions(
+    state: CliState, states: tuple[str, ...], limit: int, as_json: bool
+) -> None:
+    """Actions on this device, newest first, with their state and reason."""
+    with Session(state.settings()) as session:
+        found = session.outbox.list(
+            [ActionState(s) for s in states] or None, limit=limit
+        )
+        counts = session.outbox.count_by_state()
+    if as_json:
+        click.echo(json.dumps([action_to_json(a) for a in found], indent=2))
+        return
+    if not found:
+        click.echo("No actions.")
+        return
+    click.echo("\n".join(render_action_line(action) for action in found))
+    click.echo(", ".join(f"{n} {s.value}" for s, n in sorted(counts.items()) if n))
+
+
+@actions.command()
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def show(state: CliState, key: str, as_json: bool) -> None:
+    """One action in full: payload, decision, confirmation, evidence, history."""
+    with Session(state.settings()) as session:
+        action = session.outbox.get(_full_key(session, key))
+        history = session.outbox.transitions(action.key)
+    if as_json:
+        data = action_to_json(action)
+        data["history"] = [
+            {
+                "from": t.from_state,
+                "to": t.to_state,
+                "actor": t.actor,
+                "reason": t.reason,
+            }
+            for t in history
+        ]
+        click.echo(json.dumps(data, indent=2, default=str))
+        return
+    click.echo(render_action(action, history))
+
+
+@actions.command()
+@click.argument("key")
+@click.option("--reason", default="cancelled by the technician", show_default=True)
+@pass_state
+def cancel(state: CliState, key: str, reason: str) -> None:
+    """Withdraw an action that has not been sent yet."""
+    with Session(state.settings()) as session:
+        full = _full_key(session, key)
+        session.outbox.cancel(
+            full, actor=session.technician.technician_id, reason=reason
+        )
+    click.echo(f"Cancelled {full}.")
+
+
+def _full_key(session: Session, key: str) -> str:
+    """Accept a sequence number or a key prefix, as printed by ``list``."""
+    candidates = session.outbox.list(limit=100_000)
+    if key.isdigit():
+        matches = [a.key for a in candidates if a.seq == int(key)]
+    else:
+        matches = [a.key for a in candidates if a.key.startswith(key)]
+    if len(matches) != 1:
+        raise EdgeAgentError(
+            f"No single action matches {key!r}; use the number or key from "
+            "'edge-agent actions list'."
+        )
+    return matches[0]
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON ({exc})", param_hint="--args") from exc
+    if not isinstance(value, dict):
+        raise click.BadParameter("must be a JSON object", param_hint="--args")
+    return value

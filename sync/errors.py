@@ -1,0 +1,74 @@
+"""Errors raised by the sync package, on the device and at the centre.
+
+    SyncError                   anything sync reports, shown to the user as is
+    ├── OutboxError             the outbox refused or could not do a write or read
+    │   ├── OutboxCorrupt       outbox.db is damaged or not a database; left as is
+    │   ├── UnknownAction       no action with that idempotency key
+    │   ├── UnknownTrace        no trace with that id
+    │   └── InvalidTransition   the action's state does not allow that change
+    ├── SyncUnavailable         the centre cannot be reached now: retry later
+    ├── SyncRejected            the centre refused the request: drop or flag it
+    └── SyncConflict            the centre holds something else under that key
+
+Being offline is a state, not a failure: the outbox stays intact and the app
+shows what is queued. SQLite and HTTP exceptions never leave this package raw.
+"""
+
+from __future__ import annotations
+
+
+class SyncError(Exception):
+    """Base class: a plain-language ``message`` and the record it concerns.
+
+    Attributes:
+        message: What went wrong and what to do, in plain language.
+        title: A short heading for dialogs, when there is one.
+        record_id: The idempotency key or trace id concerned, if any.
+        status_code: The centre's HTTP status, for errors of the HTTP client.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        record_id: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.title = title
+        self.record_id = record_id
+        self.status_code = status_code
+
+
+class OutboxError(SyncError):
+    """The outbox could not do what was asked; nothing was half-written."""
+
+
+class OutboxCorrupt(OutboxError):
+    """The outbox file cannot be used; it is left untouched on disk."""
+
+
+class UnknownAction(OutboxError):
+    """No action has this idempotency key (or it was pruned)."""
+
+
+class UnknownTrace(OutboxError):
+    """No trace has this id."""
+
+
+class InvalidTransition(OutboxError):
+    """The action is in a state that does not allow the requested change."""
+
+
+class SyncUnavailable(SyncError):
+    """The centre cannot be reached or is overloaded: keep the items, retry later."""
+
+
+class SyncRejected(SyncError):
+    """The centre refused the request as invalid: retrying will not help."""
+
+
+class SyncConflict(SyncError):
+    """The centre already holds a different record under the same key."""

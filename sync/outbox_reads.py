@@ -1,0 +1,293 @@
+"""The outbox's reads: actions, what to push next, traces, counts, the chain.
+
+The functions run on a database inside or outside a transaction; the writes
+use them too. :class:`OutboxReader` is the read-only face of the outbox.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Collection, Iterable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Self
+
+from sqlite_utils import Database
+
+from sync.chain import first_break
+from sync.errors import UnknownAction, UnknownTrace
+from sync.outbox_db import translated
+from sync.outbox_models import (
+    Clock,
+    PendingAction,
+    QueuedAction,
+    TraceRecord,
+    Transition,
+    utc_now,
+)
+from sync.outbox_rows import (
+    ACTION_COLUMNS,
+    LINK_SQL,
+    TRACE_COLUMNS,
+    TRANSITION_COLUMNS,
+    action_from_row,
+    format_time,
+    link_from_row,
+    trace_from_row,
+    transition_from_row,
+)
+from sync.states import PENDING_STATES, ActionState
+
+_PENDING = ", ".join(f"'{state}'" for state in PENDING_STATES)
+PENDING_SQL = (
+    f"SELECT {ACTION_COLUMNS} FROM actions INDEXED BY actions_pending "
+    f"WHERE state IN ({_PENDING}) AND (not_before IS NULL OR not_before <= ?) "
+    "ORDER BY seq LIMIT ?"
+)
+"""Due pending actions in sequence order. The literal states let SQLite use the
+partial index (it cannot prove that parameters match its condition); naming the
+index keeps the planner from sorting every queued action instead."""
+
+
+def unknown_action(key: str) -> UnknownAction:
+    return UnknownAction(
+        f"No action {key} in the outbox (it may have been pruned after the "
+        "centre acknowledged it).",
+        title="Unknown action",
+        record_id=key,
+    )
+
+
+def current_state(db: Database, key: str) -> ActionState:
+    """The action's state.
+
+    Raises:
+        UnknownAction: no action has this key.
+    """
+    row = db.execute("SELECT state FROM actions WHERE key = ?", [key]).fetchone()
+    if row is None:
+        raise unknown_action(key)
+    return ActionState(row[0])
+
+
+def get_action(db: Database, key: str) -> QueuedAction:
+    """The action with this key.
+
+    Raises:
+        UnknownAction: no action has this key.
+    """
+    sql = f"SELECT {ACTION_COLUMNS} FROM actions WHERE key = ?"
+    row = db.execute(sql, [key]).fetchone()
+    if row is None:
+        raise unknown_action(key)
+    return action_from_row(row)
+
+
+def list_actions(
+    db: Database, states: Iterable[ActionState] | None, limit: int, offset: int
+) -> list[QueuedAction]:
+    """Actions newest first, only those in ``states`` unless it is ``None``."""
+    where, params = "", []
+    if states is not None:
+        params = [str(ActionState(state)) for state in states]
+        where = f"WHERE state IN ({', '.join('?' for _ in params)}) "
+    rows = db.execute(
+        f"SELECT {ACTION_COLUMNS} FROM actions {where}"
+        "ORDER BY seq DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return [action_from_row(row) for row in rows]
+
+
+def pending_actions(db: Database, *, now: str, limit: int) -> list[PendingAction]:
+    """Queued and awaiting-approval actions due at ``now``, with their traces."""
+    rows = db.execute(PENDING_SQL, [now, limit]).fetchall()
+    actions = [action_from_row(row) for row in rows]
+    traces = traces_by_id(db, {action.trace_id for action in actions})
+    return [PendingAction(action, traces[action.trace_id]) for action in actions]
+
+
+def count_by_state(db: Database) -> dict[ActionState, int]:
+    """How many actions are in each state, from the counts the triggers keep."""
+    rows = db.execute("SELECT state, actions FROM action_states").fetchall()
+    counts: dict[str, Any] = dict(rows)
+    return {state: int(counts.get(str(state), 0)) for state in ActionState}
+
+
+def transitions_of(db: Database, key: str) -> list[Transition]:
+    """The action's state changes, oldest first.
+
+    Raises:
+        UnknownAction: no action has this key.
+    """
+    current_state(db, key)
+    rows = db.execute(
+        f"SELECT {TRANSITION_COLUMNS} FROM transitions "
+        "WHERE action_key = ? ORDER BY id",
+        [key],
+    ).fetchall()
+    return [transition_from_row(row) for row in rows]
+
+
+def traces_by_id(db: Database, trace_ids: Collection[str]) -> dict[str, TraceRecord]:
+    if not trace_ids:
+        return {}
+    marks = ", ".join("?" for _ in trace_ids)
+    rows = db.execute(
+        f"SELECT {TRACE_COLUMNS} FROM traces WHERE trace_id IN ({marks})",
+        sorted(trace_ids),
+    ).fetchall()
+    return {row[0]: trace_from_row(row) for row in rows}
+
+
+def get_trace(db: Database, trace_id: str) -> TraceRecord:
+    """The trace with this id.
+
+    Raises:
+        UnknownTrace: no trace has this id.
+    """
+    found = traces_by_id(db, [trace_id])
+    if trace_id not in found:
+        raise UnknownTrace(
+            f"No trace {trace_id} in the outbox.",
+            title="Unknown trace",
+            record_id=trace_id,
+        )
+    return found[trace_id]
+
+
+def list_traces(db: Database, limit: int, offset: int) -> list[TraceRecord]:
+    """Traces in the reverse order of their first saving."""
+    rows = db.execute(
+        f"SELECT {TRACE_COLUMNS} FROM traces ORDER BY id DESC LIMIT ? OFFSET ?",
+        [limit, offset],
+    ).fetchall()
+    return [trace_from_row(row) for row in rows]
+
+
+def first_broken_seq(db: Database, device_id: str) -> int | None:
+    """Where the stored chain first breaks (see :func:`sync.chain.first_break`)."""
+    last_seq, last_hash = db.execute(
+        "SELECT last_seq, last_hash FROM outbox_device WHERE id = 1"
+    ).fetchone()
+    links = (link_from_row(device_id, row) for row in db.execute(LINK_SQL))
+    return first_break(links, end_seq=last_seq, end_hash=last_hash)
+
+
+class OutboxReader:
+    """Read-only access to an outbox: what a status screen or report needs.
+
+    :class:`sync.outbox.Outbox` extends it with the writes; build either with
+    ``Outbox.open``. SQLite failures become :class:`~sync.errors.OutboxError`.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        device_id: str,
+        clock: Clock = utc_now,
+        where: str = "on the given connection",
+    ) -> None:
+        self._db = db
+        self._device_id = device_id
+        self._clock = clock
+        self._where = where
+
+    @property
+    def device_id(self) -> str:
+        return self._device_id
+
+    @property
+    def db(self) -> Database:
+        """The database, for the app's own tables in ``atomic()`` blocks."""
+        return self._db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def pending(
+        self, limit: int = 100, *, now: datetime | None = None
+    ) -> builtins.list[PendingAction]:
+        """What the next push sends, with the traces that go up with it.
+
+        Queued and awaiting-approval actions, in sequence order, except those
+        that :meth:`~sync.outbox.Outbox.mark_failed` delayed beyond ``now``.
+        """
+        with self._translated():
+            return pending_actions(self._db, now=self._now(now), limit=limit)
+
+    def get(self, key: str) -> QueuedAction:
+        """The action with this idempotency key.
+
+        Raises:
+            UnknownAction: no such action (or it was pruned).
+        """
+        with self._translated():
+            return get_action(self._db, key)
+
+    def list(
+        self,
+        states: Iterable[ActionState] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> builtins.list[QueuedAction]:
+        """Actions newest first, only those in ``states`` if it is given.
+
+        With one state or none this reads just the page asked for; with
+        several it sorts the actions in those states.
+        """
+        with self._translated():
+            return list_actions(self._db, states, limit, offset)
+
+    def count_by_state(self) -> dict[ActionState, int]:
+        """How many actions are in each state, every state listed."""
+        with self._translated():
+            return count_by_state(self._db)
+
+    def transitions(self, key: str) -> builtins.list[Transition]:
+        """Every state change of the action, oldest first.
+
+        Raises:
+            UnknownAction: no such action (or it was pruned).
+        """
+        with self._translated():
+            return transitions_of(self._db, key)
+
+    def get_trace(self, trace_id: str) -> TraceRecord:
+        """The trace with this id.
+
+        Raises:
+            UnknownTrace: no such trace.
+        """
+        with self._translated():
+            return get_trace(self._db, trace_id)
+
+    def list_traces(
+        self, limit: int = 50, offset: int = 0
+    ) -> builtins.list[TraceRecord]:
+        """Stored traces, the most recently first saved first."""
+        with self._translated():
+            return list_traces(self._db, limit, offset)
+
+    def verify_chain(self) -> int | None:
+        """The first sequence number where the hash chain breaks, or ``None``.
+
+        Recomputes every kept action's hash from its content and checks that
+        each names its predecessor's, with no sequence number missing up to the
+        last one given out (see :mod:`sync.chain`).
+        """
+        with self._translated():
+            return first_broken_seq(self._db, self._device_id)
+
+    def _now(self, moment: datetime | None = None) -> str:
+        return format_time(self._clock() if moment is None else moment)
+
+    def _translated(self) -> AbstractContextManager[None]:
+        return translated(self._where)

@@ -1,0 +1,128 @@
+"""The action, do and trace commands, on a real home with the demo fleet."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from edge_agent.__main__ import main
+
+GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
+
+
+@pytest.fixture
+def demo_home(capsys):
+    """A home with the demo KB and job list loaded (and the demo policy)."""
+    assert main(["demo", "--no-start"]) == 0
+    capsys.readouterr()
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_an_action_by_hand_is_decided_confirmed_and_queued(demo_home, capsys) -> None:
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--yes", "--json"
+    )
+    assert code == 0
+    action = json.loads(out)
+    assert action["state"] == "queued"
+    assert action["decision"]["outcome"] == "confirm"
+    assert action["confirmation"]["payload_hash"] == action["payload_hash"]
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert [a["key"] for a in json.loads(out)] == [action["key"]]
+    code, out, _ = run(capsys, "actions", "show", "1")
+    assert "confirmed: by technician" in out
+    assert "-> queued" in out
+
+
+def test_without_confirmation_nothing_is_queued(demo_home, capsys) -> None:
+    code, out, err = run(capsys, "actions", "create", "order_part", "--args", GASKETS)
+    assert code == 1
+    assert "Decision: CONFIRM" in out
+    assert "run again with --yes" in err
+    assert run(capsys, "actions", "list", "--json")[1].strip() == "[]"
+
+
+def test_a_denied_action_is_recorded_and_explained(demo_home, capsys) -> None:
+    code, out, _ = run(
+        capsys,
+        "actions",
+        "create",
+        "order_part",
+        "--args",
+        '{"part_number": "4471-A20-339", "quantity": 40}',
+    )
+    assert code == 0
+    assert "Decision: DENY" in out
+    assert "placed by the depot" in out
+    assert "denied" in run(capsys, "actions", "list")[1]
+
+
+def test_invalid_arguments_give_a_clear_error(demo_home, capsys) -> None:
+    code, _, err = run(
+        capsys,
+        "actions",
+        "create",
+        "order_part",
+        "--args",
+        '{"part_number": "9999-Z99-999", "quantity": 1}',
+    )
+    assert code == 1
+    assert "not in the parts catalogue" in err
+    code, _, err = run(capsys, "actions", "create", "order_part", "--args", "{oops")
+    assert code == 2
+    assert "--args" in err
+
+
+def test_cancel_withdraws_a_queued_action(demo_home, capsys) -> None:
+    run(capsys, "actions", "create", "order_part", "--args", GASKETS, "--yes")
+    code, out, _ = run(capsys, "actions", "cancel", "1")
+    assert code == 0
+    assert (
+        json.loads(run(capsys, "actions", "list", "--json")[1])[0]["state"]
+        == "cancelled"
+    )
+    code, _, err = run(capsys, "actions", "cancel", "1")
+    assert code == 1
+
+
+def test_traces_are_listed_shown_and_exported_as_otlp(demo_home, capsys, tmp_path):
+    run(capsys, "actions", "create", "order_part", "--args", GASKETS, "--yes")
+    run(capsys, "ask", "E-42", "--no-model")
+    code, out, _ = run(capsys, "trace", "list", "--json")
+    traces = json.loads(out)
+    assert {t["name"] for t in traces} == {"propose", "ask"}
+    code, out, _ = run(capsys, "trace", "show", traces[0]["trace_id"])
+    assert "invoke_agent" in out
+    target = tmp_path / "traces.json"
+    assert run(capsys, "trace", "export", "--otlp", str(target))[0] == 0
+    spans = json.loads(target.read_text())["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    assert {"edge.policy.decision", "edge.retrieval"} <= {s["name"] for s in spans}
+
+
+@pytest.mark.llm
+def test_do_turns_a_request_into_a_decided_action_or_says_why_not(demo_home, capsys):
+    code, out, err = run(
+        capsys,
+        "do",
+        "order two strainer cover gaskets 4471-G10-131",
+        "--job",
+        "J-1001",
+        "--json",
+        "--yes",
+    )
+    assert code in (0, 1)
+    if code == 0:
+        action = json.loads(out)
+        assert action["evidence"]["proposed_by"] == "model"
+        assert action["decision"]["outcome"] in {"allow", "confirm", "approve", "deny"}
+    else:
+        assert "No action proposed" in err
+    assert "Traceback" not in err
+    names = [t["name"] for t in json.loads(run(capsys, "trace", "list", "--json")[1])]
+    assert names == ["propose"]
