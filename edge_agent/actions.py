@@ -19,7 +19,13 @@ from typing import Any
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import JobBook
 from edge_agent.policy_store import PolicyStatus
-from edge_agent.tools.proposals import Proposal, Proposer, ToolCall, check_call
+from edge_agent.tools.proposals import (
+    Proposal,
+    Proposer,
+    ToolCall,
+    call_from_payload,
+    check_call,
+)
 from edge_agent.tracing import CONFIRMATION, POLICY, QUEUE, TurnTracer
 from knowledge_cache import KnowledgeStore
 from policies import Decision, Outcome, request_for_call
@@ -208,6 +214,64 @@ class ActionService:
             actor=self._technician.technician_id,
             reason=_queue_reason(decided, confirmation),
         )
+
+    def record_for_later(self, decided: Decided, *, tracer: TurnTracer) -> QueuedAction:
+        """Keep a proposal that waits for the technician's confirmation."""
+        with tracer.span(QUEUE, edge__action__state=ActionState.PROPOSED.value):
+            pass
+        return self._outbox.enqueue(
+            tool=decided.proposal.tool,
+            action_type=decided.action_type,
+            payload=decided.proposal.payload,
+            decision=decided.decision.as_dict(),
+            evidence={
+                **decided.proposal.evidence,
+                "proposed_by": decided.proposal.proposed_by,
+            },
+            trace=tracer.finish().as_dict(),
+            state=ActionState.PROPOSED,
+            actor=self._technician.technician_id,
+            reason="waiting for your confirmation",
+        )
+
+    def confirm_later(self, key: str, *, tracer: TurnTracer) -> QueuedAction:
+        """Confirm a proposal kept for later: decided again under the policy in
+        force now, recorded as a new action, and the proposal closed.
+
+        Raises:
+            ConfirmationMismatch: the action is not waiting for confirmation, or
+                deciding it again changed its payload (e.g. a new price).
+            ProposalError: it is no longer valid (a part left the catalogue).
+        """
+        kept = self._outbox.get(key)
+        if kept.state is not ActionState.PROPOSED:
+            raise ConfirmationMismatch(
+                f"Action {kept.seq} is {kept.state.value}, not waiting for "
+                "confirmation."
+            )
+        decided = self.decide(
+            call_from_payload(kept.payload),
+            proposed_by="model"
+            if kept.evidence.get("proposed_by") == "model"
+            else "technician",
+            tracer=tracer,
+        )
+        if decided.proposal.payload_hash != kept.payload_hash:
+            raise ConfirmationMismatch(
+                f"Action {kept.seq} would change if queued now (its price or "
+                "data moved); cancel it and propose it again."
+            )
+        confirmation = (
+            self.confirm(decided, tracer=tracer) if decided.needs_confirmation else None
+        )
+        with self._outbox.atomic():
+            queued = self.submit(decided, tracer=tracer, confirmation=confirmation)
+            self._outbox.cancel(
+                key,
+                actor=self._technician.technician_id,
+                reason=f"confirmed and recorded as action {queued.seq}",
+            )
+        return queued
 
     def _check_confirmation(
         self, decided: Decided, confirmation: Confirmation | None

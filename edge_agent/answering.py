@@ -321,7 +321,10 @@ def _checked_sentences(
             if repeats >= LOOP_LIMIT:
                 return
     for sentence in split_sentences(buffer):
-        yield _emit(check_sentence(sentence, context, kept), kept, on_event)
+        verdict = check_sentence(sentence, context, kept)
+        if not sentence.rstrip().endswith((".", "!", "?", "]")):
+            verdict = replace(verdict, problems=(*verdict.problems, "unfinished"))
+        yield _emit(verdict, kept, on_event)
 
 
 def _is_repeat(verdict: SentenceVerdict) -> bool:
@@ -369,6 +372,14 @@ def _quotes(question: str, hit: SearchHit) -> list[Fact]:
     chosen = (
         steps or matching[:QUOTED_LINES_PER_CHUNK] or lines[:QUOTED_LINES_PER_CHUNK]
     )
+    section = hit.chunk.section
+    if (
+        lines
+        and section
+        and lines[0].startswith(f"{section}:")
+        and lines[0] not in chosen
+    ):
+        chosen = [lines[0], *chosen]  # a code table row: its code and meaning first
     return [Fact(line, hit.chunk.chunk_id) for line in chosen]
 
 

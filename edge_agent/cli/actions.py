@@ -28,7 +28,7 @@ from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
 from edge_agent.tools.proposals import ToolCall
 from edge_agent.tracing import TurnTracer
-from sync import ActionState
+from sync import ActionState, QueuedAction
 
 STATES = [state.value for state in ActionState]
 
@@ -98,13 +98,27 @@ def _settle(
     if not as_json:
         click.echo(render_decided(decided))
     confirmation = None
-    if decided.needs_confirmation and not decided.decision.denied:
-        if not (yes or _ask_to_confirm(session, decided)):
-            session.outbox.save_trace(tracer.finish("not confirmed").as_dict())
-            click.echo("Not confirmed: nothing was queued.", err=True)
+    if decided.needs_confirmation and not decided.decision.denied and not yes:
+        if not sys.stdin.isatty():
+            kept = session.actions.record_for_later(decided, tracer=tracer)
+            _echo_action(kept, as_json)
+            click.echo(
+                f"Kept as action {kept.seq}, waiting for your confirmation: "
+                f"edge-agent actions confirm {kept.seq}",
+                err=True,
+            )
+            return
+        if not _ask_to_confirm(session, decided):
+            session.outbox.save_trace(tracer.finish("declined").as_dict())
+            click.echo("Declined: nothing was queued.", err=True)
             raise click.exceptions.Exit(1)
+    if decided.needs_confirmation and not decided.decision.denied:
         confirmation = session.actions.confirm(decided, tracer=tracer)
     action = session.actions.submit(decided, tracer=tracer, confirmation=confirmation)
+    _echo_action(action, as_json)
+
+
+def _echo_action(action: QueuedAction, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(action_to_json(action), indent=2, ensure_ascii=False))
         return
@@ -112,12 +126,6 @@ def _settle(
 
 
 def _ask_to_confirm(session: Session, decided: Decided) -> bool:
-    if not sys.stdin.isatty():
-        click.echo(
-            "This action needs your confirmation; run again with --yes to confirm.",
-            err=True,
-        )
-        return False
     who = session.technician.technician_id
     return click.confirm(f"Confirm this exact action as {who}?", default=False)
 
@@ -169,6 +177,19 @@ def show(state: CliState, key: str, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, default=str))
         return
     click.echo(render_action(action, history))
+
+
+@actions.command()
+@click.argument("key")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def confirm(state: CliState, key: str, as_json: bool) -> None:
+    """Confirm an action kept for later; it is decided again under today's policy."""
+    with Session(state.settings()) as session:
+        action = session.actions.confirm_later(
+            _full_key(session, key), tracer=session.tracer("confirm")
+        )
+    _echo_action(action, as_json)
 
 
 @actions.command()

@@ -58,7 +58,7 @@ def ask(
         policy = session.policy.policy
         budgets = None if policy is None else policy.budgets
         answerer = Answerer(session.store, loader, answer_settings(settings, budgets))
-        printer = None if as_json else _StreamPrinter()
+        printer = None if as_json else StreamPrinter()
         tracer = session.tracer("ask")
         answer = answerer.ask(question, on_event=printer or _ignore, tracer=tracer)
         session.outbox.save_trace(tracer.finish().as_dict())
@@ -72,7 +72,7 @@ def _ignore(_event: AnswerEvent) -> None:
     return None
 
 
-class _StreamPrinter:
+class StreamPrinter:
     """Prints facts and checked sentences as they arrive; progress on stderr."""
 
     def __init__(self) -> None:

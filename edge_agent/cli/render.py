@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from knowledge_cache import CodeEntry, IngestReport, IngestStatus, KbStats, SearchHit
+from knowledge_cache import IngestReport, IngestStatus, KbStats, SearchHit
 
 
 def hit_to_json(hit: SearchHit) -> dict[str, Any]:
@@ -35,17 +35,6 @@ def render_hits(hits: Sequence[SearchHit]) -> str:
         lines.append(f"{rank}. {where}")
         lines.append(f"   [{chunk.chunk_id}{page}; {tag}]")
         lines.append(f"   {hit.snippet}")
-    return "\n".join(lines)
-
-
-def render_code(entry: CodeEntry) -> str:
-    lines = [f"{entry.code}: {entry.description}"]
-    lines.extend(
-        f"  {name.replace('_', ' ')}: {value}"
-        for name, value in entry.attributes.items()
-        if value and value != entry.description
-    )
-    lines.append(f"  [source: {entry.chunk_id}]")
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 """The interactive prompt: type a code, a part number or a question.
 
 Codes and part numbers are answered by exact lookup in the code tables;
-anything else by a knowledge-base search, with the source of every line.
+other questions with quoted lines from the knowledge base and, once the local
+model has loaded, a short explanation checked against those lines. Every turn
+is traced like ``edge-agent ask``.
 """
 
 from __future__ import annotations
@@ -10,19 +12,32 @@ from collections.abc import Callable
 
 import click
 
-from edge_agent.cli.render import render_code, render_hits
+from edge_agent.answering import Answerer
+from edge_agent.cli.ask import StreamPrinter, answer_settings
 from edge_agent.config import EdgeSettings
-from edge_agent.knowledge import open_knowledge
+from edge_agent.llm import ModelLoader
+from edge_agent.session import Session
 from knowledge_cache import KnowledgeStore
 
 QUIT_WORDS = frozenset({"quit", "exit", ":q", "q"})
 PROMPT = "field> "
 
 
-def run_shell(settings: EdgeSettings, read_line: Callable[[str], str] = input) -> None:
+def run_shell(
+    settings: EdgeSettings,
+    read_line: Callable[[str], str] = input,
+    *,
+    loader: ModelLoader | None = None,
+) -> None:
     """Answer lines from ``read_line`` until ``quit`` or end of input."""
-    with open_knowledge(settings) as store:
-        click.echo(banner(store))
+    with Session(settings) as session:
+        click.echo(banner(session.store, session.policy.reason))
+        policy = session.policy.policy
+        answerer = Answerer(
+            session.store,
+            loader or ModelLoader(settings.model_path),
+            answer_settings(settings, None if policy is None else policy.budgets),
+        )
         while True:
             try:
                 line = read_line(PROMPT).strip()
@@ -32,10 +47,15 @@ def run_shell(settings: EdgeSettings, read_line: Callable[[str], str] = input) -
             if line.lower() in QUIT_WORDS:
                 return
             if line:
-                click.echo(answer(store, line) + "\n")
+                printer = StreamPrinter()
+                tracer = session.tracer("ask")
+                answer = answerer.ask(line, on_event=printer, tracer=tracer)
+                printer.finish(answer)
+                session.outbox.save_trace(tracer.finish().as_dict())
+                click.echo()
 
 
-def banner(store: KnowledgeStore) -> str:
+def banner(store: KnowledgeStore, policy_state: str) -> str:
     stats = store.stats()
     if stats.documents == 0:
         return (
@@ -45,13 +65,6 @@ def banner(store: KnowledgeStore) -> str:
     return (
         f"Field assistant (offline). Knowledge base '{stats.name or 'local'}' "
         f"version {stats.version}: {stats.documents} documents, {stats.codes} codes.\n"
+        f"{policy_state}\n"
         "Type a fault code, a part number or a question; 'quit' to leave."
     )
-
-
-def answer(store: KnowledgeStore, line: str) -> str:
-    """Exact code entries when the line names codes, else the best search hits."""
-    entries = store.lookup_code(line)
-    if entries:
-        return "\n".join(render_code(entry) for entry in entries)
-    return render_hits(store.search(line, limit=5))

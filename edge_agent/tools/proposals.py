@@ -63,6 +63,19 @@ class Proposal:
         return call_payload(self.tool, self.args)
 
 
+CATALOGUE_FIELDS = ("description", "unit_price", "currency")
+"""Arguments the device adds to an order from the catalogue."""
+
+
+def call_from_payload(payload: Mapping[str, Any]) -> ToolCall:
+    """The call a stored payload came from (catalogue data taken out again)."""
+    args = dict(payload.get("args", {}))
+    if payload.get("tool") == "order_part":
+        for name in CATALOGUE_FIELDS:
+            args.pop(name, None)
+    return ToolCall(str(payload.get("tool", "")), args)
+
+
 def call_payload(tool: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """What is queued and confirmed: the tool and its exact arguments."""
     return {"tool": tool, "args": dict(args)}
@@ -170,7 +183,7 @@ def _priced(args: dict[str, Any], store: KnowledgeStore) -> tuple[dict[str, Any]
             field="part_number",
         )
     entry = entries[0]
-    priced = {**args, "part_number": entry.code, "description": entry.description}
+    priced = {**args, "part_number": entry.code, CATALOGUE_FIELDS[0]: entry.description}
     price = entry.attributes.get("unit_price", "")
     # An unpriced part keeps no price: the policy decides what that needs.
     with contextlib.suppress(ValueError):

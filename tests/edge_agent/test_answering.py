@@ -185,3 +185,19 @@ def test_policy_budgets_cap_the_configured_answer_budgets() -> None:
     loose = answer_settings(settings, Budgets(answer_max_tokens=1000))
     assert loose.max_tokens == 400
     assert answer_settings(settings, None).max_tokens == 400
+
+
+def test_an_unfinished_last_sentence_is_not_shown(store) -> None:
+    answerer, _ = answerer_with(
+        store, "Grease the bearings every 2000 h [1]. Then grease the bearings and"
+    )
+    answer = answerer.ask("how often to grease the bearings")
+    assert answer.model_sentences == ("Grease the bearings every 2000 h [1].",)
+    assert any("unfinished" in u.reasons for u in answer.unsupported)
+
+
+def test_a_code_table_row_is_quoted_with_its_code_and_meaning(store) -> None:
+    answerer, _ = answerer_with(store)
+    answer = answerer.ask("strainer basket blocked what to do")
+    texts = [fact.text for fact in answer.facts]
+    assert "E-17: Suction strainer blocked" in texts

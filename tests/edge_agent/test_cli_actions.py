@@ -40,12 +40,28 @@ def test_an_action_by_hand_is_decided_confirmed_and_queued(demo_home, capsys) ->
     assert "-> queued" in out
 
 
-def test_without_confirmation_nothing_is_queued(demo_home, capsys) -> None:
+def test_without_a_terminal_the_proposal_waits_for_confirmation(demo_home, capsys):
     code, out, err = run(capsys, "actions", "create", "order_part", "--args", GASKETS)
-    assert code == 1
+    assert code == 0
     assert "Decision: CONFIRM" in out
-    assert "run again with --yes" in err
-    assert run(capsys, "actions", "list", "--json")[1].strip() == "[]"
+    assert "edge-agent actions confirm 1" in err
+    (kept,) = json.loads(run(capsys, "actions", "list", "--json")[1])
+    assert kept["state"] == "proposed"
+    assert kept["confirmation"] is None
+    code, out, _ = run(capsys, "actions", "confirm", "1", "--json")
+    assert code == 0
+    queued = json.loads(out)
+    assert queued["state"] == "queued"
+    assert queued["payload_hash"] == kept["payload_hash"]
+    assert queued["confirmation"]["payload_hash"] == kept["payload_hash"]
+    states = {
+        a["seq"]: a["state"]
+        for a in json.loads(run(capsys, "actions", "list", "--json")[1])
+    }
+    assert states == {1: "cancelled", 2: "queued"}
+    code, _, err = run(capsys, "actions", "confirm", "1")
+    assert code == 1
+    assert "not waiting for confirmation" in err
 
 
 def test_a_denied_action_is_recorded_and_explained(demo_home, capsys) -> None:

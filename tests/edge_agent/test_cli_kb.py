@@ -100,12 +100,17 @@ def test_demo_loads_the_bundled_fleet_once(capsys) -> None:
 
 def test_shell_answers_codes_exactly_and_questions_by_search(capsys, data_dir):
     run(capsys, "kb", "ingest", str(data_dir / "kb"))
-    lines = iter(["e42", "grease the bearings", "quit"])
-    run_shell(load_settings(), read_line=lambda _prompt: next(lines))
+    lines = iter(["e42", "how often to grease the bearings", "quit"])
+    from edge_agent.llm import ModelLoader, ScriptedModel
+
+    scripted = ScriptedModel(["Grease the bearings every 2000 h [1]."])
+    loader = ModelLoader(factory=lambda _path: scripted)
+    run_shell(load_settings(), read_line=lambda _prompt: next(lines), loader=loader)
     out = capsys.readouterr().out
-    assert "E-42: Low discharge pressure" in out
-    assert "[source: faults.csv#1]" in out
-    assert "Noisy bearings" in out
+    assert "E-42: Low discharge pressure  [faults.csv#1]" in out
+    assert "2000 h" in out
+    assert "Model explanation (checked against the sources):" in out
+    assert len(scripted.prompts) == 1  # the code was answered without the model
 
 
 def test_shell_on_an_empty_kb_says_how_to_load_one(capsys) -> None:
