@@ -76,6 +76,11 @@ def propose_call(
             json_schema=schema,
         )
     )
+    if completion.stop_reason != "end":
+        reason = completion.stop_reason.replace("_", " ")
+        return ModelCall(
+            text, None, None, completion, f"the model stopped early ({reason})"
+        )
     try:
         call = parse_tool_call(text)
     except ProposalError as exc:
