@@ -7,26 +7,34 @@ from pathlib import Path
 
 LOG_FILE_NAME = "edge-agent.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER_NAME = "edge-agent-log-file"
 
 
 def configure_logging(logs_dir: Path) -> Path:
-    """Send the app's log records to a file in ``logs_dir``; return its path."""
+    """Send every log record (the app's and its libraries') to a file in
+    ``logs_dir``, so that warnings never land on the technician's terminal;
+    return the file's path."""
     path = logs_dir / LOG_FILE_NAME
-    logger = logging.getLogger("edge_agent")
-    if not any(
-        isinstance(h, logging.FileHandler) and Path(h.baseFilename) == path
-        for h in logger.handlers
-    ):
-        handler = logging.FileHandler(path, encoding="utf-8", delay=True)
-        handler.setFormatter(logging.Formatter(_FORMAT))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        if isinstance(old, logging.FileHandler) and Path(old.baseFilename) == path:
+            return path
+        root.removeHandler(old)  # another home: one log file per process
+        old.close()
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root.addHandler(handler)
+    logging.getLogger("edge_agent").setLevel(logging.INFO)
     return path
 
 
 def log_file_hint() -> str:
     """A sentence telling the user where the details are, if a log file is set."""
-    for handler in logging.getLogger("edge_agent").handlers:
-        if isinstance(handler, logging.FileHandler):
+    for handler in logging.getLogger().handlers:
+        if (
+            isinstance(handler, logging.FileHandler)
+            and handler.get_name() == _HANDLER_NAME
+        ):
             return f"Details are in {handler.baseFilename}."
     return ""
