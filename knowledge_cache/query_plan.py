@@ -21,6 +21,8 @@ from typing import Any
 import snowballstemmer
 from sqlite_utils import Database
 
+from knowledge_cache.writer import kb_version
+
 MAX_SCORED_ROWS = 4_000
 """Above this many matching rows (summed over terms), only rare terms select."""
 
@@ -34,25 +36,44 @@ class Term:
     is_code: bool = False
 
 
-def document_frequencies(db: Database, words: Sequence[str]) -> dict[str, int]:
+def document_frequencies(
+    db: Database, words: Sequence[str], cache: FrequencyCache | None = None
+) -> dict[str, int]:
     """Chunks holding each word, from the FTS vocabulary.
 
     The index holds the Porter stems of its words (FTS5's ``porter``
     tokenizer); the same algorithm stems the query's words. A word the
-    vocabulary lacks counts as 0: rare.
+    vocabulary lacks counts as 0: rare. Counting walks the term's index
+    entries, so a ``cache`` keeps counts while the KB version stays the same.
     """
     if not words:
         return {}
     stems = dict(zip(words, _porter().stemWords(list(words)), strict=True))
-    wanted = sorted(set(stems.values()))
-    placeholders = ", ".join("?" for _ in wanted)
-    counts = dict(
-        db.execute(
-            f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({placeholders})",
-            wanted,
-        ).fetchall()
-    )
-    return {word: int(counts.get(stem, 0)) for word, stem in stems.items()}
+    known = cache.counts(db) if cache is not None else {}
+    missing = sorted({stem for stem in stems.values() if stem not in known})
+    if missing:
+        placeholders = ", ".join("?" for _ in missing)
+        sql = f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({placeholders})"
+        found = dict(db.execute(sql, missing).fetchall())
+        known.update({stem: int(found.get(stem, 0)) for stem in missing})
+    return {word: known[stem] for word, stem in stems.items()}
+
+
+class FrequencyCache:
+    """Document frequencies by stem, valid while the KB version is unchanged."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._capacity = capacity
+        self._version: int | None = None
+        self._counts: dict[str, int] = {}
+
+    def counts(self, db: Database) -> dict[str, int]:
+        """The cached counts (a live dict), emptied when the KB has changed."""
+        version = kb_version(db)
+        if version != self._version or len(self._counts) > self._capacity:
+            self._counts.clear()
+            self._version = version
+        return self._counts
 
 
 @cache

@@ -17,7 +17,12 @@ from knowledge_cache.codes import candidate_windows, code_keys_in_text, outermos
 from knowledge_cache.errors import QuerySyntaxError
 from knowledge_cache.migrations import FIELD_WEIGHTS
 from knowledge_cache.models import Chunk, SearchHit
-from knowledge_cache.query_plan import Term, document_frequencies, plan_expressions
+from knowledge_cache.query_plan import (
+    FrequencyCache,
+    Term,
+    document_frequencies,
+    plan_expressions,
+)
 from knowledge_cache.stopwords import STOP_WORDS
 
 RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
@@ -38,16 +43,21 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(content or words))
 
 
-def query_expressions(db: Database, query: str, known_keys: Sequence[str]) -> list[str]:
+def query_expressions(
+    db: Database,
+    query: str,
+    known_keys: Sequence[str],
+    frequencies: FrequencyCache | None = None,
+) -> list[str]:
     """The FTS5 expressions for ``query``, to run in turn until enough rows are
     found: its content words, the codes a table knows (``known_keys``) and the
     code-shaped tokens typed in it, each quoted, planned so that scoring stays
     bounded (see :mod:`knowledge_cache.query_plan`).
     """
     words = query_words(query)
-    frequencies = document_frequencies(db, words)
+    counts = document_frequencies(db, words, frequencies)
     typed = sorted(code_keys_in_text(query[:MAX_QUERY_CHARS]))
-    terms = [Term(_quote(word), frequencies.get(word, 0)) for word in words]
+    terms = [Term(_quote(word), counts.get(word, 0)) for word in words]
     terms.extend(
         Term(f"codes : {_quote(key)}", 0, is_code=True)
         for key in dict.fromkeys([*known_keys, *typed])
@@ -75,7 +85,13 @@ def known_code_keys(db: Database, query: str) -> list[str]:
     return outermost_known(windows, found)
 
 
-def search_chunks(db: Database, query: str, *, limit: int = 10) -> list[SearchHit]:
+def search_chunks(
+    db: Database,
+    query: str,
+    *,
+    limit: int = 10,
+    frequencies: FrequencyCache | None = None,
+) -> list[SearchHit]:
     """Best chunks for ``query``: code-table rows for exact codes, then BM25.
 
     Raises:
@@ -85,7 +101,8 @@ def search_chunks(db: Database, query: str, *, limit: int = 10) -> list[SearchHi
     words = query_words(query)
     try:
         exact = known_code_keys(db, query)
-        ranked = ranked_rows(db, query_expressions(db, query, exact), limit)
+        expressions = query_expressions(db, query, exact, frequencies)
+        ranked = ranked_rows(db, expressions, limit)
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
         chunks = _chunks_by_rowid(db, order[:limit])

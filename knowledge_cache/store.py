@@ -35,6 +35,7 @@ from knowledge_cache.models import (
     SearchHit,
     Snapshot,
 )
+from knowledge_cache.query_plan import FrequencyCache
 from knowledge_cache.search import chunk_from_row, known_code_keys, search_chunks
 from knowledge_cache.snapshot import apply_snapshot, manifest
 from knowledge_cache.writer import NAME_KEY, code_formats, kb_version, meta
@@ -53,6 +54,7 @@ class KnowledgeStore:
         self._db = db
         self._path = path
         self._clock = clock
+        self._frequencies = FrequencyCache()
 
     @classmethod
     def open(
@@ -104,7 +106,9 @@ class KnowledgeStore:
     def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
         """Chunks for ``query``, best first; exact code matches lead."""
         with self._translated():
-            return search_chunks(self._db, query, limit=limit)
+            return search_chunks(
+                self._db, query, limit=limit, frequencies=self._frequencies
+            )
 
     def lookup_code(self, text: str) -> list[CodeEntry]:
         """Entries of the code tables for any code spelled in ``text``."""

@@ -4,7 +4,12 @@ import sqlite3
 
 from knowledge_cache import KnowledgeStore
 from knowledge_cache.db import open_db
-from knowledge_cache.query_plan import Term, document_frequencies, plan_expressions
+from knowledge_cache.query_plan import (
+    FrequencyCache,
+    Term,
+    document_frequencies,
+    plan_expressions,
+)
 
 
 def test_cheap_queries_are_a_plain_or() -> None:
@@ -44,3 +49,16 @@ def test_frequencies_come_from_the_index_by_stem(kb_folder) -> None:
 def test_planned_search_finds_the_same_best_hit(loaded_store) -> None:
     hit = loaded_store.search("how often should the bearings be greased")[0]
     assert hit.chunk.section.endswith("Noisy bearings")
+
+
+def test_cached_frequencies_are_dropped_when_the_kb_changes(
+    kb_folder, tmp_path
+) -> None:
+    db = open_db(sqlite3.connect(":memory:"))
+    store = KnowledgeStore(db)
+    store.ingest([kb_folder])
+    cache = FrequencyCache()
+    before = document_frequencies(db, ["bearings"], cache)["bearings"]
+    (tmp_path / "more.md").write_text("# More\n\nBearings, bearings.\n", "utf-8")
+    store.ingest([tmp_path])
+    assert document_frequencies(db, ["bearings"], cache)["bearings"] == before + 1
