@@ -59,6 +59,8 @@ def test_cached_frequencies_are_dropped_when_the_kb_changes(
     store.ingest([kb_folder])
     cache = FrequencyCache()
     before = document_frequencies(db, ["bearings"], cache)["bearings"]
-    (tmp_path / "more.md").write_text("# More\n\nBearings, bearings.\n", "utf-8")
-    store.ingest([tmp_path])
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "more.md").write_text("# More\n\nBearings, bearings.\n", "utf-8")
+    store.ingest([extra])
     assert document_frequencies(db, ["bearings"], cache)["bearings"] == before + 1
