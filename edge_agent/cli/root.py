@@ -13,6 +13,7 @@ from edge_agent.cli.kb import kb
 from edge_agent.cli.policy import policy
 from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState
+from edge_agent.cli.sync import enroll, sync_command
 from edge_agent.cli.trace import trace
 
 
@@ -41,4 +42,6 @@ cli.add_command(policy)
 cli.add_command(actions)
 cli.add_command(do)
 cli.add_command(trace)
+cli.add_command(enroll)
+cli.add_command(sync_command)
 cli.add_command(demo)

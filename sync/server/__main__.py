@@ -1,9 +1,20 @@
 """``edge-governance``: the central side's command line.
 
+    edge-governance [--database-url URL] [--data-dir DIR] [--as NAME] COMMAND
     edge-governance keys generate [--out DIR] [--key-id ID]
     edge-governance policy sign SOURCE_DIR --key KEY --version N --expires ISO8601
+    edge-governance policy publish FILE|DIR [--key K] [--expires-in 30d]
+    edge-governance serve [--host 127.0.0.1] [--port N] [--database-url URL]
+    edge-governance device enroll-token|list|revoke ...
+    edge-governance review list|approve KEY|reject KEY --reason TEXT
+    edge-governance kb publish PATH
+    edge-governance jobs assign --device D FILE.json
+    edge-governance kill-switch --device D|--tool T|--fleet on|off
+    edge-governance report [--technician T] [--since ISO]
 
-Exit codes: 0 done, 1 failed (the message says why), 2 usage error.
+Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
+Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration
+error.
 """
 
 from __future__ import annotations
@@ -26,6 +37,9 @@ from policies.signing import (
     write_key_pair,
     write_new_file,
 )
+from sync.server import cli_fleet, cli_review
+from sync.server.cli_context import CliState, default_actor
+from sync.server.errors import ConfigInvalid, ServerError
 
 OK = 0
 FAILURE = 1
@@ -42,8 +56,24 @@ def default_keys_dir() -> Path:
 
 @click.group()
 @click.version_option(package_name="edge-field-assistant")
-def governance() -> None:
+@click.option(
+    "--database-url", help="SQLAlchemy URL (default: EDGE_GOVERNANCE_DATABASE_URL)."
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The service's data folder (default: EDGE_GOVERNANCE_DATA_DIR).",
+)
+@click.option("--as", "actor", help="Who is acting, for the records (default: you).")
+@click.pass_context
+def governance(
+    ctx: click.Context,
+    database_url: str | None,
+    data_dir: Path | None,
+    actor: str | None,
+) -> None:
     """Central governance tools for the field assistant fleet."""
+    ctx.obj = CliState(database_url, data_dir, actor or default_actor())
 
 
 @governance.group()
@@ -140,6 +170,17 @@ def sign(
     )
 
 
+policy_group.add_command(cli_review.publish_policy)
+governance.add_command(cli_fleet.serve)
+governance.add_command(cli_fleet.device_group)
+governance.add_command(cli_fleet.jobs_group)
+governance.add_command(cli_fleet.kill_switch)
+governance.add_command(cli_fleet.deliveries_group)
+governance.add_command(cli_review.review_group)
+governance.add_command(cli_review.kb_group)
+governance.add_command(cli_review.report)
+
+
 def _moment(text: str, option: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
@@ -167,7 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return USAGE if isinstance(exc, click.UsageError) else exc.exit_code
-    except PolicyError as exc:
+    except ConfigInvalid as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return USAGE
+    except (PolicyError, ServerError) as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return FAILURE
     except Exception as exc:

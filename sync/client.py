@@ -1,0 +1,369 @@
+"""``SyncClient``: the device's HTTP client for the central service.
+
+Every call after enrolment is signed (:mod:`sync.auth`). Failures become
+:class:`~sync.errors.SyncError` subclasses; raw ``httpx`` exceptions never leave
+this module::
+
+    cannot connect                       CentreUnreachable   offline: retry later
+    timeout, connection lost             SyncUnavailable     retry (maybe applied)
+    429, 503 (Retry-After)               CentreBusy          wait, then retry
+    other 5xx, a reply that is not JSON  SyncUnavailable     retry later
+    401, 403                             SyncAuthFailed      ask the depot to re-enrol
+    409                                  SyncConflict        a person must look
+    413                                  BatchTooLarge       split the batch
+    other 4xx                            SyncRejected        drop or flag
+
+A lost reply (the centre committed, the device never heard) is a
+``SyncUnavailable`` like any other: pushing the same actions again is safe,
+because the centre answers a repeated key with the result it stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sync.auth import signed_headers
+from sync.errors import SyncConflict, SyncRejected, SyncUnavailable
+from sync.outbox_models import Clock, IdSource
+from sync.protocol import (
+    API_PREFIX,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+ENROLL_PATH = f"{API_PREFIX}/enroll"
+PUSH_PATH = f"{API_PREFIX}/push"
+PULL_PATH = f"{API_PREFIX}/pull"
+KEPT = "Nothing was lost: the actions stay on this device."
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+
+class CentreBusy(SyncUnavailable):
+    """The centre is overloaded or down for maintenance (429 or 503).
+
+    Attributes:
+        retry_after: How long the centre asked the device to wait, if it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: timedelta | None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, title="Central service busy", status_code=status_code)
+        self.retry_after = retry_after
+
+
+class CentreUnreachable(SyncUnavailable):
+    """No connection to the centre could be made: the request never left.
+
+    Offline is a state: the device keeps its actions and tries at the next sync.
+    """
+
+
+class SyncAuthFailed(SyncRejected):
+    """The centre does not accept this device's credentials (401 or 403)."""
+
+
+class BatchTooLarge(SyncRejected):
+    """The centre refused a push as too large (413); send fewer actions at once."""
+
+
+class SyncClient:
+    """Signed push and pull for one enrolled device.
+
+    Args:
+        http: The client to send with; its ``base_url`` is the centre's address
+            and its timeouts apply. The caller owns and closes it.
+        device_id: The id the centre gave this device at enrolment.
+        secret: The device's signing secret from enrolment; never logged.
+        clock: Gives the signing time (timezone-aware).
+        new_nonce: Gives a new single-use nonce for each request.
+    """
+
+    def __init__(
+        self,
+        http: httpx.Client,
+        *,
+        device_id: str,
+        secret: str,
+        clock: Clock,
+        new_nonce: IdSource,
+    ) -> None:
+        self._http = http
+        self._device_id = device_id
+        self._secret = secret
+        self._clock = clock
+        self._new_nonce = new_nonce
+
+    def __repr__(self) -> str:
+        return f"SyncClient(device_id={self._device_id!r}, url={self.url!r})"
+
+    @property
+    def device_id(self) -> str:
+        return self._device_id
+
+    @property
+    def url(self) -> str:
+        """The centre's address, for messages."""
+        return str(self._http.base_url)
+
+    def push(self, request: PushRequest) -> PushResponse:
+        """Send a batch of actions; the centre answers with one result each.
+
+        Raises:
+            SyncUnavailable: the centre cannot be reached or answered badly;
+                :class:`CentreUnreachable` when no connection could be made,
+                :class:`CentreBusy` when it asked to wait.
+            SyncAuthFailed: the device is unknown or revoked.
+            BatchTooLarge: too many actions or bytes at once; nothing applied.
+            SyncConflict: the centre holds another payload under a key.
+            SyncRejected: the centre refused the batch as invalid.
+        """
+        return self._signed(PUSH_PATH, request, PushResponse)
+
+    def pull(self, request: PullRequest) -> PullResponse:
+        """Fetch results, policy, knowledge base, jobs and kill switches.
+
+        Raises:
+            SyncUnavailable: as for :meth:`push`.
+            SyncAuthFailed: the device is unknown or revoked.
+            SyncRejected: the centre refused the request.
+        """
+        return self._signed(PULL_PATH, request, PullResponse)
+
+    def _signed(self, path: str, body: BaseModel, reply: type[Reply]) -> Reply:
+        content = body.model_dump_json().encode("utf-8")
+
+        def sign(request: httpx.Request) -> None:
+            request.headers.update(
+                signed_headers(
+                    self._device_id,
+                    self._secret,
+                    method=request.method,
+                    path=request.url.path,
+                    body=content,
+                    timestamp=signing_timestamp(self._clock()),
+                    nonce=self._new_nonce(),
+                )
+            )
+
+        return send(self._http, path, content, reply, clock=self._clock, sign=sign)
+
+
+def enroll(
+    http: httpx.Client,
+    *,
+    token: str,
+    device_name: str,
+    technician_id: str,
+    device_id: str | None,
+    clock: Clock,
+) -> EnrollResponse:
+    """Enrol this device with a single-use token (the only unsigned call).
+
+    Args:
+        http: The client to send with; its ``base_url`` is the centre's address.
+        token: The single-use enrolment token from the depot.
+        device_name: A name people recognise the device by.
+        technician_id: Who uses the device.
+        device_id: The id the device's outbox already uses, for the centre to
+            keep; ``None`` lets the centre choose one.
+        clock: The current time, to read a ``Retry-After`` date.
+
+    Raises:
+        SyncUnavailable: the centre cannot be reached; the token is not used up.
+        SyncAuthFailed: the token is unknown, used or expired.
+        SyncRejected: the centre refused the request (e.g. a malformed token).
+    """
+    try:
+        body = EnrollRequest(
+            token=token,
+            device_name=device_name,
+            technician_id=technician_id,
+            device_id=device_id,
+        )
+    except ValidationError as exc:
+        raise SyncRejected(
+            f"Cannot enrol: {_first_problem(exc)}.", title="Enrolment refused"
+        ) from exc
+    content = body.model_dump_json().encode("utf-8")
+    try:
+        return send(http, ENROLL_PATH, content, EnrollResponse, clock=clock)
+    except SyncAuthFailed as exc:
+        raise SyncAuthFailed(
+            "The centre refused the enrolment token: it is mistyped, used already "
+            "or expired. Ask the depot for a new one.",
+            title="Enrolment refused",
+            status_code=exc.status_code,
+        ) from exc
+
+
+def send(
+    http: httpx.Client,
+    path: str,
+    content: bytes,
+    reply: type[Reply],
+    *,
+    clock: Clock,
+    sign: Callable[[httpx.Request], None] | None = None,
+) -> Reply:
+    """POST ``content`` as JSON to ``path``; parse the reply as ``reply``.
+
+    Raises:
+        SyncError: a subclass for every failure, as in the module's table.
+    """
+    where = _where(http, path)
+    try:
+        request = http.build_request(
+            "POST", path, content=content, headers={"Content-Type": "application/json"}
+        )
+        if sign is not None:
+            sign(request)
+        response = http.send(request)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise CentreUnreachable(
+            f"Cannot reach the centre at {where} ({_describe(exc)}). {KEPT}",
+            title="Offline",
+        ) from exc
+    except httpx.TimeoutException as exc:
+        raise SyncUnavailable(
+            f"The centre at {where} did not answer in time. {KEPT} Try again later.",
+            title="Central service not answering",
+        ) from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise SyncUnavailable(
+            f"Cannot reach the centre at {where} ({_describe(exc)}). {KEPT}",
+            title="Central service unreachable",
+        ) from exc
+    if response.status_code >= 300:
+        raise error_for(response, where, now=clock())
+    return _parsed(response, reply, where)
+
+
+def error_for(response: httpx.Response, where: str, *, now: datetime) -> Exception:
+    """The :class:`~sync.errors.SyncError` for a reply that is not a success."""
+    status, detail = response.status_code, _detail(response)
+    if status in (429, 503):
+        wait = retry_after(response.headers.get("Retry-After"), now=now)
+        when = f" It asked to wait {_seconds(wait)}." if wait is not None else ""
+        return CentreBusy(
+            f"The centre at {where} is busy ({status}: {detail}).{when} {KEPT}",
+            retry_after=wait,
+            status_code=status,
+        )
+    if status in (401, 403):
+        return SyncAuthFailed(
+            f"The centre does not accept this device ({status}: {detail}). The "
+            "device may have been revoked or never enrolled: ask the depot to "
+            f"re-enrol it. {KEPT}",
+            title="Device not accepted",
+            status_code=status,
+        )
+    if status == 409:
+        return SyncConflict(
+            f"The centre already holds something else under the same key "
+            f"({detail}). A supervisor must look at it. {KEPT}",
+            title="Conflicting record",
+            status_code=status,
+        )
+    if status == 413:
+        return BatchTooLarge(
+            f"The centre refused the batch as too large ({detail}); send fewer "
+            "actions at once.",
+            title="Batch too large",
+            status_code=status,
+        )
+    if 400 <= status < 500:
+        return SyncRejected(
+            f"The centre refused the request ({status}: {detail}).",
+            title="Request refused",
+            status_code=status,
+        )
+    return SyncUnavailable(
+        f"The centre at {where} failed ({status}: {detail}). {KEPT} Try again later.",
+        title="Central service failed",
+        status_code=status,
+    )
+
+
+def retry_after(value: str | None, *, now: datetime) -> timedelta | None:
+    """A ``Retry-After`` header (seconds or an HTTP date) as a delay; never negative.
+
+    ``None`` when the header is missing or unreadable.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(moment - now, timedelta(0))
+
+
+def signing_timestamp(moment: datetime) -> str:
+    """The ``X-Edge-Timestamp`` value: whole seconds since the Unix epoch."""
+    return str(int(moment.timestamp()))
+
+
+def _parsed(response: httpx.Response, reply: type[Reply], where: str) -> Reply:
+    try:
+        return reply.model_validate_json(response.content)
+    except ValidationError as exc:
+        kind = response.headers.get("Content-Type", "no content type")
+        raise SyncUnavailable(
+            f"The server at {where} answered, but not with a sync reply "
+            f"({response.status_code}, {kind}: {_first_problem(exc)}). Check the "
+            f"server address; if it is right, try again later. {KEPT}",
+            title="Unexpected reply",
+            status_code=response.status_code,
+        ) from exc
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return ErrorBody.model_validate_json(response.content).detail
+    except ValidationError:
+        return response.reason_phrase or "no detail"
+
+
+def _first_problem(exc: ValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "invalid"
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _where(http: httpx.Client, path: str) -> str:
+    return str(http.base_url).rstrip("/") or path
+
+
+def _seconds(delay: timedelta) -> str:
+    seconds = int(delay.total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"

@@ -1,0 +1,184 @@
+"""The wire protocol between devices and the central governance service.
+
+Versioned pydantic models, the only module shared by the client and the
+server. Paths are under ``/v1``. Every device request after enrolment is
+signed (see :mod:`sync.auth`): HMAC-SHA256 with the device's secret over the
+method, path, timestamp, a single-use nonce and the body's hash.
+
+Endpoints:
+
+- ``POST /v1/enroll``: :class:`EnrollRequest` -> :class:`EnrollResponse`
+  (single-use enrolment token; the only unsigned device call).
+- ``POST /v1/push``: :class:`PushRequest` -> :class:`PushResponse`. At most
+  :data:`MAX_BATCH_ACTIONS` actions and :data:`MAX_BATCH_BYTES` bytes, else
+  413 with nothing applied.
+- ``POST /v1/pull``: :class:`PullRequest` -> :class:`PullResponse`.
+- ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
+
+Errors are JSON ``{"error": code, "detail": message}`` (:class:`ErrorBody`)
+with 400, 401 (unknown, revoked or bad signature), 403, 409 (same key, other
+payload), 413, 422 or 429 (with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from policies.encoding import canonical_json
+
+PROTOCOL_VERSION = 1
+API_PREFIX = "/v1"
+MAX_BATCH_ACTIONS = 500
+MAX_BATCH_BYTES = 8 * 1024 * 1024
+
+# Signed-request headers.
+DEVICE_HEADER = "X-Edge-Device"
+TIMESTAMP_HEADER = "X-Edge-Timestamp"
+NONCE_HEADER = "X-Edge-Nonce"
+SIGNATURE_HEADER = "X-Edge-Signature"
+SIGNATURE_WINDOW_SECONDS = 300
+"""How far a request's timestamp may be from the centre's clock."""
+
+ResultStatus = Literal["applied", "quarantined", "rejected", "held"]
+"""What the centre did with an action. ``held``: a gap in the device's
+sequence before it; it is applied once the gap is filled."""
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: frozen, unknown fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ErrorBody(WireModel):
+    error: str
+    detail: str
+
+
+class EnrollRequest(WireModel):
+    token: str = Field(min_length=8, max_length=200)
+    device_name: str = Field(min_length=1, max_length=120)
+    technician_id: str = Field(min_length=1, max_length=120)
+    device_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
+    )
+    """The id the device's outbox already hashes into its chain (its local
+    id). The centre keeps it as the device's id, so the chain verifies; when
+    omitted the centre assigns one, which the device must then use."""
+
+
+class EnrollResponse(WireModel):
+    device_id: str
+    secret: str
+    """Shared secret for signing requests; shown once, stored on the device."""
+
+
+class WireTrace(WireModel):
+    """A turn's trace as the outbox stores it."""
+
+    trace_id: str
+    name: str
+    start_ns: int
+    end_ns: int
+    spans: list[dict[str, Any]]
+
+
+class WireAction(WireModel):
+    """One queued action, exactly as the device recorded it (chain fields too)."""
+
+    key: str = Field(min_length=8, max_length=64)
+    seq: int = Field(ge=1)
+    tool: str
+    action_type: str
+    payload: dict[str, Any]
+    payload_hash: str
+    state: Literal["queued", "awaiting_approval"]
+    decision: dict[str, Any]
+    confirmation: dict[str, Any] | None
+    evidence: dict[str, Any]
+    trace_id: str
+    created_at: str
+    prev_hash: str
+    row_hash: str
+
+
+class WireLink(WireModel):
+    """The chain link of an action the device does not send (denied on the
+    device, cancelled, or still waiting for the technician), so the centre can
+    check the chain across it instead of waiting for it."""
+
+    seq: int = Field(ge=1)
+    prev_hash: str
+    row_hash: str
+    state: Literal["proposed", "denied", "cancelled"]
+
+
+class PushRequest(WireModel):
+    actions: list[WireAction] = Field(max_length=MAX_BATCH_ACTIONS)
+    traces: list[WireTrace] = Field(default_factory=list)
+    client_version: str = ""
+    links: list[WireLink] = Field(default_factory=list, max_length=MAX_BATCH_ACTIONS)
+    """Links of unsent actions with sequence numbers up to the batch's last."""
+
+
+class ActionResult(WireModel):
+    """The centre's result for one action; repeated pushes get the same one."""
+
+    key: str
+    seq: int
+    status: ResultStatus
+    reason: str
+    decision: dict[str, Any] | None = None
+    """The centre's own decision under its current policy, when it made one."""
+    result_id: int = 0
+    """Position in the device's result stream (for pull cursors)."""
+
+
+class PushResponse(WireModel):
+    results: list[ActionResult]
+
+
+class PullRequest(WireModel):
+    results_after: int = Field(default=0, ge=0)
+    """Cursor: the highest ``result_id`` the device has stored."""
+    policy_version: int = Field(default=0, ge=0)
+    kb_version: int = Field(default=0, ge=0)
+    jobs_version: int = Field(default=0, ge=0)
+
+
+class KbDelta(WireModel):
+    """A knowledge-base snapshot or delta, signed like a policy bundle."""
+
+    version: int
+    base_version: int | None
+    files: dict[str, str]
+    """Document id -> file content, base64."""
+    removed: list[str] = Field(default_factory=list)
+    signature: str
+    key_id: str
+
+    def signed_bytes(self) -> bytes:
+        """What the Ed25519 signature covers: canonical JSON of every other field."""
+        return canonical_json(self.model_dump(mode="json", exclude={"signature"}))
+
+
+class KillSwitchState(WireModel):
+    agent: bool = False
+    tools: list[str] = Field(default_factory=list)
+    reason: str = ""
+
+
+class PullResponse(WireModel):
+    results: list[ActionResult]
+    results_cursor: int
+    more_results: bool = False
+    """More results wait after ``results_cursor``: pull again at once."""
+    policy_bundle: str | None = None
+    """The newest signed bundle (its JSON text), when newer than the device's."""
+    kb: KbDelta | None = None
+    jobs: dict[str, Any] | None = None
+    """The device's job book (``jobs`` and ``assets``), when changed."""
+    jobs_version: int = 0
+    kill_switch: KillSwitchState = Field(default_factory=KillSwitchState)

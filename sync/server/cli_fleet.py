@@ -1,0 +1,208 @@
+"""``edge-governance`` commands for devices, jobs, kill switches and the server.
+
+edge-governance serve [--host H] [--port N] [--database-url URL]
+edge-governance device enroll-token [--technician T] [--role R] [--expires-in 24h]
+edge-governance device list [--json]
+edge-governance device revoke DEVICE [--reason TEXT]
+edge-governance jobs assign --device D FILE.json
+edge-governance kill-switch (--device D | --tool T | --fleet) on|off [--reason]
+edge-governance deliveries retry
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sync.server import storage_deliveries, storage_devices
+from sync.server.cli_context import parse_duration, state, utc_now
+from sync.server.enrolment import DEFAULT_ROLE, Enrolment
+from sync.server.errors import NotFound
+from sync.server.publishing import Publisher, read_json_object
+from sync.server.storage_audit import record_event
+from sync.server.storage_fleet import Scope
+
+
+@click.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default 8470).")
+@click.option("--database-url", help="SQLAlchemy database URL (default: SQLite).")
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, database_url: str | None
+) -> None:
+    """Run the governance service until interrupted."""
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    settings = state(ctx).settings(host=host, port=port, database_url=database_url)
+    app = create_app(settings)
+    click.echo(
+        f"Serving on http://{settings.host}:{settings.port} "
+        f"({app.state.services.storage.dialect}); Ctrl+C stops.",
+        err=True,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+@click.group("device")
+def device_group() -> None:
+    """Enrolment tokens and enrolled devices."""
+
+
+@device_group.command("enroll-token")
+@click.option("--technician", help="Only this technician may use it.")
+@click.option("--role", default=DEFAULT_ROLE, show_default=True, help="Policy role.")
+@click.option("--expires-in", default="24h", show_default=True, help="e.g. 2h, 7d.")
+@click.pass_context
+def enroll_token(
+    ctx: click.Context, technician: str | None, role: str, expires_in: str
+) -> None:
+    """Issue a single-use enrolment token (shown once)."""
+    cli = state(ctx)
+    with cli.storage() as storage:
+        issued = Enrolment(storage, clock=utc_now).issue(
+            expires_in=parse_duration(expires_in),
+            technician_id=technician,
+            role=role,
+            actor=cli.actor,
+        )
+    click.echo(issued.token)
+    who = f"technician {technician}" if technician else "any technician"
+    click.echo(
+        f"Single-use token for {who} (role {role}); expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M} UTC.",
+        err=True,
+    )
+
+
+@device_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_devices(ctx: click.Context, as_json: bool) -> None:
+    """List enrolled devices, revoked ones included."""
+    with state(ctx).storage() as storage, storage.read() as connection:
+        devices = storage_devices.all_devices(connection)
+    rows = [
+        {
+            "device_id": d.device_id,
+            "name": d.name,
+            "technician_id": d.technician_id,
+            "role": d.role,
+            "enrolled_at": d.enrolled_at.isoformat(),
+            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+            "revoked": d.revoked,
+            "chain_seq": d.chain_seq,
+            "policy_version": d.policy_version,
+            "kb_version": d.kb_version,
+        }
+        for d in devices
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No devices are enrolled.", err=True)
+    for r in rows:
+        status = "REVOKED" if r["revoked"] else "active"
+        click.echo(
+            f"{r['device_id']}  {r['technician_id']} ({r['role']})  {status}  "
+            f"seq {r['chain_seq']}  policy v{r['policy_version']}  "
+            f"last seen {r['last_seen_at'] or 'never'}"
+        )
+
+
+@device_group.command("revoke")
+@click.argument("device_id")
+@click.option("--reason", default="revoked by a supervisor", show_default=True)
+@click.pass_context
+def revoke(ctx: click.Context, device_id: str, reason: str) -> None:
+    """Revoke a device: its next request is refused."""
+    cli = state(ctx)
+    with cli.storage() as storage, storage.write() as connection:
+        now = utc_now()
+        if not storage_devices.revoke(connection, device_id, at=now, reason=reason):
+            raise NotFound(f"No device {device_id} is enrolled.", record_id=device_id)
+        record_event(
+            connection,
+            at=now,
+            actor=cli.actor,
+            event="device_revoked",
+            detail={"device_id": device_id, "reason": reason},
+        )
+    click.echo(f"Revoked {device_id}; its next request is refused.")
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Devices' job books."""
+
+
+@jobs_group.command("assign")
+@click.option("--device", "device_id", required=True, help="The device.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def assign(ctx: click.Context, device_id: str, file: Path) -> None:
+    """Replace a device's job book with FILE ({"jobs": [...], "assets": [...]})."""
+    cli = state(ctx)
+    document = read_json_object(file)
+    with cli.storage() as storage:
+        version = Publisher(storage, clock=utc_now).assign_jobs(
+            device_id, document, actor=cli.actor
+        )
+    click.echo(
+        f"Assigned {len(document['jobs'])} jobs to {device_id} (job book version "
+        f"{version}); the device gets them on its next pull."
+    )
+
+
+@click.command("kill-switch")
+@click.option("--device", "device_id", help="Switch one device's actions off/on.")
+@click.option("--tool", help="Switch one tool off/on on every device.")
+@click.option("--fleet", is_flag=True, help="Switch every device's actions off/on.")
+@click.option("--reason", default="", help="Shown to technicians.")
+@click.argument("state_", metavar="on|off", type=click.Choice(["on", "off"]))
+@click.pass_context
+def kill_switch(
+    ctx: click.Context,
+    device_id: str | None,
+    tool: str | None,
+    fleet: bool,
+    reason: str,
+    state_: str,
+) -> None:
+    """Throw (on) or reset (off) a kill switch."""
+    chosen = [x for x in (device_id, tool, fleet or None) if x]
+    if len(chosen) != 1:
+        raise click.UsageError("Name exactly one of --device, --tool or --fleet.")
+    scope: Scope = "device" if device_id else "tool" if tool else "fleet"
+    target = device_id or tool or ""
+    cli = state(ctx)
+    with cli.storage() as storage:
+        Publisher(storage, clock=utc_now).kill_switch(
+            scope,
+            target,
+            enabled=state_ == "on",
+            reason=reason or "switched off by the central office",
+            actor=cli.actor,
+        )
+    what = {"device": f"device {target}", "tool": f"tool {target}", "fleet": "fleet"}
+    click.echo(f"Kill switch for the {what[scope]} is {state_}.")
+
+
+@click.group("deliveries")
+def deliveries_group() -> None:
+    """Hand-over of applied actions to the connector."""
+
+
+@deliveries_group.command("retry")
+@click.pass_context
+def retry(ctx: click.Context) -> None:
+    """Put deliveries that gave up back in line."""
+    with state(ctx).storage() as storage, storage.write() as connection:
+        n = storage_deliveries.retry_failed(connection, now=utc_now())
+    click.echo(f"{n} deliveries put back in line.", file=sys.stdout)

@@ -1,0 +1,288 @@
+"""What supervisors publish: policy bundles, KB versions, job books, kill switches.
+
+Bundles and KB versions are signed with the service's Ed25519 key (devices
+trust its public key) and versions only go up: a publication whose version is
+not above the newest is refused. Everything published is stored for pull and
+written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from policies import BundleRejected, TrustedKeys, authenticate_bundle, format_time
+from policies.encoding import encode_base64
+from policies.signing import SigningKey, sign_policy_dir
+from sync.protocol import KbDelta
+from sync.server import storage_devices as devices
+from sync.server import storage_fleet as fleet
+from sync.server.errors import NotFound, PublishRefused
+from sync.server.records import Clock
+from sync.server.storage import Storage
+from sync.server.storage_audit import record_event
+from sync.server.storage_fleet import KillSwitch, Scope
+from sync.server.storage_schema import kb_versions, policy_bundles
+
+MAX_KB_FILE_BYTES = 16 * 1024 * 1024
+
+
+class Publisher:
+    """Publishes for supervisors.
+
+    Args:
+        storage: The service's storage.
+        clock: The service's clock.
+    """
+
+    def __init__(self, storage: Storage, *, clock: Clock) -> None:
+        self._storage = storage
+        self._clock = clock
+
+    def publish_bundle(self, data: bytes, trusted: TrustedKeys, *, actor: str) -> int:
+        """Store a signed bundle for devices to pull; returns its version.
+
+        Raises:
+            PublishRefused: it does not verify, has expired, or its version is
+                not above the newest published.
+        """
+        try:
+            bundle = authenticate_bundle(data, trusted)
+        except BundleRejected as exc:
+            raise PublishRefused(
+                f"The bundle was not published: {exc.message}"
+            ) from exc
+        now = self._clock()
+        manifest = bundle.manifest
+        if manifest.is_expired(now):
+            raise PublishRefused(
+                f"The bundle expired at {format_time(manifest.expires_at)}; sign a "
+                "new one."
+            )
+        with self._storage.write() as connection:
+            fleet.lock_publishing(connection, policy_bundles)
+            latest = fleet.latest_policy_version(connection)
+            if bundle.version <= latest:
+                raise PublishRefused(
+                    f"Version {bundle.version} is not above the published version "
+                    f"{latest}; policy versions only go up."
+                )
+            fleet.add_bundle(
+                connection,
+                version=bundle.version,
+                document=data.decode("utf-8"),
+                key_id=manifest.key_id,
+                issued_at=manifest.issued_at,
+                expires_at=manifest.expires_at,
+                at=now,
+                actor=actor,
+            )
+            record_event(
+                connection,
+                at=now,
+                actor=actor,
+                event="policy_published",
+                detail={"version": bundle.version, "key_id": manifest.key_id},
+            )
+        return bundle.version
+
+    def publish_policy_dir(
+        self,
+        folder: Path,
+        key: SigningKey,
+        *,
+        expires_in: timedelta,
+        actor: str,
+        version: int | None = None,
+    ) -> int:
+        """Sign the policy sources in ``folder`` and publish them.
+
+        Args:
+            folder: The policy source files.
+            key: The service's signing key.
+            expires_in: How long the bundle stays valid.
+            actor: Who publishes.
+            version: The version (default: one above the newest).
+
+        Raises:
+            PolicyError: a source file is invalid.
+            PublishRefused: the version is not above the newest.
+        """
+        now = self._clock()
+        if version is None:
+            with self._storage.read() as connection:
+                version = fleet.latest_policy_version(connection) + 1
+        data = sign_policy_dir(
+            folder, key, version=version, issued_at=now, expires_at=now + expires_in
+        )
+        return self.publish_bundle(data, TrustedKeys.of(key.public_key), actor=actor)
+
+    def publish_kb(self, path: Path, key: SigningKey, *, actor: str) -> int:
+        """Sign and publish the documents at ``path`` as the next KB version.
+
+        A folder's files become documents named by their relative paths; a
+        single file is one document. The version is stored as a full
+        snapshot and as a delta from the previous version.
+
+        Raises:
+            PublishRefused: nothing to publish, or a file cannot be read.
+        """
+        files = read_kb_files(path)
+        now = self._clock()
+        with self._storage.write() as connection:
+            fleet.lock_publishing(connection, kb_versions)
+            latest = fleet.latest_kb_version(connection)
+            previous = fleet.kb_version(connection, latest) if latest else None
+            version = latest + 1
+            snapshot = signed_kb(key, version=version, base=None, files=files)
+            delta = None
+            if previous is not None:
+                old = KbDelta.model_validate_json(previous["snapshot"]).files
+                delta = signed_kb(
+                    key,
+                    version=version,
+                    base=latest,
+                    files={k: v for k, v in files.items() if old.get(k) != v},
+                    removed=sorted(set(old) - set(files)),
+                )
+            fleet.add_kb_version(
+                connection,
+                version=version,
+                base_version=latest or None,
+                snapshot=snapshot.model_dump_json(),
+                delta=None if delta is None else delta.model_dump_json(),
+                at=now,
+                actor=actor,
+            )
+            record_event(
+                connection,
+                at=now,
+                actor=actor,
+                event="kb_published",
+                detail={"version": version, "documents": len(files)},
+            )
+        return version
+
+    def assign_jobs(
+        self, device_id: str, document: Mapping[str, Any], *, actor: str
+    ) -> int:
+        """Replace the device's job book; returns its new version.
+
+        Raises:
+            NotFound: no such device.
+            PublishRefused: the document is not ``{"jobs": [...], "assets": [...]}``.
+        """
+        _check_job_book(document)
+        now = self._clock()
+        with self._storage.write() as connection:
+            if devices.device(connection, device_id) is None:
+                raise NotFound(
+                    f"No device {device_id} is enrolled.", record_id=device_id
+                )
+            version = fleet.assign_jobs(
+                connection, device_id, document, at=now, actor=actor
+            )
+            record_event(
+                connection,
+                at=now,
+                actor=actor,
+                event="jobs_assigned",
+                detail={"device_id": device_id, "version": version},
+            )
+        return version
+
+    def kill_switch(
+        self, scope: Scope, target: str, *, enabled: bool, reason: str, actor: str
+    ) -> KillSwitch:
+        """Throw (``enabled``) or reset a kill switch for a device, tool or fleet."""
+        switch = KillSwitch(scope, target, enabled, reason, self._clock(), actor)
+        with self._storage.write() as connection:
+            fleet.set_kill_switch(connection, switch)
+            record_event(
+                connection,
+                at=switch.updated_at,
+                actor=actor,
+                event="kill_switch",
+                detail={"scope": scope, "target": target, "enabled": enabled},
+            )
+        return switch
+
+
+def signed_kb(
+    key: SigningKey,
+    *,
+    version: int,
+    base: int | None,
+    files: Mapping[str, str],
+    removed: list[str] | None = None,
+) -> KbDelta:
+    """A KB delta (``base`` given) or snapshot signed with ``key``."""
+    unsigned = KbDelta(
+        version=version,
+        base_version=base,
+        files=dict(files),
+        removed=removed or [],
+        signature="",
+        key_id=key.key_id,
+    )
+    signature = encode_base64(key.sign(unsigned.signed_bytes()))
+    return unsigned.model_copy(update={"signature": signature})
+
+
+def read_kb_files(path: Path) -> dict[str, str]:
+    """Document id to base64 content of the files at ``path``.
+
+    Raises:
+        PublishRefused: no files, a file too large, or unreadable.
+    """
+    try:
+        paths = (
+            sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+            if path.is_dir()
+            else [path]
+        )
+        files = {}
+        for file in paths:
+            if file.stat().st_size > MAX_KB_FILE_BYTES:
+                raise PublishRefused(f"{file} is over {MAX_KB_FILE_BYTES} bytes.")
+            doc_id = file.relative_to(path).as_posix() if path.is_dir() else file.name
+            files[doc_id] = encode_base64(file.read_bytes())
+    except OSError as exc:
+        raise PublishRefused(f"Cannot read {path} ({exc.strerror}).") from exc
+    if not files:
+        raise PublishRefused(f"{path} holds no documents to publish.")
+    return files
+
+
+def _check_job_book(document: Mapping[str, Any]) -> None:
+    jobs = document.get("jobs")
+    assets = document.get("assets", [])
+    if not isinstance(jobs, list) or not isinstance(assets, list):
+        raise PublishRefused(
+            'A job book is a JSON object {"jobs": [...], "assets": [...]}.'
+        )
+    for job in jobs:
+        if not isinstance(job, dict) or not isinstance(job.get("job_id"), str):
+            raise PublishRefused("Every job needs a job_id (text).")
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from a file.
+
+    Raises:
+        PublishRefused: unreadable, not JSON, or not an object.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PublishRefused(f"Cannot read {path} ({exc.strerror}).") from exc
+    except ValueError as exc:
+        raise PublishRefused(f"{path} is not valid JSON ({exc}).") from exc
+    if not isinstance(data, dict):
+        raise PublishRefused(f"{path} must hold a JSON object.")
+    return data

@@ -1,0 +1,79 @@
+"""Answering a pull: what changed for this device since it last asked.
+
+Results after its cursor (a page at a time), the newest signed policy bundle
+when the device's is older, the KB as a signed delta from the device's version
+(or a full snapshot when it is further behind), its job book when changed,
+and the kill switches that apply to it. The versions the device reports are
+recorded for the reconciliation report.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from sync.protocol import KbDelta, PullRequest, PullResponse
+from sync.server import storage_actions as actions
+from sync.server import storage_devices as devices
+from sync.server import storage_fleet as fleet
+from sync.server.centre_policy import switch_state
+from sync.server.storage import Storage
+
+
+class Puller:
+    """Builds pull responses for authenticated devices.
+
+    Args:
+        storage: The service's storage.
+        page_size: Most results in one response.
+    """
+
+    def __init__(self, storage: Storage, *, page_size: int) -> None:
+        self._storage = storage
+        self._page = page_size
+
+    def pull(self, device_id: str, request: PullRequest) -> PullResponse:
+        """Everything newer than what the device reports having."""
+        with self._storage.write() as connection:
+            results = actions.results_after(
+                connection, device_id, request.results_after, self._page + 1
+            )
+            more = len(results) > self._page
+            results = results[: self._page]
+            cursor = results[-1].result_id if results else request.results_after
+            bundle = fleet.latest_bundle(connection)
+            newer_bundle = (
+                bundle is not None and bundle.version > request.policy_version
+            )
+            kb = _kb(connection, request.kb_version)
+            book = fleet.job_book(connection, device_id)
+            newer_jobs = book is not None and book[0] > request.jobs_version
+            switches = switch_state(fleet.kill_switches_on(connection), device_id)
+            devices.report_versions(
+                connection,
+                device_id,
+                policy_version=request.policy_version,
+                kb_version=request.kb_version,
+                jobs_version=request.jobs_version,
+            )
+        return PullResponse(
+            results=results,
+            results_cursor=cursor,
+            more_results=more,
+            policy_bundle=bundle.document if newer_bundle and bundle else None,
+            kb=kb,
+            jobs=book[1] if newer_jobs and book else None,
+            jobs_version=book[0] if book else 0,
+            kill_switch=switches,
+        )
+
+
+def _kb(connection: Connection, have: int) -> KbDelta | None:
+    latest = fleet.latest_kb_version(connection)
+    if latest <= have:
+        return None
+    stored = fleet.kb_version(connection, latest)
+    if stored is None:
+        return None
+    if stored["delta"] is not None and stored["base_version"] == have:
+        return KbDelta.model_validate_json(stored["delta"])
+    return KbDelta.model_validate_json(stored["snapshot"])

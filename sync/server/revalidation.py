@@ -1,0 +1,238 @@
+"""Re-validating a pushed action under the centre's current policy. Pure.
+
+The device decided under the bundle it had; the centre decides again under
+the newest bundle it published (with its kill switches), and compares:
+
+- the action's integrity first: a broken hash-chain link, a payload that is
+  not ``{"tool", "args"}`` for its tool, or one that does not match its hash
+  puts it in quarantine whatever the policies say;
+- denied by the centre now: **rejected**;
+- the device's decision unreadable or a denial that was sent anyway, either
+  side asking for a supervisor's approval, or a confirmation that is missing
+  or does not match (payload hash, technician, policy version): **quarantined**;
+- allowed by both (confirmed where either policy asks for it): **applied**.
+
+No policy published at the centre, or an expired one, quarantines every
+action: the centre applies nothing it cannot judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from policies import (
+    Decision,
+    InvalidRequest,
+    Outcome,
+    Policy,
+    evaluate,
+    request_for_call,
+)
+from policies.bundle import format_time
+from sync.chain import payload_hash
+from sync.protocol import WireAction
+from sync.server.records import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class CentrePolicy:
+    """The policy the centre judges with: the newest published bundle's.
+
+    Attributes:
+        policy: The compiled policy, kill switches included.
+        version: Its bundle version.
+        expires_at: When the bundle expires.
+    """
+
+    policy: Policy
+    version: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceContext:
+    """What the centre knows about the device that pushed the action.
+
+    Attributes:
+        technician_id: The technician the device is enrolled for.
+        role: Their role.
+        jobs: The device's assigned jobs by id (``site_id``, ``asset_id``).
+    """
+
+    technician_id: str
+    role: str
+    jobs: Mapping[str, Mapping[str, Any]]
+
+
+def revalidate(
+    action: WireAction,
+    *,
+    context: DeviceContext,
+    policy: CentrePolicy | None,
+    now: datetime,
+    chain_problem: str | None = None,
+) -> Verdict:
+    """The centre's verdict on ``action``; ``chain_problem`` says how its link
+    broke, if it did."""
+    integrity = [chain_problem] if chain_problem else []
+    integrity += _payload_problems(action)
+    if policy is None:
+        return Verdict("quarantined", _join(integrity + [_NO_POLICY]))
+    if policy.expires_at <= now:
+        expired = (
+            f"The centre's policy (version {policy.version}) expired at "
+            f"{format_time(policy.expires_at)}; a supervisor reviews this action."
+        )
+        return Verdict("quarantined", _join([*integrity, expired]))
+    try:
+        decision = evaluate(policy.policy, _request(action, context, policy.policy))
+    except InvalidRequest as exc:
+        return Verdict(
+            "quarantined" if integrity else "rejected",
+            _join([*integrity, f"Its arguments are not valid: {exc.message}"]),
+        )
+    centre = decision.as_dict()
+    if integrity:
+        also = [] if decision.denied else _disagreements(action, decision, context)
+        return Verdict("quarantined", _join(integrity + also), centre)
+    if decision.denied:
+        return Verdict(
+            "rejected",
+            f"Denied by the centre's policy (version {decision.bundle_version}): "
+            f"{'; '.join(decision.reasons)}",
+            centre,
+        )
+    problems = _disagreements(action, decision, context)
+    if problems:
+        return Verdict("quarantined", _join(problems), centre)
+    return Verdict(
+        "applied",
+        f"Applied: allowed by the device's policy (version "
+        f"{_device_version(action)}) and the centre's (version "
+        f"{decision.bundle_version}).",
+        centre,
+    )
+
+
+_NO_POLICY = (
+    "The centre has no policy published, so it cannot judge this action; a "
+    "supervisor reviews it."
+)
+
+
+def _join(problems: list[str]) -> str:
+    return " ".join(p if p.endswith(".") else f"{p}." for p in problems)
+
+
+def _payload_problems(action: WireAction) -> list[str]:
+    payload = action.payload
+    if payload.get("tool") != action.tool or not isinstance(payload.get("args"), dict):
+        return [f"Its payload is not a call of {action.tool} with its arguments"]
+    if payload_hash(payload) != action.payload_hash:
+        return ["Its payload does not match its payload hash (changed after recording)"]
+    return []
+
+
+def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
+    args: Mapping[str, Any] = action.payload["args"]
+    job = context.jobs.get(str(args.get("job_id", "")), {})
+    evidence = action.evidence
+    confidence = evidence.get("model_confidence")
+    grounded = evidence.get("grounded")
+    return request_for_call(
+        policy,
+        tool=action.tool,
+        args=args,
+        technician_id=context.technician_id,
+        role=context.role,
+        site=_text(job.get("site_id")),
+        asset=_text(job.get("asset_id")),
+        job=_text(job.get("job_id")),
+        model_proposed=evidence.get("proposed_by") == "model",
+        model_confidence=float(confidence)
+        if isinstance(confidence, int | float) and not isinstance(confidence, bool)
+        else None,
+        grounded=grounded if isinstance(grounded, bool) else None,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _device_outcome(action: WireAction) -> Outcome | None:
+    text = action.decision.get("outcome")
+    try:
+        return Outcome.parse(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _device_version(action: WireAction) -> int:
+    version = action.decision.get("bundle_version", 0)
+    return version if isinstance(version, int) and not isinstance(version, bool) else 0
+
+
+def _disagreements(
+    action: WireAction, centre: Decision, context: DeviceContext
+) -> list[str]:
+    device = _device_outcome(action)
+    if device is None:
+        return ["The device's decision is unreadable, so the centre cannot compare"]
+    if device is Outcome.DENY:
+        return ["The policies disagree: the device's policy denied it, yet it was sent"]
+    problems: list[str] = []
+    if Outcome.APPROVE in (device, centre.outcome) or (
+        action.state == "awaiting_approval"
+    ):
+        problems.append(
+            f"It needs a supervisor's approval: {_approval(action, centre)}"
+        )
+    if Outcome.CONFIRM in (device, centre.outcome) or device is Outcome.APPROVE:
+        problem = _confirmation_problem(action, context, _who_asks(device, centre))
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _who_asks(device: Outcome, centre: Decision) -> str:
+    if device in (Outcome.CONFIRM, Outcome.APPROVE):
+        return "the device's policy"
+    return (
+        f"the policies disagree: the centre's policy (version "
+        f"{centre.bundle_version}) asks for it and the device's did not"
+    )
+
+
+def _approval(action: WireAction, centre: Decision) -> str:
+    if centre.needs_approval:
+        return centre.reasons[0]
+    reasons = action.decision.get("reasons")
+    if isinstance(reasons, list) and reasons and isinstance(reasons[0], str):
+        return f"the device's policy says: {reasons[0]}"
+    return "the device's policy asks for it"
+
+
+def _confirmation_problem(
+    action: WireAction, context: DeviceContext, who_asks: str
+) -> str | None:
+    given = action.confirmation
+    if given is None:
+        return f"The technician's confirmation is missing ({who_asks})"
+    if given.get("payload_hash") != payload_hash(action.payload):
+        return "The confirmation was given for another payload"
+    if given.get("technician_id") != context.technician_id:
+        return (
+            f"The confirmation was given by {given.get('technician_id')!r}, not by "
+            f"{context.technician_id!r}, for whom the device is enrolled"
+        )
+    if given.get("bundle_version") != _device_version(action):
+        return (
+            f"The confirmation was given under policy version "
+            f"{given.get('bundle_version')!r}, not the version "
+            f"{_device_version(action)} that decided"
+        )
+    return None

@@ -1,0 +1,104 @@
+"""The parts of one service process, built once and passed to the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from sync.server.auth import Authenticator
+from sync.server.centre_policy import PolicyCache
+from sync.server.connectors import Connector, RecordingConnector, WebhookConnector
+from sync.server.delivery import DeliveryWorker
+from sync.server.enrolment import Enrolment
+from sync.server.errors import ConfigInvalid
+from sync.server.metrics import Metrics
+from sync.server.pull import Puller
+from sync.server.push import Reconciler
+from sync.server.records import Clock
+from sync.server.review import Review
+from sync.server.settings import ServerSettings
+from sync.server.storage import Storage
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the HTTP layer and the background worker use."""
+
+    settings: ServerSettings
+    storage: Storage
+    clock: Clock
+    metrics: Metrics
+    authenticator: Authenticator
+    enrolment: Enrolment
+    reconciler: Reconciler
+    puller: Puller
+    review: Review
+    connector: Connector
+    delivery: DeliveryWorker
+
+
+def build_services(
+    settings: ServerSettings,
+    storage: Storage,
+    *,
+    clock: Clock,
+    connector: Connector | None = None,
+    enrolment: Enrolment | None = None,
+) -> Services:
+    """Wire the service's parts on ``storage``."""
+    metrics = Metrics()
+    connector = connector or connector_for(settings)
+    authenticator = Authenticator(
+        storage, clock=clock, window_seconds=settings.signature_window_seconds
+    )
+    delivery = DeliveryWorker(
+        storage,
+        connector,
+        clock=clock,
+        max_attempts=settings.delivery_max_attempts,
+        backoff_seconds=settings.delivery_backoff_seconds,
+        backoff_max_seconds=settings.delivery_backoff_max_seconds,
+        poll_seconds=settings.delivery_poll_seconds,
+        housekeeping=authenticator.forget_old_nonces,
+    )
+
+    def observed(count: int, outcomes: object, seconds: float) -> None:
+        metrics.observe_push(count, outcomes, seconds)  # type: ignore[arg-type]
+        delivery.wake()
+
+    return Services(
+        settings=settings,
+        storage=storage,
+        clock=clock,
+        metrics=metrics,
+        authenticator=authenticator,
+        enrolment=enrolment or Enrolment(storage, clock=clock),
+        reconciler=Reconciler(
+            storage, clock=clock, policies=PolicyCache(), observe=observed
+        ),
+        puller=Puller(storage, page_size=settings.pull_page_size),
+        review=Review(storage, clock=clock),
+        connector=connector,
+        delivery=delivery,
+    )
+
+
+def connector_for(settings: ServerSettings) -> Connector:
+    """The connector the settings name.
+
+    Raises:
+        ConfigInvalid: the webhook connector has no URL.
+    """
+    if settings.connector == "recording":
+        return RecordingConnector()
+    if not settings.webhook_url:
+        raise ConfigInvalid(
+            "The webhook connector needs a URL: set EDGE_GOVERNANCE_WEBHOOK_URL."
+        )
+    secret = settings.webhook_secret
+    return WebhookConnector(
+        httpx.Client(timeout=10.0),
+        settings.webhook_url,
+        secret=secret.get_secret_value() if secret else None,
+    )

@@ -1,0 +1,91 @@
+"""SQL for figures: queue depths and the rows of the reconciliation report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.server import storage_deliveries
+from sync.server.storage_schema import actions, decisions, devices
+
+
+def queue_depths(connection: Connection) -> dict[str, int]:
+    """Actions by status, deliveries by status, and devices (enrolled, revoked)."""
+    query = sa.select(actions.c.status, sa.func.count()).group_by(actions.c.status)
+    by_status = {status: int(n) for status, n in connection.execute(query)}
+    delivery = storage_deliveries.counts(connection)
+    enrolled = connection.scalar(sa.select(sa.func.count()).select_from(devices)) or 0
+    revoked = (
+        connection.scalar(
+            sa.select(sa.func.count()).where(devices.c.revoked_at.is_not(None))
+        )
+        or 0
+    )
+    return {
+        "held": int(by_status.get("held", 0)),
+        "quarantined": int(by_status.get("quarantined", 0)),
+        "applied": int(by_status.get("applied", 0)),
+        "rejected": int(by_status.get("rejected", 0)),
+        "deliveries_pending": delivery.get("pending", 0),
+        "deliveries_failed": delivery.get("failed", 0),
+        "deliveries_done": delivery.get("delivered", 0),
+        "devices": int(enrolled),
+        "devices_revoked": int(revoked),
+    }
+
+
+def action_rows(
+    connection: Connection,
+    *,
+    technician_id: str | None = None,
+    since: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Pushed actions for the report, by technician, device and sequence."""
+    query = sa.select(
+        actions.c.device_id,
+        actions.c.technician_id,
+        actions.c.key,
+        actions.c.seq,
+        actions.c.tool,
+        actions.c.created_at,
+        actions.c.received_at,
+        actions.c.status,
+        actions.c.reason,
+        actions.c.device_outcome,
+        actions.c.device_bundle_version,
+        actions.c.centre_outcome,
+        actions.c.centre_bundle_version,
+        actions.c.kb_version,
+        actions.c.model_id,
+    ).order_by(actions.c.technician_id, actions.c.device_id, actions.c.seq)
+    if technician_id is not None:
+        query = query.where(actions.c.technician_id == technician_id)
+    if since is not None:
+        query = query.where(actions.c.received_at >= since)
+    for row in connection.execute(query):
+        yield dict(row._mapping)
+
+
+def supervisor_decisions(
+    connection: Connection, *, since: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Supervisors' verdicts (approvals and rejections)."""
+    query = (
+        sa.select(
+            decisions.c.device_id,
+            decisions.c.key,
+            decisions.c.status,
+            decisions.c.actor,
+            decisions.c.at,
+            decisions.c.reason,
+        )
+        .where(decisions.c.actor.like("supervisor:%"))
+        .order_by(decisions.c.id)
+    )
+    if since is not None:
+        query = query.where(decisions.c.at >= since)
+    return [dict(row._mapping) for row in connection.execute(query)]

@@ -1,0 +1,110 @@
+"""SQL for the review queue: quarantined actions and supervisors' verdicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.server.records import ReviewItem, StoredResult
+from sync.server.storage import load_json
+from sync.server.storage_schema import actions, decisions, devices
+
+
+def quarantined(
+    connection: Connection, *, device_id: str | None = None, limit: int = 500
+) -> list[ReviewItem]:
+    """Quarantined actions, oldest first."""
+    query = (
+        sa.select(actions)
+        .where(actions.c.status == "quarantined")
+        .order_by(actions.c.received_at, actions.c.id)
+        .limit(limit)
+    )
+    if device_id is not None:
+        query = query.where(actions.c.device_id == device_id)
+    return [
+        ReviewItem(
+            device_id=row.device_id,
+            technician_id=row.technician_id,
+            key=row.key,
+            seq=row.seq,
+            tool=row.tool,
+            payload=load_json(row.payload),
+            reason=row.reason,
+            device_outcome=row.device_outcome,
+            centre_outcome=row.centre_outcome,
+            received_at=row.received_at,
+        )
+        for row in connection.execute(query)
+    ]
+
+
+def devices_with_key(
+    connection: Connection, key: str, device_id: str | None = None
+) -> list[str]:
+    """The devices that pushed an action with this key."""
+    query = sa.select(actions.c.device_id).where(actions.c.key == key)
+    if device_id is not None:
+        query = query.where(actions.c.device_id == device_id)
+    return list(connection.scalars(query))
+
+
+def current(connection: Connection, device_id: str, key: str) -> StoredResult:
+    """The action's current result (the caller holds the device's row lock)."""
+    row = connection.execute(
+        sa.select(actions).where(actions.c.device_id == device_id, actions.c.key == key)
+    ).one()
+    return StoredResult(
+        row.key,
+        row.seq,
+        row.status,
+        row.reason,
+        load_json(row.centre_decision),
+        row.result_id,
+        row.content_digest,
+    )
+
+
+def resolve(
+    connection: Connection,
+    *,
+    device_id: str,
+    key: str,
+    seq: int,
+    status: str,
+    reason: str,
+    result_id: int,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Give a quarantined action the supervisor's verdict and a new result id."""
+    connection.execute(
+        actions.update()
+        .where(actions.c.device_id == device_id, actions.c.key == key)
+        .values(status=status, reason=reason, result_id=result_id, updated_at=at)
+    )
+    decision = connection.scalar(
+        sa.select(actions.c.centre_decision).where(
+            actions.c.device_id == device_id, actions.c.key == key
+        )
+    )
+    connection.execute(
+        decisions.insert().values(
+            device_id=device_id,
+            key=key,
+            seq=seq,
+            result_id=result_id,
+            status=status,
+            reason=reason,
+            centre_decision=decision,
+            actor=actor,
+            at=at,
+        )
+    )
+    connection.execute(
+        devices.update()
+        .where(devices.c.device_id == device_id)
+        .values(last_result_id=result_id)
+    )

@@ -1,0 +1,244 @@
+"""``edge-governance`` supervisor commands against the service's database."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from policies import TrustedKeys, verify_bundle
+from policies.defaults import SOURCE_DIR
+from sync.protocol import EnrollRequest, KbDelta
+from sync.server.__main__ import main
+from tests.sync.server.support import BIG_ORDER, REPAIR, Harness, harness
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The service's signing key, made by the existing ``keys generate``."""
+    assert (
+        main(["keys", "generate", "--out", str(tmp_path / "keys"), "--key-id", "svc"])
+        == 0
+    )
+    capsys.readouterr()
+    return tmp_path / "keys" / "svc.signing-key"
+
+
+@pytest.fixture
+def cli(sqlite_url: str, key_file: Path, capsys: pytest.CaptureFixture[str]):
+    """Run a command on the test database as supervisor ``sam``."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--database-url", sqlite_url, "--as", "sam", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def centre(tmp_path: Path, sqlite_url: str, cli, key_file: Path):
+    code, _, err = cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))
+    assert code == 0, err
+    with harness(tmp_path, sqlite_url) as h:
+        h.clock.now = datetime.now(UTC)  # the CLI publishes with the real clock
+        yield h
+
+
+def test_an_enrolment_token_from_the_cli_enrols_one_device(
+    cli, centre: Harness
+) -> None:
+    code, token, err = cli(
+        "device", "enroll-token", "--technician", "ann", "--expires-in", "2h"
+    )
+    assert code == 0 and "Single-use token for technician ann" in err
+    body = EnrollRequest(
+        token=token.strip(),
+        device_name="van 3",
+        technician_id="ann",
+        device_id="dev-van-3",
+    ).model_dump()
+
+    first = centre.http.post("/v1/enroll", json=body)
+    second = centre.http.post("/v1/enroll", json={**body, "device_id": "dev-van-4"})
+
+    assert (first.status_code, second.status_code) == (200, 403)
+    code, out, _ = cli("device", "list", "--json")
+    (listed,) = json.loads(out)
+    assert listed["device_id"] == "dev-van-3" and listed["technician_id"] == "ann"
+
+
+def test_revoke_from_the_cli_refuses_the_next_request(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    assert device.pull().status_code == 200
+
+    code, out, _ = cli("device", "revoke", device.device_id, "--reason", "lost")
+
+    assert code == 0 and "Revoked" in out
+    assert device.pull().status_code == 401
+    assert cli("device", "revoke", "dev-nobody")[0] == 1
+
+
+def test_review_approve_and_reject_reach_the_device(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    first = device.record("order_part", BIG_ORDER)
+    second = device.record("order_part", BIG_ORDER)
+    device.push()
+
+    code, out, _ = cli("review", "list", "--json")
+    assert code == 0 and [i["key"] for i in json.loads(out)] == [first, second]
+    assert cli("review", "approve", first, "--reason", "urgent")[0] == 0
+    assert cli("review", "reject", second, "--reason", "order from stock")[0] == 0
+    code, _, err = cli("review", "approve", first)
+
+    assert code == 1 and "not quarantined" in err
+    results = device.pull(results_after=2).json()["results"]
+    assert [(r["key"], r["status"]) for r in results] == [
+        (first, "applied"),
+        (second, "rejected"),
+    ]
+    assert results[1]["reason"] == "Rejected by sam: order from stock"
+
+
+def test_policy_versions_only_go_up(
+    cli, key_file: Path, centre: Harness, tmp_path: Path
+) -> None:
+    assert cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))[0] == 0
+    signed = tmp_path / "v1.json"
+    assert (
+        main(
+            [
+                "policy",
+                "sign",
+                str(SOURCE_DIR),
+                "--key",
+                str(key_file),
+                "--version",
+                "1",
+                "--expires",
+                "2030-01-01T00:00:00Z",
+                "--out",
+                str(signed),
+            ]
+        )
+        == 0
+    )
+
+    code, _, err = cli("policy", "publish", str(signed), "--key", str(key_file))
+
+    assert code == 1 and "only go up" in err
+    bundle = centre.enrol().pull().json()["policy_bundle"]
+    from policies.signing import read_signing_key
+
+    trusted = TrustedKeys.of(read_signing_key(key_file).public_key)
+    verified = verify_bundle(
+        bundle.encode(), trusted, active_version=0, now=centre.clock.now
+    )
+    assert verified.version == 2
+
+
+def test_publishing_without_a_key_is_a_configuration_error(cli) -> None:
+    code, _, err = cli("kb", "publish", str(SOURCE_DIR))
+
+    assert code == 2 and "No signing key" in err
+
+
+def test_kb_publish_gives_a_snapshot_then_a_signed_delta(
+    cli, key_file: Path, centre: Harness, tmp_path: Path
+) -> None:
+    docs = tmp_path / "kb"
+    docs.mkdir()
+    (docs / "pump.md").write_text("# Pump\nE-42: seal")
+    (docs / "valve.md").write_text("# Valve")
+    assert cli("kb", "publish", str(docs), "--key", str(key_file))[0] == 0
+    (docs / "pump.md").write_text("# Pump\nE-42: seal, check impeller")
+    (docs / "valve.md").unlink()
+    assert cli("kb", "publish", str(docs), "--key", str(key_file))[0] == 0
+    device = centre.enrol()
+
+    fresh = KbDelta.model_validate(device.pull().json()["kb"])
+    delta = KbDelta.model_validate(device.pull(kb_version=1).json()["kb"])
+
+    assert (fresh.version, fresh.base_version, sorted(fresh.files)) == (
+        2,
+        None,
+        ["pump.md"],
+    )
+    assert (delta.base_version, delta.removed) == (1, ["valve.md"])
+    assert base64.b64decode(delta.files["pump.md"]).endswith(b"check impeller")
+    from policies.signing import read_signing_key
+
+    public = read_signing_key(key_file).private_key.public_key()
+    public.verify(base64.b64decode(delta.signature), delta.signed_bytes())
+    assert device.pull(kb_version=2).json()["kb"] is None
+
+
+def test_jobs_assign_reaches_the_device_and_scopes_revalidation(
+    cli, centre: Harness, tmp_path: Path
+) -> None:
+    device = centre.enrol()
+    book = tmp_path / "jobs.json"
+    book.write_text(
+        json.dumps(
+            {
+                "jobs": [
+                    {
+                        "job_id": "J-1",
+                        "asset_id": "MED-7",
+                        "site_id": "S-1",
+                        "summary": "x",
+                    }
+                ],
+                "assets": [],
+            }
+        )
+    )
+
+    code, out, _ = cli("jobs", "assign", "--device", device.device_id, str(book))
+    pulled = device.pull().json()
+    device.record("record_repair", REPAIR)  # J-1 is a medical asset at the centre
+    (result,) = device.push().json()["results"]
+
+    assert code == 0 and "version 1" in out
+    assert pulled["jobs_version"] == 1 and pulled["jobs"]["jobs"][0]["job_id"] == "J-1"
+    assert result["status"] == "rejected" and "Medical equipment" in result["reason"]
+
+
+def test_kill_switches_reach_pull_and_revalidation(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    assert (
+        cli("kill-switch", "--tool", "record_repair", "on", "--reason", "recall")[0]
+        == 0
+    )
+
+    switch = device.pull().json()["kill_switch"]
+    device.record("record_repair", REPAIR)
+    (result,) = device.push().json()["results"]
+
+    assert switch == {"agent": False, "tools": ["record_repair"], "reason": "recall"}
+    assert result["status"] == "rejected" and "recall" in result["reason"]
+    assert cli("kill-switch", "--fleet", "on")[0] == 0
+    assert device.pull().json()["kill_switch"]["agent"] is True
+    assert cli("kill-switch", "--fleet", "--tool", "x", "on")[0] == 2
+
+
+def test_report_lists_shifts_with_differences_and_reviews(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    device.record("record_repair", REPAIR)
+    big = device.record("order_part", BIG_ORDER)
+    device.push()
+    cli("review", "approve", big)
+
+    code, out, _ = cli("report", "--technician", "ann", "--json")
+    (shift,) = json.loads(out)
+    text = cli("report")[1]
+
+    assert code == 0
+    assert shift["actions_offline"] == 2
+    assert shift["statuses"] == {"applied": 2}
+    assert shift["reviews"][0]["by"] == "sam"
+    assert shift["device_policy_versions"] == [1]
+    assert "ann, shift" in text and "supervisor reviews: 1" in text
