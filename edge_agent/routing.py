@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from knowledge_cache import CodeEntry, CodeFormat, CodeKind, KnowledgeStore, SearchHit
 from knowledge_cache.codes import compile_formats
 from knowledge_cache.search import query_words
+from knowledge_cache.stemming import stem_matches, stem_words
 
 TABLE_KINDS = frozenset({CodeKind.FAULT_CODE, CodeKind.PART_NUMBER})
 """Kinds whose codes live in code tables, so "not in the KB" is decidable."""
@@ -44,14 +45,15 @@ def code_mentions(
 
 
 def coverage(question: str, hit: SearchHit) -> float:
-    """Share of the question's content words (by five-letter stem) in the hit."""
-    words = {w[:5] for w in query_words(question)}
-    if not words:
+    """Share of the question's content words that the hit holds in some form
+    (by Porter stem, as search matched them)."""
+    stems = set(stem_words(query_words(question)))
+    if not stems:
         return 0.0
     chunk = hit.chunk
-    text = f"{chunk.title} {chunk.section} {chunk.text}".lower()
-    present = {w[:5] for w in _WORD.findall(text)}
-    return len(words & present) / len(words)
+    present = set(_WORD.findall(f"{chunk.title} {chunk.section} {chunk.text}".lower()))
+    found = {s for s in stems if any(stem_matches(s, word) for word in present)}
+    return len(found) / len(stems)
 
 
 def relevant_hits(question: str, hits: Sequence[SearchHit]) -> list[SearchHit]:

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-import snowballstemmer
 from sqlite_utils import Database
 
+from knowledge_cache.stemming import stem_words
 from knowledge_cache.writer import kb_version
 
 MAX_SCORED_ROWS = 4_000
@@ -48,7 +46,7 @@ def document_frequencies(
     """
     if not words:
         return {}
-    stems = dict(zip(words, _porter().stemWords(list(words)), strict=True))
+    stems = dict(zip(words, stem_words(words), strict=True))
     known = cache.counts(db) if cache is not None else {}
     missing = sorted({stem for stem in stems.values() if stem not in known})
     if missing:
@@ -74,11 +72,6 @@ class FrequencyCache:
             self._counts.clear()
             self._version = version
         return self._counts
-
-
-@cache
-def _porter() -> Any:
-    return snowballstemmer.stemmer("porter")
 
 
 def plan_expressions(terms: Sequence[Term], budget: int = MAX_SCORED_ROWS) -> list[str]:

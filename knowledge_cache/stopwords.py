@@ -133,5 +133,10 @@ STOP_WORDS = frozenset(
         "whats",
         "hows",
         "how's",
+        "like",
+        "really",
+        "sounds",
+        "seems",
+        "quite",
     }
 )

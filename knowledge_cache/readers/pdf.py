@@ -12,6 +12,9 @@ from knowledge_cache.errors import IngestError
 from knowledge_cache.models import ChunkDraft, DocumentKind, ParsedDocument
 from knowledge_cache.readers.chunking import split_text
 
+MIN_PAGES_FOR_RUNNING_LINES = 3
+EDGE_LINES = 2
+_DIGITS = re.compile(r"\d+")
 _NUMBERED_HEADING = re.compile(r"^(\d+(?:\.\d+)*)\.?\s+([A-Z][^\n]{0,78})$")
 
 
@@ -21,7 +24,7 @@ def read_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
     Raises:
         IngestError: the PDF is damaged, encrypted, or has no text layer.
     """
-    pages = _page_texts(data)
+    pages = _without_running_lines(_page_texts(data))
     chunks: list[ChunkDraft] = []
     path: list[tuple[int, str]] = []
     title = ""
@@ -60,6 +63,29 @@ def _page_texts(data: bytes) -> list[str]:
         raise IngestError(
             f"is not a readable PDF ({exc}); check that the file is complete."
         ) from exc
+
+
+def _without_running_lines(pages: list[str]) -> list[str]:
+    """Drop running headers and footers: lines (page numbers aside) that stand
+    at the top or bottom of most pages. They are not content, and as chunks of
+    their own they would crowd search results."""
+    if len(pages) < MIN_PAGES_FOR_RUNNING_LINES:
+        return pages
+    edges: dict[str, int] = {}
+    for text in pages:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for line in {*lines[:EDGE_LINES], *lines[-EDGE_LINES:]}:
+            key = _DIGITS.sub("#", line)
+            edges[key] = edges.get(key, 0) + 1
+    running = {key for key, count in edges.items() if count * 2 > len(pages)}
+    return [
+        "\n".join(
+            line
+            for line in text.splitlines()
+            if _DIGITS.sub("#", line.strip()) not in running
+        )
+        for text in pages
+    ]
 
 
 def _heading(line: str) -> tuple[int, str] | None:

@@ -101,3 +101,21 @@ def test_split_text_bounds_every_chunk_and_keeps_all_words() -> None:
     assert "".join(pieces).replace(" ", "").replace("\n", "") == text.replace(
         " ", ""
     ).replace("\n", "")
+
+
+def test_pdf_running_headers_and_page_numbers_are_not_content() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for number, body in enumerate(
+        ["Check the oil.", "Bleed the fuel.", "Fit the cap."], 1
+    ):
+        pdf.add_page()
+        for line in ["Acme Guide - Service Manual", body, f"Page {number} of 3"]:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    parsed = read_document("g.pdf", bytes(pdf.output()))
+    texts = " ".join(chunk.text for chunk in parsed.chunks)
+    assert "Bleed the fuel." in texts
+    assert "Acme Guide" not in texts
+    assert "Page 2 of 3" not in texts

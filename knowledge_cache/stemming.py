@@ -1,0 +1,30 @@
+"""Porter stems, as FTS5's ``porter`` tokenizer writes them into the index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import snowballstemmer
+
+
+def stem_words(words: Sequence[str]) -> list[str]:
+    """The Porter stem of each (lower-case) word, in order."""
+    return list(_porter().stemWords(list(words)))
+
+
+def stem_matches(stem: str, word: str) -> bool:
+    """Whether ``word`` (lower case) is a form of ``stem``.
+
+    A stem is a prefix of its words, but for a final ``y`` that Porter turns
+    into ``i`` ("battery" -> "batteri").
+    """
+    return word.startswith(stem) or (
+        stem.endswith("i") and word.startswith(stem[:-1] + "y")
+    )
+
+
+@cache
+def _porter() -> Any:
+    return snowballstemmer.stemmer("porter")
