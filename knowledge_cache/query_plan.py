@@ -8,7 +8,7 @@ candidates while every term still counts in the score:
 ``(rare1 OR rare2) AND (rare1 OR rare2 OR common1 OR ...)``. Rows that hold
 only common words rank low anyway; they are the ones left out. When even the
 rarest term is common, the rows that hold every term are ranked first, then
-those that name a term in their title or section.
+the newest matching chunks within the budget.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ class Term:
 
     expression: str
     documents: int
-    is_code: bool = False
 
 
 def document_frequencies(
@@ -74,19 +73,31 @@ class FrequencyCache:
         return self._counts
 
 
-def plan_expressions(terms: Sequence[Term], budget: int = MAX_SCORED_ROWS) -> list[str]:
-    """The FTS5 expressions to run in turn until enough rows are found.
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One FTS5 query of a plan; ``window`` bounds it to the newest matches."""
+
+    expression: str
+    window: int | None = None
+
+
+def plan_expressions(
+    terms: Sequence[Term], budget: int = MAX_SCORED_ROWS
+) -> list[PlanStep]:
+    """The FTS5 queries to run in turn until enough rows are found.
 
     Usually one: the OR of all terms, restricted to rows with a rare term when
-    that is cheaper. When even the rarest term is too common, rows holding
-    every term come first (few, and the best), then rows whose title or
-    section holds a term (short fields, so few rows), then the restricted OR.
+    that is cheaper. When even the rarest term is too common (a query of only
+    everyday words), rows holding every term come first (few, and the best),
+    then the restricted OR ranked within the ``budget`` most recently added
+    matching chunks, so that an unspecific query still answers in
+    milliseconds; a rarer word in the query searches everything.
     """
     if not terms:
         return []
     everything = " OR ".join(term.expression for term in terms)
     if sum(term.documents for term in terms) <= budget:
-        return [everything]
+        return [PlanStep(everything)]
     selecting: list[Term] = []
     scored = 0
     for term in sorted(terms, key=lambda t: t.documents):
@@ -95,13 +106,12 @@ def plan_expressions(terms: Sequence[Term], budget: int = MAX_SCORED_ROWS) -> li
         selecting.append(term)
         scored += term.documents
     if len(selecting) == len(terms):
-        return [everything]
+        return [PlanStep(everything)]
     rare = " OR ".join(term.expression for term in selecting)
     restricted = f"({rare}) AND ({everything})"
     if scored <= budget:
-        return [restricted]
-    plan = [" AND ".join(term.expression for term in terms)] if len(terms) > 1 else []
-    words = [term.expression for term in terms if not term.is_code]
-    if words:
-        plan.append(f"{{title section}} : ({' OR '.join(words)})")
-    return [*plan, restricted]
+        return [PlanStep(restricted)]
+    plan = []
+    if len(terms) > 1:
+        plan.append(PlanStep(" AND ".join(term.expression for term in terms), budget))
+    return [*plan, PlanStep(restricted, budget)]

@@ -19,6 +19,7 @@ from knowledge_cache.migrations import FIELD_WEIGHTS
 from knowledge_cache.models import Chunk, SearchHit
 from knowledge_cache.query_plan import (
     FrequencyCache,
+    PlanStep,
     Term,
     document_frequencies,
     plan_expressions,
@@ -48,7 +49,7 @@ def query_expressions(
     query: str,
     known_keys: Sequence[str],
     frequencies: FrequencyCache | None = None,
-) -> list[str]:
+) -> list[PlanStep]:
     """The FTS5 expressions for ``query``, to run in turn until enough rows are
     found: its content words, the codes a table knows (``known_keys``) and the
     code-shaped tokens typed in it, each quoted, planned so that scoring stays
@@ -59,7 +60,7 @@ def query_expressions(
     typed = sorted(code_keys_in_text(query[:MAX_QUERY_CHARS]))
     terms = [Term(_quote(word), counts.get(word, 0)) for word in words]
     terms.extend(
-        Term(f"codes : {_quote(key)}", 0, is_code=True)
+        Term(f"codes : {_quote(key)}", 0)
         for key in dict.fromkeys([*known_keys, *typed])
     )
     return plan_expressions(terms)
@@ -131,27 +132,33 @@ def _quote(term: str) -> str:
 
 
 def ranked_rows(
-    db: Database, expressions: Sequence[str], limit: int
+    db: Database, steps: Sequence[PlanStep], limit: int
 ) -> list[tuple[int, float]]:
-    """Run ``expressions`` in turn until ``limit`` rows are found, best first."""
+    """Run the plan's steps in turn until ``limit`` rows are found, best first."""
     found: dict[int, float] = {}
-    for expression in expressions:
-        for rowid, score in _ranked_rowids(db, expression, limit):
-            found.setdefault(rowid, score)
+    for step in steps:
+        for rowid, score in db.execute(*step_query(step, limit)).fetchall():
+            found.setdefault(int(rowid), float(score))
         if len(found) >= limit:
             break
     return list(found.items())[:limit]
 
 
-def _ranked_rowids(
-    db: Database, expression: str, limit: int
-) -> list[tuple[int, float]]:
-    rows = db.execute(
-        f"SELECT rowid, -{RANKING} AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
-        "ORDER BY score DESC LIMIT ?",
-        [expression, limit],
-    ).fetchall()
-    return [(int(rowid), float(score)) for rowid, score in rows]
+def step_query(step: PlanStep, limit: int) -> tuple[str, list[object]]:
+    """The SQL and parameters of one plan step: ``rowid, score`` best first."""
+    select = (
+        f"SELECT rowid, -{RANKING} AS score FROM chunks_fts WHERE chunks_fts MATCH ?1"
+    )
+    if step.window is None:
+        return f"{select} ORDER BY score DESC LIMIT ?2", [step.expression, limit]
+    newest = (
+        "SELECT min(rowid) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts "
+        "MATCH ?1 ORDER BY rowid DESC LIMIT ?3)"
+    )
+    return (
+        f"{select} AND rowid >= ({newest}) ORDER BY score DESC LIMIT ?2",
+        [step.expression, limit, step.window],
+    )
 
 
 def _code_rowids(db: Database, keys: Sequence[str]) -> list[int]:

@@ -44,8 +44,9 @@ from sqlite_utils import Database
 
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
+from knowledge_cache.query_plan import PlanStep
 from knowledge_cache.readers.table import CODE_COLUMNS, column_key
-from knowledge_cache.search import known_code_keys, query_expressions
+from knowledge_cache.search import known_code_keys, query_expressions, step_query
 from tests.benchmarks.kb_corpus import (
     QUERY_KINDS,
     SPELLINGS,
@@ -120,16 +121,24 @@ def bench_ingest(corpus: Corpus, db_path: Path, bare_path: Path) -> dict[str, An
     }
 
 
-def mirrored_expressions(db: Database, query: str) -> list[str]:
+def mirrored_expressions(db: Database, query: str) -> list[PlanStep]:
     """The MATCH expressions that ``search_chunks`` runs in turn for ``query``."""
     return query_expressions(db, query, known_code_keys(db, query))
 
 
-def run_bare_plan(bare: sqlite3.Connection, expressions: Sequence[str]) -> object:
-    """The bare FTS5 queries of a plan, in turn until the limit is reached."""
+def run_bare_plan(bare: sqlite3.Connection, steps: Sequence[PlanStep]) -> object:
+    """The bare FTS5 queries of a plan, in turn until the limit is reached.
+
+    A step bounded to the newest matches runs with that bound, ranked by the
+    table's configured ``rank``; the others as ``BARE_SQL``.
+    """
     found: list[Any] = []
-    for expression in expressions:
-        found.extend(bare.execute(BARE_SQL, [expression, SEARCH_LIMIT]).fetchall())
+    for step in steps:
+        if step.window is None:
+            found.extend(bare.execute(BARE_SQL, [step.expression, SEARCH_LIMIT]))
+        else:
+            sql, params = step_query(step, SEARCH_LIMIT)
+            found.extend(bare.execute(sql, params))
         if len(found) >= SEARCH_LIMIT:
             break
     return found
@@ -147,7 +156,7 @@ def timed_pass(
         def run_ours(query: str = query) -> object:
             return store.search(query, limit=SEARCH_LIMIT)
 
-        def run_bare(expression: list[str] = expression) -> object:
+        def run_bare(expression: list[PlanStep] = expression) -> object:
             return run_bare_plan(bare, expression)
 
         if i % 2 == 0:

@@ -6,6 +6,7 @@ from knowledge_cache import KnowledgeStore
 from knowledge_cache.db import open_db
 from knowledge_cache.query_plan import (
     FrequencyCache,
+    PlanStep,
     Term,
     document_frequencies,
     plan_expressions,
@@ -14,22 +15,21 @@ from knowledge_cache.query_plan import (
 
 def test_cheap_queries_are_a_plain_or() -> None:
     terms = [Term('"seal"', 10), Term('"leak"', 20)]
-    assert plan_expressions(terms, budget=100) == ['"seal" OR "leak"']
+    assert plan_expressions(terms, budget=100) == [PlanStep('"seal" OR "leak"')]
 
 
 def test_costly_queries_let_only_rare_terms_select_rows() -> None:
     terms = [Term('"pump"', 900), Term('"impeller"', 40), Term('"wear"', 50)]
     assert plan_expressions(terms, budget=100) == [
-        '("impeller" OR "wear") AND ("pump" OR "impeller" OR "wear")'
+        PlanStep('("impeller" OR "wear") AND ("pump" OR "impeller" OR "wear")')
     ]
 
 
 def test_when_every_term_is_common_rows_with_all_terms_come_first() -> None:
     terms = [Term('"pump"', 900), Term('"oil"', 700)]
     assert plan_expressions(terms, budget=100) == [
-        '"pump" AND "oil"',
-        '{title section} : ("pump" OR "oil")',
-        '("oil") AND ("pump" OR "oil")',
+        PlanStep('"pump" AND "oil"', 100),
+        PlanStep('("oil") AND ("pump" OR "oil")', 100),
     ]
 
 
