@@ -64,3 +64,16 @@ def test_cached_frequencies_are_dropped_when_the_kb_changes(
     (extra / "more.md").write_text("# More\n\nBearings, bearings.\n", "utf-8")
     store.ingest([extra])
     assert document_frequencies(db, ["bearings"], cache)["bearings"] == before + 1
+
+
+def test_a_windowed_step_ranks_only_the_newest_matches(kb_folder) -> None:
+    from knowledge_cache.search import ranked_rows
+
+    db = open_db(sqlite3.connect(":memory:"))
+    KnowledgeStore(db).ingest([kb_folder])
+    everything = ranked_rows(db, [PlanStep('"pump"')], 10)
+    newest = ranked_rows(db, [PlanStep('"pump"', window=2)], 10)
+    assert len(everything) > 2
+    assert {rowid for rowid, _ in newest} == set(
+        sorted(rowid for rowid, _ in everything)[-2:]
+    )
