@@ -19,6 +19,7 @@ from typing import Any
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import JobBook
 from edge_agent.policy_store import PolicyStatus
+from edge_agent.sync_state import KillSwitch
 from edge_agent.tools.proposals import (
     Proposal,
     Proposer,
@@ -28,7 +29,7 @@ from edge_agent.tools.proposals import (
 )
 from edge_agent.tracing import CONFIRMATION, POLICY, QUEUE, TurnTracer
 from knowledge_cache import KnowledgeStore
-from policies import Decision, Outcome, request_for_call
+from policies import READ, Decision, Outcome, Request, request_for_call
 from policies.bundle import format_time
 from sync import ActionState, Outbox, QueuedAction
 
@@ -110,6 +111,8 @@ class ActionService:
         outbox: where actions wait for the centre.
         technician: who is acting.
         clock: gives the confirmation time.
+        kill_switch: what the centre last switched off (from the last sync);
+            it denies those actions on top of the policy.
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class ActionService:
         outbox: Outbox,
         technician: Technician,
         clock: Clock,
+        kill_switch: KillSwitch | None = None,
     ) -> None:
         self._store = store
         self._jobs = jobs
@@ -128,6 +132,7 @@ class ActionService:
         self._outbox = outbox
         self._technician = technician
         self._clock = clock
+        self._kill_switch = kill_switch or KillSwitch()
 
     def decide(
         self,
@@ -162,7 +167,7 @@ class ActionService:
             grounded=grounded,
         )
         with tracer.span(POLICY, gen_ai__tool__name=proposal.tool) as span:
-            decision = self._policy.decide(request)
+            decision = self._switched_off(request) or self._policy.decide(request)
             span.set(
                 edge__policy__outcome=str(decision.outcome),
                 edge__policy__version=decision.bundle_version,
@@ -170,6 +175,22 @@ class ActionService:
             )
         return Decided(
             proposal, request.action_type, decision, model_confidence, grounded
+        )
+
+    def _switched_off(self, request: Request) -> Decision | None:
+        """A denial when the centre's kill switch covers this action."""
+        switch = self._kill_switch
+        if request.action_type == READ or not (
+            switch.agent or request.tool in switch.tools
+        ):
+            return None
+        version = self._policy.bundle.version if self._policy.bundle else 0
+        reason = switch.reason or "the depot has switched this off"
+        return Decision(
+            Outcome.DENY,
+            (f"Switched off by the centre: {reason}.",),
+            ("centre.kill_switch",),
+            version,
         )
 
     def confirm(self, decided: Decided, *, tracer: TurnTracer) -> Confirmation:

@@ -16,6 +16,7 @@ from edge_agent.device import device_id
 from edge_agent.jobs import JobBook, read_job_book
 from edge_agent.knowledge import open_knowledge
 from edge_agent.policy_store import PolicyStatus, open_policy_store
+from edge_agent.sync_state import read_sync_state
 from edge_agent.tracing import TurnTracer
 from knowledge_cache import KnowledgeStore
 from sync import Outbox
@@ -51,6 +52,7 @@ class Session:
             outbox=self.outbox,
             technician=self.technician,
             clock=utc_now,
+            kill_switch=read_sync_state(settings.home).kill_switch,
         )
 
     def tracer(self, name: str) -> TurnTracer:

@@ -236,3 +236,30 @@ def test_injected_instructions_queue_no_policy_violation(store, jobs, outbox, tm
         schema = model.schemas[0]
         offered = {o["properties"]["tool"]["const"] for o in schema["oneOf"]}
         assert "update_asset" not in offered
+
+
+def test_the_centres_kill_switch_denies_actions_but_not_reads(store, jobs, outbox):
+    from edge_agent.sync_state import KillSwitch
+
+    desk = ActionService(
+        store=store,
+        jobs=jobs,
+        policy=policy_at(NOW),
+        outbox=outbox,
+        technician=Technician("tech-7", "technician"),
+        clock=lambda: NOW,
+        kill_switch=KillSwitch(tools=("order_part",), reason="parts freeze"),
+    )
+    decided = desk.decide(
+        order("4471-G10-131", 1), proposed_by="technician", tracer=TurnTracer("p")
+    )
+    assert decided.decision.denied
+    assert decided.decision.reasons == ("Switched off by the centre: parts freeze.",)
+    repair = desk.decide(
+        ToolCall(
+            "record_repair", {"asset_id": "PUMP-0451", "work_done": "Fitted seal"}
+        ),
+        proposed_by="technician",
+        tracer=TurnTracer("p"),
+    )
+    assert not repair.decision.denied
