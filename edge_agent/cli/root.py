@@ -10,6 +10,7 @@ from edge_agent.cli.actions import actions, do
 from edge_agent.cli.ask import ask
 from edge_agent.cli.demo import demo
 from edge_agent.cli.kb import kb
+from edge_agent.cli.ocr import ocr
 from edge_agent.cli.policy import policy
 from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState
@@ -44,4 +45,5 @@ cli.add_command(do)
 cli.add_command(trace)
 cli.add_command(enroll)
 cli.add_command(sync_command)
+cli.add_command(ocr)
 cli.add_command(demo)

@@ -1,0 +1,56 @@
+"""Reading codes from photos of labels, nameplates and scanner screens, offline.
+
+Build one :class:`PhotoReader` per process with :func:`load_engine` (the engine
+is loaded once and kept warm) and a :class:`~knowledge_cache.KnowledgeStore`,
+then call :meth:`PhotoReader.read` per photo. The OCR engines themselves
+(RapidOCR on ONNX Runtime, or tesseract) are imported only when started.
+"""
+
+from __future__ import annotations
+
+from edge_agent.ocr.codes import LOW_CONFIDENCE, FoundCode, extract_codes
+from edge_agent.ocr.engine import Box, OcrEngine, TextBox
+from edge_agent.ocr.engines import ENGINES, EngineName, LoadedEngine, load_engine
+from edge_agent.ocr.errors import (
+    CorrectionInvalid,
+    ImageUnreadable,
+    OcrError,
+    OcrUnavailable,
+)
+from edge_agent.ocr.formats import FormatSet
+from edge_agent.ocr.images import Photo, load_photo, supported_formats
+from edge_agent.ocr.lines import TextLine, group_lines
+from edge_agent.ocr.lookup import correct_code, lookup_code
+from edge_agent.ocr.reader import PhotoReader, ReaderSettings
+from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode, result_to_json
+
+__all__ = [
+    "ENGINES",
+    "LOW_CONFIDENCE",
+    "Box",
+    "CodeLookup",
+    "CorrectionInvalid",
+    "EngineName",
+    "FormatSet",
+    "FoundCode",
+    "ImageUnreadable",
+    "LoadedEngine",
+    "OcrEngine",
+    "OcrError",
+    "OcrResult",
+    "OcrUnavailable",
+    "Photo",
+    "PhotoReader",
+    "ReadCode",
+    "ReaderSettings",
+    "TextBox",
+    "TextLine",
+    "correct_code",
+    "extract_codes",
+    "group_lines",
+    "load_engine",
+    "load_photo",
+    "lookup_code",
+    "result_to_json",
+    "supported_formats",
+]

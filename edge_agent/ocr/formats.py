@@ -1,0 +1,280 @@
+"""The KB's code formats made tolerant of OCR: separators and look-alike characters.
+
+A declared pattern such as ``\\d{4}-[A-Z]\\d{2}-\\d{3}`` is matched three ways,
+strictest first:
+
+1. as written, on the text with dashes normalised (``4471–A20–339``);
+2. on the letters and digits alone, with the pattern's separators put back
+   where it declares them (``4471 A20 339`` or ``4471A20339``);
+3. with up to a few look-alike characters swapped (O/0, I/1, S/5, B/8, Z/2),
+   and only where the pattern demands a digit or a letter: a swap is kept only
+   when the unswapped text does not match and the swapped one does. When two
+   different readings need the same number of swaps, the text is ambiguous and
+   nothing is guessed.
+
+Nothing here looks at the KB's tables: a well-formed code that the KB does not
+list is returned as read, never moved to a neighbouring code that it does list.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from knowledge_cache import CodeFormat, CodeKind
+
+MAX_FIXES = 2
+"""Most look-alike swaps accepted in one code (one more after a printed label)."""
+
+DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−~"})
+"""Dash-like characters OCR returns for a printed hyphen."""
+
+_SEPARATOR_CHARS = frozenset("-/_ ")
+_CONFUSIONS: dict[str, str] = {
+    "O": "0",
+    "o": "0",
+    "0": "O",
+    "I": "1",
+    "i": "1",
+    "l": "1I",
+    "1": "I",
+    "S": "5",
+    "s": "5",
+    "5": "S",
+    "B": "8",
+    "8": "B",
+    "Z": "2",
+    "z": "2",
+    "2": "Z",
+}
+"""Characters OCR confuses, and what each may really be."""
+_MAX_CONFUSABLE = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One look-alike swap: the character read at ``index`` and what it became."""
+
+    index: int
+    read: str
+    meant: str
+
+    def describe(self) -> str:
+        kind = "digit" if self.meant.isdigit() else "letter"
+        return f"read '{self.read}' as '{self.meant}' (the code needs a {kind} there)"
+
+
+@dataclass(frozen=True, slots=True)
+class FormatMatch:
+    """A piece of text that matches one declared format."""
+
+    format: CodeFormat
+    value: str
+    fixes: tuple[Fix, ...] = ()
+    respaced: bool = False
+
+    @property
+    def kind(self) -> CodeKind:
+        return self.format.kind
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Lower is better: fewer swaps first, then separators as printed."""
+        return len(self.fixes), int(self.respaced)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    format: CodeFormat
+    exact: re.Pattern[str]
+    compact: re.Pattern[str]
+    separators: tuple[str, ...]
+
+
+class FormatSet:
+    """The KB's declared formats, compiled once for OCR text."""
+
+    def __init__(self, formats: Sequence[CodeFormat]) -> None:
+        self._shapes = [_shape(fmt) for fmt in formats]
+
+    def __bool__(self) -> bool:
+        return bool(self._shapes)
+
+    def match(
+        self,
+        text: str,
+        *,
+        max_fixes: int = MAX_FIXES,
+        prefer: CodeKind | None = None,
+    ) -> FormatMatch | None:
+        """The best reading of ``text`` (one code, separators allowed) or None.
+
+        ``prefer`` breaks a tie between formats of different kinds, e.g. the
+        kind named by a printed label; ``max_fixes`` bounds the swaps.
+        """
+        atoms = re.findall(r"[A-Za-z0-9]+", text)
+        compact = "".join(atoms)
+        if not compact or not any(ch.isdigit() for ch in compact):
+            return None
+        normal = text.translate(DASHES).strip().upper()
+        found = [
+            m
+            for shape in self._shapes
+            if (m := _match_shape(shape, normal, compact, max_fixes)) is not None
+            and _separators_agree(normal, m)
+        ]
+        return _best(found, prefer)
+
+
+def _separators_agree(read: str, match: FormatMatch) -> bool:
+    """Separators as read stand where the format has them.
+
+    A hyphen or dot read elsewhere means the text is something else (a date
+    such as ``2023-05-24``); a stray space is tolerated only when no character
+    had to be swapped.
+    """
+    wanted = set(_gaps(match.value))
+    for position, mark in _gaps(read).items():
+        if position not in wanted and (mark != " " or match.fixes):
+            return False
+    return True
+
+
+def _gaps(text: str) -> dict[int, str]:
+    """Separators by position: how many letters and digits precede each."""
+    gaps: dict[int, str] = {}
+    count = 0
+    for ch in text:
+        if ch.isalnum():
+            count += 1
+        elif count > 0:
+            gaps.setdefault(count, ch if not ch.isspace() else " ")
+    return gaps
+
+
+def _best(found: list[FormatMatch], prefer: CodeKind | None) -> FormatMatch | None:
+    if not found:
+        return None
+    top = min(m.rank for m in found)
+    best = [m for m in found if m.rank == top]
+    if len({m.value for m in best}) > 1 and top[0] > 0:
+        preferred = [m for m in best if m.kind is prefer]
+        return preferred[0] if len({m.value for m in preferred}) == 1 else None
+    preferred = [m for m in best if m.kind is prefer]
+    return (preferred or best)[0]
+
+
+def _match_shape(
+    shape: _Shape, normal: str, compact: str, max_fixes: int
+) -> FormatMatch | None:
+    if shape.exact.fullmatch(normal):
+        return FormatMatch(shape.format, normal)
+    value = _spaced(shape, compact.upper())
+    if value is not None:
+        return FormatMatch(shape.format, value, respaced=_gaps(value) != _gaps(normal))
+    readings: dict[str, tuple[Fix, ...]] = {}
+    for fixes, candidate in _swapped(compact, max_fixes):
+        if readings and len(fixes) > len(next(iter(readings.values()))):
+            break
+        value = _spaced(shape, candidate)
+        if value is not None and _keeps_a_digit(compact, fixes):
+            readings.setdefault(value, fixes)
+    if len(readings) != 1:
+        return None  # Nothing matches, or two readings tie: do not guess.
+    ((value, fixes),) = readings.items()
+    return FormatMatch(
+        shape.format, value, fixes, respaced=_gaps(value) != _gaps(normal)
+    )
+
+
+def _spaced(shape: _Shape, compact: str) -> str | None:
+    """``compact`` with the format's separators put back, if it matches."""
+    match = shape.compact.fullmatch(compact)
+    if match is None:
+        return None
+    inserts = [
+        (match.start(f"_sep{i}"), sep)
+        for i, sep in enumerate(shape.separators)
+        if match.start(f"_sep{i}") >= 0
+    ]
+    value = compact
+    for position, sep in sorted(inserts, reverse=True):
+        value = value[:position] + sep + value[position:]
+    return value
+
+
+def _swapped(compact: str, max_fixes: int) -> Iterator[tuple[tuple[Fix, ...], str]]:
+    """Readings of ``compact`` with 1 to ``max_fixes`` swaps, fewest first."""
+    base = compact.upper()
+    options = [
+        (i, _CONFUSIONS[ch]) for i, ch in enumerate(compact) if ch in _CONFUSIONS
+    ]
+    if len(options) > _MAX_CONFUSABLE:
+        max_fixes = min(max_fixes, 1)
+    for count in range(1, max_fixes + 1):
+        for chosen in itertools.combinations(options, count):
+            for meant in itertools.product(*(alts for _, alts in chosen)):
+                chars = list(base)
+                fixes = []
+                for (index, _), new in zip(chosen, meant, strict=True):
+                    chars[index] = new
+                    fixes.append(Fix(index, compact[index], new))
+                yield tuple(fixes), "".join(chars)
+
+
+def _keeps_a_digit(compact: str, fixes: tuple[Fix, ...]) -> bool:
+    """At least one digit of the code was read as a digit (words are not codes)."""
+    changed = {fix.index for fix in fixes}
+    return any(ch.isdigit() for i, ch in enumerate(compact) if i not in changed)
+
+
+def _shape(fmt: CodeFormat) -> _Shape:
+    compact, separators = _compact_pattern(fmt.pattern)
+    return _Shape(
+        format=fmt,
+        exact=re.compile(f"(?:{fmt.pattern})"),
+        compact=re.compile(f"(?:{compact})"),
+        separators=tuple(separators),
+    )
+
+
+def _compact_pattern(pattern: str) -> tuple[str, list[str]]:
+    """The pattern with each literal separator replaced by an empty named group.
+
+    ``E-\\d{2}`` becomes ``E(?P<_sep0>)\\d{2}``: it matches ``E42``, and the
+    group's position says where the ``-`` goes back.
+    """
+    out: list[str] = []
+    separators: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            if not in_class and escaped in _SEPARATOR_CHARS:
+                out.append(f"(?P<_sep{len(separators)}>)")
+                separators.append(escaped)
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            # A ']' right after '[' or '[^' is a literal member of the class.
+            lead = "^]" if pattern.startswith("[^]", i) else "]"
+            if pattern.startswith(lead, i + 1):
+                out.append(lead)
+                i += len(lead)
+        elif ch in _SEPARATOR_CHARS:
+            out.append(f"(?P<_sep{len(separators)}>)")
+            separators.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out), separators

@@ -1,0 +1,111 @@
+"""Codes read from a photo, looked up in the knowledge base.
+
+The exact lookup in the KB's code tables comes first; only when it finds
+nothing does a search supply citations: the chunks that spell the code, e.g.
+the manual sections that name a model. Fault codes and part numbers live
+in tables, so for them "not in the knowledge base" is decided by the table.
+"""
+
+from __future__ import annotations
+
+from edge_agent.ocr.codes import FoundCode
+from edge_agent.ocr.errors import CorrectionInvalid
+from edge_agent.ocr.formats import DASHES, FormatSet
+from edge_agent.ocr.results import CodeLookup, ReadCode
+from edge_agent.routing import TABLE_KINDS
+from knowledge_cache import CodeKind, KnowledgeStore, SearchHit, code_key
+from knowledge_cache.codes import code_keys_in_text
+
+SEARCH_LIMIT = 3
+"""Most search hits kept for a code the tables do not list."""
+
+KNOWN_WEIGHT = 0.5
+"""Share of the remaining doubt kept when the KB's table lists a code."""
+
+UNKNOWN_FACTOR = 0.9
+"""Confidence kept when a table code (fault code, part number) is not listed."""
+
+
+def lookup_code(store: KnowledgeStore, kind: CodeKind, value: str) -> CodeLookup:
+    """Look ``value`` up: exact table rows first, else chunks naming the code."""
+    key = code_key(value)
+    entries = tuple(e for e in store.lookup_code(value) if code_key(e.code) == key)
+    if entries:
+        return CodeLookup(kind, value, entries=entries)
+    hits = tuple(
+        hit for hit in store.search(value, limit=SEARCH_LIMIT) if _names(hit, key)
+    )
+    return CodeLookup(kind, value, hits=hits)
+
+
+def _names(hit: SearchHit, key: str) -> bool:
+    """The hit spells the code itself, not merely words that look alike."""
+    chunk = hit.chunk
+    return key in code_keys_in_text(f"{chunk.title} {chunk.section} {chunk.text}")
+
+
+def checked(code: FoundCode, lookup: CodeLookup) -> ReadCode:
+    """``code`` with the lookup's verdict folded into its confidence."""
+    confidence, notes = code.confidence, list(code.notes)
+    if code.kind in TABLE_KINDS and code.matches_format:
+        if lookup.known:
+            confidence = 1 - (1 - confidence) * KNOWN_WEIGHT
+        else:
+            confidence *= UNKNOWN_FACTOR
+            notes.append("not in the knowledge base's code table")
+    return ReadCode(
+        kind=code.kind,
+        value=code.value,
+        confidence=round(confidence, 4),
+        box=code.box,
+        known=lookup.known,
+        raw=code.raw,
+        label=code.label,
+        notes=tuple(notes),
+        matches_format=code.matches_format,
+    )
+
+
+def correct_code(
+    store: KnowledgeStore,
+    formats: FormatSet,
+    typed: str,
+    *,
+    original: ReadCode | None = None,
+    kind: CodeKind | None = None,
+) -> tuple[ReadCode, CodeLookup]:
+    """A code typed by the technician, looked up and marked as corrected.
+
+    The typed text is matched against the KB's formats as typed (separators
+    may be left out, letters and digits are not swapped); the kind comes from
+    the format, else from ``kind`` or the ``original`` reading.
+
+    Raises:
+        CorrectionInvalid: nothing was typed, or its kind cannot be told.
+    """
+    text = " ".join(typed.split())
+    prefer = kind or (original.kind if original else None)
+    match = formats.match(text, max_fixes=0, prefer=prefer) if text else None
+    if match is not None:
+        code_kind, value, matches = match.kind, match.value, True
+    elif text and prefer is not None:
+        code_kind, value, matches = prefer, text.translate(DASHES).upper(), False
+    else:
+        raise CorrectionInvalid(
+            f"'{typed}' does not look like any code the knowledge base declares; "
+            "type it as printed, e.g. E-42 or 4471-A20-339."
+        )
+    lookup = lookup_code(store, code_kind, value)
+    corrected = ReadCode(
+        kind=code_kind,
+        value=value,
+        confidence=1.0,
+        box=original.box if original else None,
+        known=lookup.known,
+        raw=typed,
+        label=original.label if original else "",
+        notes=("corrected by hand",),
+        matches_format=matches,
+        corrected_from=original.value if original else "",
+    )
+    return corrected, lookup

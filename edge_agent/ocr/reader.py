@@ -1,0 +1,243 @@
+"""The photo pipeline: load, read, retry rotated if needed, extract, look up.
+
+1. Load the photo with pillow (orientation, limits) at the engine's budget.
+2. Read it once as it stands (the engine's angle classifier stays off). Boxes
+   read poorly are recognised again turned half round, when the engine can
+   (an upside-down label among upright ones costs a few crops, not a pass).
+3. Only when that finds nothing code-shaped and the text it did find looks
+   sideways or garbled, read it again turned 180, 90 and 270 degrees (the
+   likeliest first), until a code turns up or the time budget is spent.
+4. Group the text into lines, extract codes with the KB's declared formats,
+   look each code up (exact first), and return one :class:`OcrResult`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PIL import Image
+
+from edge_agent.ocr.codes import FoundCode, extract_codes
+from edge_agent.ocr.engine import Box, OcrEngine, Point, TextBox, TurnReader
+from edge_agent.ocr.formats import FormatSet
+from edge_agent.ocr.images import MAX_FILE_BYTES, MAX_PIXELS, Photo, load_photo
+from edge_agent.ocr.lines import TextLine, group_lines
+from edge_agent.ocr.lookup import checked, correct_code, lookup_code
+from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode
+from edge_agent.ocr.turning import reread_turned
+from knowledge_cache import CodeKind, KnowledgeStore
+
+Clock = Callable[[], float]
+
+_TURNS = {
+    90: Image.Transpose.ROTATE_90,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_270,
+}
+_MIN_SIDE = 8
+"""Images thinner than this many pixels hold no readable text."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderSettings:
+    """Limits of the pipeline.
+
+    Attributes:
+        rotation_budget: Seconds after the photo was opened past which no
+            further rotated reading is started.
+        upright_score: Mean recognition score from which text counts as read
+            the right way up (no rotated retry when it holds no code).
+        reread_below: Boxes scoring less are read again turned half round,
+            by engines that can (:class:`TurnReader`).
+        max_bytes: Largest photo file accepted.
+        max_pixels: Largest photo accepted, in pixels.
+    """
+
+    rotation_budget: float = 2.5
+    upright_score: float = 0.85
+    reread_below: float = 0.9
+    max_bytes: int = MAX_FILE_BYTES
+    max_pixels: int = MAX_PIXELS
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """One reading of the photo at one rotation (boxes in that rotated frame)."""
+
+    rotation: int
+    lines: tuple[TextLine, ...]
+    codes: tuple[FoundCode, ...]
+
+    @property
+    def code_shaped(self) -> bool:
+        """Some text matched a declared code format (not just a labelled value)."""
+        return any(code.matches_format for code in self.codes)
+
+    @property
+    def score(self) -> float:
+        """Mean recognition score over all characters read."""
+        parts = [p for line in self.lines for p in line.parts]
+        total = sum(len(p.text) for p in parts)
+        return sum(p.score * len(p.text) for p in parts) / total if total else 0.0
+
+    @property
+    def sideways(self) -> bool:
+        """Most of the text runs up or down the image rather than across."""
+        parts = [p for line in self.lines for p in line.parts]
+        tall = sum(len(p.text) for p in parts if 45 < abs(p.box.angle) < 135)
+        return tall * 2 > sum(len(p.text) for p in parts)
+
+
+class PhotoReader:
+    """Reads photos with one warm engine and looks codes up in one KB."""
+
+    def __init__(
+        self,
+        engine: OcrEngine,
+        store: KnowledgeStore,
+        *,
+        settings: ReaderSettings | None = None,
+        clock: Clock = time.perf_counter,
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._settings = settings or ReaderSettings()
+        self._clock = clock
+
+    @property
+    def engine_name(self) -> str:
+        return self._engine.name
+
+    def read(self, path: Path) -> OcrResult:
+        """Read every code on the photo at ``path`` and look each one up.
+
+        Raises:
+            ImageUnreadable: the photo is missing, empty, damaged, not an
+                image or too large.
+            OcrError: the engine failed on this photo.
+        """
+        started = self._clock()
+        settings = self._settings
+        photo = load_photo(
+            path,
+            max_side=self._engine.max_side,
+            max_bytes=settings.max_bytes,
+            max_pixels=settings.max_pixels,
+        )
+        formats = FormatSet(self._store.code_formats())
+        best, notices = self._best_pass(photo.image, formats, started)
+        if not formats:
+            notices.append(
+                "The knowledge base declares no code formats, so no codes were "
+                "looked for; load it first (edge-agent demo --no-start)."
+            )
+        to_photo = _to_photo_frame(photo, best.rotation)
+        checked_codes, lookups = self._looked_up(best.codes, to_photo)
+        return OcrResult(
+            path=path,
+            sha256=photo.sha256,
+            engine=self._engine.name,
+            codes=checked_codes,
+            lookups=lookups,
+            lines=tuple(_mapped_line(line, to_photo) for line in best.lines),
+            seconds=self._clock() - started,
+            rotation=best.rotation,
+            width=photo.width,
+            height=photo.height,
+            notices=tuple(notices),
+        )
+
+    def correct(
+        self,
+        typed: str,
+        *,
+        original: ReadCode | None = None,
+        kind: CodeKind | None = None,
+    ) -> tuple[ReadCode, CodeLookup]:
+        """Look up a code the technician typed; it comes back marked corrected.
+
+        Raises:
+            CorrectionInvalid: the typed text is not recognisable as a code.
+        """
+        formats = FormatSet(self._store.code_formats())
+        return correct_code(self._store, formats, typed, original=original, kind=kind)
+
+    def _best_pass(
+        self, image: Image.Image, formats: FormatSet, started: float
+    ) -> tuple[_Pass, list[str]]:
+        first = self._pass(image, 0, formats)
+        if first.code_shaped or not self._worth_turning(first):
+            return first, []
+        best = first
+        for rotation in _turn_order(first):
+            if self._clock() - started > self._settings.rotation_budget:
+                return best, [
+                    "Stopped trying other orientations: the time budget ran out."
+                ]
+            attempt = self._pass(image.transpose(_TURNS[rotation]), rotation, formats)
+            if attempt.code_shaped:
+                return attempt, []
+            if attempt.score > best.score:
+                best = attempt
+        return best, []
+
+    def _worth_turning(self, first: _Pass) -> bool:
+        return (
+            not first.lines
+            or first.sideways
+            or first.score < self._settings.upright_score
+        )
+
+    def _pass(self, image: Image.Image, rotation: int, formats: FormatSet) -> _Pass:
+        boxes: list[TextBox] = []
+        if min(image.size) >= _MIN_SIDE:
+            boxes = self._engine.read(image)
+            if isinstance(self._engine, TurnReader):
+                below = self._settings.reread_below
+                boxes = reread_turned(self._engine, image, boxes, below=below)
+        lines = tuple(group_lines(boxes))
+        return _Pass(rotation, lines, tuple(extract_codes(lines, formats)))
+
+    def _looked_up(
+        self, codes: Sequence[FoundCode], to_photo: Callable[[Box], Box]
+    ) -> tuple[tuple[ReadCode, ...], tuple[CodeLookup, ...]]:
+        read, lookups = [], []
+        for code in codes:
+            lookup = lookup_code(self._store, code.kind, code.value)
+            read.append(checked(replace(code, box=to_photo(code.box)), lookup))
+            lookups.append(lookup)
+        return tuple(read), tuple(lookups)
+
+
+def _turn_order(first: _Pass) -> tuple[int, ...]:
+    """Rotations to try, likeliest first: sideways or unseen text, a quarter turn."""
+    if first.sideways or not first.lines:
+        return (270, 90, 180)
+    return (180, 90, 270)
+
+
+def _to_photo_frame(photo: Photo, rotation: int) -> Callable[[Box], Box]:
+    """Maps boxes from the turned, shrunk image back to full-size photo pixels."""
+    width, height = photo.image.size
+    back = 1 / photo.scale
+
+    def unturn(point: Point) -> Point:
+        x, y = point
+        if rotation == 90:
+            x, y = width - y, x
+        elif rotation == 180:
+            x, y = width - x, height - y
+        elif rotation == 270:
+            x, y = y, height - x
+        return x * back, y * back
+
+    return lambda box: box.mapped(unturn)
+
+
+def _mapped_line(line: TextLine, to_photo: Callable[[Box], Box]) -> TextLine:
+    return TextLine(
+        tuple(TextBox(p.text, to_photo(p.box), p.score) for p in line.parts)
+    )
