@@ -1,6 +1,6 @@
 """Answer benchmark: code lookups, grounded generation, retrieval and answer checks.
 
-Run ``python tests/benchmarks/bench_answers.py [--questions N] [--no-model] [--json]``.
+Run ``python -m tests.benchmarks.bench_answers [--questions N] [--no-model] [--json]``.
 
 Everything runs in one process on the demo knowledge base, ingested into a
 temporary ``EDGE_AGENT_HOME``, with the question set in

@@ -25,13 +25,10 @@ import argparse
 import csv
 import io
 import json
-import os
-import platform
 import random
 import re
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +51,7 @@ from tests.benchmarks.kb_corpus import (
     make_queries,
     write_corpus,
 )
+from tests.benchmarks.reporting import log, machine_facts, verdict
 
 TARGET_CHUNKS_PER_S = 2_000
 TARGET_P95_MS = 10.0
@@ -283,21 +281,6 @@ def bench_exact(demo: Path, db_path: Path) -> dict[str, Any]:
 # --- report --------------------------------------------------------------------
 
 
-def machine_facts() -> dict[str, Any]:
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-    return {
-        "cores": os.cpu_count(),
-        "usable_cores": len(usable) or os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(),
-    }
-
-
-def verdict(ok: bool) -> str:
-    return "meets target" if ok else "MISSES TARGET"
-
-
 def render_ingest(ing: dict[str, Any]) -> list[str]:
     rate, bare = ing["chunks_per_s"], ing["bare_chunks_per_s"]
     return [
@@ -375,10 +358,6 @@ def render(figures: dict[str, Any]) -> str:
 
 
 # --- command line --------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Outbox benchmark: enqueue latency when durable, and reads on a full outbox.
 
-Run ``python tests/benchmarks/bench_outbox.py [--actions N] [--enqueues N]
+Run ``python -m tests.benchmarks.bench_outbox [--actions N] [--enqueues N]
 [--reads N] [--json]``.
 
 1. Enqueue on an empty outbox file in a temporary folder: ``--enqueues`` timed
@@ -30,13 +30,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
-import platform
 import random
-import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from sync import Outbox, payload_hash
+from tests.benchmarks.reporting import emit, log, machine_facts, verdict
 
 TARGET_ENQUEUE_P99_MS = 20.0
 TARGET_READ_RATIO = 2.0
@@ -306,22 +302,6 @@ def bench_full(
 # --- report ----------------------------------------------------------------------
 
 
-def machine_facts() -> dict[str, Any]:
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-    return {
-        "cores": os.cpu_count(),
-        "usable_cores": len(usable) or os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-    }
-
-
-def verdict(ok: bool) -> str:
-    return "meets target" if ok else "MISSES TARGET"
-
-
 def row(label: str, ms: dict[str, float]) -> str:
     figures = "".join(f"{ms[p]:9.3f}" for p in ("p50", "p95", "p99", "max"))
     return f"   {label:<26}{figures}"
@@ -385,10 +365,6 @@ def render(figures: dict[str, Any]) -> str:
 # --- command line ----------------------------------------------------------------
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 @contextmanager
 def working_dir(path: Path | None) -> Iterator[Path]:
     if path is not None:
@@ -430,11 +406,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         empty = bench_empty(work, rng, args)
         full = bench_full(work, rng, args)
     figures = {"machine": machine_facts(), "empty": empty, "full": full}
-    if args.json:
-        log(render(figures))
-        print(json.dumps(figures, indent=2))
-    else:
-        print(render(figures))
+    emit(figures, render, args.json)
     return figures
 
 

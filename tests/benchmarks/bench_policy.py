@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tests/benchmarks/bench_policy.py [--rules N] [--requests N] [--json]
+    python -m tests.benchmarks.bench_policy [--rules N] [--requests N] [--json]
 
 1. Policy: the shipped catalogue, roles, budgets and kill switches, plus
    ``--rules`` generated rules shaped like the shipped ones (a tool or an action

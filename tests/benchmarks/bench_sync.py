@@ -1,6 +1,6 @@
 """Sync benchmark: queued actions reconciled with the central service.
 
-Run ``python tests/benchmarks/bench_sync.py [--actions N] [--fleet N]
+Run ``python -m tests.benchmarks.bench_sync [--actions N] [--fleet N]
 [--fleet-actions N] [--backends sqlite,postgresql] [--json]``.
 
 Each scenario starts the real service (``edge-governance serve``, uvicorn) in
@@ -23,9 +23,7 @@ Target: one device's 10,000 actions reconciled in at most 30 s on SQLite.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import socket
 import subprocess
@@ -41,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.benchmarks.reporting import emit, log, machine_facts
 
 TARGET_SECONDS = 30.0
 TARGET_ACTIONS = 10_000
@@ -368,16 +368,6 @@ def run_backend(backend: str, work: Path, args: argparse.Namespace) -> dict[str,
 # --- report ------------------------------------------------------------------------
 
 
-def machine_facts() -> dict[str, Any]:
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
-    return {
-        "cores": os.cpu_count(),
-        "usable_cores": len(usable) or os.cpu_count(),
-        "python": platform.python_version(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-    }
-
-
 def render(figures: dict[str, Any]) -> str:
     lines = [f"machine: {figures['machine']}"]
     for backend, scenarios in figures["backends"].items():
@@ -401,10 +391,6 @@ def render(figures: dict[str, Any]) -> str:
             f"<= {TARGET_SECONDS:.0f} s: {'meets target' if ok else 'MISSES TARGET'}"
         )
     return "\n".join(lines)
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -445,11 +431,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with working_dir(args.workdir) as work:
         backends = {b: run_backend(b, work, args) for b in args.backends}
     figures = {"machine": machine_facts(), "backends": backends}
-    if args.json:
-        log(render(figures))
-        print(json.dumps(figures, indent=2))
-    else:
-        print(render(figures))
+    emit(figures, render, args.json)
     return figures
 
 
