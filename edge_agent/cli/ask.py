@@ -77,12 +77,14 @@ class StreamPrinter:
 
     def __init__(self) -> None:
         self._section = ""
+        self._notices: set[str] = set()
 
     def __call__(self, event: AnswerEvent) -> None:
         if event.kind == "progress":
             if sys.stderr.isatty():
                 click.echo(f"… {event.text}", err=True)
         elif event.kind == "notice":
+            self._notices.add(event.text)
             click.echo(event.text)
         elif event.kind == "fact":
             self._heading("From the knowledge base:")
@@ -97,7 +99,11 @@ class StreamPrinter:
             self._section = text
 
     def finish(self, answer: Answer) -> None:
-        """Print what only the finished answer knows: the closest entries."""
+        """Print what only the finished answer knows: late notices (a withdrawn
+        explanation, an early stop) and the closest entries."""
+        for notice in answer.notices:
+            if notice not in self._notices:
+                click.echo(notice)
         for citation in answer.closest:
             self._heading("Closest entries:")
             where = citation.section or citation.document

@@ -201,3 +201,13 @@ def test_a_code_table_row_is_quoted_with_its_code_and_meaning(store) -> None:
     answer = answerer.ask("strainer basket blocked what to do")
     texts = [fact.text for fact in answer.facts]
     assert "E-17: Suction strainer blocked" in texts
+
+
+def test_the_terminal_is_told_when_an_explanation_is_withdrawn(store, capsys) -> None:
+    from edge_agent.cli.ask import StreamPrinter
+
+    answerer, _ = answerer_with(store, "Use 45 Nm [1]. Order part 1234-A12-123 [1].")
+    printer = StreamPrinter()
+    answer = answerer.ask("how often to grease the bearings", on_event=printer)
+    printer.finish(answer)
+    assert "showing quotes only" in capsys.readouterr().out
