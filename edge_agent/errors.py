@@ -2,7 +2,15 @@
 
 EdgeAgentError                 anything the app reports to the technician
 ├── ConfigError                settings or the home directory are unusable (exit 2)
-└── ModelUnavailable           the local model file is missing or unreadable
+├── ModelUnavailable           the local model file is missing or unreadable
+├── ProposalError              a tool call that cannot be proposed (tools.proposals)
+├── ConfirmationNeeded         the policy asks for the technician's confirmation
+├── ConfirmationMismatch       a confirmation for another payload or policy
+├── JobsUnreadable             the cached job list is damaged (jobs)
+└── OcrError                   reading a photo failed (ocr.errors)
+    ├── OcrUnavailable         no OCR engine installed; says how to install one
+    ├── ImageUnreadable        missing, not an image, truncated, too large
+    └── CorrectionInvalid      a hand-corrected code that cannot be a code
 """
 
 from __future__ import annotations

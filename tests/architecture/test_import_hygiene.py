@@ -23,6 +23,8 @@ HEAVY = ("textual", "llama_cpp", "rapidocr", "onnxruntime", "pytesseract", "cv2"
         "edge_agent.policy_store",
         "edge_agent.answering",
         "edge_agent.llm",
+        "edge_agent.ocr",
+        "edge_agent.cli.ocr",
     ],
 )
 def test_importing_leaves_heavy_stacks_unloaded(module: str) -> None:
