@@ -24,15 +24,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import random
 import re
 import sqlite3
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +49,13 @@ from tests.benchmarks.kb_corpus import (
     make_queries,
     write_corpus,
 )
-from tests.benchmarks.reporting import log, machine_facts, verdict
+from tests.benchmarks.reporting import (
+    emit,
+    log,
+    machine_facts,
+    verdict,
+    working_dir,
+)
 
 TARGET_CHUNKS_PER_S = 2_000
 TARGET_P95_MS = 10.0
@@ -360,16 +364,6 @@ def render(figures: dict[str, Any]) -> str:
 # --- command line --------------------------------------------------------------
 
 
-@contextmanager
-def working_dir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="bench-kb-") as temporary:
-        yield Path(temporary)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=100_000)
@@ -405,13 +399,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its figures and return them."""
     args = parse_args(argv)
-    with working_dir(args.workdir) as work:
+    with working_dir(args.workdir, "bench-kb-") as work:
         figures = run(args, work)
-    if args.json:
-        log(render(figures))
-        print(json.dumps(figures, indent=2, ensure_ascii=False))
-    else:
-        print(render(figures))
+    emit(figures, render, args.json)
     return figures
 
 

@@ -32,7 +32,6 @@ import argparse
 import gc
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,7 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from sync import Outbox, payload_hash
-from tests.benchmarks.reporting import emit, log, machine_facts, verdict
+from tests.benchmarks.reporting import (
+    emit,
+    log,
+    machine_facts,
+    verdict,
+    working_dir,
+)
 
 TARGET_ENQUEUE_P99_MS = 20.0
 TARGET_READ_RATIO = 2.0
@@ -365,16 +370,6 @@ def render(figures: dict[str, Any]) -> str:
 # --- command line ----------------------------------------------------------------
 
 
-@contextmanager
-def working_dir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="bench-outbox-") as temporary:
-        yield Path(temporary)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--actions", type=int, default=100_000)
@@ -401,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its figures and return them."""
     args = parse_args(argv)
     rng = random.Random(args.seed)
-    with working_dir(args.workdir) as work:
+    with working_dir(args.workdir, "bench-outbox-") as work:
         log(f"enqueue on empty outboxes: {args.enqueues} timed calls per mode ...")
         empty = bench_empty(work, rng, args)
         full = bench_full(work, rng, args)

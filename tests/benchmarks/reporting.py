@@ -7,7 +7,10 @@ import os
 import platform
 import sqlite3
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -40,6 +43,17 @@ def emit(
     """Print the figures: JSON on stdout (table on stderr), or the table."""
     if as_json:
         log(render(figures))
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(figures, indent=2, ensure_ascii=False))
     else:
         print(render(figures))
+
+
+@contextmanager
+def working_dir(path: Path | None, prefix: str) -> Iterator[Path]:
+    """``path`` (created) to keep the benchmark's files, else a temp folder."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+        yield Path(temporary)
