@@ -1,4 +1,5 @@
-"""The ``edge-agent`` command group; each sub-command lives in its own module."""
+"""The ``edge-agent`` command group; each sub-command lives in its own module,
+imported only when that command runs."""
 
 from __future__ import annotations
 
@@ -6,19 +7,24 @@ from pathlib import Path
 
 import click
 
-from edge_agent.cli.actions import actions, do
-from edge_agent.cli.ask import ask
-from edge_agent.cli.demo import demo
-from edge_agent.cli.kb import kb
-from edge_agent.cli.ocr import ocr
-from edge_agent.cli.policy import policy
-from edge_agent.cli.shell import run_shell
+from edge_agent.cli.lazy import LazyGroup
 from edge_agent.cli.state import CliState
-from edge_agent.cli.sync import enroll, sync_command
-from edge_agent.cli.trace import trace
+
+COMMANDS = {
+    "kb": "edge_agent.cli.kb:kb",
+    "ask": "edge_agent.cli.ask:ask",
+    "policy": "edge_agent.cli.policy:policy",
+    "actions": "edge_agent.cli.actions:actions",
+    "do": "edge_agent.cli.actions:do",
+    "trace": "edge_agent.cli.trace:trace",
+    "enroll": "edge_agent.cli.sync:enroll",
+    "sync": "edge_agent.cli.sync:sync_command",
+    "ocr": "edge_agent.cli.ocr:ocr",
+    "demo": "edge_agent.cli.demo:demo",
+}
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=LazyGroup, lazy=COMMANDS, invoke_without_command=True)
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
@@ -34,16 +40,6 @@ def cli(ctx: click.Context, home: Path | None) -> None:
     state = ctx.ensure_object(CliState)
     state.home = home
     if ctx.invoked_subcommand is None:
+        from edge_agent.cli.shell import run_shell
+
         run_shell(state.settings())
-
-
-cli.add_command(kb)
-cli.add_command(ask)
-cli.add_command(policy)
-cli.add_command(actions)
-cli.add_command(do)
-cli.add_command(trace)
-cli.add_command(enroll)
-cli.add_command(sync_command)
-cli.add_command(ocr)
-cli.add_command(demo)
