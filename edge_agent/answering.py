@@ -68,6 +68,16 @@ def _ignore(_event: AnswerEvent) -> None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """What one question's answering passes along: where events go, the cancel
+    switch and the turn's tracer."""
+
+    on_event: EventSink
+    cancel: threading.Event
+    tracer: TurnTracer
+
+
 class Answerer:
     """Answers questions from a knowledge store and, optionally, a local model."""
 
@@ -80,7 +90,6 @@ class Answerer:
         self._store = store
         self._model = model
         self._settings = settings or AnswerSettings()
-        self._tracer = TurnTracer("ask")
 
     def ask(
         self,
@@ -95,9 +104,9 @@ class Answerer:
         With a ``tracer``, retrieval and the model call are recorded as spans.
         """
         started = time.perf_counter()
-        self._tracer = tracer or TurnTracer("ask")
+        turn = _Turn(on_event, cancel or threading.Event(), tracer or TurnTracer("ask"))
         on_event(AnswerEvent("progress", "searching the knowledge base"))
-        with self._tracer.span(RETRIEVAL, edge__query=question) as span:
+        with turn.tracer.span(RETRIEVAL, edge__query=question) as span:
             formats = self._store.code_formats()
             mentions = code_mentions(self._store, question, formats)
             hits = (
@@ -118,7 +127,7 @@ class Answerer:
         if mentions.found:
             answer = self._code_answer(question, mentions.found, notices, on_event)
         else:
-            answer = self._text_answer(question, hits, notices, on_event, cancel)
+            answer = self._text_answer(question, hits, notices, turn)
         timings = {**answer.timings, "total_ms": _ms_since(started)}
         return replace(answer, timings=timings)
 
@@ -145,9 +154,9 @@ class Answerer:
         question: str,
         hits: Sequence[SearchHit],
         notices: tuple[str, ...],
-        on_event: EventSink,
-        cancel: threading.Event | None,
+        turn: _Turn,
     ) -> Answer:
+        on_event = turn.on_event
         relevant = relevant_hits(question, hits)
         if not relevant:
             notice = "Nothing in the knowledge base answers this."
@@ -173,7 +182,7 @@ class Answerer:
             citations=self._citations(fact.chunk_id for fact in facts),
             notices=notices,
         )
-        return self._explained(answer, relevant, model, waited, on_event, cancel)
+        return self._explained(answer, relevant, model, waited, turn)
 
     def _explained(
         self,
@@ -181,9 +190,9 @@ class Answerer:
         hits: Sequence[SearchHit],
         model: ChatModel | None,
         waited: float,
-        on_event: EventSink,
-        cancel: threading.Event | None,
+        turn: _Turn,
     ) -> Answer:
+        on_event = turn.on_event
         if model is None:
             notice = self._model_notice()
             on_event(AnswerEvent("notice", notice))
@@ -205,10 +214,10 @@ class Answerer:
             code_patterns=compile_formats(self._store.code_formats()),
         )
         limits = GenerationLimits(
-            settings.max_tokens, settings.max_seconds, cancel or threading.Event()
+            settings.max_tokens, settings.max_seconds, turn.cancel
         )
         completion = Completion()
-        with self._tracer.span(
+        with turn.tracer.span(
             CHAT,
             gen_ai__operation__name="chat",
             gen_ai__request__model=model.model_id,
