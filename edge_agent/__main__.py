@@ -12,9 +12,6 @@ from edge_agent import exit_codes
 from edge_agent.cli.root import cli
 from edge_agent.errors import ConfigError, EdgeAgentError
 from edge_agent.logs import log_file_hint
-from knowledge_cache import KnowledgeCacheError
-from policies import PolicyError
-from sync import SyncError
 
 logger = logging.getLogger("edge_agent")
 
@@ -33,10 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIG
-    except (EdgeAgentError, KnowledgeCacheError, PolicyError, SyncError) as exc:
+    except EdgeAgentError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.FAILURE
     except Exception as exc:
+        message = _package_error_message(exc)
+        if message is not None:
+            print(f"error: {message}", file=sys.stderr)
+            return exit_codes.FAILURE
         logger.exception("unexpected failure")
         print(
             f"error: unexpected {type(exc).__name__}: {exc}. {log_file_hint()}",
@@ -44,6 +45,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return exit_codes.FAILURE
     return result if isinstance(result, int) else exit_codes.OK
+
+
+# The error base class of each package whose failures are the user's to fix.
+PACKAGE_ERRORS = (
+    ("knowledge_cache", "KnowledgeCacheError"),
+    ("policies", "PolicyError"),
+    ("sync", "SyncError"),
+)
+
+
+def _package_error_message(exc: Exception) -> str | None:
+    """The message of a known package error, or None for an unexpected one.
+
+    Looked up among the packages already imported: a command that never
+    imported ``sync`` cannot raise a ``SyncError``, and importing every package
+    here would slow the start of every command.
+    """
+    for module_name, class_name in PACKAGE_ERRORS:
+        module = sys.modules.get(module_name)
+        error_class = getattr(module, class_name, None) if module else None
+        if isinstance(error_class, type) and isinstance(exc, error_class):
+            return str(getattr(exc, "message", exc))
+    return None
 
 
 if __name__ == "__main__":

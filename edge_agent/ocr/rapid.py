@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,7 @@ from edge_agent.ocr.engine import Box, TextBox
 from edge_agent.ocr.errors import OcrError, OcrUnavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 NAME = "rapidocr"
 INSTALL_HINT = "pip install 'edge-field-assistant[ocr]'"
@@ -108,11 +109,14 @@ class RapidOcrEngine:
             raise _not_installed()
         try:
             import numpy
-            from rapidocr import RapidOCR
+
+            with _model_table_read_once():
+                from rapidocr import RapidOCR
+
+                self._errors = _engine_errors()
         except ImportError as exc:
             raise _not_installed() from exc
         self._numpy = numpy
-        self._errors = _engine_errors()
         self._ocr = RapidOCR(params=_params(self._settings, model_files()))
         if warm:
             try:
@@ -193,6 +197,35 @@ def _engine_errors() -> tuple[type[Exception], ...]:
         LoadImageError,
         *native,
     )
+
+
+@contextmanager
+def _model_table_read_once() -> Iterator[None]:
+    """While rapidocr is imported, parse each of its YAML files only once.
+
+    rapidocr 3.10 parses its 85 kB model table with OmegaConf twice at import
+    (``utils.model_resolver`` and ``inference_engine.base``), a quarter of a
+    second each on this hardware, most of a one-shot ``edge-agent ocr``'s
+    start. Both modules only read the table, so they can share one parsed copy.
+    """
+    from omegaconf import OmegaConf
+
+    original = OmegaConf.load
+    parsed: dict[str, Any] = {}
+
+    def load_once(file_: Any) -> Any:
+        if not isinstance(file_, str | Path):
+            return original(file_)
+        key = str(Path(file_).resolve())
+        if key not in parsed:
+            parsed[key] = original(file_)
+        return parsed[key]
+
+    OmegaConf.load = load_once  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        OmegaConf.load = original  # type: ignore[method-assign]
 
 
 def _crop(image: Image.Image, box: Box) -> Image.Image:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
-
 from knowledge_cache.errors import IngestError
 from knowledge_cache.models import ChunkDraft, DocumentKind, ParsedDocument
 from knowledge_cache.readers.chunking import split_text
@@ -54,6 +51,10 @@ def read_pdf(data: bytes, fallback_title: str) -> ParsedDocument:
 
 
 def _page_texts(data: bytes) -> list[str]:
+    # pypdf costs a tenth of a second to import; only ingesting a PDF needs it.
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError, PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
