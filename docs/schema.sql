@@ -19,6 +19,13 @@ CREATE TABLE "_sqlite_migrations" (
    "applied_at" TEXT
 );
 
+CREATE TABLE acronyms (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            short TEXT NOT NULL,
+            long TEXT NOT NULL,
+            PRIMARY KEY (document_id, short, long)
+        );
+
 CREATE TABLE chunks (
             id INTEGER PRIMARY KEY,
             chunk_id TEXT NOT NULL UNIQUE,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from edge_agent.answers import (
+    AbsentCode,
     Answer,
     AnswerEvent,
     Citation,
@@ -36,6 +37,8 @@ from edge_agent.routing import code_mentions, relevant_hits
 from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
 from knowledge_cache import CodeEntry, KnowledgeStore, SearchHit, code_key
 from knowledge_cache.codes import code_keys_in_text, compile_formats
+from knowledge_cache.question_codes import TypedCode
+from knowledge_cache.search import UnderstoodQuery
 
 EventSink = Callable[[AnswerEvent], None]
 
@@ -46,6 +49,7 @@ LOOP_LIMIT = 2
 RETRIEVED_CHUNKS = 5
 QUOTED_CHUNKS = 2
 QUOTED_LINES_PER_CHUNK = 4
+CLOSEST_CODES = 3
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBERED_STEP = re.compile(r"^\s*\d+[.)]\s")
 _WORD = re.compile(r"\w+")
@@ -107,59 +111,105 @@ class Answerer:
         turn = _Turn(on_event, cancel or threading.Event(), tracer or TurnTracer("ask"))
         on_event(AnswerEvent("progress", "searching the knowledge base"))
         with turn.tracer.span(RETRIEVAL, edge__query=question) as span:
-            formats = self._store.code_formats()
-            mentions = code_mentions(self._store, question, formats)
+            understood = self._store.understand(question)
+            mentions = code_mentions(understood)
             hits = (
                 []
                 if mentions.found
-                else self._store.search(question, limit=RETRIEVED_CHUNKS)
+                else self._store.search(
+                    question, limit=RETRIEVED_CHUNKS, understood=understood
+                )
             )
             span.set(
                 edge__codes_found=len(mentions.found),
+                edge__codes_absent=",".join(code.value for code in mentions.absent),
+                edge__codes_corrected=",".join(
+                    f"{code.typed}->{code.value}" for code in mentions.corrected
+                ),
+                edge__alternatives="; ".join(understood.understanding.describe()),
                 edge__hits=len(hits),
                 edge__chunk_ids=",".join(h.chunk_id for h in hits),
             )
-        notices = tuple(
-            f"{code} is not in the knowledge base." for code in mentions.absent
+        absent = tuple(self._absent(code) for code in mentions.absent)
+        notices = (
+            *(_correction_notice(code) for code in mentions.corrected),
+            *(code.notice for code in absent),
         )
         for notice in notices:
             on_event(AnswerEvent("notice", notice))
         if mentions.found:
-            answer = self._code_answer(question, mentions.found, notices, on_event)
+            answer = self._code_answer(question, mentions.found, notices, turn)
         else:
-            answer = self._text_answer(question, hits, notices, turn)
+            answer = self._text_answer(question, understood, hits, notices, turn)
         timings = {**answer.timings, "total_ms": _ms_since(started)}
-        return replace(answer, timings=timings)
+        return replace(answer, absent=absent, timings=timings)
+
+    def _absent(self, code: TypedCode) -> AbsentCode:
+        closest = self._store.closest_codes(code.value, code.kind, limit=CLOSEST_CODES)
+        return AbsentCode(
+            code=code.value,
+            typed=code.typed,
+            closest=tuple(
+                Fact(f"{entry.code}: {entry.description}", entry.chunk_id)
+                for entry in closest
+            ),
+        )
 
     def _code_answer(
         self,
         question: str,
         entries: Sequence[CodeEntry],
         notices: tuple[str, ...],
-        on_event: EventSink,
+        turn: _Turn,
     ) -> Answer:
         facts = [fact for entry in entries for fact in _entry_facts(entry)]
+        listed = {entry.code for entry in entries}
+        for entry in entries:
+            twins = [
+                e for e in self._store.near_duplicates(entry) if e.code not in listed
+            ]
+            facts.extend(_twin_facts(entry, twins))
+            listed.update(e.code for e in twins)
         for fact in facts:
-            on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
-        return Answer(
+            turn.on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
+        answer = Answer(
             question=question,
             route=Route.CODE_LOOKUP,
             facts=tuple(facts),
             citations=self._citations(fact.chunk_id for fact in facts),
             notices=notices,
         )
+        if not self._settings.explain_codes:
+            return answer
+        waited = time.perf_counter()
+        model = self._loaded_model()
+        chunk_ids = dict.fromkeys(entry.chunk_id for entry in entries)
+        hits = [
+            SearchHit(self._store.chunk(chunk_id), 0.0, "", "code")
+            for chunk_id in chunk_ids
+        ]
+        return replace(
+            self._explained(answer, hits, model, waited, turn), extractive=False
+        )
 
     def _text_answer(
         self,
         question: str,
+        understood: UnderstoodQuery,
         hits: Sequence[SearchHit],
         notices: tuple[str, ...],
         turn: _Turn,
     ) -> Answer:
         on_event = turn.on_event
-        relevant = relevant_hits(question, hits)
+        relevant = relevant_hits(understood, hits)
         if not relevant:
-            notice = "Nothing in the knowledge base answers this."
+            notice = (
+                "Nothing in the knowledge base answers this. The closest entries "
+                "are listed below; to look further, search the manuals "
+                "(edge-agent kb search WORDS)."
+                if hits
+                else "Nothing in the knowledge base answers this."
+            )
             on_event(AnswerEvent("notice", notice))
             return Answer(
                 question=question,
@@ -167,7 +217,10 @@ class Answerer:
                 closest=tuple(_citation(hit) for hit in hits[:3]),
                 notices=(*notices, notice),
             )
-        facts = [f for hit in relevant[:QUOTED_CHUNKS] for f in _quotes(question, hit)]
+        facts = [
+            f for hit in relevant[:QUOTED_CHUNKS] for f in _quotes(understood, hit)
+        ]
+        facts.extend(self._near_duplicates(relevant[:QUOTED_CHUNKS], facts))
         # Wait for the model before printing anything: loading it redirects the
         # process's stdout and stderr for a moment (llama.cpp's quiet mode).
         waited = time.perf_counter()
@@ -183,6 +236,26 @@ class Answerer:
             notices=notices,
         )
         return self._explained(answer, relevant, model, waited, turn)
+
+    def _near_duplicates(
+        self, hits: Sequence[SearchHit], facts: Sequence[Fact]
+    ) -> list[Fact]:
+        """For a code-table row among ``hits``, the codes listed with the same
+        description, so the technician sees the choice."""
+        quoted = {fact.chunk_id for fact in facts}
+        twins_facts = []
+        for hit in hits:
+            for entry in self._store.lookup_code(hit.chunk.section):
+                if entry.chunk_id != hit.chunk_id:
+                    continue
+                twins = [
+                    e
+                    for e in self._store.near_duplicates(entry)
+                    if e.chunk_id not in quoted
+                ]
+                twins_facts.extend(_twin_facts(entry, twins))
+                quoted.update(e.chunk_id for e in twins)
+        return twins_facts
 
     def _explained(
         self,
@@ -370,11 +443,41 @@ def _entry_facts(entry: CodeEntry) -> list[Fact]:
     return facts
 
 
-def _quotes(question: str, hit: SearchHit) -> list[Fact]:
-    """Lines worth quoting: numbered steps, or lines with the question's words."""
+def _correction_notice(code: TypedCode) -> str:
+    return f"Read '{code.typed}' as {code.value}: {code.corrected}."
+
+
+def _twin_facts(entry: CodeEntry, twins: Sequence[CodeEntry]) -> list[Fact]:
+    """One line per code listed with ``entry``'s description (but for
+    numbers), each cited to its own row."""
+    return [
+        Fact(
+            f"Also listed as {entry.description!r}: {_with_equipment(twin)}, "
+            f"{twin.description}",
+            twin.chunk_id,
+        )
+        for twin in twins
+    ]
+
+
+def _with_equipment(entry: CodeEntry) -> str:
+    equipment = entry.attributes.get("equipment", "")
+    return f"{entry.code} ({equipment})" if equipment else entry.code
+
+
+def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
+    """Lines worth quoting: numbered steps, or lines with the question's words
+    or their alternatives."""
     lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
     steps = [line for line in lines if _NUMBERED_STEP.match(line)]
-    stems = {w.lower()[:5] for w in _WORD.findall(question) if len(w) > 3}
+    understanding = understood.understanding
+    searched = [
+        *understanding.words,
+        *(a.text for found in understanding.alternatives.values() for a in found),
+    ]
+    stems = {
+        w.lower()[:5] for text in searched for w in _WORD.findall(text) if len(w) > 3
+    }
     matching = [
         line for line in lines if stems & {w.lower()[:5] for w in _WORD.findall(line)}
     ]

@@ -43,6 +43,23 @@ class Unsupported:
 
 
 @dataclass(frozen=True, slots=True)
+class AbsentCode:
+    """A code the question names that the code tables do not list.
+
+    ``closest`` are listed codes that look like it, offered as other codes to
+    check, never as this code's meaning.
+    """
+
+    code: str
+    typed: str
+    closest: tuple[Fact, ...] = ()
+
+    @property
+    def notice(self) -> str:
+        return f"{self.code} is not in the knowledge base."
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerEvent:
     """Progress while answering, for streaming to a terminal or the app."""
 
@@ -63,6 +80,7 @@ class Answer:
     extractive: bool = False
     citations: tuple[Citation, ...] = ()
     closest: tuple[Citation, ...] = ()
+    absent: tuple[AbsentCode, ...] = ()
     notices: tuple[str, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)
     tokens: Mapping[str, int] = field(default_factory=dict)
@@ -81,6 +99,12 @@ class Answer:
 def render_answer(answer: Answer) -> str:
     """The answer as the technician reads it in a terminal."""
     lines = list(answer.notices)
+    for absent in answer.absent:
+        if absent.closest:
+            lines.append(
+                f"Listed codes close to {absent.code} (other codes, not its meaning):"
+            )
+            lines.extend(f"  {fact.text}  [{fact.chunk_id}]" for fact in absent.closest)
     if answer.facts:
         lines.append("From the knowledge base:")
         lines.extend(f"  {fact.text}  [{fact.chunk_id}]" for fact in answer.facts)
@@ -114,6 +138,16 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "extractive": answer.extractive,
         "citations": [citation(c) for c in answer.citations],
         "closest": [citation(c) for c in answer.closest],
+        "absent_codes": [
+            {
+                "code": a.code,
+                "typed": a.typed,
+                "closest": [
+                    {"text": f.text, "chunk_id": f.chunk_id} for f in a.closest
+                ],
+            }
+            for a in answer.absent
+        ],
         "grounded": answer.grounded,
         "unsupported": [
             {"sentence": u.sentence, "reasons": list(u.reasons)}

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from knowledge_cache.declarations import DECLARATIONS_FILE, parse_declarations
 from knowledge_cache.errors import IngestError
+from knowledge_cache.glossary import GLOSSARY_FILE, parse_glossary
 from knowledge_cache.models import FileOutcome, IngestReport, IngestStatus
 from knowledge_cache.readers import SUPPORTED_SUFFIXES, read_document
 from knowledge_cache.writer import (
@@ -21,7 +22,11 @@ from knowledge_cache.writer import (
     stored_hash,
     write_declarations,
     write_document,
+    write_glossary,
 )
+
+KB_FILES = frozenset({DECLARATIONS_FILE, GLOSSARY_FILE})
+"""Files that describe the KB itself rather than hold documents."""
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Files larger than this are refused: split them first."""
@@ -41,13 +46,18 @@ class SourceFile:
     def is_declarations(self) -> bool:
         return self.document_id.rsplit("/", 1)[-1] == DECLARATIONS_FILE
 
+    @property
+    def is_glossary(self) -> bool:
+        return self.document_id.rsplit("/", 1)[-1] == GLOSSARY_FILE
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 def collect_sources(paths: Iterable[Path]) -> Iterator[SourceFile]:
-    """Expand folders into their supported files (and ``kb.toml``), in order.
+    """Expand folders into their supported files (and ``kb.toml`` and
+    ``glossary.toml``), in order.
 
     A file inside a folder gets its path relative to that folder as document
     id; a file given directly gets its name. Hidden files are skipped.
@@ -62,7 +72,7 @@ def collect_sources(paths: Iterable[Path]) -> Iterator[SourceFile]:
             for p in path.rglob("*")
             if p.is_file()
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            and (p.suffix.lower() in SUPPORTED_SUFFIXES or p.name == DECLARATIONS_FILE)
+            and (p.suffix.lower() in SUPPORTED_SUFFIXES or p.name in KB_FILES)
         )
         files.sort(key=lambda p: p.name != DECLARATIONS_FILE)
         for file in files:
@@ -133,6 +143,12 @@ def _store(
         declarations = parse_declarations(data)
         with db.atomic():
             write_declarations(db, declarations, digest)
+            set_meta(db, VERSION_KEY, str(new_version))
+        return FileOutcome(str(source.path), source.document_id, status)
+    if source.is_glossary:
+        parse_glossary(data)
+        with db.atomic():
+            write_glossary(db, data, digest)
             set_meta(db, VERSION_KEY, str(new_version))
         return FileOutcome(str(source.path), source.document_id, status)
     parsed = read_document(source.document_id, data)

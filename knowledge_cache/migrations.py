@@ -82,3 +82,30 @@ def m001_documents_chunks_codes(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m002_acronyms(db: Database) -> None:
+    # Abbreviations each document defines ("net positive suction head (NPSH)"),
+    # learned at ingest; existing documents are read once here.
+    from knowledge_cache.acronyms import acronyms_in_text
+
+    db.executescript(
+        """
+        CREATE TABLE acronyms (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            short TEXT NOT NULL,
+            long TEXT NOT NULL,
+            PRIMARY KEY (document_id, short, long)
+        );
+        """
+    )
+    rows = db.execute("SELECT document_id, body FROM chunks").fetchall()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO acronyms(document_id, short, long) VALUES (?, ?, ?)",
+        [
+            (document_id, short, long)
+            for document_id, body in rows
+            for short, long in acronyms_in_text(str(body))
+        ],
+    )

@@ -56,6 +56,13 @@ def document_frequencies(
     return {word: known[stem] for word, stem in stems.items()}
 
 
+def chunk_count(db: Database) -> int:
+    """How many chunks the KB holds (the largest rowid: an upper bound that
+    costs nothing to read)."""
+    row = db.execute("SELECT max(id) FROM chunks").fetchone()
+    return int(row[0] or 0)
+
+
 class FrequencyCache:
     """Document frequencies by stem, valid while the KB version is unchanged."""
 

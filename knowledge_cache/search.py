@@ -9,27 +9,35 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
 from knowledge_cache.codes import candidate_windows, code_keys_in_text, outermost_known
+from knowledge_cache.concepts import concepts, rerank
 from knowledge_cache.errors import QuerySyntaxError
+from knowledge_cache.glossary import tokens
 from knowledge_cache.migrations import FIELD_WEIGHTS
 from knowledge_cache.models import Chunk, SearchHit
 from knowledge_cache.query_plan import (
     FrequencyCache,
     PlanStep,
     Term,
+    chunk_count,
     document_frequencies,
     plan_expressions,
 )
+from knowledge_cache.question_codes import CodeReading
 from knowledge_cache.stopwords import STOP_WORDS
+from knowledge_cache.understanding import Understanding
 
 RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
 """BM25 with field weights, written out: faster than the table's ``rank``."""
 
 MAX_QUERY_CHARS = 500
+RERANK_POOL = 30
+"""BM25 candidates re-ranked by how much of the question each holds."""
 MAX_LIMIT = 100
 SNIPPET_CHARS = 160
 
@@ -92,18 +100,34 @@ def search_chunks(
     *,
     limit: int = 10,
     frequencies: FrequencyCache | None = None,
+    understood: UnderstoodQuery | None = None,
 ) -> list[SearchHit]:
     """Best chunks for ``query``: code-table rows for exact codes, then BM25.
+
+    With ``understood`` (see :meth:`KnowledgeStore.search`), the codes read
+    from the question lead, and its words are searched with their
+    alternatives; without it, the question's own words and codes only.
 
     Raises:
         QuerySyntaxError: the search engine refused the query.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    words = query_words(query)
     try:
-        exact = known_code_keys(db, query)
-        expressions = query_expressions(db, query, exact, frequencies)
-        ranked = ranked_rows(db, expressions, limit)
+        if understood is None:
+            words = query_words(query)
+            exact = known_code_keys(db, query)
+            expressions = query_expressions(db, query, exact, frequencies)
+        else:
+            words = list(understood.understanding.words)
+            exact = list(understood.exact_keys)
+            expressions, counts = understood_expressions(db, understood, frequencies)
+        ranked = ranked_rows(
+            db, expressions, limit if understood is None else max(limit, RERANK_POOL)
+        )
+        if understood is not None:
+            pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
+            found = concepts(understood.understanding, counts, chunk_count(db))
+            ranked = rerank(ranked, pool, found)[:limit]
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
         chunks = _chunks_by_rowid(db, order[:limit])
@@ -125,6 +149,53 @@ def search_chunks(
         for rowid in order[:limit]
         if rowid in chunks
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class UnderstoodQuery:
+    """A question read for search: the codes it names, its words and their
+    alternatives (built by the store, which holds the glossary)."""
+
+    exact_keys: tuple[str, ...]
+    """Keys of the codes the code tables list, in the question's order."""
+    code_keys: tuple[str, ...]
+    """Keys of every code the question names, searched in the codes column."""
+    understanding: Understanding
+    readings: tuple[CodeReading, ...] = ()
+    prefix_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def understood_expressions(
+    db: Database, understood: UnderstoodQuery, frequencies: FrequencyCache | None
+) -> tuple[list[PlanStep], dict[str, int]]:
+    """The FTS5 plan for an understood question: its words, each word's
+    alternatives and its codes, each quoted (prefixes get FTS5's ``*``)."""
+    understanding = understood.understanding
+    alternatives = [a for found in understanding.alternatives.values() for a in found]
+    plain = [a.text for a in alternatives if not a.stem]
+    counts = document_frequencies(
+        db,
+        list(
+            dict.fromkeys(
+                [*understanding.words, *(w for p in plain for w in p.split())]
+            )
+        ),
+        frequencies,
+    )
+    terms = [Term(_quote(word), counts.get(word, 0)) for word in understanding.words]
+    for alternative in alternatives:
+        if alternative.prefix:
+            documents = understood.prefix_counts.get(alternative.text, 0)
+            terms.append(Term(f"{_quote(alternative.text)}*", documents))
+        elif alternative.stem:
+            terms.append(Term(_quote(alternative.text), 0))
+        else:
+            words = tokens(alternative.text)
+            documents = min((counts.get(w, 0) for w in words), default=0)
+            terms.append(Term(_quote(alternative.text), documents))
+    terms.extend(Term(f"codes : {_quote(key)}", 0) for key in understood.code_keys)
+    unique = list({term.expression: term for term in terms}.values())
+    return plan_expressions(unique), counts
 
 
 def _quote(term: str) -> str:

@@ -14,6 +14,7 @@ from knowledge_cache.declarations import (
     parse_declarations,
 )
 from knowledge_cache.errors import IngestError, SnapshotError
+from knowledge_cache.glossary import GLOSSARY_FILE, parse_glossary
 from knowledge_cache.models import (
     Manifest,
     ManifestEntry,
@@ -23,6 +24,7 @@ from knowledge_cache.models import (
 from knowledge_cache.readers import read_document
 from knowledge_cache.writer import (
     DECLARATIONS_HASH_KEY,
+    GLOSSARY_HASH_KEY,
     VERSION_KEY,
     code_formats,
     delete_document,
@@ -31,6 +33,7 @@ from knowledge_cache.writer import (
     set_meta,
     write_declarations,
     write_document,
+    write_glossary,
 )
 
 
@@ -41,6 +44,7 @@ class _ParsedFile:
     size: int
     document: ParsedDocument | None = None
     declarations: Declarations | None = None
+    glossary: bytes | None = None
 
 
 def manifest(db: Database) -> Manifest:
@@ -54,6 +58,9 @@ def manifest(db: Database) -> Manifest:
     declarations_hash = meta(db, DECLARATIONS_HASH_KEY)
     if declarations_hash:
         entries.append(ManifestEntry(DECLARATIONS_FILE, declarations_hash))
+    glossary_hash = meta(db, GLOSSARY_HASH_KEY)
+    if glossary_hash:
+        entries.append(ManifestEntry(GLOSSARY_FILE, glossary_hash))
     entries.sort(key=lambda entry: entry.document_id)
     return Manifest(version=kb_version(db), documents=tuple(entries))
 
@@ -79,6 +86,8 @@ def apply_snapshot(db: Database, snapshot: Snapshot, *, ingested_at: str) -> int
         for item in parsed:
             if item.declarations is not None:
                 write_declarations(db, item.declarations, item.digest)
+            if item.glossary is not None:
+                write_glossary(db, item.glossary, item.digest)
         formats = compile_formats(code_formats(db))
         for item in parsed:
             if item.document is not None:
@@ -116,6 +125,9 @@ def _parse(document_id: str, data: bytes) -> _ParsedFile:
             return _ParsedFile(
                 document_id, digest, len(data), declarations=declarations
             )
+        if document_id.rsplit("/", 1)[-1] == GLOSSARY_FILE:
+            parse_glossary(data)
+            return _ParsedFile(document_id, digest, len(data), glossary=data)
         document = read_document(document_id, data)
     except IngestError as exc:
         raise SnapshotError(
@@ -130,4 +142,6 @@ def _removals(db: Database, snapshot: Snapshot, incoming: set[str]) -> list[str]
     existing = [str(row[0]) for row in db.execute("SELECT id FROM documents")]
     if meta(db, DECLARATIONS_HASH_KEY):
         existing.append(DECLARATIONS_FILE)
+    if meta(db, GLOSSARY_HASH_KEY):
+        existing.append(GLOSSARY_FILE)
     return [doc for doc in existing if doc not in incoming]

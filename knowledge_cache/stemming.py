@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import snowballstemmer
@@ -11,7 +11,13 @@ import snowballstemmer
 
 def stem_words(words: Sequence[str]) -> list[str]:
     """The Porter stem of each (lower-case) word, in order."""
-    return list(_porter().stemWords(list(words)))
+    return [_stem(word) for word in words]
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    # The stemmer is pure Python; questions repeat words, so stems are kept.
+    return str(_porter().stemWord(word))
 
 
 def stem_matches(stem: str, word: str) -> bool:

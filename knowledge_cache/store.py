@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
+from knowledge_cache.code_reading import FormatSet
+from knowledge_cache.codes import code_key
 from knowledge_cache.db import open_db
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError, NotFound
+from knowledge_cache.glossary import (
+    GLOSSARY_FILE,
+    Abbreviation,
+    Glossary,
+    default_glossary,
+    parse_glossary,
+)
 from knowledge_cache.ingest import (
     MAX_FILE_BYTES,
     Clock,
@@ -35,10 +46,27 @@ from knowledge_cache.models import (
     SearchHit,
     Snapshot,
 )
-from knowledge_cache.query_plan import FrequencyCache
-from knowledge_cache.search import chunk_from_row, known_code_keys, search_chunks
+from knowledge_cache.query_plan import FrequencyCache, document_frequencies
+from knowledge_cache.question_codes import CodeReading, TypedCode, codes_in_question
+from knowledge_cache.search import (
+    MAX_QUERY_CHARS,
+    UnderstoodQuery,
+    chunk_from_row,
+    known_code_keys,
+    search_chunks,
+)
 from knowledge_cache.snapshot import apply_snapshot, manifest
-from knowledge_cache.writer import NAME_KEY, code_formats, kb_version, meta
+from knowledge_cache.understanding import understand
+from knowledge_cache.vocabulary import Vocabulary, is_english
+from knowledge_cache.writer import (
+    GLOSSARY_KEY,
+    NAME_KEY,
+    code_formats,
+    kb_version,
+    meta,
+)
+
+_NUMBERS = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 class KnowledgeStore:
@@ -55,6 +83,10 @@ class KnowledgeStore:
         self._path = path
         self._clock = clock
         self._frequencies = FrequencyCache()
+        self._vocabulary = Vocabulary()
+        self._glossary_cache: (
+            tuple[int, Glossary, dict[str, set[str]], dict[str, set[str]]] | None
+        ) = None
 
     @classmethod
     def open(
@@ -103,25 +135,173 @@ class KnowledgeStore:
                 max_file_bytes=max_file_bytes,
             )
 
-    def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
-        """Chunks for ``query``, best first; exact code matches lead."""
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        literal: bool = False,
+        understood: UnderstoodQuery | None = None,
+    ) -> list[SearchHit]:
+        """Chunks for ``query``, best first; exact code matches lead.
+
+        The question is read as a technician writes it (see :meth:`understand`);
+        ``literal`` searches its own words and codes only. Pass ``understood``
+        when the caller has already called :meth:`understand`.
+        """
         with self._translated():
+            if not literal and understood is None:
+                understood = self._understand(query)
             return search_chunks(
-                self._db, query, limit=limit, frequencies=self._frequencies
+                self._db,
+                query,
+                limit=limit,
+                frequencies=self._frequencies,
+                understood=None if literal else understood,
             )
+
+    def understand(self, question: str) -> UnderstoodQuery:
+        """Read ``question`` for search: the codes it names (typing slips read,
+        each looked up), its content words and their alternatives from the
+        glossary, the KB's own abbreviations, numbers and vocabulary."""
+        with self._translated():
+            return self._understand(question)
+
+    def glossary(self) -> Glossary:
+        """The general glossary merged with the KB's own ``glossary.toml``."""
+        with self._translated():
+            return self._glossary_layers()[0]
+
+    def _understand(self, question: str) -> UnderstoodQuery:
+        readings = self._read_codes(question)
+        db, vocabulary = self._db, self._vocabulary
+        understanding = understand(
+            _without_codes(question[:MAX_QUERY_CHARS], readings),
+            phrases=self._glossary_layers()[1],
+            units=self._glossary_layers()[2],
+            frequency=lambda words: document_frequencies(db, words, self._frequencies),
+            correction=lambda word: vocabulary.correction(db, word),
+            split=lambda word: vocabulary.split(db, word),
+            is_word=is_english,
+        )
+        prefixes = {
+            a.text
+            for found in understanding.alternatives.values()
+            for a in found
+            if a.prefix
+        }
+        return UnderstoodQuery(
+            exact_keys=tuple(dict.fromkeys(r.code.key for r in readings if r.known)),
+            code_keys=tuple(dict.fromkeys(r.code.key for r in readings)),
+            understanding=understanding,
+            readings=tuple(readings),
+            prefix_counts={p: vocabulary.prefixed(db, p) for p in prefixes},
+        )
+
+    def _glossary_layers(
+        self,
+    ) -> tuple[Glossary, dict[str, set[str]], dict[str, set[str]]]:
+        """The merged glossary and its phrase table, with the abbreviations the
+        KB's text defines; rebuilt when the KB version changes."""
+        version = kb_version(self._db)
+        if self._glossary_cache is None or self._glossary_cache[0] != version:
+            glossary = default_glossary()
+            stored = meta(self._db, GLOSSARY_KEY)
+            if stored:
+                glossary = glossary.merged(
+                    parse_glossary(stored.encode("utf-8"), layer=GLOSSARY_FILE)
+                )
+            learned = Glossary(
+                abbreviations=tuple(
+                    Abbreviation(short, long)
+                    for short, long in self._db.execute(
+                        "SELECT DISTINCT short, long FROM acronyms ORDER BY short, long"
+                    )
+                ),
+                layers=("defined in the KB",),
+            )
+            glossary = glossary.merged(learned)
+            self._glossary_cache = (
+                version,
+                glossary,
+                glossary.phrase_alternatives(),
+                glossary.unit_alternatives(),
+            )
+        _, glossary, phrases, units = self._glossary_cache
+        return glossary, phrases, units
 
     def lookup_code(self, text: str) -> list[CodeEntry]:
         """Entries of the code tables for any code spelled in ``text``."""
         with self._translated():
-            keys = known_code_keys(self._db, text)
-            if not keys:
-                return []
-            placeholders = ", ".join("?" for _ in keys)
-            rows = self._db.execute(
-                "SELECT key, code, kind, description, chunk_id, document_id, "
-                f"attributes FROM codes WHERE key IN ({placeholders})",
-                keys,
-            ).fetchall()
+            return self._entries(known_code_keys(self._db, text))
+
+    def read_codes(self, question: str) -> list[CodeReading]:
+        with self._translated():
+            return self._read_codes(question)
+
+    def _read_codes(self, question: str) -> list[CodeReading]:
+        """Every code ``question`` names, typing slips read, each looked up.
+
+        Codes are read with the KB's declared formats (see
+        :mod:`knowledge_cache.question_codes`); a code a table registers
+        without a declared format is found by its exact key. A reading with no
+        entries is a code the KB does not list.
+        """
+        typed = codes_in_question(question, FormatSet(code_formats(self._db)))
+        readings = [CodeReading(t, tuple(self._entries([t.key]))) for t in typed]
+        for key in known_code_keys(self._db, question):
+            if any(key in t.key for t in typed):
+                continue
+            entries = self._entries([key])
+            code = TypedCode(
+                entries[0].code, entries[0].code, entries[0].kind, (), -1, -1
+            )
+            readings.append(CodeReading(code, tuple(entries)))
+        return readings
+
+    def closest_codes(
+        self, code: str, kind: CodeKind, limit: int = 3
+    ) -> list[CodeEntry]:
+        """The listed codes of ``kind`` that look most like ``code``.
+
+        For a code the KB does not list: offered as "closest entries", never as
+        the code's meaning. Ranked by edit distance of the keys, then by how
+        far apart their numbers are.
+        """
+        key = code_key(code)
+        number = _number(key)
+        listed = self.codes_of_kind(kind)
+        ranked = sorted(
+            listed,
+            key=lambda e: (
+                Levenshtein.distance(key, code_key(e.code)),
+                abs(_number(code_key(e.code)) - number),
+                e.code,
+            ),
+        )
+        return list({e.code: e for e in ranked}.values())[:limit]
+
+    def near_duplicates(self, entry: CodeEntry) -> list[CodeEntry]:
+        """Other codes of the same kind listed with the same description but
+        for numbers ("bank 1" and "bank 2", "265 mm" and "315 mm"), so an
+        answer can show the technician the choice."""
+        pattern = _description_pattern(entry.description)
+        return [
+            other
+            for other in self.codes_of_kind(entry.kind)
+            if other.code != entry.code
+            and _description_pattern(other.description) == pattern
+        ]
+
+    def _entries(self, keys: Sequence[str]) -> list[CodeEntry]:
+        if not keys:
+            return []
+        placeholders = ", ".join("?" for _ in keys)
+        rows = self._db.execute(
+            "SELECT key, code, kind, description, chunk_id, document_id, "
+            f"attributes FROM codes WHERE key IN ({placeholders})",
+            list(keys),
+        ).fetchall()
         order = {key: i for i, key in enumerate(keys)}
         rows.sort(key=lambda row: (order[row[0]], row[5]))
         return [_code_entry(row[1:]) for row in rows]
@@ -230,6 +410,26 @@ class KnowledgeStore:
                 "snapshot.",
                 path=self._path,
             ) from exc
+
+
+def _without_codes(question: str, readings: Sequence[CodeReading]) -> str:
+    """The question with the codes it names blanked out: codes are looked up,
+    never searched as words."""
+    text = question
+    for reading in readings:
+        if reading.code.start >= 0:
+            start, end = reading.code.start, reading.code.end
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def _description_pattern(description: str) -> str:
+    return _NUMBERS.sub("#", " ".join(description.lower().split()))
+
+
+def _number(key: str) -> int:
+    digits = "".join(ch for ch in key if ch.isdigit())
+    return int(digits) if digits else 0
 
 
 def _code_entry(row: Sequence[Any]) -> CodeEntry:

@@ -13,14 +13,18 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
+from knowledge_cache.acronyms import acronyms_in_text
 from knowledge_cache.codes import code_key, code_keys_in_text, compile_formats
 from knowledge_cache.declarations import DECLARATIONS_FILE, Declarations
+from knowledge_cache.glossary import GLOSSARY_FILE
 from knowledge_cache.models import CodeFormat, CodeKind, ParsedDocument
 
 SECTION_SEPARATOR = " > "
 VERSION_KEY = "version"
 NAME_KEY = "name"
 DECLARATIONS_HASH_KEY = "declarations_hash"
+GLOSSARY_KEY = "glossary"
+GLOSSARY_HASH_KEY = "glossary_hash"
 
 
 def meta(db: Database, key: str, default: str = "") -> str:
@@ -43,6 +47,8 @@ def kb_version(db: Database) -> int:
 def stored_hash(db: Database, document_id: str) -> str | None:
     if document_id == DECLARATIONS_FILE:
         return meta(db, DECLARATIONS_HASH_KEY) or None
+    if document_id == GLOSSARY_FILE:
+        return meta(db, GLOSSARY_HASH_KEY) or None
     row = db.execute(
         "SELECT content_hash FROM documents WHERE id = ?", [document_id]
     ).fetchone()
@@ -75,11 +81,23 @@ def write_declarations(db: Database, declarations: Declarations, digest: str) ->
     set_meta(db, DECLARATIONS_HASH_KEY, digest)
 
 
+def write_glossary(db: Database, data: bytes, digest: str) -> None:
+    """Store the KB's ``glossary.toml`` (already parsed once, so known good)."""
+    set_meta(db, GLOSSARY_KEY, data.decode("utf-8"))
+    set_meta(db, GLOSSARY_HASH_KEY, digest)
+
+
 def delete_document(db: Database, document_id: str) -> None:
     if document_id == DECLARATIONS_FILE:
         db.execute("DELETE FROM code_formats")
         db.execute("DELETE FROM kb_meta WHERE key = ?", [DECLARATIONS_HASH_KEY])
         return
+    if document_id == GLOSSARY_FILE:
+        db.execute(
+            "DELETE FROM kb_meta WHERE key IN (?, ?)", [GLOSSARY_KEY, GLOSSARY_HASH_KEY]
+        )
+        return
+    db.execute("DELETE FROM acronyms WHERE document_id = ?", [document_id])
     db.execute("DELETE FROM codes WHERE document_id = ?", [document_id])
     db.execute("DELETE FROM chunks WHERE document_id = ?", [document_id])
     db.execute("DELETE FROM documents WHERE id = ?", [document_id])
@@ -157,4 +175,11 @@ def write_document(
         "INSERT INTO codes(key, code, kind, description, document_id, chunk_id, "
         "attributes) VALUES (?, ?, ?, ?, ?, ?, ?)",
         code_rows,
+    )
+    acronyms = {
+        pair for draft in parsed.chunks for pair in acronyms_in_text(draft.text)
+    }
+    db.conn.executemany(
+        "INSERT INTO acronyms(document_id, short, long) VALUES (?, ?, ?)",
+        [(document_id, short, long) for short, long in sorted(acronyms)],
     )

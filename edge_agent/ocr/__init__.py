@@ -17,12 +17,12 @@ from edge_agent.ocr.errors import (
     OcrError,
     OcrUnavailable,
 )
-from edge_agent.ocr.formats import FormatSet
 from edge_agent.ocr.images import Photo, load_photo, supported_formats
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import correct_code, lookup_code
 from edge_agent.ocr.reader import PhotoReader, ReaderSettings
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode, result_to_json
+from knowledge_cache.code_reading import FormatSet
 
 __all__ = [
     "ENGINES",

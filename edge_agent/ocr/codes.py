@@ -23,9 +23,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from edge_agent.ocr.engine import Box
-from edge_agent.ocr.formats import DASHES, MAX_FIXES, FormatMatch, FormatSet
 from edge_agent.ocr.lines import TextLine
 from knowledge_cache import CodeFormat, CodeKind
+from knowledge_cache.code_reading import DASHES, MAX_FIXES, FormatMatch, FormatSet
 
 LOW_CONFIDENCE = 0.8
 """Codes below this confidence are shown with their raw text, to check by hand."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from edge_agent.ocr.codes import FoundCode
 from edge_agent.ocr.errors import CorrectionInvalid
-from edge_agent.ocr.formats import DASHES, FormatSet
 from edge_agent.ocr.results import CodeLookup, ReadCode
 from edge_agent.routing import TABLE_KINDS
 from knowledge_cache import CodeKind, KnowledgeStore, SearchHit, code_key
+from knowledge_cache.code_reading import DASHES, FormatSet
 from knowledge_cache.codes import code_keys_in_text
 
 SEARCH_LIMIT = 3

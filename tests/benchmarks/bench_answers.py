@@ -585,10 +585,10 @@ class Bench:
     timings: dict[str, float] = field(default_factory=dict)
 
     def reaches_model(self, question: str, hits: Sequence[SearchHit]) -> bool:
-        formats = self.store.code_formats()
-        if code_mentions(self.store, question, formats).found:
+        understood = self.store.understand(question)
+        if code_mentions(understood).found:
             return False
-        return bool(relevant_hits(question, hits))
+        return bool(relevant_hits(understood, hits))
 
     def prompt(self, question: str, hits: Sequence[SearchHit]) -> Prompt:
         """The messages the Answerer builds for ``question`` (see ``_explained``)."""
@@ -596,7 +596,7 @@ class Bench:
         s = self.settings
         return build_prompt(
             question,
-            relevant_hits(question, hits),
+            relevant_hits(self.store.understand(question), hits),
             count_tokens=self.clocked.count_tokens,
             context_tokens=min(s.context_tokens, s.prompt_tokens + s.max_tokens),
             answer_tokens=s.max_tokens,

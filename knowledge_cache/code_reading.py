@@ -1,4 +1,5 @@
-"""The KB's code formats made tolerant of OCR: separators and look-alike characters.
+"""The KB's code formats made tolerant of OCR and typing slips: separators and
+look-alike characters, for codes read off a photo or typed in a question.
 
 A declared pattern such as ``\\d{4}-[A-Z]\\d{2}-\\d{3}`` is matched three ways,
 strictest first:
@@ -23,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from knowledge_cache import CodeFormat, CodeKind
+from knowledge_cache.models import CodeFormat, CodeKind
 
 MAX_FIXES = 2
 """Most look-alike swaps accepted in one code (one more after a printed label)."""
@@ -98,6 +99,15 @@ class FormatSet:
 
     def __init__(self, formats: Sequence[CodeFormat]) -> None:
         self._shapes = [_shape(fmt) for fmt in formats]
+        examples = [fmt.example for fmt in formats]
+        self.longest_letter_run: int | None = (
+            max(_longest_letter_run(e) for e in examples)
+            if examples and all(examples)
+            else None
+        )
+        """The longest run of letters in the formats' examples (``HFP`` in
+        ``HFP-204518``), when every format gives one: a longer word in a text
+        is no part of a code."""
 
     def __bool__(self) -> bool:
         return bool(self._shapes)
@@ -126,6 +136,10 @@ class FormatSet:
             and _separators_agree(normal, m)
         ]
         return _best(found, prefer)
+
+
+def _longest_letter_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"[A-Za-z]+", text)), default=0)
 
 
 def _separators_agree(read: str, match: FormatMatch) -> bool:

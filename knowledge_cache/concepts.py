@@ -1,0 +1,147 @@
+"""Which of a question's words a chunk holds, in some form, and re-ranking by it.
+
+A question word counts as held when the chunk has a word of its Porter stem
+(as FTS5 matched it) or every word of one of its alternatives (a glossary
+phrase, a number, a corrected spelling). BM25 sums over everything that
+matched, so a word with several alternatives, or one repeated through a long
+section, can outweigh the rest of the question; ranking the best BM25
+candidates by how much of the question they hold, weighted by how rare each
+word is, puts the chunk that answers the whole question first.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge_cache.glossary import tokens
+from knowledge_cache.models import Chunk
+from knowledge_cache.stemming import stem_words
+from knowledge_cache.understanding import Alternative, Understanding
+
+_WORD = re.compile(r"\w+")
+HEADING_BONUS = 1.0
+"""Extra weight, as a share of a word's own, when a heading holds it."""
+BM25_SHARE = 0.35
+"""How much the BM25 score (relative to the best candidate) adds to coverage."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Concept:
+    weight: float
+    forms: tuple[tuple[tuple[str, bool], ...], ...]
+    """Each form: the stems that must all be present, each (stem, is_prefix)."""
+
+
+class ChunkWords:
+    """The words of a chunk, sorted, for fast "a word starts with" checks."""
+
+    def __init__(self, text: str) -> None:
+        self._words = sorted(set(_WORD.findall(text.lower())))
+
+    def has_stem(self, stem: str) -> bool:
+        """A word of this stem: one that starts with it (a final ``i`` of
+        Porter's stands for ``y``: "batteri" holds "battery")."""
+        if self.has_prefix(stem):
+            return True
+        return stem.endswith("i") and self.has_prefix(stem[:-1] + "y")
+
+    def has_prefix(self, prefix: str) -> bool:
+        index = bisect.bisect_left(self._words, prefix)
+        return index < len(self._words) and self._words[index].startswith(prefix)
+
+
+@lru_cache(maxsize=4096)
+def chunk_words(text: str) -> ChunkWords:
+    """The words of a text, kept: the same chunks come up question after
+    question."""
+    return ChunkWords(text)
+
+
+def concepts(
+    understanding: Understanding, frequencies: Mapping[str, int], chunks: int
+) -> list[_Concept]:
+    """One concept per content word: its stem and its alternatives' stems,
+    weighted by inverse document frequency (unknown words by their best
+    alternative's)."""
+    found = []
+    for word, stem in zip(
+        understanding.words, stem_words(understanding.words), strict=True
+    ):
+        forms: list[tuple[tuple[str, bool], ...]] = [((stem, False),)]
+        alternatives = understanding.alternatives_of(word)
+        forms.extend(_form(alternative) for alternative in alternatives)
+        documents = frequencies.get(word, 0)
+        if not documents:
+            known = [d for a in alternatives if (d := _documents(a, frequencies))]
+            documents = min(known, default=0)
+        found.append(_Concept(_idf(documents, chunks), tuple(forms)))
+    return found
+
+
+def held(concept: _Concept, words: ChunkWords) -> bool:
+    """The words hold the concept's word or every word of an alternative."""
+    return any(
+        all(
+            words.has_prefix(stem) if prefix else words.has_stem(stem)
+            for stem, prefix in form
+        )
+        for form in concept.forms
+    )
+
+
+def coverage_share(understanding: Understanding, chunk: Chunk) -> float:
+    """Share of the question's content words the chunk holds in some form."""
+    if not understanding.words:
+        return 0.0
+    found = concepts(understanding, {}, 1)
+    words = chunk_words(f"{chunk.title} {chunk.section} {chunk.text}")
+    return sum(held(c, words) for c in found) / len(found)
+
+
+def rerank(
+    candidates: Sequence[tuple[int, float]],
+    chunks: Mapping[int, Chunk],
+    found: Sequence[_Concept],
+) -> list[tuple[int, float]]:
+    """``candidates`` (rowid, BM25 score) best first by question coverage:
+    the weights of the words held, a bonus for those in a heading, and a
+    share of the relative BM25 score to break ties."""
+    best = max((score for _, score in candidates), default=0.0) or 1.0
+    scored = []
+    for rowid, score in candidates:
+        chunk = chunks.get(rowid)
+        if chunk is None:
+            continue
+        body = chunk_words(chunk.text)
+        heading = chunk_words(f"{chunk.title} {chunk.section}")
+        total = 0.0
+        for concept in found:
+            in_heading = held(concept, heading)
+            if in_heading or held(concept, body):
+                total += concept.weight * (1 + HEADING_BONUS * in_heading)
+        weight = sum(c.weight for c in found) or 1.0
+        scored.append((rowid, total / weight + BM25_SHARE * score / best))
+    return sorted(scored, key=lambda item: -item[1])
+
+
+def _form(alternative: Alternative) -> tuple[tuple[str, bool], ...]:
+    if alternative.stem:
+        return ((alternative.text, alternative.prefix),)
+    return tuple((stem, False) for stem in stem_words(tokens(alternative.text)))
+
+
+def _documents(alternative: Alternative, frequencies: Mapping[str, int]) -> int:
+    """Chunks holding the alternative, estimated by its rarest word."""
+    if alternative.stem:
+        return 0
+    counts = [frequencies.get(w, 0) for w in tokens(alternative.text)]
+    return min(counts, default=0)
+
+
+def _idf(documents: int, chunks: int) -> float:
+    return math.log(1 + (chunks + 1) / (documents + 1))

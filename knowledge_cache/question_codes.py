@@ -1,0 +1,123 @@
+"""The codes a question names, read with the KB's declared formats.
+
+Technicians type codes the way they see or remember them: ``e42``, ``g 305``,
+``C-l17`` (a letter l for a one), ``E-4O`` (a letter O for a zero),
+``4471 w20 105``. Each run of up to five letter-and-digit groups, joined
+only by separators, is read against the declared formats with the tolerance of
+:mod:`knowledge_cache.code_reading`: separators anywhere they belong, and
+look-alike characters swapped only where a format demands a digit or a
+letter. A reading is the code as the format spells it; whether the KB lists
+it is decided later, by exact lookup, never by finding a similar code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge_cache.code_reading import Fix, FormatSet
+from knowledge_cache.codes import MAX_ATOMS_PER_CODE, code_key
+from knowledge_cache.models import CodeEntry, CodeKind
+
+MAX_QUESTION_CHARS = 500
+_ATOM = re.compile(r"[A-Za-z0-9]+")
+_JOINER = re.compile(r"[ \t\-_./]{0,2}")
+"""What may stand between two groups of one code: at most two separators."""
+
+
+@dataclass(frozen=True, slots=True)
+class TypedCode:
+    """A code as a question types it, and as its format spells it."""
+
+    typed: str
+    value: str
+    kind: CodeKind
+    fixes: tuple[Fix, ...]
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        return code_key(self.value)
+
+    @property
+    def corrected(self) -> str:
+        """How the typed text was read, e.g. "read 'l' as '1' ...", or ""."""
+        return "; ".join(fix.describe() for fix in self.fixes)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeReading:
+    """A code named in a question and the code-table entries that list it."""
+
+    code: TypedCode
+    entries: tuple[CodeEntry, ...]
+
+    @property
+    def known(self) -> bool:
+        return bool(self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    code: TypedCode
+    first_atom: int
+    last_atom: int
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        """Fewest swaps first, then the longest run, then the earliest."""
+        width = self.last_atom - self.first_atom
+        return len(self.code.fixes), -width, self.code.start
+
+
+def codes_in_question(question: str, formats: FormatSet) -> list[TypedCode]:
+    """Every code ``question`` names, in order, each read once.
+
+    Where two readings overlap, the one with fewer swapped characters wins,
+    then the longer one: in ``6630-E20-403`` the part number is meant, not the
+    fault code ``E-20`` that its middle group spells.
+    """
+    if not formats:
+        return []
+    text = question[:MAX_QUESTION_CHARS]
+    atoms = list(_ATOM.finditer(text))
+    longest = formats.longest_letter_run
+    candidates: list[_Candidate] = []
+    for first in range(len(atoms)):
+        for last in range(first, min(first + MAX_ATOMS_PER_CODE, len(atoms))):
+            if last > first and not _joined(text, atoms[last - 1], atoms[last]):
+                break
+            word = atoms[last].group()
+            if longest is not None and len(word) > longest and word.isalpha():
+                break  # An ordinary word: no code goes through it.
+            start, end = atoms[first].start(), atoms[last].end()
+            if not _stands_alone(text, start, end):
+                continue
+            typed = text[start:end]
+            match = formats.match(typed)
+            if match is not None:
+                code = TypedCode(
+                    typed, match.value, match.kind, match.fixes, start, end
+                )
+                candidates.append(_Candidate(code, first, last))
+    chosen: list[_Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: c.rank):
+        if not any(_overlap(candidate, other) for other in chosen):
+            chosen.append(candidate)
+    return [c.code for c in sorted(chosen, key=lambda c: c.code.start)]
+
+
+def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    return _JOINER.fullmatch(text, left.end(), right.start()) is not None
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """The run is not the middle of a longer word (``E42x`` or ``xE42``)."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    return a.first_atom <= b.last_atom and b.first_atom <= a.last_atom

@@ -1,0 +1,123 @@
+"""Codes in a question: common spellings and typing slips, read by format."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_cache import CodeFormat, CodeKind, KnowledgeStore
+from knowledge_cache.code_reading import FormatSet
+from knowledge_cache.question_codes import codes_in_question
+
+FORMATS = FormatSet(
+    [
+        CodeFormat(CodeKind.FAULT_CODE, r"(?:E-\d{2}|[CG]-\d{3})", "E-42", ""),
+        CodeFormat(CodeKind.PART_NUMBER, r"\d{4}-[A-Z]\d{2}-\d{3}", "4471-A20-339", ""),
+        CodeFormat(CodeKind.SERIAL_NUMBER, r"(?:HFP|PGD)-\d{6}", "HFP-204518", ""),
+    ]
+)
+
+
+def values(question: str) -> list[str]:
+    return [code.value for code in codes_in_question(question, FORMATS)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("e42", ["E-42"]),
+        ("pump threw E-30 again", ["E-30"]),
+        ("c 117 on the compressor", ["C-117"]),
+        ("genset tripped on G305", ["G-305"]),
+        ("what's E.30 mean", ["E-30"]),
+        ("4471 w20 105 price", ["4471-W20-105"]),
+        ("serial hfp 204518", ["HFP-204518"]),
+    ],
+)
+def test_common_spellings_read_as_the_format_spells_them(
+    question: str, expected: list[str]
+) -> None:
+    assert values(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "fixed"),
+    [
+        ("C-l17 tripped", "C-117", "l"),
+        ("E-4O what now", "E-40", "O"),
+        ("G-3O5 on the genny", "G-305", "O"),
+        ("4471-W2O-1O5", "4471-W20-105", "O"),
+    ],
+)
+def test_look_alike_letters_become_digits_where_the_format_needs_one(
+    question: str, expected: str, fixed: str
+) -> None:
+    (code,) = codes_in_question(question, FORMATS)
+    assert code.value == expected
+    assert {fix.read for fix in code.fixes} == {fixed}
+    assert "needs a digit" in code.corrected
+
+
+def test_several_codes_are_each_read_in_order() -> None:
+    assert values("got E-10 and e 12, then c-117 after restart") == [
+        "E-10",
+        "E-12",
+        "C-117",
+    ]
+
+
+def test_a_code_inside_a_part_number_is_not_read_on_its_own() -> None:
+    assert values("need 6630-E20-403") == ["6630-E20-403"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "second stage at 10 bar",
+        "E42x is not a code",
+        "the SOS light",
+        "lot 2023-05-24",
+        "E-O42",  # three characters after E: no format has that shape
+    ],
+)
+def test_text_that_is_not_a_code_reads_as_none(question: str) -> None:
+    assert values(question) == []
+
+
+def test_the_store_looks_each_reading_up_and_keeps_absent_codes(
+    loaded_store: KnowledgeStore,
+) -> None:
+    readings = loaded_store.read_codes("E-42 then E-43 and E-O8")
+    assert [(r.code.value, r.known) for r in readings] == [
+        ("E-42", True),
+        ("E-43", False),
+        ("E-08", True),
+    ]
+    assert readings[0].entries[0].description == "Low discharge pressure"
+
+
+def test_an_absent_code_is_offered_its_closest_listed_codes_only_as_such(
+    loaded_store: KnowledgeStore,
+) -> None:
+    closest = loaded_store.closest_codes("E-43", CodeKind.FAULT_CODE)
+    assert [entry.code for entry in closest][:1] == ["E-42"]
+    assert all(entry.code != "E-43" for entry in closest)
+
+
+def test_codes_with_the_same_description_but_for_numbers_are_near_duplicates(
+    store: KnowledgeStore, tmp_path
+) -> None:
+    (tmp_path / "kb.toml").write_text(
+        "[[code_formats]]\nkind = \"fault_code\"\npattern = 'E-\\d{2}'\n"
+        'example = "E-42"\n',
+        "utf-8",
+    )
+    (tmp_path / "faults.csv").write_text(
+        "code,description\nE-21,Exhaust temperature high bank 1\n"
+        "E-22,Exhaust temperature high bank 2\nE-30,Low oil pressure\n",
+        "utf-8",
+    )
+    store.ingest([tmp_path])
+    (entry,) = store.lookup_code("E-21")
+    assert [e.code for e in store.near_duplicates(entry)] == ["E-22"]
+    (other,) = store.lookup_code("E-30")
+    assert store.near_duplicates(other) == []
