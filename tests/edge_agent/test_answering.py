@@ -211,3 +211,71 @@ def test_the_terminal_is_told_when_an_explanation_is_withdrawn(store, capsys) ->
     answer = answerer.ask("how often to grease the bearings", on_event=printer)
     printer.finish(answer)
     assert "showing quotes only" in capsys.readouterr().out
+
+
+def test_an_absent_code_is_offered_the_closest_listed_codes_as_other_codes(
+    store,
+) -> None:
+    answerer, model = answerer_with(store)
+    answer = answerer.ask("E-43 on the pump")
+    (absent,) = answer.absent
+    assert absent.code == "E-43"
+    assert absent.closest[0].text == "E-42: Low discharge pressure"
+    assert "other codes, not its meaning" in answer.text
+    # The closest code is offered, never answered as if it were E-43.
+    assert all(not fact.text.startswith("E-42") for fact in answer.facts)
+    assert answer_to_json(answer)["absent_codes"][0]["code"] == "E-43"
+
+
+def test_a_typed_slip_in_a_code_is_read_and_said(store) -> None:
+    answerer, _ = answerer_with(store)
+    answer = answerer.ask("E-4Z on the display")
+    assert answer.route is Route.CODE_LOOKUP
+    assert answer.facts[0].text == "E-42: Low discharge pressure"
+    assert any("Read 'E-4Z' as E-42" in notice for notice in answer.notices)
+
+
+def test_codes_listed_with_the_same_description_are_shown_together(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "kb.toml").write_text(
+        "[[code_formats]]\nkind = \"fault_code\"\npattern = 'E-\\d{2}'\n"
+        'example = "E-42"\n',
+        "utf-8",
+    )
+    (tmp_path / "faults.csv").write_text(
+        "code,description,equipment\nE-21,Exhaust temperature high bank 1,V8\n"
+        "E-22,Exhaust temperature high bank 2,V8\n",
+        "utf-8",
+    )
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([tmp_path])
+        answer = Answerer(kb, None).ask("E-21")
+    texts = [fact.text for fact in answer.facts]
+    assert texts[0] == "E-21: Exhaust temperature high bank 1"
+    assert any("E-22 (V8), Exhaust temperature high bank 2" in text for text in texts)
+    assert "faults.csv#2" in {c.chunk_id for c in answer.citations}
+
+
+def test_code_answers_are_explained_only_when_the_setting_says_so(store) -> None:
+    reply = "E-42: Low discharge pressure [1]."
+    answerer, model = answerer_with(store, reply)
+    assert answerer.ask("E-42").model_sentences == ()
+    assert model.prompts == []
+    model = ScriptedModel([reply, "E-42: Motor overheating [1]."])
+    loader = ModelLoader(factory=lambda _path: model).start()
+    explaining = Answerer(store, loader, AnswerSettings(explain_codes=True))
+    answer = explaining.ask("E-42")
+    assert answer.model_sentences == (reply,)
+    assert answer.facts[0].text == "E-42: Low discharge pressure"
+    wrong = explaining.ask("E-42")
+    # A meaning that is not the KB's text is dropped, never shown.
+    assert wrong.model_sentences == ()
+    assert wrong.unsupported and "meaning" in " ".join(wrong.unsupported[0].reasons)
+
+
+def test_everyday_words_find_the_manuals_words(store) -> None:
+    answerer, _ = answerer_with(store)
+    answer = answerer.ask("pump bearings noisy, how often to grease")
+    assert answer.route is Route.RETRIEVAL
+    assert any("Grease the bearings" in fact.text for fact in answer.facts)
