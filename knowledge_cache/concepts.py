@@ -24,6 +24,11 @@ from knowledge_cache.stemming import stem_words
 from knowledge_cache.understanding import Alternative, Understanding
 
 _WORD = re.compile(r"\w+")
+_SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
+_NUMBERING = re.compile(
+    r"(?<![\w.])\d+(?:\.\d+)+\.?(?![\w.])|^\s*\d+\.?\s", re.MULTILINE
+)
+"""Section numbers ("5.10", "3 Safety"): no number a question means."""
 HEADING_BONUS = 1.0
 """Extra weight, as a share of a word's own, when a heading holds it."""
 BM25_SHARE = 0.35
@@ -35,6 +40,8 @@ class _Concept:
     weight: float
     forms: tuple[tuple[tuple[str, bool], ...], ...]
     """Each form: the stems that must all be present, each (stem, is_prefix)."""
+    code_key: str = ""
+    """For a code the question names (a model or serial number): its key."""
 
 
 class ChunkWords:
@@ -42,6 +49,7 @@ class ChunkWords:
 
     def __init__(self, text: str) -> None:
         self._words = sorted(set(_WORD.findall(text.lower())))
+        self.compact = _SEPARATORS.sub("", text).upper()
 
     def has_stem(self, stem: str) -> bool:
         """A word of this stem: one that starts with it (a final ``i`` of
@@ -63,11 +71,16 @@ def chunk_words(text: str) -> ChunkWords:
 
 
 def concepts(
-    understanding: Understanding, frequencies: Mapping[str, int], chunks: int
+    understanding: Understanding,
+    frequencies: Mapping[str, int],
+    chunks: int,
+    code_keys: Sequence[str] = (),
 ) -> list[_Concept]:
     """One concept per content word: its stem and its alternatives' stems,
     weighted by inverse document frequency (unknown words by their best
-    alternative's)."""
+    alternative's); and one per code that no table lists (a model or serial
+    number), weighted as if always in a heading: a serial number on one page
+    decides, a model number on every page of its manual barely counts."""
     found = []
     for word, stem in zip(
         understanding.words, stem_words(understanding.words), strict=True
@@ -80,11 +93,22 @@ def concepts(
             known = [d for a in alternatives if (d := _documents(a, frequencies))]
             documents = min(known, default=0)
         found.append(_Concept(_idf(documents, chunks), tuple(forms)))
+    found.extend(
+        _Concept(
+            (1 + HEADING_BONUS) * _idf(frequencies.get(key.lower(), 0), chunks),
+            (),
+            key,
+        )
+        for key in code_keys
+    )
     return found
 
 
 def held(concept: _Concept, words: ChunkWords) -> bool:
-    """The words hold the concept's word or every word of an alternative."""
+    """The words hold the concept's word or every word of an alternative (or,
+    for a code, the code in any spelling)."""
+    if concept.code_key:
+        return concept.code_key in words.compact
     return any(
         all(
             words.has_prefix(stem) if prefix else words.has_stem(stem)
@@ -118,7 +142,7 @@ def rerank(
         if chunk is None:
             continue
         body = chunk_words(chunk.text)
-        heading = chunk_words(f"{chunk.title} {chunk.section}")
+        heading = chunk_words(_NUMBERING.sub(" ", f"{chunk.title} {chunk.section}"))
         total = 0.0
         for concept in found:
             in_heading = held(concept, heading)

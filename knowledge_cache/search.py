@@ -126,7 +126,12 @@ def search_chunks(
         )
         if understood is not None:
             pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
-            found = concepts(understood.understanding, counts, chunk_count(db))
+            found = concepts(
+                understood.understanding,
+                counts,
+                chunk_count(db),
+                [r.code.key for r in understood.readings if not r.known],
+            )
             ranked = rerank(ranked, pool, found)[:limit]
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
@@ -173,15 +178,9 @@ def understood_expressions(
     understanding = understood.understanding
     alternatives = [a for found in understanding.alternatives.values() for a in found]
     plain = [a.text for a in alternatives if not a.stem]
-    counts = document_frequencies(
-        db,
-        list(
-            dict.fromkeys(
-                [*understanding.words, *(w for p in plain for w in p.split())]
-            )
-        ),
-        frequencies,
-    )
+    codes = [key.lower() for key in understood.code_keys]
+    words = [*understanding.words, *(w for p in plain for w in tokens(p)), *codes]
+    counts = document_frequencies(db, list(dict.fromkeys(words)), frequencies)
     terms = [Term(_quote(word), counts.get(word, 0)) for word in understanding.words]
     for alternative in alternatives:
         if alternative.prefix:
@@ -193,7 +192,10 @@ def understood_expressions(
             words = tokens(alternative.text)
             documents = min((counts.get(w, 0) for w in words), default=0)
             terms.append(Term(_quote(alternative.text), documents))
-    terms.extend(Term(f"codes : {_quote(key)}", 0) for key in understood.code_keys)
+    terms.extend(
+        Term(f"codes : {_quote(key)}", counts.get(key.lower(), 0))
+        for key in understood.code_keys
+    )
     unique = list({term.expression: term for term in terms}.values())
     return plan_expressions(unique), counts
 
