@@ -66,14 +66,31 @@ def ingest_with_progress(
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option(
+    "--literal",
+    is_flag=True,
+    help="Search the query's own words only: no glossary, typo or number forms.",
+)
 @pass_state
-def search(state: CliState, query: str, limit: int, as_json: bool) -> None:
-    """Search the KB; codes and part numbers match in any common spelling."""
+def search(
+    state: CliState, query: str, limit: int, as_json: bool, literal: bool
+) -> None:
+    """Search the KB; codes and part numbers match in any common spelling.
+
+    Everyday words are searched with the manuals' words for them (from the
+    glossary), misspellings with the KB's own spelling; the lines under
+    "also searched" say which.
+    """
     with open_knowledge(state.settings()) as store:
-        hits = store.search(query, limit=limit)
+        understood = None if literal else store.understand(query)
+        hits = store.search(query, limit=limit, literal=literal, understood=understood)
+    also = understood.understanding.describe() if understood else []
     if as_json:
-        click.echo(json.dumps({"results": [hit_to_json(h) for h in hits]}, indent=2))
+        results = [hit_to_json(h) for h in hits]
+        click.echo(json.dumps({"results": results, "also_searched": also}, indent=2))
     else:
+        if also:
+            click.echo("Also searched: " + "; ".join(also))
         click.echo(render_hits(hits))
 
 

@@ -119,3 +119,16 @@ def test_shell_on_an_empty_kb_says_how_to_load_one(capsys) -> None:
 
     run_shell(load_settings(), read_line=end_of_input)
     assert "knowledge base is empty" in capsys.readouterr().out
+
+
+def test_search_says_what_else_it_searched_and_literal_turns_it_off(
+    capsys, data_dir: Path
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "search", "impelller wear", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert any("impelller ->" in line for line in payload["also_searched"])
+    assert payload["results"]
+    code, out, _ = run(capsys, "kb", "search", "impelller", "--literal", "--json")
+    assert json.loads(out) == {"results": [], "also_searched": []}
