@@ -14,8 +14,9 @@ demo knowledge base, ingested into a temporary home, in one process.
    typo and prefix alternatives (``store.search(q)``). A question is a hit at
    k when one of its expected chunks is in the top k; for the code kinds
    (single code, several codes, slips), when every expected code is named by
-   a chunk in the top k (its table row or a manual section that names it). Paraphrases are reported for the tuning part and the check part
-   (held out: no rule was written from them) separately.
+   a chunk in the top k (its table row or a manual section that names it).
+   Paraphrases are reported for the tuning part and the check part (held
+   out: no rule was written from them) separately.
 2. Search latency of both, over ``--rounds`` passes of the whole set.
 3. Answers (lookup only; with ``--model`` also the default local model,
    explaining code answers too): every absent code must be answered as
@@ -348,7 +349,8 @@ def verdicts(figures: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print its figures and return them."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--model", action="store_true", help="Explain with the model.")
@@ -373,8 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures["answers"] = answer_checks(store, questions, loader)
     figures["verdicts"] = verdicts(figures)
     emit(figures, render, args.json)
-    return 0
+    return figures
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
