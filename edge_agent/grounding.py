@@ -3,7 +3,9 @@
 Each sentence of model text is checked against the sources it cites (or all
 the sources it was given, when it cites none): every citation must be one of
 those sources; every code, part number and number (with its unit) must appear
-in them; a "CODE: meaning" must match that code's knowledge-base text; a
+in them; a "CODE: meaning" must say that code's knowledge-base description
+(its first words, each of them from the description: "C-112: Low oil
+pressure" for an interstage pressure trip is dropped); a
 named procedure must be named in them; a present code must not be called
 absent; and a sentence must not repeat itself or an earlier one. Pure
 functions, no I/O.
@@ -45,6 +47,8 @@ _WORD = re.compile(r"[a-z]+")
 _HAS_WORD = re.compile(r"[A-Za-z]{2}")
 _PROMPT_MARKUP = re.compile(r"<<<|\bEND SOURCE\b|\bSOURCE \d")
 
+
+_NEGATIONS = frozenset({"not", "no", "never", "without"})
 
 MIN_SHARED_WORDS = 0.5
 """Share of a sentence's content words that its sources must contain."""
@@ -181,14 +185,24 @@ def _meaning_problems(claim: str, meanings: Mapping[str, str]) -> list[str]:
         key = code_key(match.group("code"))
         if key not in meanings:
             continue
-        said = _content_words(match.group("meaning"))
-        truth = _content_words(meanings[key])
-        if said and len(said & truth) * 2 < len(said):
+        truth = _meaning_words(meanings[key])
+        said = _meaning_words(match.group("meaning"))[: len(truth)]
+        if not said or not set(said) <= set(truth):
             problems.append(
                 f"gives {match.group('code')} a meaning that is not its "
                 f"knowledge-base text ({meanings[key]!r})"
             )
     return problems
+
+
+def _meaning_words(text: str) -> list[str]:
+    """The words of a code's meaning, short ones and negations included ("low
+    oil pressure", "not running"), cut to a five-letter stem, in order."""
+    return [
+        word[:5]
+        for word in _WORD.findall(text.lower())
+        if word not in STOP_WORDS or word in _NEGATIONS
+    ]
 
 
 def _procedure_problems(claim: str, scope_text: str) -> list[str]:

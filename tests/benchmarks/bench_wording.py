@@ -50,7 +50,7 @@ from edge_agent.answers import Answer
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import ModelLoader, default_model_path
 from knowledge_cache import KnowledgeStore, code_key
-from knowledge_cache.codes import code_keys_in_text
+from knowledge_cache.codes import code_keys_in_text, looks_like_code
 from tests.benchmarks.reporting import emit, log, machine_facts, verdict, working_dir
 
 QUESTIONS_FILE = (
@@ -71,6 +71,7 @@ TARGET_PARAPHRASE_HIT5 = 0.90
 TARGET_HIT1 = 0.90
 TARGET_P95_MS = 10.0
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*")
 _CODE_MEANING = re.compile(r"\b([A-Z]{1,3}-?\d{2,3})\s*[:=]\s*([^.;\n]+)")
 _ABSENT_WORDS = re.compile(
     r"\b(not in the knowledge base|not listed|does not exist|unknown code|no such)\b",
@@ -250,7 +251,10 @@ def answer_faults(
             for key in code_keys_in_text(sentence):
                 if store.lookup_code(key):
                     problems.append(f"calls present code {key} absent")
-        for number in _NUMBER.findall(sentence):
+        without_codes = _TOKEN.sub(
+            lambda m: " " if looks_like_code(m.group()) else m.group(), sentence
+        )
+        for number in _NUMBER.findall(without_codes):
             if number not in sources and number not in q.text:
                 problems.append(f"states number {number} that no source has")
     for notice in answer.notices:
@@ -271,7 +275,8 @@ def _source_text(store: KnowledgeStore, answer: Answer) -> str:
     chunk_ids = {c.chunk_id for c in answer.citations} | {
         f.chunk_id for f in answer.facts
     }
-    return "\n".join(store.chunk(cid).text for cid in sorted(chunk_ids))
+    chunks = [store.chunk(cid) for cid in sorted(chunk_ids)]
+    return "\n".join(f"{c.title}\n{c.section}\n{c.text}" for c in chunks)
 
 
 def _percentiles(times: Sequence[float]) -> dict[str, float]:

@@ -43,6 +43,7 @@ def verdict(sentence: str, earlier: tuple[str, ...] = ()):
     [
         "The motor trips when its current stays above 110 % for 60 s [1].",
         "E-42: motor overload trip, so check the impeller 4471-A20-339 [1].",
+        "E-42: Motor overload trip equipment: pump [1].",
         "Release the pressure and tighten the drain plug to 30 Nm [2].",
         "Follow the lockout procedure before opening the casing [2].",
     ],
@@ -67,6 +68,11 @@ def test_citations_map_to_chunk_ids() -> None:
         ("Tighten the drain plug to 45 Nm [2].", "number 45 nm"),
         ("Tighten the drain plug to 30 bar [2].", "number 30 bar"),
         ("E-42 means low oil pressure on the pump [1].", "meaning that is not its"),
+        # Short words count: "low oil" is not the overload the code means.
+        ("E-42: low oil trip [1].", "meaning that is not its"),
+        # Close is not enough: one word off names another fault.
+        ("E-42: motor overload shutdown [1].", "meaning that is not its"),
+        ("E-11: not dry running [1].", "meaning that is not its"),
         ("The motor current is high [7].", "cites source [7]"),
         ("E-42 is not in the knowledge base [1].", "calls E42 absent"),
         ("Follow the degreasing procedure on the casing [2].", "names a procedure"),
