@@ -4,11 +4,10 @@ Each sentence of model text is checked against the sources it cites (or all
 the sources it was given, when it cites none): every citation must be one of
 those sources; every code, part number and number (with its unit) must appear
 in them; a "CODE: meaning" must say that code's knowledge-base description
-(its first words, each of them from the description: "C-112: Low oil
-pressure" for an interstage pressure trip is dropped); a
-named procedure must be named in them; a present code must not be called
-absent; and a sentence must not repeat itself or an earlier one. Pure
-functions, no I/O.
+(its first words all from the description: "C-112: Low oil pressure" for an
+interstage pressure trip is dropped); a named procedure must be named in them;
+a present code must not be called absent; and a sentence must not repeat
+itself or an earlier one. Pure functions, no I/O.
 """
 
 from __future__ import annotations
