@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from edge_agent.errors import ConfigError
-from edge_agent.files import write_json_atomic
+from edge_agent.files import create_atomic
 
 DEVICE_FILE = "device.json"
 
@@ -27,7 +27,9 @@ def device_id(home: Path) -> str:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         data = {"device_id": f"dev-{uuid.uuid4().hex[:12]}"}
-        write_json_atomic(path, data)
+        encoded = json.dumps(data, indent=2).encode("utf-8")
+        if not create_atomic(path, encoded):
+            return device_id(home)  # Another thread or process created it first.
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"{path} is damaged ({exc}); restore it from a backup or ask the "

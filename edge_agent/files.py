@@ -17,6 +17,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     Raises:
         OSError: the folder cannot be written; ``path`` is unchanged.
     """
+    _write_whole(path, data, replace=True)
+
+
+def create_atomic(path: Path, data: bytes) -> bool:
+    """Create ``path`` with ``data``, complete or not at all, unless it exists.
+
+    Returns False, and changes nothing, when ``path`` already exists: when two
+    threads or processes create it at once, exactly one wins.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    try:
+        _write_whole(path, data, replace=False)
+    except FileExistsError:
+        return False
+    return True
+
+
+def _write_whole(path: Path, data: bytes, *, replace: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
@@ -26,11 +46,14 @@ def write_atomic(path: Path, data: bytes) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            # A hard link fails if the name exists: the file appears whole.
+            os.link(temporary, path)
+    finally:
         with suppress(OSError):
             os.unlink(temporary)
-        raise
     if sys.platform != "win32":
         folder = os.open(path.parent, os.O_RDONLY)
         try:
