@@ -154,10 +154,10 @@ def _code_problems(claim: str, scope_text: str, context: GroundingContext) -> li
 
 
 def _number_problems(claim: str, scope_text: str) -> list[str]:
-    without_codes = _CODE_TOKEN.sub(
-        lambda m: " " if looks_like_code(m.group()) else m.group(), claim
-    )
-    available = _numbers(scope_text)
+    # Digits inside codes are no quantities: "6630" of part 6630-X90-002 does
+    # not back "6630 litres".
+    without_codes = _without_codes(claim)
+    available = _numbers(_without_codes(scope_text))
     problems = []
     for value, unit in _numbers(without_codes):
         if (value, unit) not in available and not (
@@ -166,6 +166,12 @@ def _number_problems(claim: str, scope_text: str) -> list[str]:
             shown = f"{value} {unit}".strip()
             problems.append(f"number {shown} is not in the sources")
     return problems
+
+
+def _without_codes(text: str) -> str:
+    return _CODE_TOKEN.sub(
+        lambda m: " " if looks_like_code(m.group()) else m.group(), text
+    )
 
 
 def _numbers(text: str) -> set[tuple[str, str]]:

@@ -66,6 +66,8 @@ def test_citations_map_to_chunk_ids() -> None:
         ),
         ("Order impeller 9999-Z99-999 for the motor [1].", "code 9999Z99999"),
         ("Tighten the drain plug to 45 Nm [2].", "number 45 nm"),
+        # The digits of part 4471-A20-339 are no quantity.
+        ("The pump takes 4471 litres of oil [1].", "number 4471"),
         ("Tighten the drain plug to 30 bar [2].", "number 30 bar"),
         ("E-42 means low oil pressure on the pump [1].", "meaning that is not its"),
         # Short words count: "low oil" is not the overload the code means.
