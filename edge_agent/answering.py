@@ -35,7 +35,7 @@ from edge_agent.llm import ChatModel, Completion, GenerationLimits, ModelLoader
 from edge_agent.prompting import build_prompt
 from edge_agent.routing import code_mentions, relevant_hits
 from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
-from knowledge_cache import CodeEntry, KnowledgeStore, SearchHit, code_key
+from knowledge_cache import CodeEntry, CodeKind, KnowledgeStore, SearchHit, code_key
 from knowledge_cache.codes import code_keys_in_text, compile_formats
 from knowledge_cache.question_codes import TypedCode
 from knowledge_cache.search import UnderstoodQuery
@@ -52,6 +52,8 @@ QUOTED_LINES_PER_CHUNK = 4
 CLOSEST_CODES = 3
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBERED_STEP = re.compile(r"^\s*\d+[.)]\s")
+_LINE_ENDS = (".", ":", ";", "!", "?", "|")
+_FIELD = re.compile(r"^\w[\w ./-]{0,30}:\s")
 _WORD = re.compile(r"\w+")
 
 
@@ -102,16 +104,21 @@ class Answerer:
         on_event: EventSink = _ignore,
         cancel: threading.Event | None = None,
         tracer: TurnTracer | None = None,
+        equipment: str = "",
     ) -> Answer:
         """Answer ``question``; ``on_event`` sees facts and sentences as they come.
 
         With a ``tracer``, retrieval and the model call are recorded as spans.
+        ``equipment`` is the model of what the technician is working on (the
+        asset of the job in hand, e.g. ``HP-300``): searched with a question
+        that names no model of its own, so "what torque for the casing bolts"
+        finds that machine's manual first.
         """
         started = time.perf_counter()
         turn = _Turn(on_event, cancel or threading.Event(), tracer or TurnTracer("ask"))
         on_event(AnswerEvent("progress", "searching the knowledge base"))
         with turn.tracer.span(RETRIEVAL, edge__query=question) as span:
-            understood = self._store.understand(question)
+            understood = self._understood(question, equipment)
             mentions = code_mentions(understood)
             hits = (
                 []
@@ -127,6 +134,7 @@ class Answerer:
                     f"{code.typed}->{code.value}" for code in mentions.corrected
                 ),
                 edge__alternatives="; ".join(understood.understanding.describe()),
+                edge__equipment=equipment,
                 edge__hits=len(hits),
                 edge__chunk_ids=",".join(h.chunk_id for h in hits),
             )
@@ -139,10 +147,36 @@ class Answerer:
             on_event(AnswerEvent("notice", notice))
         if mentions.found:
             answer = self._code_answer(question, mentions.found, notices, turn)
+        elif absent and not understood.understanding.words:
+            # Only codes the KB does not list: that is the whole answer.
+            answer = Answer(question=question, route=Route.NOT_FOUND, notices=notices)
         else:
             answer = self._text_answer(question, understood, hits, notices, turn)
         timings = {**answer.timings, "total_ms": _ms_since(started)}
         return replace(answer, absent=absent, timings=timings)
+
+    def _understood(self, question: str, equipment: str) -> UnderstoodQuery:
+        understood = self._store.understand(question)
+        names_a_model = any(
+            r.code.kind is CodeKind.MODEL_NUMBER for r in understood.readings
+        )
+        if not equipment.strip() or names_a_model:
+            return understood
+        # The equipment's model joins the search, never the codes to answer:
+        # only a model number is taken from it.
+        with_equipment = self._store.understand(f"{question} {equipment}")
+        models = tuple(
+            r
+            for r in with_equipment.readings
+            if r.code.kind is CodeKind.MODEL_NUMBER and r.code.start >= len(question)
+        )
+        if not models:
+            return understood
+        return replace(
+            understood,
+            readings=understood.readings + models,
+            code_keys=understood.code_keys + tuple(r.code.key for r in models),
+        )
 
     def _absent(self, code: TypedCode) -> AbsentCode:
         closest = self._store.closest_codes(code.value, code.kind, limit=CLOSEST_CODES)
@@ -468,7 +502,7 @@ def _with_equipment(entry: CodeEntry) -> str:
 def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
     """Lines worth quoting: numbered steps, or lines with the question's words
     or their alternatives."""
-    lines = [line.strip() for line in hit.chunk.text.splitlines() if line.strip()]
+    lines = logical_lines(hit.chunk.text)
     steps = [line for line in lines if _NUMBERED_STEP.match(line)]
     understanding = understood.understanding
     searched = [
@@ -493,6 +527,28 @@ def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
     ):
         chosen = [lines[0], *chosen]  # a code table row: its code and meaning first
     return [Fact(line, hit.chunk.chunk_id) for line in chosen]
+
+
+def logical_lines(text: str) -> list[str]:
+    """The text's lines with wrapped ones joined back (PDF pages break
+    sentences at the end of each printed line): a line continues the one
+    before it unless that one ends a sentence, or it starts a numbered step,
+    a list item, a table row or a "field: value" line of a code table."""
+    joined: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        starts_anew = (
+            _NUMBERED_STEP.match(line)
+            or _FIELD.match(line)
+            or line.startswith(("-", "*", "|", "#"))
+        )
+        if joined and not starts_anew and not joined[-1].endswith(_LINE_ENDS):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def _citation(hit: SearchHit) -> Citation:

@@ -225,6 +225,9 @@ def test_an_absent_code_is_offered_the_closest_listed_codes_as_other_codes(
     # The closest code is offered, never answered as if it were E-43.
     assert all(not fact.text.startswith("E-42") for fact in answer.facts)
     assert answer_to_json(answer)["absent_codes"][0]["code"] == "E-43"
+    alone = answerer.ask("E-43")
+    assert alone.route is Route.NOT_FOUND
+    assert alone.notices == ("E-43 is not in the knowledge base.",)
 
 
 def test_a_typed_slip_in_a_code_is_read_and_said(store) -> None:
@@ -279,3 +282,41 @@ def test_everyday_words_find_the_manuals_words(store) -> None:
     answer = answerer.ask("pump bearings noisy, how often to grease")
     assert answer.route is Route.RETRIEVAL
     assert any("Grease the bearings" in fact.text for fact in answer.facts)
+
+
+def test_lines_a_pdf_wrapped_are_quoted_whole() -> None:
+    from edge_agent.answering import logical_lines
+
+    text = (
+        "3.2 Fault G-305\n1. Let the engine cool below 50 °C before opening\n"
+        "the radiator cap.\n2. Check the coolant level.\nequipment: DG-45\n"
+        "likely cause: a leak\n| a | b |\n| c | d |"
+    )
+    assert logical_lines(text) == [
+        "3.2 Fault G-305",
+        "1. Let the engine cool below 50 °C before opening the radiator cap.",
+        "2. Check the coolant level.",
+        "equipment: DG-45",
+        "likely cause: a leak",
+        "| a | b |",
+        "| c | d |",
+    ]
+
+
+def test_the_equipment_in_hand_steers_a_question_that_names_none() -> None:
+    from edge_agent.knowledge import demo_data_dir
+
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([demo_data_dir()])
+        answerer = Answerer(kb, None)
+        question = "tightening torque for the casing bolts"
+        plain = answerer.ask(question)
+        on_pump = answerer.ask(question, equipment="HP-300")
+        on_genset = answerer.ask(question, equipment="DG-45")
+        # A code in the equipment text is never answered: only the model counts.
+        guarded = answerer.ask(question, equipment="HP-300 E-42")
+    assert on_pump.route is Route.RETRIEVAL
+    assert on_pump.citations[0].document.startswith("manuals/hp300")
+    assert on_genset.citations[0].document.startswith("manuals/dg45")
+    assert plain.route is Route.RETRIEVAL
+    assert guarded.route is Route.RETRIEVAL
