@@ -72,6 +72,13 @@ class EdgeSettings(BaseSettings):
     explain_codes: bool = False
     """Let the model add a (checked) explanation to code lookups too."""
 
+    photos_dir: Path | None = None
+    """Where the terminal app's photo picker starts; unset: the user's pictures
+    folder, or the current folder when there is none."""
+
+    theme: Literal["dark", "light"] = "dark"
+    """Colours of the terminal app (it can also be switched while it runs)."""
+
     @property
     def config_file(self) -> Path:
         return self.home / CONFIG_FILE
@@ -103,6 +110,15 @@ class EdgeSettings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
+
+    @property
+    def photos_folder(self) -> Path:
+        """The folder the photo picker opens: ``photos_dir``, else the user's
+        pictures folder if it exists, else the current folder."""
+        if self.photos_dir is not None:
+            return self.photos_dir.expanduser()
+        pictures = Path(platformdirs.user_pictures_dir())
+        return pictures if pictures.is_dir() else Path.cwd()
 
     @classmethod
     def settings_customise_sources(

@@ -1,4 +1,5 @@
-"""``edge-agent demo``: load the bundled demo fleet, then open the assistant."""
+"""``edge-agent demo``: load the bundled demo fleet, then open the assistant
+(the terminal app on a terminal; ``--plain`` for the plain prompt)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 
 import click
 
+from edge_agent.cli.app import open_assistant
 from edge_agent.cli.kb import ingest_with_progress
 from edge_agent.cli.render import render_report
-from edge_agent.cli.shell import run_shell
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.knowledge import demo_data_dir, open_knowledge
@@ -18,8 +19,9 @@ DEMO_JOBS = "jobs.json"
 
 @click.command()
 @click.option("--no-start", is_flag=True, help="Only load the data; do not start.")
+@click.option("--plain", is_flag=True, help="Start the plain prompt, not the app.")
 @pass_state
-def demo(state: CliState, no_start: bool) -> None:
+def demo(state: CliState, no_start: bool, plain: bool) -> None:
     """Load the demo fleet's manuals and code tables (once), then start."""
     settings = state.settings()
     with open_knowledge(settings) as store:
@@ -30,4 +32,4 @@ def demo(state: CliState, no_start: bool) -> None:
         write_job_book(settings.jobs_file, parse_job_book(demo_jobs))
         click.echo(f"Loaded the demo job list into {settings.jobs_file}.", err=True)
     if not no_start:
-        run_shell(settings)
+        open_assistant(settings, plain=plain)

@@ -21,6 +21,7 @@ COMMANDS = {
     "sync": "edge_agent.cli.sync:sync_command",
     "ocr": "edge_agent.cli.ocr:ocr",
     "demo": "edge_agent.cli.demo:demo",
+    "app": "edge_agent.cli.app:app_command",
 }
 
 
@@ -35,11 +36,12 @@ COMMANDS = {
 def cli(ctx: click.Context, home: Path | None) -> None:
     """Offline assistant for field technicians.
 
-    With no command, opens the assistant on this device's knowledge base.
+    With no command, opens the assistant on this device's knowledge base: the
+    terminal app on a terminal, else the plain prompt.
     """
     state = ctx.ensure_object(CliState)
     state.home = home
     if ctx.invoked_subcommand is None:
-        from edge_agent.cli.shell import run_shell
+        from edge_agent.cli.app import open_assistant
 
-        run_shell(state.settings())
+        open_assistant(state.settings())

@@ -1,0 +1,114 @@
+"""What the status bar says: the device's state as short, labelled pieces.
+
+Pure values and formatting (no stores, no Textual): :mod:`edge_agent.tui.tasks.status`
+reads a :class:`StatusSnapshot`, the status bar widget shows its pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Tone = Literal["good", "warning", "error", "plain"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSnapshot:
+    """The device's state at one moment, as the status bar shows it.
+
+    Attributes:
+        online: The centre answered the last reachability check.
+        enrolled: The device has credentials for a centre.
+        server_url: The centre's address, if one is known.
+        queued: Actions on their way to the centre (queued, awaiting
+            approval, sent without a result yet).
+        last_sync_at: When a sync last reached the centre (ISO 8601), if ever.
+        policy_version: The active policy bundle's version, if any.
+        policy_expires: When it expires (ISO 8601), if there is one.
+        read_only: Why no actions can be queued (the reason shown), or None.
+        kb_name: The knowledge base's name.
+        kb_version: Its version.
+        kb_documents: How many documents it holds.
+    """
+
+    online: bool
+    enrolled: bool
+    server_url: str | None
+    queued: int
+    last_sync_at: str | None
+    policy_version: int | None
+    policy_expires: str | None
+    read_only: str | None
+    kb_name: str
+    kb_version: int
+    kb_documents: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPiece:
+    """One labelled piece of the status bar and how it should stand out."""
+
+    text: str
+    tone: Tone = "plain"
+
+
+def status_pieces(
+    snapshot: StatusSnapshot | None, model: str, now: datetime
+) -> list[StatusPiece]:
+    """The status bar's pieces, left to right; ``model`` is the model's state."""
+    model_piece = StatusPiece(model, _model_tone(model))
+    if snapshot is None:
+        return [StatusPiece("reading the device's state…"), model_piece]
+    connection = (
+        StatusPiece("online", "good") if snapshot.online else StatusPiece("offline")
+    )
+    queued = StatusPiece(
+        f"{snapshot.queued} queued", "warning" if snapshot.queued else "plain"
+    )
+    return [
+        connection,
+        queued,
+        StatusPiece(f"synced {describe_age(snapshot.last_sync_at, now)}"),
+        _policy_piece(snapshot),
+        model_piece,
+    ]
+
+
+def _policy_piece(snapshot: StatusSnapshot) -> StatusPiece:
+    if snapshot.policy_version is None:
+        return StatusPiece("no policy: READ-ONLY", "error")
+    if snapshot.read_only is not None:
+        return StatusPiece(f"policy v{snapshot.policy_version} READ-ONLY", "error")
+    expires = (snapshot.policy_expires or "")[:10]
+    return StatusPiece(f"policy v{snapshot.policy_version} to {expires}")
+
+
+def _model_tone(model: str) -> Tone:
+    if model == MODEL_READY:
+        return "good"
+    return "warning" if model in (MODEL_LOADING, MODEL_NONE) else "plain"
+
+
+MODEL_READY = "model ready"
+MODEL_LOADING = "model loading"
+MODEL_NONE = "no model"
+MODEL_OFF = "model off"
+
+
+def describe_age(moment: str | None, now: datetime) -> str:
+    """How long ago ``moment`` (ISO 8601) was, roughly: ``5 min ago``."""
+    if not moment:
+        return "never"
+    try:
+        then = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        seconds = (now - then).total_seconds()
+    except (TypeError, ValueError):
+        return moment
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} d ago"

@@ -1,0 +1,51 @@
+"""Reading what the status bar shows, from the device's stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from edge_agent.cli.policy import status_summary
+from edge_agent.config import EdgeSettings
+from edge_agent.enrollment import read_credentials
+from edge_agent.sync_state import read_sync_state
+from edge_agent.tui.status import StatusSnapshot
+from edge_agent.tui.tasks.stores import session
+from sync import ActionState
+
+WAITING = (ActionState.QUEUED, ActionState.AWAITING_APPROVAL, ActionState.SENT)
+"""States of actions still on their way to the centre: the queue's depth."""
+
+
+def read_status(
+    settings: EdgeSettings, reachable: Callable[[str], bool]
+) -> StatusSnapshot:
+    """The device's state now; ``reachable`` probes the centre, if enrolled."""
+    sync_state = read_sync_state(settings.home)
+    credentials = read_credentials(settings.home)
+    server = settings.server_url or (credentials.server_url if credentials else None)
+    with session(settings) as opened:
+        stats = opened.store.stats()
+        counts = opened.outbox.count_by_state()
+        policy = status_summary(opened.policy)
+    bundle = policy["bundle"]
+    switch = sync_state.kill_switch
+    read_only = None if policy["actions_allowed"] else str(policy["status"])
+    if read_only is None and switch.agent:
+        why = switch.reason or "no reason given"
+        read_only = (
+            f"Read-only: the centre has switched off all actions ({why}). "
+            "Search, lookups and answers still work."
+        )
+    return StatusSnapshot(
+        online=bool(credentials and server and reachable(server)),
+        enrolled=credentials is not None,
+        server_url=server,
+        queued=sum(counts.get(state, 0) for state in WAITING),
+        last_sync_at=sync_state.last_sync_at,
+        policy_version=None if bundle is None else int(bundle["version"]),
+        policy_expires=None if bundle is None else str(bundle["expires_at"]),
+        read_only=read_only,
+        kb_name=stats.name,
+        kb_version=stats.version,
+        kb_documents=stats.documents,
+    )

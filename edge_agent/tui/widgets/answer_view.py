@@ -1,0 +1,167 @@
+"""One question and its answer, drawn as it streams.
+
+Quoted facts from the knowledge base come first, each with the number of its
+citation; the model's checked sentences follow under their own heading;
+notices say what is missing or was withdrawn. When the answer is complete a
+marker says how it was answered (exact lookup, quotes only, checked model
+text, not in the knowledge base) and the citations are listed for opening.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from edge_agent.answers import Answer, AnswerEvent, Route
+from edge_agent.tui.widgets.citations import CitationList
+
+FACTS_HEADING = "From the knowledge base:"
+MODEL_HEADING = "Model explanation (checked against the sources):"
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """How an answer was reached, in words, and how it should stand out."""
+
+    text: str
+    tone: str
+
+
+def answer_marker(answer: Answer, *, cancelled: bool = False) -> Marker:
+    """The marker for a finished answer: grounded, extractive or not found."""
+    dropped = len(answer.unsupported)
+    if answer.route is Route.NOT_FOUND:
+        return Marker("NOT IN THE KNOWLEDGE BASE: nothing here answers this.", "error")
+    if answer.route is Route.CODE_LOOKUP and answer.grounded:
+        return Marker("Exact lookup in the code tables.", "good")
+    if cancelled:
+        return Marker("CANCELLED: what was found before you stopped.", "warning")
+    if answer.extractive:
+        return Marker(
+            "QUOTES ONLY: no checked model explanation; read the cited sources.",
+            "warning",
+        )
+    if dropped:
+        plural = "s" if dropped != 1 else ""
+        return Marker(
+            f"UNGROUNDED TEXT DROPPED: {dropped} model sentence{plural} did not "
+            "match the sources and are not shown.",
+            "warning",
+        )
+    return Marker("Quotes, and model text checked against them.", "good")
+
+
+@dataclass(slots=True)
+class _Draft:
+    """What has arrived so far for one answer."""
+
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    closest_codes: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    """Per code not in the knowledge base: the listed codes that look like it."""
+    dropped: int = 0
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def number(self, chunk_id: str) -> int:
+        return self.numbers.setdefault(chunk_id, len(self.numbers) + 1)
+
+
+class AnswerView(Vertical):
+    """A question with its streamed answer, marker and citations."""
+
+    DEFAULT_CLASSES = "answer"
+
+    def __init__(self, turn: int, question: str) -> None:
+        super().__init__(id=f"turn-{turn}")
+        self.turn = turn
+        self.question = question
+        self.answer: Answer | None = None
+        self.cancelled = False
+        self._draft = _Draft()
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content(f"› {self.question}"), classes="question")
+        yield Static(Content("…"), classes="answer-body")
+        yield Static("", classes="answer-marker")
+        yield CitationList()
+
+    @property
+    def finished(self) -> bool:
+        return self.answer is not None
+
+    def add_event(self, event: AnswerEvent) -> None:
+        """Show one streamed event (progress is shown by the screen)."""
+        draft = self._draft
+        if event.kind == "fact":
+            draft.facts.append((event.text, event.chunk_id))
+        elif event.kind == "model_sentence":
+            draft.sentences.append(event.text)
+        elif event.kind == "dropped":
+            draft.dropped += 1
+        elif event.kind == "notice" and event.text not in draft.notices:
+            draft.notices.append(event.text)
+        else:
+            return
+        self._render_body()
+
+    def finish(self, answer: Answer) -> None:
+        """Redraw from the complete answer; show the marker and the citations."""
+        self.answer = answer
+        draft = _Draft(notices=list(answer.notices), dropped=len(answer.unsupported))
+        for citation in answer.citations:
+            draft.number(citation.chunk_id)
+        draft.facts = [(fact.text, fact.chunk_id) for fact in answer.facts]
+        draft.closest_codes = [
+            (absent.code, [(f.text, f.chunk_id) for f in absent.closest])
+            for absent in answer.absent
+            if absent.closest
+        ]
+        if not answer.extractive:
+            draft.sentences = list(answer.model_sentences)
+        self._draft = draft
+        self._render_body()
+        marker = answer_marker(answer, cancelled=self.cancelled)
+        marker_widget = self.query_one(".answer-marker", Static)
+        marker_widget.update(Content(marker.text))
+        marker_widget.set_classes(f"answer-marker -{marker.tone}")
+        self.query_one(CitationList).show(answer.citations, answer.closest)
+
+    def fail(self, message: str) -> None:
+        """The turn failed; say so in place of an answer."""
+        self._draft.notices.append(message)
+        self._render_body()
+        marker_widget = self.query_one(".answer-marker", Static)
+        marker_widget.update(Content("NO ANSWER: the question could not be answered."))
+        marker_widget.set_classes("answer-marker -error")
+
+    def _render_body(self) -> None:
+        self.query_one(".answer-body", Static).update(render_body(self._draft))
+
+
+def render_body(draft: _Draft) -> Content:
+    """Notices, quoted facts with citation numbers, then checked model text."""
+    lines: list[Content] = [
+        Content.styled(f"! {notice}", "$warning") for notice in draft.notices
+    ]
+    for code, closest in draft.closest_codes:
+        lines.append(
+            Content(f"Listed codes close to {code} (other codes, not its meaning):")
+        )
+        lines.extend(Content(f"  {text}  [{chunk_id}]") for text, chunk_id in closest)
+    if draft.facts:
+        lines.append(Content.styled(FACTS_HEADING, "bold"))
+        for text, chunk_id in draft.facts:
+            number = draft.number(chunk_id)
+            lines.append(Content.assemble(f"  {text} ", (f"[{number}]", "$accent")))
+    if draft.sentences:
+        lines.append(Content.styled(MODEL_HEADING, "bold"))
+        lines.extend(Content(f"  {sentence}") for sentence in draft.sentences)
+    if draft.dropped and not draft.sentences:
+        dropped = "  (model text dropped: not in the sources)"
+        lines.append(Content.styled(dropped, "dim"))
+    return Content("\n").join(lines) if lines else Content("…")

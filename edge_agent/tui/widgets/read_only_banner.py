@@ -1,0 +1,26 @@
+"""A banner over every screen while no actions can be queued, saying why."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from edge_agent.tui.status import StatusSnapshot
+
+
+class ReadOnlyBanner(Static):
+    """Shown when the policy is expired, missing or invalid, or the centre's
+    kill switch is on; hidden otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="read-only-banner")
+        self.display = False
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "status", self._show, init=True)
+
+    def _show(self, status: StatusSnapshot | None) -> None:
+        reason = None if status is None else status.read_only
+        self.display = reason is not None
+        if reason is not None:
+            self.update(Content(f"READ-ONLY  {reason.removeprefix('Read-only: ')}"))

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# A short tour of the terminal app, driven in a real 80x24 terminal (a detached
+# tmux session) as a technician would drive it, printing each screen as text.
+# It uses a fresh temporary home with the demo fleet, so your own is untouched.
+#   ./scripts/tui_tour.sh            # the whole tour
+#   ./scripts/tui_tour.sh --no-model # without the local model
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+TOUR_HOME="$(mktemp -d)"
+SERVER="edge-agent-tour-$$"
+tmux_() { tmux -L "$SERVER" "$@"; }
+cleanup() { tmux_ kill-server 2>/dev/null || true; rm -rf "$TOUR_HOME"; }
+trap cleanup EXIT
+
+# Print the screen under a title, framed so blank rows stay visible, once it
+# has stopped changing (the last lines of an answer are laid out and scrolled).
+show() {
+    local previous="" current deadline=$((SECONDS + 10))
+    current="$(tmux_ capture-pane -e -p -t tour)"
+    while [ "$current" != "$previous" ] && ((SECONDS <= deadline)); do
+        previous="$current"
+        sleep 0.2
+        current="$(tmux_ capture-pane -e -p -t tour)"
+    done
+    printf '\n=== %s\n' "$1"
+    tmux_ capture-pane -p -t tour | sed 's/^/| /'
+}
+
+# Wait until every argument is on the screen (30 s at most).
+wait_for() {
+    local deadline=$((SECONDS + 30)) screen text missing
+    while :; do
+        screen="$(tmux_ capture-pane -p -t tour)"
+        missing=""
+        for text in "$@"; do
+            [[ "$screen" == *"$text"* ]] || missing="$text"
+        done
+        [ -z "$missing" ] && return 0
+        if ((SECONDS > deadline)); then
+            printf '\n=== never saw: %s\n' "$missing"
+            tmux_ capture-pane -p -t tour | sed 's/^/| /'
+            exit 1
+        fi
+        sleep 0.05
+    done
+}
+
+keys() { tmux_ send-keys -t tour "$@"; }
+type_() { tmux_ send-keys -t tour -l "$1"; }
+
+# Press one key and wait until the screen (colours included) shows its effect,
+# so the next key goes where this one moved the focus.
+step() {
+    local before deadline=$((SECONDS + 10))
+    before="$(tmux_ capture-pane -e -p -t tour)"
+    keys "$1"
+    while [ "$(tmux_ capture-pane -e -p -t tour)" == "$before" ]; do
+        ((SECONDS > deadline)) && return 0
+        sleep 0.05
+    done
+}
+
+EDGE_AGENT_HOME="$TOUR_HOME" "$VENV/bin/edge-agent" demo --no-start >/dev/null 2>&1
+tmux_ new-session -d -s tour -x 80 -y 24 -e "EDGE_AGENT_HOME=$TOUR_HOME" \
+    "$VENV/bin/edge-agent app $*"
+
+wait_for "F1 Chat" "policy v1" "Ready."
+show "1. Start-up: the chat, the status bar, the keys"
+
+type_ "E-42"; keys Enter
+wait_for "Answered (code lookup)." "[2] fault-codes.csv"
+show "2. A fault code: exact lookup, quoted with its sources"
+
+step C-o
+wait_for "Enter opens"
+keys Enter
+wait_for "Esc to close" "Motor overload trip"
+show "3. Its first source, opened (ctrl+o, Enter)"
+keys Escape
+wait_for "Enter opens"
+keys Escape
+wait_for "Answered (code lookup)."
+
+type_ "how do I prime the pump"; keys Enter
+wait_for "Answered (retrieval)."
+show "4. A question: quotes first, then model text checked against them"
+
+type_ "/do order two gaskets 4471-G10-131 for J-1001"; keys Enter
+wait_for "Action request:" "Decision:"
+show "5. An action request: the proposal and the policy's decision"
+
+keys F3
+wait_for "New action"
+show "6. Actions: every action with its state and reason (F3)"
+
+keys F4
+wait_for "job(s) from the sync"
+show "7. Jobs from the last sync (F4); Enter makes one the chat's context"
+
+keys F5
+wait_for "document(s)."
+step Down
+keys Enter
+wait_for "section(s). Esc: documents."
+show "8. The knowledge base, a document by section (F5)"
+
+keys F6
+wait_for "Sync now"
+keys s
+wait_for "Sync failed"
+show "9. Sync (F6, s): this tour's device is not enrolled, and says so"
+
+keys F2
+wait_for "Browse photos" "OCR ready"
+show "10. Photo (F2): a path, or ctrl+o to pick one from the photos folder"
+
+keys C-q

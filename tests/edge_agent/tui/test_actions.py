@@ -1,0 +1,195 @@
+"""Actions: proposals as cards, the confirmation dialog, the queue screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.widgets import Button, DataTable, Input, Static
+
+from edge_agent.__main__ import main as edge_agent
+from edge_agent.config import EdgeSettings
+from edge_agent.device import device_id
+from edge_agent.llm import ScriptedModel
+from edge_agent.tui import FieldApp, make_app
+from edge_agent.tui.screens.actions import ActionsScreen
+from edge_agent.tui.screens.confirm import ConfirmActionScreen
+from edge_agent.tui.screens.message import QuestionScreen
+from edge_agent.tui.screens.new_action import NewActionScreen
+from edge_agent.tui.widgets.proposal_card import ProposalCard
+from sync import ActionState, Outbox
+from tests.edge_agent.tui.conftest import (
+    GASKETS,
+    GASKETS_CALL,
+    ConfidentModel,
+    offline_deps,
+    settle,
+    submit,
+    wait_for,
+)
+
+
+def outbox_states(settings: EdgeSettings) -> dict[int, str]:
+    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+        return {a.seq: a.state.value for a in box.list(limit=100)}
+
+
+async def propose_gaskets(pilot) -> ProposalCard:
+    await submit(pilot, "#question", "/do order two gaskets 4471-G10-131 for J-1001")
+    card = pilot.app.screen.query_one(ProposalCard)
+    await wait_for(pilot, lambda: card.proposed is not None)
+    await pilot.pause()
+    return card
+
+
+def confident_app(settings: EdgeSettings) -> FieldApp:
+    """The app with a model that proposes the gasket order, confidently."""
+    return make_app(settings, offline_deps(ConfidentModel([GASKETS_CALL])))
+
+
+async def test_a_confirmed_proposal_is_queued_with_its_confirmation(settings) -> None:
+    app = confident_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await propose_gaskets(pilot)
+        decision = str(card.query_one(".decision", Static).content)
+        assert "Decision: CONFIRM (policy version 1)" in decision
+        assert "Ordering parts needs your confirmation." in decision
+        assert card.query_one("#review", Button).has_focus
+
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen))
+        payload = str(app.screen.query_one("#payload", Static).content)
+        assert '"part_number": "4471-G10-131"' in payload
+        assert '"quantity": 2' in payload
+        who = str(app.screen.query_one("#who-confirms", Static).content)
+        assert "Confirmed by technician (role technician)" in who
+
+        await pilot.press("y")
+        await wait_for(pilot, lambda: card.settled)
+        await settle(pilot)
+
+        assert card.recorded is not None
+        assert card.recorded.state is ActionState.QUEUED
+        assert card.recorded.confirmation is not None
+        assert card.recorded.confirmation["technician_id"] == "technician"
+        outcome = str(card.query_one(".outcome", Static).content)
+        assert outcome.startswith("Recorded as action 1: queued")
+        assert outbox_states(settings) == {1: "queued"}
+        await wait_for(pilot, lambda: app.status is not None and app.status.queued)
+        assert "1 queued" in str(app.screen.query_one("#status-bar", Static).content)
+
+
+async def test_cancelling_the_confirmation_queues_nothing(settings) -> None:
+    app = confident_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await propose_gaskets(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: card.settled)
+        await settle(pilot)
+
+        assert card.recorded is None
+        assert str(card.query_one(".outcome", Static).content) == (
+            "Declined: nothing was queued."
+        )
+        assert outbox_states(settings) == {}
+
+
+async def test_a_denied_proposal_is_recorded_as_denied_with_its_reasons(
+    app, scripted: ScriptedModel, settings
+) -> None:
+    scripted.add_reply(GASKETS_CALL)  # no confidence reported: the policy says no
+    async with app.run_test(size=(80, 24)) as pilot:
+        card = await propose_gaskets(pilot)
+        await wait_for(pilot, lambda: card.settled)
+        await settle(pilot)
+
+        assert card.has_class("-deny")
+        assert not card.query_one(".buttons").display
+        decision = str(card.query_one(".decision", Static).content)
+        assert "Decision: DENY" in decision and "not confident enough" in decision
+        outcome = str(card.query_one(".outcome", Static).content)
+        assert outcome.startswith("Recorded as action 1: denied (The model was not")
+        assert outbox_states(settings) == {1: "denied"}
+
+
+async def test_the_queue_shows_each_action_with_its_state_and_reason(
+    app, settings
+) -> None:
+    for _ in range(5):
+        code = edge_agent(
+            ["actions", "create", "order_part", "--args", GASKETS, "--yes"]
+        )
+        assert code == 0
+    now = datetime.now(UTC)
+    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+        keys = [a.key for a in sorted(box.list(limit=10), key=lambda a: a.seq)]
+        box.mark_sent(keys[1:4], now)
+        box.mark_result(keys[1], ActionState.APPLIED, "", at=now)
+        box.mark_result(
+            keys[2], ActionState.QUARANTINED, "over the site budget", at=now
+        )
+        box.mark_result(keys[3], ActionState.REJECTED, "part withdrawn", at=now)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ActionsScreen)
+        table = screen.query_one("#queue", DataTable)
+        rows = {
+            str(table.get_row_at(i)[0]): [str(cell) for cell in table.get_row_at(i)]
+            for i in range(table.row_count)
+        }
+
+        assert rows["1"][1] == "queued"
+        assert rows["2"][1] == "applied"
+        assert rows["3"][1:4:2] == ["quarantined", "over the site budget"]
+        assert rows["4"][1:4:2] == ["rejected", "part withdrawn"]
+        assert rows["5"][1] == "queued"
+        assert rows["5"][3] == "confirmed by technician"
+        counts = str(screen.query_one("#queue-counts", Static).content)
+        assert counts == "2 queued, 1 applied, 1 quarantined, 1 rejected"
+
+
+async def test_an_action_made_by_hand_can_be_kept_then_confirmed_from_the_queue(
+    app, settings
+) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewActionScreen))
+        await submit(pilot, "#args", '{"part_number": "NOT-A-PART", "quantity": 2}')
+        await settle(pilot)
+        problem = str(app.screen.query_one("#new-action-problem", Static).content)
+        assert "NOT-A-PART" in problem
+        box = app.screen.query_one("#args", Input)
+        assert box.value == '{"part_number": "NOT-A-PART", "quantity": 2}'
+
+        box.value = GASKETS
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionsScreen))
+        card = app.screen.query_one(ProposalCard)
+        await wait_for(pilot, lambda: card.proposed is not None)
+        await pilot.click("#later")
+        await wait_for(pilot, lambda: card.settled)
+        await settle(pilot)
+        assert outbox_states(settings) == {1: "proposed"}
+        table = app.screen.query_one("#queue", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        assert str(table.get_row_at(0)[1]) == "to confirm"
+
+        table.focus()
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: outbox_states(settings).get(2) == "queued")
+        await settle(pilot)
+        assert outbox_states(settings) == {1: "cancelled", 2: "queued"}
+
+        await wait_for(pilot, lambda: table.row_count == 2)
+        table.move_cursor(row=0)  # newest first: action 2, queued
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: outbox_states(settings).get(2) == "cancelled")

@@ -1,0 +1,109 @@
+"""Screenshots of the main screens at 80x24, compared with reviewed ones.
+
+Everything on screen is fixed: the demo data, "synced never", no timings, no
+temporary paths; the input cursor does not blink. Update with
+``pytest tests/edge_agent/tui/test_snapshots.py --snapshot-update`` and look
+at every changed screenshot before keeping it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from textual.widgets import Input
+
+from edge_agent.__main__ import main as edge_agent
+from edge_agent.config import EdgeSettings
+from edge_agent.device import device_id
+from edge_agent.llm import ScriptedModel
+from edge_agent.tui import make_app
+from edge_agent.tui.screens.confirm import ConfirmActionScreen
+from edge_agent.tui.widgets.answer_view import AnswerView
+from sync import ActionState, Outbox
+from tests.edge_agent.tui.conftest import (
+    GASKETS,
+    offline_deps,
+    settle,
+    wait_for,
+)
+
+pytestmark = pytest.mark.snapshot
+SIZE = (80, 24)
+
+
+async def steady(pilot) -> None:
+    """Wait for every worker, then stop the cursor blinking."""
+    await settle(pilot)
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
+async def answer_e42(pilot) -> None:
+    await steady(pilot)
+    await pilot.press("E", "-", "4", "2", "enter")
+    view = pilot.app.screen.query_one(AnswerView)
+    await wait_for(pilot, lambda: view.finished)
+    await steady(pilot)
+
+
+def test_chat_with_a_code_answer(snap_compare, settings: EdgeSettings) -> None:
+    app = make_app(settings, offline_deps(ScriptedModel()))
+    assert snap_compare(app, terminal_size=SIZE, run_before=answer_e42)
+
+
+def test_chat_in_the_light_theme(snap_compare, settings: EdgeSettings) -> None:
+    light = settings.model_copy(update={"theme": "light"})
+    app = make_app(light, offline_deps(ScriptedModel()))
+    assert snap_compare(app, terminal_size=SIZE, run_before=answer_e42)
+
+
+def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
+    # Without a terminal, the command line keeps the order for later.
+    assert edge_agent(["actions", "create", "order_part", "--args", GASKETS]) == 0
+    app = make_app(settings, offline_deps())
+
+    async def confirm_from_the_queue(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("f3")
+        await steady(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen))
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=confirm_from_the_queue)
+
+
+def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
+    for _ in range(4):
+        code = edge_agent(
+            ["actions", "create", "order_part", "--args", GASKETS, "--yes"]
+        )
+        assert code == 0
+    at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+        keys = [a.key for a in sorted(box.list(limit=10), key=lambda a: a.seq)]
+        box.mark_sent(keys[:3], at)
+        box.mark_result(keys[0], ActionState.APPLIED, "ordered", at=at)
+        box.mark_result(keys[1], ActionState.QUARANTINED, "over the site budget", at=at)
+        box.mark_result(keys[2], ActionState.REJECTED, "part withdrawn", at=at)
+    app = make_app(settings, offline_deps())
+
+    async def open_queue(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("f3")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_queue)
+
+
+def test_the_jobs(snap_compare, settings: EdgeSettings) -> None:
+    app = make_app(settings, offline_deps())
+
+    async def open_jobs(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("f4")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=open_jobs)
