@@ -27,10 +27,16 @@ MAX_SCORED_ROWS = 4_000
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One quoted FTS5 term and how many chunks hold it (0 when unknown)."""
+    """One quoted FTS5 term and how many chunks hold it (0 when unknown).
+
+    Terms of one ``group`` are alternatives for one word of the question (the
+    word and its glossary forms): a row holding every word holds one of each
+    group. A term without a group is a group of its own.
+    """
 
     expression: str
     documents: int
+    group: int | None = None
 
 
 def document_frequencies(
@@ -119,6 +125,20 @@ def plan_expressions(
     if scored <= budget:
         return [PlanStep(restricted)]
     plan = []
-    if len(terms) > 1:
-        plan.append(PlanStep(" AND ".join(term.expression for term in terms), budget))
+    groups = _groups(terms)
+    if len(groups) > 1:
+        every_word = " AND ".join(
+            f"({' OR '.join(group)})" if len(group) > 1 else group[0]
+            for group in groups
+        )
+        plan.append(PlanStep(every_word, budget))
     return [*plan, PlanStep(restricted, budget)]
+
+
+def _groups(terms: Sequence[Term]) -> list[list[str]]:
+    """The terms' expressions, alternatives of one word together, in order."""
+    grouped: dict[object, list[str]] = {}
+    for index, term in enumerate(terms):
+        key = ("group", term.group) if term.group is not None else ("term", index)
+        grouped.setdefault(key, []).append(term.expression)
+    return list(grouped.values())

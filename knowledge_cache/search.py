@@ -36,7 +36,10 @@ RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
 """BM25 with field weights, written out: faster than the table's ``rank``."""
 
 MAX_QUERY_CHARS = 500
-RERANK_POOL = 30
+RERANK_POOL = 20
+COMMON_ALTERNATIVE = 1_000
+"""Alternatives held by more chunks than this (or 5% of a bigger KB) are left
+out of the search: too common to tell chunks apart."""
 """BM25 candidates re-ranked by how much of the question each holds."""
 MAX_LIMIT = 100
 SNIPPET_CHARS = 160
@@ -121,10 +124,14 @@ def search_chunks(
             words = list(understood.understanding.words)
             exact = list(understood.exact_keys)
             expressions, counts = understood_expressions(db, understood, frequencies)
-        ranked = ranked_rows(
-            db, expressions, limit if understood is None else max(limit, RERANK_POOL)
+        # A question of two or more words (or codes) is re-ranked by how much
+        # of it each candidate holds; with one, BM25's order is that order.
+        reranked = understood is not None and (
+            len(understood.understanding.words) + len(understood.code_keys) > 1
         )
-        if understood is not None:
+        ranked = ranked_rows(db, expressions, limit, RERANK_POOL if reranked else None)
+        pool: dict[int, Chunk] = {}
+        if reranked and understood is not None:
             pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
             found = concepts(
                 understood.understanding,
@@ -132,10 +139,12 @@ def search_chunks(
                 chunk_count(db),
                 [r.code.key for r in understood.readings if not r.known],
             )
-            ranked = rerank(ranked, pool, found)[:limit]
+            ranked = rerank(ranked, pool, found)
+        ranked = ranked[:limit]
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
-        chunks = _chunks_by_rowid(db, order[:limit])
+        missing = [rowid for rowid in order[:limit] if rowid not in pool]
+        chunks = {**pool, **_chunks_by_rowid(db, missing)}
     except sqlite3.OperationalError as exc:
         raise QuerySyntaxError(f"The search could not run ({exc}).") from exc
     scores = dict(ranked)
@@ -181,17 +190,27 @@ def understood_expressions(
     codes = [key.lower() for key in understood.code_keys]
     words = [*understanding.words, *(w for p in plain for w in tokens(p)), *codes]
     counts = document_frequencies(db, list(dict.fromkeys(words)), frequencies)
-    terms = [Term(_quote(word), counts.get(word, 0)) for word in understanding.words]
-    for alternative in alternatives:
-        if alternative.prefix:
-            documents = understood.prefix_counts.get(alternative.text, 0)
-            terms.append(Term(f"{_quote(alternative.text)}*", documents))
-        elif alternative.stem:
-            terms.append(Term(_quote(alternative.text), 0))
-        else:
-            words = tokens(alternative.text)
-            documents = min((counts.get(w, 0) for w in words), default=0)
-            terms.append(Term(_quote(alternative.text), documents))
+    # An alternative in a large share of a big KB adds little but scoring time.
+    common = max(COMMON_ALTERNATIVE, chunk_count(db) // 20)
+    position = {word: i for i, word in enumerate(understanding.words)}
+    terms = [
+        Term(_quote(word), counts.get(word, 0), i)
+        for i, word in enumerate(understanding.words)
+    ]
+    for phrase, found in understanding.alternatives.items():
+        group = next((position[w] for w in phrase.split() if w in position), None)
+        for alternative in found:
+            if alternative.prefix:
+                documents = understood.prefix_counts.get(alternative.text, 0)
+                expression = f"{_quote(alternative.text)}*"
+            elif alternative.stem:
+                documents, expression = 0, _quote(alternative.text)
+            else:
+                words = tokens(alternative.text)
+                documents = min((counts.get(w, 0) for w in words), default=0)
+                expression = _quote(alternative.text)
+            if documents <= common:
+                terms.append(Term(expression, documents, group))
     terms.extend(
         Term(f"codes : {_quote(key)}", counts.get(key.lower(), 0))
         for key in understood.code_keys
@@ -205,16 +224,22 @@ def _quote(term: str) -> str:
 
 
 def ranked_rows(
-    db: Database, steps: Sequence[PlanStep], limit: int
+    db: Database, steps: Sequence[PlanStep], limit: int, fetch: int | None = None
 ) -> list[tuple[int, float]]:
-    """Run the plan's steps in turn until ``limit`` rows are found, best first."""
+    """Run the plan's steps in turn until ``limit`` rows are found, best first.
+
+    Each step returns up to ``fetch`` rows (default ``limit``): candidates to
+    re-rank come from the steps that ``limit`` needs, never from another,
+    costlier step.
+    """
+    fetch = max(fetch or limit, limit)
     found: dict[int, float] = {}
     for step in steps:
-        for rowid, score in db.execute(*step_query(step, limit)).fetchall():
+        for rowid, score in db.execute(*step_query(step, fetch)).fetchall():
             found.setdefault(int(rowid), float(score))
         if len(found) >= limit:
             break
-    return list(found.items())[:limit]
+    return list(found.items())[:fetch]
 
 
 def step_query(step: PlanStep, limit: int) -> tuple[str, list[object]]:

@@ -128,10 +128,21 @@ def understand(
             continue
         _unknown_word(word, found, correction, split, is_word)
     _joined_pairs(content, counts, frequency, found)
+    kept = {key: [a for a in found[key] if not _contains(a, key)] for key in found}
     return Understanding(
         words=tuple(content),
-        alternatives={k: tuple(v[:MAX_ALTERNATIVES]) for k, v in found.items() if v},
+        alternatives={k: tuple(v[:MAX_ALTERNATIVES]) for k, v in kept.items() if v},
     )
+
+
+def _contains(alternative: Alternative, phrase: str) -> bool:
+    """Whether the alternative holds every word of the phrase ("tightening
+    torque" for "torque"): whatever it finds, the phrase's own words find too,
+    and searching it would only cost time."""
+    if alternative.stem:
+        return False
+    have = set(stem_words(tokens(alternative.text)))
+    return set(stem_words(tokens(phrase))) <= have
 
 
 def _glossary_matches(
