@@ -24,6 +24,7 @@ from edge_agent.answers import (
     Route,
     Unsupported,
 )
+from edge_agent.config import EdgeSettings
 from edge_agent.grounding import (
     GroundingContext,
     SentenceVerdict,
@@ -31,7 +32,13 @@ from edge_agent.grounding import (
     check_sentence,
     split_sentences,
 )
-from edge_agent.llm import ChatModel, Completion, GenerationLimits, ModelLoader
+from edge_agent.llm import (
+    ChatModel,
+    Completion,
+    GenerationLimits,
+    ModelLoader,
+    ModelState,
+)
 from edge_agent.prompting import build_prompt
 from edge_agent.routing import code_mentions, relevant_hits
 from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
@@ -39,6 +46,7 @@ from knowledge_cache import CodeEntry, CodeKind, KnowledgeStore, SearchHit, code
 from knowledge_cache.codes import code_keys_in_text, compile_formats
 from knowledge_cache.question_codes import TypedCode
 from knowledge_cache.search import UnderstoodQuery
+from policies import Budgets
 
 EventSink = Callable[[AnswerEvent], None]
 
@@ -68,6 +76,21 @@ class AnswerSettings:
     """Budget for the prompt: a short prompt keeps the first token fast."""
     explain_codes: bool = False
     model_wait_seconds: float | None = None
+
+
+def answer_settings(settings: EdgeSettings, budgets: Budgets | None) -> AnswerSettings:
+    """The answer budgets: the settings, capped by the policy's budgets."""
+    max_tokens = settings.answer_max_tokens
+    max_seconds = settings.answer_max_seconds
+    if budgets is not None:
+        max_tokens = min(max_tokens, budgets.answer_max_tokens)
+        max_seconds = min(max_seconds, budgets.answer_timeout_ms / 1000)
+    return AnswerSettings(
+        max_tokens=max_tokens,
+        max_seconds=max_seconds,
+        context_tokens=settings.model_context_tokens,
+        explain_codes=settings.explain_codes,
+    )
 
 
 def _ignore(_event: AnswerEvent) -> None:
@@ -216,7 +239,7 @@ class Answerer:
         if not self._settings.explain_codes:
             return answer
         waited = time.perf_counter()
-        model = self._loaded_model()
+        model = self._loaded_model(turn)
         chunk_ids = dict.fromkeys(entry.chunk_id for entry in entries)
         hits = [
             SearchHit(self._store.chunk(chunk_id), 0.0, "", "code")
@@ -258,7 +281,7 @@ class Answerer:
         # Wait for the model before printing anything: loading it redirects the
         # process's stdout and stderr for a moment (llama.cpp's quiet mode).
         waited = time.perf_counter()
-        model = self._loaded_model()
+        model = self._loaded_model(turn)
         for fact in facts:
             on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
         answer = Answer(
@@ -300,6 +323,8 @@ class Answerer:
         turn: _Turn,
     ) -> Answer:
         on_event = turn.on_event
+        if model is None and turn.cancel.is_set():
+            return answer
         if model is None:
             notice = self._model_notice()
             on_event(AnswerEvent("notice", notice))
@@ -343,10 +368,13 @@ class Answerer:
             )
         return self._with_model_text(answer, verdicts, completion, model, waited)
 
-    def _loaded_model(self) -> ChatModel | None:
+    def _loaded_model(self, turn: _Turn) -> ChatModel | None:
+        """The model, waiting for it to load unless the turn is cancelled."""
         if self._model is None:
             return None
-        return self._model.wait(self._settings.model_wait_seconds)
+        if self._model.state is ModelState.LOADING:
+            turn.on_event(AnswerEvent("progress", "waiting for the model to load"))
+        return self._model.wait(self._settings.model_wait_seconds, turn.cancel)
 
     def _model_notice(self) -> str:
         if self._model is None:

@@ -8,28 +8,11 @@ from pathlib import Path
 
 import click
 
-from edge_agent.answering import Answerer, AnswerSettings
+from edge_agent.answering import Answerer, answer_settings
 from edge_agent.answers import Answer, AnswerEvent, answer_to_json
 from edge_agent.cli.state import CliState, pass_state
-from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
-from policies import Budgets
-
-
-def answer_settings(settings: EdgeSettings, budgets: Budgets | None) -> AnswerSettings:
-    """The answer budgets: the settings, capped by the policy's budgets."""
-    max_tokens = settings.answer_max_tokens
-    max_seconds = settings.answer_max_seconds
-    if budgets is not None:
-        max_tokens = min(max_tokens, budgets.answer_max_tokens)
-        max_seconds = min(max_seconds, budgets.answer_timeout_ms / 1000)
-    return AnswerSettings(
-        max_tokens=max_tokens,
-        max_seconds=max_seconds,
-        context_tokens=settings.model_context_tokens,
-        explain_codes=settings.explain_codes,
-    )
 
 
 @click.command()

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import click
 
-from edge_agent.answering import Answerer
-from edge_agent.cli.ask import StreamPrinter, answer_settings
+from edge_agent.answering import Answerer, answer_settings
+from edge_agent.cli.ask import StreamPrinter
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session

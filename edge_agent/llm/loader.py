@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +30,10 @@ def load_llama(path: Path) -> ChatModel:
     from edge_agent.llm.llama import LlamaModel
 
     return LlamaModel(path)
+
+
+CANCEL_POLL_SECONDS = 0.1
+"""How often a wait for the model looks at its cancel switch."""
 
 
 class ModelLoader:
@@ -71,10 +76,21 @@ class ModelLoader:
                 ).start()
         return self
 
-    def wait(self, timeout: float | None = None) -> ChatModel | None:
-        """The model once loaded, or ``None`` if unavailable or still loading."""
+    def wait(
+        self, timeout: float | None = None, cancel: threading.Event | None = None
+    ) -> ChatModel | None:
+        """The model once loaded, or ``None`` if unavailable or still loading
+        when ``timeout`` runs out or ``cancel`` is set."""
         self.start()
-        self._done.wait(timeout)
+        if cancel is None:
+            self._done.wait(timeout)
+            return self._model
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._done.wait(CANCEL_POLL_SECONDS):
+            if cancel.is_set() or (
+                deadline is not None and time.monotonic() > deadline
+            ):
+                return None
         return self._model
 
     def _load(self) -> None:

@@ -173,7 +173,7 @@ def test_json_shape(store) -> None:
 
 
 def test_policy_budgets_cap_the_configured_answer_budgets() -> None:
-    from edge_agent.cli.ask import answer_settings
+    from edge_agent.answering import answer_settings
     from edge_agent.config import load_settings
     from policies import Budgets
 
@@ -320,3 +320,30 @@ def test_the_equipment_in_hand_steers_a_question_that_names_none() -> None:
     assert on_genset.citations[0].document.startswith("manuals/dg45")
     assert plain.route is Route.RETRIEVAL
     assert guarded.route is Route.RETRIEVAL
+
+
+def test_cancel_works_while_the_model_is_still_loading(store) -> None:
+    release = threading.Event()
+
+    def slow_factory(_path: Path) -> ScriptedModel:
+        release.wait(10)
+        return ScriptedModel(["never used"])
+
+    loader = ModelLoader(factory=slow_factory).start()
+    answerer = Answerer(store, loader, AnswerSettings(max_tokens=60))
+    cancel = threading.Event()
+    events: list[AnswerEvent] = []
+
+    def on_event(event: AnswerEvent) -> None:
+        events.append(event)
+        if event.text == "waiting for the model to load":
+            cancel.set()
+
+    answer = answerer.ask(
+        "how do I grease the bearings", on_event=on_event, cancel=cancel
+    )
+    release.set()
+    assert any(e.text == "waiting for the model to load" for e in events)
+    assert answer.facts  # the quotes found before the cancel are kept
+    assert answer.model_sentences == ()
+    assert not any("still loading" in notice for notice in answer.notices)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from edge_agent.answering import Answerer, EventSink
+from edge_agent.answering import Answerer, EventSink, answer_settings
 from edge_agent.answers import Answer
-from edge_agent.cli.ask import answer_settings
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tui.tasks.stores import session

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from edge_agent.cli.policy import status_summary
 from edge_agent.config import EdgeSettings
 from edge_agent.enrollment import read_credentials
+from edge_agent.policy_store.summary import status_summary
 from edge_agent.sync_state import read_sync_state
 from edge_agent.tui.status import StatusSnapshot
 from edge_agent.tui.tasks.stores import session

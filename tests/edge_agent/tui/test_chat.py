@@ -140,11 +140,16 @@ async def test_without_a_model_the_app_starts_and_answers_from_quotes(
     app = make_app(settings, offline_deps(model=missing))
     seen: list[object] = []
     async with app.run_test(size=(80, 24), message_hook=seen.append) as pilot:
+
+        def told() -> bool:
+            notes = [m.notification for m in seen if isinstance(m, Notify)]
+            return any(
+                n.title == "No model" and "does not exist" in n.message for n in notes
+            )
+
+        # The state changes first; the notification follows as a message.
         await wait_for(pilot, lambda: app.model_state == "no model")
-        notes = [m.notification for m in seen if isinstance(m, Notify)]
-        assert any(
-            n.title == "No model" and "does not exist" in n.message for n in notes
-        )
+        await wait_for(pilot, told)
         view = await ask(pilot, "how do I prime the pump")
 
         assert view.answer is not None and view.answer.extractive
