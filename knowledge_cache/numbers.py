@@ -67,7 +67,11 @@ def number_value(word: str) -> int | None:
     word = word.lower()
     if word in _VALUES:
         return _VALUES[word]
-    if len(word) > 2 and word[:-2].isdigit() and word[-2:] in {"st", "nd", "rd", "th"}:
+    if (
+        len(word) > 2
+        and word[:-2].isdecimal()
+        and word[-2:] in {"st", "nd", "rd", "th"}
+    ):
         return int(word[:-2])
     return None
 

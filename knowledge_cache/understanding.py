@@ -116,7 +116,7 @@ def understand(
     covered = _glossary_matches(words, phrases, units or {}, found)
     counts = frequency(content)
     for word in content:
-        value = number_value(word) if not word.isdigit() else int(word)
+        value = number_value(word) if not word.isdecimal() else int(word)
         if value is not None:
             spellings = [s for s in number_spellings(value) if s != word]
             known = frequency(spellings)

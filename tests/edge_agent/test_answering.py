@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge_agent.answering import Answerer, AnswerSettings
 from edge_agent.answers import AnswerEvent, Route, answer_to_json
@@ -347,3 +350,23 @@ def test_cancel_works_while_the_model_is_still_loading(store) -> None:
     assert answer.facts  # the quotes found before the cancel are kept
     assert answer.model_sentences == ()
     assert not any("still loading" in notice for notice in answer.notices)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80
+    )
+)
+def test_any_question_gets_an_answer_without_error(question: str) -> None:
+    answer = Answerer(_sample_store(), None).ask(question)
+    assert answer.route in set(Route)
+    assert answer.text is not None
+
+
+@functools.cache
+def _sample_store() -> KnowledgeStore:
+    # One store for every example: hypothesis runs the test body many times.
+    store = KnowledgeStore.open(sqlite3.connect(":memory:", check_same_thread=False))
+    store.ingest([Path(__file__).resolve().parents[1] / "data" / "kb"])
+    return store

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from knowledge_cache import IngestError, KnowledgeStore, Snapshot, SnapshotFile
 from knowledge_cache.acronyms import acronyms_in_text
@@ -225,3 +229,29 @@ def test_the_general_glossary_ships_with_the_package_and_is_consistent() -> None
     words = [w for s in glossary.synonyms for w in s.words]
     assert len(shorts) == len(set(shorts)), "an abbreviation is listed twice"
     assert len(words) == len(set(words)), "a word is given two meanings"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=120
+    )
+)
+def test_any_text_is_searched_without_error(question: str) -> None:
+    store = _FUZZ_STORE()
+    hits = store.search(question, limit=5)
+    assert len(hits) <= 5
+    understood = store.understand(question)
+    assert all(word == word.lower() for word in understood.understanding.words)
+
+
+@functools.cache
+def _FUZZ_STORE() -> KnowledgeStore:
+    # One store for every example: hypothesis runs the test body many times.
+    store = KnowledgeStore.open(sqlite3.connect(":memory:", check_same_thread=False))
+    folder = Path(tempfile.mkdtemp())
+    (folder / "manual.md").write_text(MANUAL, "utf-8")
+    (folder / "glossary.toml").write_bytes(GLOSSARY)
+    (folder / "faults.csv").write_text("code,description\nE-42,Motor overload\n")
+    store.ingest([folder])
+    return store
