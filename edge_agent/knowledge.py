@@ -6,12 +6,17 @@ from importlib import resources
 from pathlib import Path
 
 from edge_agent.config import EdgeSettings
+from edge_agent.similarity import meaning_similarity
 from knowledge_cache import KnowledgeStore
 
 
 def open_knowledge(settings: EdgeSettings) -> KnowledgeStore:
-    """Open (creating if needed) the knowledge base in the home directory."""
-    return KnowledgeStore.open(settings.knowledge_db)
+    """Open (creating if needed) the knowledge base in the home directory.
+
+    Questions are ranked with the similarity of meaning too; its model loads
+    on the first question, not here.
+    """
+    return KnowledgeStore.open(settings.knowledge_db, similarity=meaning_similarity)
 
 
 def demo_data_dir() -> Path:

@@ -32,6 +32,9 @@ _NUMBERING = re.compile(
 HEADING_BONUS = 1.0
 """Extra weight, as a share of a word's own, when a heading holds it."""
 BM25_SHARE = 0.35
+SIMILARITY_SHARE = 1.0
+"""How much a similarity of meaning (cosine, -1 to 1) adds to coverage."""
+KEEP_IN_SIGHT = 5
 """How much the BM25 score (relative to the best candidate) adds to coverage."""
 
 
@@ -131,11 +134,20 @@ def rerank(
     candidates: Sequence[tuple[int, float]],
     chunks: Mapping[int, Chunk],
     found: Sequence[_Concept],
+    similarities: Mapping[int, float] | None = None,
 ) -> list[tuple[int, float]]:
     """``candidates`` (rowid, BM25 score) best first by question coverage:
-    the weights of the words held, a bonus for those in a heading, and a
-    share of the relative BM25 score to break ties."""
+    the weights of the words held, a bonus for those in a heading, a share of
+    the relative BM25 score to break ties and, when given, a share of each
+    candidate's similarity of meaning to the question.
+
+    BM25's best candidate stays in the top five: re-ranking may reorder, never
+    push the best keyword match out of sight.
+    """
+    if not candidates:
+        return []
     best = max((score for _, score in candidates), default=0.0) or 1.0
+    similar = similarities or {}
     scored = []
     for rowid, score in candidates:
         chunk = chunks.get(rowid)
@@ -149,8 +161,15 @@ def rerank(
             if in_heading or held(concept, body):
                 total += concept.weight * (1 + HEADING_BONUS * in_heading)
         weight = sum(c.weight for c in found) or 1.0
-        scored.append((rowid, total / weight + BM25_SHARE * score / best))
-    return sorted(scored, key=lambda item: -item[1])
+        meaning = SIMILARITY_SHARE * similar.get(rowid, 0.0)
+        scored.append((rowid, total / weight + BM25_SHARE * score / best + meaning))
+    ranked = sorted(scored, key=lambda item: -item[1])
+    keyword_best = candidates[0][0]
+    rows = [rowid for rowid, _ in ranked]
+    if keyword_best in rows[KEEP_IN_SIGHT:]:
+        kept = ranked.pop(rows.index(keyword_best))
+        ranked.insert(KEEP_IN_SIGHT - 1, kept)
+    return ranked
 
 
 def _form(alternative: Alternative) -> tuple[tuple[str, bool], ...]:

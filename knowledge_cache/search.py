@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -37,6 +37,8 @@ RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
 
 MAX_QUERY_CHARS = 500
 RERANK_POOL = 20
+MEANING_CHARS = 500
+"""Of each candidate, the start that a similarity of meaning compares."""
 COMMON_ALTERNATIVE = 1_000
 """Alternatives held by more chunks than this (or 5% of a bigger KB) are left
 out of the search: too common to tell chunks apart."""
@@ -104,12 +106,15 @@ def search_chunks(
     limit: int = 10,
     frequencies: FrequencyCache | None = None,
     understood: UnderstoodQuery | None = None,
+    similarity: Similarity | None = None,
 ) -> list[SearchHit]:
     """Best chunks for ``query``: code-table rows for exact codes, then BM25.
 
     With ``understood`` (see :meth:`KnowledgeStore.search`), the codes read
     from the question lead, and its words are searched with their
-    alternatives; without it, the question's own words and codes only.
+    alternatives; without it, the question's own words and codes only. A
+    ``similarity`` (of meaning, between the query and texts) joins the
+    re-ranking of an understood question's candidates.
 
     Raises:
         QuerySyntaxError: the search engine refused the query.
@@ -139,7 +144,8 @@ def search_chunks(
                 chunk_count(db),
                 [r.code.key for r in understood.readings if not r.known],
             )
-            ranked = rerank(ranked, pool, found)
+            similar = _similarities(similarity, query, ranked, pool)
+            ranked = rerank(ranked, pool, found, similar)
         ranked = ranked[:limit]
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
@@ -163,6 +169,27 @@ def search_chunks(
         for rowid in order[:limit]
         if rowid in chunks
     ]
+
+
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
+"""Similarity of meaning between a question and each of some texts (-1 to 1)."""
+
+
+def _similarities(
+    similarity: Similarity | None,
+    query: str,
+    ranked: Sequence[tuple[int, float]],
+    pool: Mapping[int, Chunk],
+) -> dict[int, float] | None:
+    if similarity is None:
+        return None
+    rowids = [rowid for rowid, _ in ranked if rowid in pool]
+    texts = [_meaning_text(pool[rowid]) for rowid in rowids]
+    return dict(zip(rowids, similarity(query, texts), strict=True))
+
+
+def _meaning_text(chunk: Chunk) -> str:
+    return f"{chunk.title} {chunk.section} {chunk.text}"[:MEANING_CHARS]
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ from knowledge_cache.query_plan import FrequencyCache, document_frequencies
 from knowledge_cache.question_codes import CodeReading, TypedCode, codes_in_question
 from knowledge_cache.search import (
     MAX_QUERY_CHARS,
+    Similarity,
     UnderstoodQuery,
     chunk_from_row,
     known_code_keys,
@@ -77,9 +78,15 @@ class KnowledgeStore:
     """
 
     def __init__(
-        self, db: Database, *, path: Path | None = None, clock: Clock = utc_now
+        self,
+        db: Database,
+        *,
+        path: Path | None = None,
+        clock: Clock = utc_now,
+        similarity: Similarity | None = None,
     ) -> None:
         self._db = db
+        self._similarity = similarity
         self._path = path
         self._clock = clock
         self._frequencies = FrequencyCache()
@@ -90,11 +97,20 @@ class KnowledgeStore:
 
     @classmethod
     def open(
-        cls, target: Path | sqlite3.Connection, *, clock: Clock = utc_now
+        cls,
+        target: Path | sqlite3.Connection,
+        *,
+        clock: Clock = utc_now,
+        similarity: Similarity | None = None,
     ) -> KnowledgeStore:
-        """Open the KB at ``target`` (a file path or a connection), migrating it."""
+        """Open the KB at ``target`` (a file path or a connection), migrating it.
+
+        ``similarity`` (of meaning, question against texts) joins the ranking
+        of questions' best candidates; the app passes a small embedding model.
+        """
         db = open_db(target)
-        return cls(db, path=target if isinstance(target, Path) else None, clock=clock)
+        path = target if isinstance(target, Path) else None
+        return cls(db, path=path, clock=clock, similarity=similarity)
 
     def close(self) -> None:
         self._db.close()
@@ -158,6 +174,7 @@ class KnowledgeStore:
                 limit=limit,
                 frequencies=self._frequencies,
                 understood=None if literal else understood,
+                similarity=self._similarity,
             )
 
     def understand(self, question: str) -> UnderstoodQuery:

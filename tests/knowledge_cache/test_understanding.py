@@ -255,3 +255,31 @@ def _FUZZ_STORE() -> KnowledgeStore:
     (folder / "faults.csv").write_text("code,description\nE-42,Motor overload\n")
     store.ingest([folder])
     return store
+
+
+def test_similarity_of_meaning_reorders_but_keeps_the_best_keyword_match(
+    tmp_path: Path,
+) -> None:
+    sections = "".join(
+        f"## Part {i}\n\nThe pump seal and the seal housing, note {i}.\n\n"
+        for i in range(12)
+    )
+    (tmp_path / "m.md").write_text(f"# Manual\n\n{sections}", "utf-8")
+    plain = KnowledgeStore.open(sqlite3.connect(":memory:"))
+    plain.ingest([tmp_path])
+    keyword_best = plain.search("pump seal", limit=10)[0].chunk.section
+
+    def dislikes_the_best(_question: str, texts: list[str]) -> list[float]:
+        scores = {"Part 11": 1.0, keyword_best.split(" > ")[-1]: -1.0}
+        return [
+            next((v for k, v in scores.items() if f"{k} " in t), 0.0) for t in texts
+        ]
+
+    store = KnowledgeStore.open(
+        sqlite3.connect(":memory:"), similarity=dislikes_the_best
+    )
+    store.ingest([tmp_path])
+    ranked = [hit.chunk.section for hit in store.search("pump seal", limit=10)]
+    assert ranked[0].endswith("Part 11")
+    # Ranked last by meaning, the best keyword match still stays in the top 5.
+    assert ranked.index(keyword_best) == 4
