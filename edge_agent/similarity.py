@@ -34,6 +34,11 @@ def meaning_similarity(question: str, texts: Sequence[str]) -> list[float]:
     return [float(value) for value in vectors[1:] @ vectors[0]]
 
 
+def warm_up() -> None:
+    """Load the model now (the app does so in the background at start)."""
+    _model()
+
+
 def _model() -> Any:
     with _LOCK:
         if not _MODEL:

@@ -102,6 +102,7 @@ class FieldApp(App[None]):
     ) -> None:
         if old is None and new is not None:
             self._check_ocr()
+            self._warm_up_ranking()
             if self.deps.model is not None:
                 self._wait_for_model()
 
@@ -112,6 +113,10 @@ class FieldApp(App[None]):
             self.call_from_thread(
                 self.notify, notice, title="Photos", severity="warning", timeout=10
             )
+
+    @work(thread=True, exit_on_error=False, group="ranking")
+    def _warm_up_ranking(self) -> None:
+        self.deps.warm_up_ranking()
 
     @work(thread=True, exit_on_error=False, group="model")
     def _wait_for_model(self) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
+from edge_agent.similarity import warm_up as warm_up_similarity
 from edge_agent.tui.ocr_check import ocr_notice
 from edge_agent.tui.reachability import centre_reachable
 
@@ -50,6 +51,9 @@ class AppDeps:
         sleep: Waits between sync retries.
         clock: The current time (ages in the status bar).
         status_seconds: How often the status bar is read again.
+        warm_up_ranking: Loads what ranks search results by meaning, in a
+            worker after the first screen, so the first question is not
+            slower than the rest.
     """
 
     model: ModelLoader | None
@@ -59,6 +63,7 @@ class AppDeps:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], datetime] = utc_now
     status_seconds: float = 60.0
+    warm_up_ranking: Callable[[], None] = warm_up_similarity
 
 
 def default_deps(
