@@ -12,9 +12,19 @@ from edge_agent.llm.base import ChatMessage, Completion, GenerationLimits
 class ScriptedModel:
     """Streams queued replies word by word and records every prompt it gets."""
 
-    def __init__(self, replies: Iterable[str] = (), model_id: str = "scripted") -> None:
+    def __init__(
+        self,
+        replies: Iterable[str] = (),
+        model_id: str = "scripted",
+        *,
+        token_logprob: float | None = None,
+    ) -> None:
+        """``token_logprob``, when given, is reported for every piece it
+        writes (0.0: sure of each); without it the model reports none, as a
+        runtime without log-probabilities does."""
         self._replies = list(replies)
         self._model_id = model_id
+        self._token_logprob = token_logprob
         self.prompts: list[tuple[ChatMessage, ...]] = []
         self.schemas: list[Mapping[str, Any] | None] = []
 
@@ -51,5 +61,8 @@ class ScriptedModel:
             if completion.first_token_seconds is None:
                 completion.first_token_seconds = time.perf_counter() - started
             completion.completion_tokens += 1
-            yield word if index == 0 else f" {word}"
+            piece = word if index == 0 else f" {word}"
+            if self._token_logprob is not None:
+                completion.token_logprobs.append((piece, self._token_logprob))
+            yield piece
         completion.seconds = time.perf_counter() - started

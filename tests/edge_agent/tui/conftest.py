@@ -88,27 +88,14 @@ def app(settings: EdgeSettings, scripted: ScriptedModel) -> FieldApp:
     return make_app(settings, offline_deps(scripted))
 
 
-class ConfidentModel(ScriptedModel):
+def confident_model(replies: Sequence[str]) -> ScriptedModel:
     """A scripted model that is sure of every token it writes.
 
     Why: the demo policy denies actions the model proposed with low
     confidence, and a plain scripted model reports none; the policy's other
     rules (confirm, approve) need a confident proposal.
     """
-
-    def stream(
-        self,
-        messages: Sequence[ChatMessage],
-        limits: GenerationLimits,
-        completion: Completion,
-        *,
-        json_schema: Mapping[str, Any] | None = None,
-    ) -> Iterator[str]:
-        for piece in super().stream(
-            messages, limits, completion, json_schema=json_schema
-        ):
-            completion.token_logprobs.append((piece, 0.0))
-            yield piece
+    return ScriptedModel(replies, token_logprob=0.0)
 
 
 class StallingModel:

@@ -20,7 +20,7 @@ from sync import ActionState, Outbox
 from tests.edge_agent.tui.conftest import (
     GASKETS,
     GASKETS_CALL,
-    ConfidentModel,
+    confident_model,
     offline_deps,
     settle,
     submit,
@@ -43,7 +43,7 @@ async def propose_gaskets(pilot) -> ProposalCard:
 
 def confident_app(settings: EdgeSettings) -> FieldApp:
     """The app with a model that proposes the gasket order, confidently."""
-    return make_app(settings, offline_deps(ConfidentModel([GASKETS_CALL])))
+    return make_app(settings, offline_deps(confident_model([GASKETS_CALL])))
 
 
 async def test_a_confirmed_proposal_is_queued_with_its_confirmation(settings) -> None:

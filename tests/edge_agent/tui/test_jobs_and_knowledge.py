@@ -11,7 +11,7 @@ from edge_agent.tui.screens.knowledge import KnowledgeScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 from tests.edge_agent.tui.conftest import (
     GASKETS_CALL,
-    ConfidentModel,
+    confident_model,
     offline_deps,
     settle,
     submit,
@@ -22,7 +22,7 @@ from tests.edge_agent.tui.conftest import (
 async def test_a_job_becomes_the_context_of_action_requests(
     settings: EdgeSettings,
 ) -> None:
-    model = ConfidentModel([GASKETS_CALL])
+    model = confident_model([GASKETS_CALL])
     app = make_app(settings, offline_deps(model))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")
