@@ -10,6 +10,7 @@ text in documents or photos cannot widen what is offered or allowed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from edge_agent.actions import ActionService, Decided
 from edge_agent.jobs import JobBook
@@ -19,6 +20,9 @@ from edge_agent.tools.catalogue import ToolSpec, action_tools
 from edge_agent.tracing import CHAT, TurnTracer
 from knowledge_cache import CodeKind, KnowledgeStore
 from policies import Policy
+
+if TYPE_CHECKING:
+    from edge_agent.session import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,28 @@ def request_facts(
                 f"Asset {asset.asset_id}: {asset.model}, serial {asset.serial}"
             )
     return facts
+
+
+def propose_in_session(
+    session: Session,
+    request: str,
+    *,
+    model: ChatModel,
+    tracer: TurnTracer,
+    job_id: str | None = None,
+) -> AgentProposal:
+    """:func:`propose_from_request` with the session's stores, policy and role."""
+    return propose_from_request(
+        request,
+        model=model,
+        service=session.actions,
+        store=session.store,
+        jobs=session.jobs,
+        policy=session.policy.policy,
+        role=session.technician.role,
+        tracer=tracer,
+        job_id=job_id,
+    )
 
 
 def known_values(store: KnowledgeStore, jobs: JobBook) -> dict[str, list[str]]:

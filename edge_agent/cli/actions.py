@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from edge_agent.actions import Decided
-from edge_agent.agent import propose_from_request
+from edge_agent.agent import propose_in_session
 from edge_agent.cli.action_views import (
     action_to_json,
     render_action,
@@ -74,16 +74,8 @@ def do(
                 "actions; use 'edge-agent actions create TOOL --args JSON'."
             )
         tracer = session.tracer("propose")
-        result = propose_from_request(
-            request,
-            model=model,
-            service=session.actions,
-            store=session.store,
-            jobs=session.jobs,
-            policy=session.policy.policy,
-            role=session.technician.role,
-            tracer=tracer,
-            job_id=job_id,
+        result = propose_in_session(
+            session, request, model=model, tracer=tracer, job_id=job_id
         )
         if result.decided is None:
             session.outbox.save_trace(tracer.finish(result.problem).as_dict())

@@ -12,18 +12,13 @@ from pathlib import Path
 
 import click
 
+from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.config import EdgeSettings
 
 
 @click.command("app")
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A GGUF model file (default: the configured or bundled model).",
-)
-@click.option("--no-model", is_flag=True, help="Answer from the KB only.")
+@model_options
 @pass_state
 def app_command(state: CliState, model_path: Path | None, no_model: bool) -> None:
     """Open the terminal app: chat, photos, actions, jobs, KB and sync."""

@@ -10,6 +10,7 @@ import click
 
 from edge_agent.answering import Answerer, answer_settings
 from edge_agent.answers import Answer, AnswerEvent, answer_to_json
+from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
@@ -18,13 +19,7 @@ from edge_agent.session import Session
 @click.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A GGUF model file (default: the configured or bundled model).",
-)
-@click.option("--no-model", is_flag=True, help="Answer from the KB only.")
+@model_options
 @pass_state
 def ask(
     state: CliState,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.actions import Decided
-from edge_agent.agent import propose_from_request
+from edge_agent.agent import propose_in_session
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tools.proposals import ToolCall
@@ -61,16 +61,8 @@ def propose(
         if loaded is None:
             opened.outbox.save_trace(tracer.finish(NO_MODEL).as_dict())
             return Proposed(request, None, tracer, NO_MODEL)
-        result = propose_from_request(
-            request,
-            model=loaded,
-            service=opened.actions,
-            store=opened.store,
-            jobs=opened.jobs,
-            policy=opened.policy.policy,
-            role=opened.technician.role,
-            tracer=tracer,
-            job_id=job_id,
+        result = propose_in_session(
+            opened, request, model=loaded, tracer=tracer, job_id=job_id
         )
         if result.decided is None:
             problem = f"No action proposed: {result.problem}"
