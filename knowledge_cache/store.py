@@ -192,10 +192,11 @@ class KnowledgeStore:
     def _understand(self, question: str) -> UnderstoodQuery:
         readings = self._read_codes(question)
         db, vocabulary = self._db, self._vocabulary
+        _, phrases, units = self._glossary_layers()
         understanding = understand(
             _without_codes(question[:MAX_QUERY_CHARS], readings),
-            phrases=self._glossary_layers()[1],
-            units=self._glossary_layers()[2],
+            phrases=phrases,
+            units=units,
             frequency=lambda words: document_frequencies(db, words, self._frequencies),
             correction=lambda word: vocabulary.correction(db, word),
             split=lambda word: vocabulary.split(db, word),
