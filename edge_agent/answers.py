@@ -98,13 +98,7 @@ class Answer:
 
 def render_answer(answer: Answer) -> str:
     """The answer as the technician reads it in a terminal."""
-    lines = list(answer.notices)
-    for absent in answer.absent:
-        if absent.closest:
-            lines.append(
-                f"Listed codes close to {absent.code} (other codes, not its meaning):"
-            )
-            lines.extend(f"  {fact.text}  [{fact.chunk_id}]" for fact in absent.closest)
+    lines = [*answer.notices, *closest_code_lines(answer)]
     if answer.facts:
         lines.append("From the knowledge base:")
         lines.extend(f"  {fact.text}  [{fact.chunk_id}]" for fact in answer.facts)
@@ -117,6 +111,18 @@ def render_answer(answer: Answer) -> str:
             f"  {c.section or c.document}  [{c.chunk_id}]" for c in answer.closest
         )
     return "\n".join(lines)
+
+
+def closest_code_lines(answer: Answer) -> list[str]:
+    """For each code not in the KB, the listed codes that look like it."""
+    lines = []
+    for absent in answer.absent:
+        if absent.closest:
+            lines.append(
+                f"Listed codes close to {absent.code} (other codes, not its meaning):"
+            )
+            lines.extend(f"  {fact.text}  [{fact.chunk_id}]" for fact in absent.closest)
+    return lines
 
 
 def answer_to_json(answer: Answer) -> dict[str, Any]:

@@ -9,7 +9,12 @@ from pathlib import Path
 import click
 
 from edge_agent.answering import Answerer, answer_settings
-from edge_agent.answers import Answer, AnswerEvent, answer_to_json
+from edge_agent.answers import (
+    Answer,
+    AnswerEvent,
+    answer_to_json,
+    closest_code_lines,
+)
 from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.llm import ModelLoader
@@ -78,10 +83,13 @@ class StreamPrinter:
 
     def finish(self, answer: Answer) -> None:
         """Print what only the finished answer knows: late notices (a withdrawn
-        explanation, an early stop) and the closest entries."""
+        explanation, an early stop), the listed codes close to an absent one
+        and the closest entries."""
         for notice in answer.notices:
             if notice not in self._notices:
                 click.echo(notice)
+        for line in closest_code_lines(answer):
+            click.echo(line)
         for citation in answer.closest:
             self._heading("Closest entries:")
             where = citation.section or citation.document

@@ -132,3 +132,14 @@ def test_search_says_what_else_it_searched_and_literal_turns_it_off(
     assert payload["results"]
     code, out, _ = run(capsys, "kb", "search", "impelller", "--literal", "--json")
     assert json.loads(out) == {"results": [], "also_searched": []}
+
+
+def test_ask_names_the_listed_codes_close_to_an_absent_one(
+    capsys, data_dir: Path
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "ask", "E-43", "--no-model")
+    assert code == 0
+    assert "E-43 is not in the knowledge base." in out
+    assert "Listed codes close to E-43 (other codes, not its meaning):" in out
+    assert "E-42: Low discharge pressure" in out

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from edge_agent.answers import Answer, AnswerEvent, Route
+from edge_agent.answers import Answer, AnswerEvent, Route, closest_code_lines
 from edge_agent.tui.widgets.citations import CitationList
 
 FACTS_HEADING = "From the knowledge base:"
@@ -62,8 +62,8 @@ class _Draft:
     facts: list[tuple[str, str]] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    closest_codes: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
-    """Per code not in the knowledge base: the listed codes that look like it."""
+    closest_codes: list[str] = field(default_factory=list)
+    """Lines naming the listed codes that look like a code not in the KB."""
     dropped: int = 0
     numbers: dict[str, int] = field(default_factory=dict)
 
@@ -116,11 +116,7 @@ class AnswerView(Vertical):
         for citation in answer.citations:
             draft.number(citation.chunk_id)
         draft.facts = [(fact.text, fact.chunk_id) for fact in answer.facts]
-        draft.closest_codes = [
-            (absent.code, [(f.text, f.chunk_id) for f in absent.closest])
-            for absent in answer.absent
-            if absent.closest
-        ]
+        draft.closest_codes = closest_code_lines(answer)
         if not answer.extractive:
             draft.sentences = list(answer.model_sentences)
         self._draft = draft
@@ -148,11 +144,7 @@ def render_body(draft: _Draft) -> Content:
     lines: list[Content] = [
         Content.styled(f"! {notice}", "$warning") for notice in draft.notices
     ]
-    for code, closest in draft.closest_codes:
-        lines.append(
-            Content(f"Listed codes close to {code} (other codes, not its meaning):")
-        )
-        lines.extend(Content(f"  {text}  [{chunk_id}]") for text, chunk_id in closest)
+    lines.extend(Content(line) for line in draft.closest_codes)
     if draft.facts:
         lines.append(Content.styled(FACTS_HEADING, "bold"))
         for text, chunk_id in draft.facts:
