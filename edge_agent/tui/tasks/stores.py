@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from edge_agent.config import EdgeSettings
-from edge_agent.device import device_id
 from edge_agent.knowledge import open_knowledge
 from edge_agent.session import Session
 from knowledge_cache import KnowledgeStore
@@ -37,9 +36,3 @@ def knowledge(settings: EdgeSettings) -> Iterator[KnowledgeStore]:
         store = open_knowledge(settings)
     with store:
         yield store
-
-
-def ensure_device_id(settings: EdgeSettings) -> str:
-    """This device's id, created (once) if it is the first use of the home."""
-    with _OPENING:
-        return device_id(settings.home)
