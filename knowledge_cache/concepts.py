@@ -15,11 +15,11 @@ import bisect
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from knowledge_cache.glossary import tokens
-from knowledge_cache.models import Chunk
+from knowledge_cache.models import Chunk, CodeKind
 from knowledge_cache.stemming import stem_words
 from knowledge_cache.understanding import Alternative, Understanding
 
@@ -32,10 +32,28 @@ _NUMBERING = re.compile(
 HEADING_BONUS = 1.0
 """Extra weight, as a share of a word's own, when a heading holds it."""
 BM25_SHARE = 0.35
+"""How much the BM25 score (relative to the best candidate) adds to coverage."""
 SIMILARITY_SHARE = 1.0
 """How much a similarity of meaning (cosine, -1 to 1) adds to coverage."""
 KEEP_IN_SIGHT = 5
-"""How much the BM25 score (relative to the best candidate) adds to coverage."""
+"""BM25's best candidate stays within this many places."""
+PREFERENCE_SHARE = 0.7
+"""What being about the kind of thing asked for (a fault, a part) adds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """The kind of listed code a question asks about (a fault, a part) and
+    what each candidate (by rowid) is about."""
+
+    wanted: CodeKind | None = None
+    subjects: Mapping[int, frozenset[CodeKind]] = field(default_factory=dict)
+
+    def holds(self, rowid: int) -> bool:
+        """The candidate is about the kind of thing asked for."""
+        return self.wanted is not None and self.wanted in self.subjects.get(
+            rowid, frozenset()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +153,13 @@ def rerank(
     chunks: Mapping[int, Chunk],
     found: Sequence[_Concept],
     similarities: Mapping[int, float] | None = None,
+    preference: Preference | None = None,
 ) -> list[tuple[int, float]]:
     """``candidates`` (rowid, BM25 score) best first by question coverage:
     the weights of the words held, a bonus for those in a heading, a share of
     the relative BM25 score to break ties and, when given, a share of each
-    candidate's similarity of meaning to the question.
+    candidate's similarity of meaning to the question and a bonus for being
+    about what the question asks for (``preference``).
 
     BM25's best candidate stays in the top five: re-ranking may reorder, never
     push the best keyword match out of sight.
@@ -148,6 +168,7 @@ def rerank(
         return []
     best = max((score for _, score in candidates), default=0.0) or 1.0
     similar = similarities or {}
+    prefer = preference or Preference()
     scored = []
     for rowid, score in candidates:
         chunk = chunks.get(rowid)
@@ -162,7 +183,9 @@ def rerank(
                 total += concept.weight * (1 + HEADING_BONUS * in_heading)
         weight = sum(c.weight for c in found) or 1.0
         meaning = SIMILARITY_SHARE * similar.get(rowid, 0.0)
-        scored.append((rowid, total / weight + BM25_SHARE * score / best + meaning))
+        about = PREFERENCE_SHARE * prefer.holds(rowid)
+        relative = BM25_SHARE * score / best
+        scored.append((rowid, total / weight + relative + meaning + about))
     ranked = sorted(scored, key=lambda item: -item[1])
     keyword_best = candidates[0][0]
     rows = [rowid for rowid, _ in ranked]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from knowledge_cache.codes import candidate_windows, code_keys_in_text, outermost_known
-from knowledge_cache.concepts import concepts, rerank
+from knowledge_cache.concepts import Preference, concepts, rerank
 from knowledge_cache.errors import QuerySyntaxError
 from knowledge_cache.glossary import tokens
+from knowledge_cache.intent import Intent
 from knowledge_cache.migrations import FIELD_WEIGHTS
 from knowledge_cache.models import Chunk, SearchHit
 from knowledge_cache.query_plan import (
@@ -30,6 +31,7 @@ from knowledge_cache.query_plan import (
 )
 from knowledge_cache.question_codes import CodeReading
 from knowledge_cache.stopwords import STOP_WORDS
+from knowledge_cache.subjects import chunk_subjects
 from knowledge_cache.understanding import Understanding
 
 RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
@@ -145,7 +147,9 @@ def search_chunks(
                 [r.code.key for r in understood.readings if not r.known],
             )
             similar = _similarities(similarity, query, ranked, pool)
-            ranked = rerank(ranked, pool, found, similar)
+            wanted = understood.intent.subject
+            subjects = chunk_subjects(db, pool) if wanted is not None else {}
+            ranked = rerank(ranked, pool, found, similar, Preference(wanted, subjects))
         ranked = ranked[:limit]
         code_rows = _code_rowids(db, exact)
         order = list(dict.fromkeys([*code_rows, *(rowid for rowid, _ in ranked)]))
@@ -204,6 +208,8 @@ class UnderstoodQuery:
     understanding: Understanding
     readings: tuple[CodeReading, ...] = ()
     prefix_counts: Mapping[str, int] = field(default_factory=dict)
+    intent: Intent = Intent.INFORMATION
+    """What the question asks for; ranking prefers chunks about it."""
 
 
 def understood_expressions(

@@ -33,6 +33,7 @@ from knowledge_cache.ingest import (
     ingest_sources,
     utc_now,
 )
+from knowledge_cache.intent import question_intent
 from knowledge_cache.models import (
     Chunk,
     CodeEntry,
@@ -214,6 +215,7 @@ class KnowledgeStore:
             understanding=understanding,
             readings=tuple(readings),
             prefix_counts={p: vocabulary.prefixed(db, p) for p in prefixes},
+            intent=question_intent(question),
         )
 
     def _glossary_layers(

@@ -79,16 +79,21 @@ def search(
 
     Everyday words are searched with the manuals' words for them (from the
     glossary), misspellings with the KB's own spelling; the lines under
-    "also searched" say which.
+    "also searched" say which. A question that reports a fault ranks fault
+    codes and their sections first, a parts request the catalogue.
     """
     with open_knowledge(state.settings()) as store:
         understood = None if literal else store.understand(query)
         hits = store.search(query, limit=limit, literal=literal, understood=understood)
     also = understood.understanding.describe() if understood else []
+    intent = understood.intent if understood else None
     if as_json:
         results = [hit_to_json(h) for h in hits]
-        click.echo(json.dumps({"results": results, "also_searched": also}, indent=2))
+        found = {"results": results, "also_searched": also, "intent": intent}
+        click.echo(json.dumps(found, indent=2))
     else:
+        if intent is not None:
+            click.echo(f"Question {intent.describe()}.")
         if also:
             click.echo("Also searched: " + "; ".join(also))
         click.echo(render_hits(hits))

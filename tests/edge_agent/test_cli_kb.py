@@ -131,7 +131,15 @@ def test_search_says_what_else_it_searched_and_literal_turns_it_off(
     assert any("impelller ->" in line for line in payload["also_searched"])
     assert payload["results"]
     code, out, _ = run(capsys, "kb", "search", "impelller", "--literal", "--json")
-    assert json.loads(out) == {"results": [], "also_searched": []}
+    assert json.loads(out) == {"results": [], "also_searched": [], "intent": None}
+
+
+def test_search_says_how_it_read_the_question(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    _, out, _ = run(capsys, "kb", "search", "pump keeps tripping")
+    assert out.startswith("Question read as a fault report")
+    _, out, _ = run(capsys, "kb", "search", "need a new impeller", "--json")
+    assert json.loads(out)["intent"] == "part"
 
 
 def test_ask_names_the_listed_codes_close_to_an_absent_one(
