@@ -63,8 +63,6 @@ class IntentCues:
 
     part: re.Pattern[str]
     part_clause_ending: re.Pattern[str]
-    question_opening: re.Pattern[str]
-    topic: re.Pattern[str]
     symptom: re.Pattern[str]
 
     @classmethod
@@ -80,29 +78,21 @@ class IntentCues:
             part_clause_ending=_phrases(
                 _strings(document, "part", "clause_endings"), suffix=r"\s*$"
             ),
-            question_opening=_phrases(
-                _strings(document, "info", "question_words"), prefix=r"^\s*"
-            ),
-            topic=_phrases(_strings(document, "info", "topics")),
-            symptom=_phrases(_strings(document, "symptom", "words")),
+            symptom=_phrases(_strings(document, "fault", "symptoms")),
         )
 
     def intent(self, question: str) -> Intent:
-        """What ``question`` asks for: a part when it names a part cue;
-        information when a clause opens with a question word, or it names a
-        specification, and no symptom cue reports a fault; else a fault."""
+        """What ``question`` asks for: a part when it holds a part cue, a
+        fault when it reports a symptom, else information."""
         text = question.lower()
-        clauses = [c for c in _CLAUSE_BREAK.split(text) if c.strip()]
+        clauses = _CLAUSE_BREAK.split(text)
         if self.part.search(text) or any(
             self.part_clause_ending.search(c) for c in clauses
         ):
             return Intent.PART
-        asks = self.topic.search(text) or any(
-            self.question_opening.search(c) for c in clauses
-        )
-        if asks and not self.symptom.search(text):
-            return Intent.INFORMATION
-        return Intent.FAULT
+        if self.symptom.search(text):
+            return Intent.FAULT
+        return Intent.INFORMATION
 
 
 def question_intent(question: str) -> Intent:
@@ -124,12 +114,10 @@ def _strings(document: dict[str, Any], table: str, key: str) -> list[str]:
     return values
 
 
-def _phrases(
-    phrases: Iterable[str], prefix: str = "", suffix: str = ""
-) -> re.Pattern[str]:
+def _phrases(phrases: Iterable[str], suffix: str = "") -> re.Pattern[str]:
     """One pattern matching any of ``phrases`` as whole words."""
     alternatives = sorted(
         {re.escape(p.lower()) for p in phrases}, key=len, reverse=True
     )
     body = "|".join(alternatives) or r"(?!)"
-    return re.compile(rf"{prefix}(?<![\w'#/])(?:{body})(?![\w'#/]){suffix}")
+    return re.compile(rf"(?<![\w'#/])(?:{body})(?![\w'#/]){suffix}")

@@ -65,6 +65,7 @@ def kb(tmp_path: Path) -> KnowledgeStore:
         ("how do i bleed the fuel system", Intent.INFORMATION),
         ("torque for the impeller nut", Intent.INFORMATION),
         ("valve is open, which way do I turn the lever", Intent.INFORMATION),
+        ("wiring diagram of the control panel", Intent.INFORMATION),
     ],
 )
 def test_what_a_question_asks_for(question: str, intent: Intent) -> None:
