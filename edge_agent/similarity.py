@@ -3,8 +3,9 @@
 The only module that imports ``wordllama``. Its weights (256 dimensions,
 16 MB) and tokenizer ship inside the package: they are loaded from there,
 with downloads switched off, the first time a question is ranked, and kept
-for the process. Embedding a question and twenty candidates takes about a
-millisecond on 2 cores.
+for the process. The same chunks come up question after question, so the
+vectors of the last :data:`CACHED_TEXTS` texts compared are kept: tokenizing
+twenty candidates is most of the cost of a comparison.
 
 Without the package, or with its files damaged, ranking goes on without it:
 :func:`meaning_similarity` logs why once and returns zeros.
@@ -14,15 +15,21 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
+CACHED_TEXTS = 4096
+"""Texts whose vectors are kept (about 1 kB each)."""
+
 _LOCK = threading.Lock()
 _MODEL: list[Any] = []
 """The loaded model, once loaded; ``[None]`` once loading has failed."""
+_VECTORS: OrderedDict[str, Any] = OrderedDict()
+"""Vectors of the texts compared last, least recently used first."""
 
 
 def meaning_similarity(question: str, texts: Sequence[str]) -> list[float]:
@@ -30,8 +37,18 @@ def meaning_similarity(question: str, texts: Sequence[str]) -> list[float]:
     model = _model()
     if model is None or not texts:
         return [0.0] * len(texts)
-    vectors = model.embed([question, *texts], norm=True)
-    return [float(value) for value in vectors[1:] @ vectors[0]]
+    with _LOCK:
+        known = {text: _VECTORS[text] for text in texts if text in _VECTORS}
+    missing = [text for text in dict.fromkeys(texts) if text not in known]
+    vectors = model.embed([question, *missing], norm=True)
+    known.update(zip(missing, vectors[1:], strict=True))
+    with _LOCK:
+        for text in texts:
+            _VECTORS[text] = known[text]
+            _VECTORS.move_to_end(text)
+        while len(_VECTORS) > CACHED_TEXTS:
+            _VECTORS.popitem(last=False)
+    return [float(known[text] @ vectors[0]) for text in texts]
 
 
 def warm_up() -> None:

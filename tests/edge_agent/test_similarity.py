@@ -37,3 +37,19 @@ def test_without_the_package_ranking_goes_on_with_zeros(
     monkeypatch.setattr(similarity, "_MODEL", [])
     assert meaning_similarity("question", ["a", "b"]) == [0.0, 0.0]
     assert "ranking by words only" in caplog.text
+
+
+def test_kept_vectors_give_the_same_figures_and_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(similarity, "_VECTORS", type(similarity._VECTORS)())
+    monkeypatch.setattr(similarity, "CACHED_TEXTS", 3)
+    texts = ["Low discharge pressure", "Bearing temperature high", "Drive belt broken"]
+    first = meaning_similarity("pump won't build pressure", texts)
+    assert list(similarity._VECTORS) == texts
+    again = meaning_similarity("pump won't build pressure", [texts[2], "Oil leak"])
+    assert again[0] == pytest.approx(first[2], abs=1e-6)
+    # The least recently compared text made room for the new one.
+    assert list(similarity._VECTORS) == [texts[1], texts[2], "Oil leak"]
+    alone = meaning_similarity("pump won't build pressure", [texts[0]])
+    assert alone[0] == pytest.approx(first[0], abs=1e-6)
