@@ -162,7 +162,8 @@ def rerank(
     about what the question asks for (``preference``).
 
     BM25's best candidate stays in the top five: re-ranking may reorder, never
-    push the best keyword match out of sight.
+    push the best keyword match out of sight. So does the best candidate
+    without the preference.
     """
     if not candidates:
         return []
@@ -185,14 +186,24 @@ def rerank(
         meaning = SIMILARITY_SHARE * similar.get(rowid, 0.0)
         about = PREFERENCE_SHARE * prefer.holds(rowid)
         relative = BM25_SHARE * score / best
-        scored.append((rowid, total / weight + relative + meaning + about))
-    ranked = sorted(scored, key=lambda item: -item[1])
-    keyword_best = candidates[0][0]
-    rows = [rowid for rowid, _ in ranked]
-    if keyword_best in rows[KEEP_IN_SIGHT:]:
-        kept = ranked.pop(rows.index(keyword_best))
-        ranked.insert(KEEP_IN_SIGHT - 1, kept)
+        scored.append((rowid, total / weight + relative + meaning, about))
+    ranked = [(r, s + a) for r, s, a in sorted(scored, key=lambda i: -(i[1] + i[2]))]
+    # The intent behind a preference is read from cue words and may be
+    # misread: the best candidate without it stays in sight too.
+    kept = [candidates[0][0]]
+    if scored:
+        kept.append(max(scored, key=lambda item: item[1])[0])
+    for kept_rowid in kept:
+        _keep_in_sight(ranked, kept_rowid)
     return ranked
+
+
+def _keep_in_sight(ranked: list[tuple[int, float]], rowid: int) -> None:
+    """Move ``rowid`` up to the last place in sight if it ranks below it."""
+    rows = [r for r, _ in ranked]
+    if rowid in rows[KEEP_IN_SIGHT:]:
+        kept = ranked.pop(rows.index(rowid))
+        ranked.insert(KEEP_IN_SIGHT - 1, kept)
 
 
 def _form(alternative: Alternative) -> tuple[tuple[str, bool], ...]:

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from knowledge_cache import KnowledgeStore, concepts
+from knowledge_cache.concepts import Preference
 from knowledge_cache.intent import Intent, IntentCues, default_cues, question_intent
-from knowledge_cache.models import CodeKind
+from knowledge_cache.models import Chunk, CodeKind
 from knowledge_cache.subjects import chunk_subjects
+from knowledge_cache.understanding import Understanding
 
 MANUAL = """# Pump manual
 
@@ -129,3 +131,24 @@ def test_a_parts_request_ranks_the_catalogue_entry_first(
     assert _first(kb, request).startswith("parts.csv#1")
     monkeypatch.setattr(concepts, "PREFERENCE_SHARE", 0.0)
     assert not _first(kb, request).startswith("parts.csv#1")
+
+
+def test_a_misread_intent_never_hides_the_best_match_by_words() -> None:
+    def chunk(n: int, section: str, text: str) -> Chunk:
+        return Chunk(f"m.md#{n}", "m.md", "Manual", section, None, text)
+
+    # Seven fault sections hold one word of the question, a general section
+    # holds both: preferring faults would rank it eighth.
+    chunks = {
+        n: chunk(n, f"5.{n} E-{n}0 Fault", "The seal leaks.") for n in range(1, 8)
+    }
+    chunks[8] = chunk(8, "3.1 Shutdown", "Shut down the seal water.")
+    wanted = Preference(
+        CodeKind.FAULT_CODE, {n: frozenset({CodeKind.FAULT_CODE}) for n in range(1, 8)}
+    )
+    found = concepts.concepts(Understanding(("seal", "water")), {}, 8)
+    candidates = [(n, 10.0 - n) for n in range(1, 9)]
+    ranked = [rowid for rowid, _ in concepts.rerank(candidates, chunks, found)]
+    assert ranked[0] == 8
+    preferred = [r for r, _ in concepts.rerank(candidates, chunks, found, None, wanted)]
+    assert preferred[:4] == [1, 2, 3, 4] and preferred[4] == 8
