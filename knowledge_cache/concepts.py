@@ -31,7 +31,7 @@ _NUMBERING = re.compile(
 """Section numbers ("5.10", "3 Safety"): no number a question means."""
 HEADING_BONUS = 1.0
 """Extra weight, as a share of a word's own, when a heading holds it."""
-BM25_SHARE = 0.35
+BM25_SHARE = 0.5
 """How much the BM25 score (relative to the best candidate) adds to coverage."""
 SIMILARITY_SHARE = 1.0
 """How much a similarity of meaning (cosine, -1 to 1) adds to coverage."""
