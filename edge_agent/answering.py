@@ -157,6 +157,7 @@ class Answerer:
                     f"{code.typed}->{code.value}" for code in mentions.corrected
                 ),
                 edge__alternatives="; ".join(understood.understanding.describe()),
+                edge__intent=understood.intent.value,
                 edge__equipment=equipment,
                 edge__hits=len(hits),
                 edge__chunk_ids=",".join(h.chunk_id for h in hits),

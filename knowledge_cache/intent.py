@@ -37,7 +37,7 @@ class Intent(StrEnum):
     PART = "part"
     """Asks for a part to order, its number or its price."""
     INFORMATION = "information"
-    """Asks how, what or which: a procedure, a value, a rule."""
+    """Anything else: a procedure, a value, a rule, a name."""
 
     @property
     def subject(self) -> CodeKind | None:

@@ -16,6 +16,7 @@ from edge_agent.answers import AnswerEvent, Route, answer_to_json
 from edge_agent.errors import ModelUnavailable
 from edge_agent.llm import ModelLoader, ModelState, ScriptedModel
 from edge_agent.prompting import SYSTEM_PROMPT
+from edge_agent.tracing import RETRIEVAL, TurnTracer
 from knowledge_cache import KnowledgeStore
 
 
@@ -370,3 +371,11 @@ def _sample_store() -> KnowledgeStore:
     store = KnowledgeStore.open(sqlite3.connect(":memory:", check_same_thread=False))
     store.ingest([Path(__file__).resolve().parents[1] / "data" / "kb"])
     return store
+
+
+def test_the_trace_says_how_the_question_was_read(store) -> None:
+    answerer, _ = answerer_with(store, "Check the impeller [1].")
+    tracer = TurnTracer("ask")
+    answerer.ask("pump keeps tripping, impeller worn", tracer=tracer)
+    retrieval = next(s for s in tracer.finish().spans if s.name == RETRIEVAL)
+    assert retrieval.attributes["edge.intent"] == "fault"
