@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlite_utils import Database
@@ -81,11 +81,14 @@ def query_expressions(
     return plan_expressions(terms)
 
 
-def known_code_keys(db: Database, query: str) -> list[str]:
+def known_code_keys(
+    db: Database, query: str, longer: Collection[str] = ()
+) -> list[str]:
     """Keys of the codes a code table registered that ``query`` spells, in order.
 
-    A code spelled inside a longer known code (the ``E20`` in ``6630-E20-403``)
-    does not count.
+    A code spelled inside a longer known code (the ``E20`` in ``6630-E20-403``),
+    or inside one of the ``longer`` keys (codes of a declared format, listed or
+    not), does not count.
     """
     windows = candidate_windows(query[:MAX_QUERY_CHARS])
     keys = list(dict.fromkeys(window.key for window in windows))
@@ -98,7 +101,8 @@ def known_code_keys(db: Database, query: str) -> list[str]:
             f"SELECT DISTINCT key FROM codes WHERE key IN ({placeholders})", keys
         )
     }
-    return outermost_known(windows, found)
+    outermost = outermost_known(windows, found | set(longer))
+    return [key for key in outermost if key in found]
 
 
 def search_chunks(

@@ -251,9 +251,16 @@ class KnowledgeStore:
         return glossary, phrases, units
 
     def lookup_code(self, text: str) -> list[CodeEntry]:
-        """Entries of the code tables for any code spelled in ``text``."""
+        """Entries of the code tables for any code spelled in ``text``.
+
+        A listed code spelled inside a longer code of a declared format does
+        not count, listed or not: ``4471-E42-999`` is a part number the
+        catalogue lacks, never fault E-42.
+        """
         with self._translated():
-            return self._entries(known_code_keys(self._db, text))
+            typed = codes_in_question(text, FormatSet(code_formats(self._db)))
+            longer = {t.key for t in typed}
+            return self._entries(known_code_keys(self._db, text, longer))
 
     def read_codes(self, question: str) -> list[CodeReading]:
         with self._translated():
@@ -269,8 +276,9 @@ class KnowledgeStore:
         """
         typed = codes_in_question(question, FormatSet(code_formats(self._db)))
         readings = [CodeReading(t, tuple(self._entries([t.key]))) for t in typed]
-        for key in known_code_keys(self._db, question):
-            if any(key in t.key for t in typed):
+        typed_keys = {t.key for t in typed}
+        for key in known_code_keys(self._db, question, typed_keys):
+            if key in typed_keys:
                 continue
             entries = self._entries([key])
             code = TypedCode(

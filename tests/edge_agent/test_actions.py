@@ -176,6 +176,21 @@ def test_invalid_calls_never_reach_the_policy_or_the_outbox(
             proposed_by="technician",
             tracer=TurnTracer("propose"),
         )
+    # A part number the catalogue lacks is no fault code, though its middle
+    # group spells one.
+    with pytest.raises(ProposalError, match="not in the code table"):
+        desk.decide(
+            ToolCall(
+                "record_repair",
+                {
+                    "asset_id": "PUMP-0451",
+                    "work_done": "Fitted seal",
+                    "fault_code": "4471-E42-999",
+                },
+            ),
+            proposed_by="technician",
+            tracer=TurnTracer("propose"),
+        )
     assert outbox.list() == []
 
 

@@ -99,6 +99,15 @@ def test_lookup_of_an_absent_code_finds_nothing(loaded_store) -> None:
     assert loaded_store.lookup_code("E-99") == []
 
 
+def test_a_listed_code_inside_an_unlisted_part_number_is_not_looked_up(
+    loaded_store,
+) -> None:
+    # The part number the catalogue lacks is no fault E-42.
+    assert loaded_store.lookup_code("4471-E42-999") == []
+    found = loaded_store.lookup_code("E-42 then 4471-E42-999 and 4471-A20-339")
+    assert [e.code for e in found] == ["E-42", "4471-A20-339"]
+
+
 def test_unknown_chunk_id_raises_not_found(loaded_store) -> None:
     with pytest.raises(NotFound):
         loaded_store.chunk("nowhere.md#1")
