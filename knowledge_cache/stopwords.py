@@ -138,5 +138,10 @@ STOP_WORDS = frozenset(
         "sounds",
         "seems",
         "quite",
+        "many",
+        "much",
+        "take",
+        "takes",
+        "took",
     }
 )
