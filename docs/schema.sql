@@ -90,6 +90,8 @@ CREATE TABLE kb_meta (
 
 CREATE INDEX chunks_document ON chunks(document_id);
 
+CREATE INDEX codes_chunk ON codes(chunk_id);
+
 CREATE INDEX codes_document ON codes(document_id);
 
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"

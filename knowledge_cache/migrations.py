@@ -109,3 +109,9 @@ def m002_acronyms(db: Database) -> None:
             for short, long in acronyms_in_text(str(body))
         ],
     )
+
+
+@migrations()
+def m003_codes_by_chunk(db: Database) -> None:
+    # Ranking asks which code-table rows are among its candidates, by chunk.
+    db.execute("CREATE INDEX IF NOT EXISTS codes_chunk ON codes(chunk_id)")
