@@ -14,13 +14,13 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from knowledge_cache.glossary import tokens
 from knowledge_cache.models import Chunk, CodeKind
-from knowledge_cache.stemming import stem_words
+from knowledge_cache.stemming import stem_matches, stem_prefix, stem_words
 from knowledge_cache.understanding import Alternative, Understanding
 
 _WORD = re.compile(r"\w+")
@@ -73,15 +73,23 @@ class ChunkWords:
         self.compact = _SEPARATORS.sub("", text).upper()
 
     def has_stem(self, stem: str) -> bool:
-        """A word of this stem: one that starts with it (a final ``i`` of
-        Porter's stands for ``y``: "batteri" holds "battery")."""
+        """A word of this stem: one that starts with it, or a form Porter
+        spells otherwise ("batteri" holds "battery", "prime" "priming")."""
         if self.has_prefix(stem):
             return True
-        return stem.endswith("i") and self.has_prefix(stem[:-1] + "y")
+        return any(
+            stem_matches(stem, word) for word in self._starting(stem_prefix(stem))
+        )
 
     def has_prefix(self, prefix: str) -> bool:
         index = bisect.bisect_left(self._words, prefix)
         return index < len(self._words) and self._words[index].startswith(prefix)
+
+    def _starting(self, prefix: str) -> Iterator[str]:
+        index = bisect.bisect_left(self._words, prefix)
+        while index < len(self._words) and self._words[index].startswith(prefix):
+            yield self._words[index]
+            index += 1
 
 
 @lru_cache(maxsize=4096)

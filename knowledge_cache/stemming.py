@@ -24,11 +24,19 @@ def stem_matches(stem: str, word: str) -> bool:
     """Whether ``word`` (lower case) is a form of ``stem``.
 
     A stem is a prefix of its words, but for a final ``y`` that Porter turns
-    into ``i`` ("battery" -> "batteri").
+    into ``i`` ("battery" -> "batteri") and a final ``e`` that its words drop
+    ("prime" for "priming", "remove" for "removing").
     """
-    return word.startswith(stem) or (
-        stem.endswith("i") and word.startswith(stem[:-1] + "y")
-    )
+    if word.startswith(stem):
+        return True
+    if stem.endswith("i"):
+        return word.startswith(stem[:-1] + "y")
+    return stem.endswith("e") and word.startswith(stem[:-1]) and _stem(word) == stem
+
+
+def stem_prefix(stem: str) -> str:
+    """The prefix every word of ``stem`` starts with (see :func:`stem_matches`)."""
+    return stem[:-1] if stem.endswith(("i", "e")) else stem
 
 
 @cache
