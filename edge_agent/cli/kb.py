@@ -86,7 +86,9 @@ def search(
         understood = None if literal else store.understand(query)
         hits = store.search(query, limit=limit, literal=literal, understood=understood)
     also = understood.understanding.describe() if understood else []
-    intent = understood.intent if understood else None
+    # A query of codes alone (or of nothing) is not read for an intent.
+    worded = understood is not None and understood.understanding.words
+    intent = understood.intent if understood is not None and worded else None
     if as_json:
         results = [hit_to_json(h) for h in hits]
         found = {"results": results, "also_searched": also, "intent": intent}

@@ -140,6 +140,8 @@ def test_search_says_how_it_read_the_question(capsys, data_dir: Path) -> None:
     assert out.startswith("Question read as a fault report")
     _, out, _ = run(capsys, "kb", "search", "need a new impeller", "--json")
     assert json.loads(out)["intent"] == "part"
+    _, out, _ = run(capsys, "kb", "search", "E-42")
+    assert not out.startswith("Question read")
 
 
 def test_ask_names_the_listed_codes_close_to_an_absent_one(
