@@ -32,6 +32,7 @@ from edge_agent.grounding import (
     check_sentence,
     split_sentences,
 )
+from edge_agent.jobs import JobBook
 from edge_agent.llm import (
     ChatModel,
     Completion,
@@ -41,6 +42,7 @@ from edge_agent.llm import (
 )
 from edge_agent.prompting import build_prompt
 from edge_agent.routing import code_mentions, relevant_hits
+from edge_agent.serials import SerialLookup, look_up_serials
 from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
 from knowledge_cache import CodeEntry, CodeKind, KnowledgeStore, SearchHit, code_key
 from knowledge_cache.codes import code_keys_in_text, compile_formats
@@ -115,10 +117,12 @@ class Answerer:
         store: KnowledgeStore,
         model: ModelLoader | None,
         settings: AnswerSettings | None = None,
+        jobs: JobBook | None = None,
     ) -> None:
         self._store = store
         self._model = model
         self._settings = settings or AnswerSettings()
+        self._jobs = jobs
 
     def ask(
         self,
@@ -135,13 +139,23 @@ class Answerer:
         ``equipment`` is the model of what the technician is working on (the
         asset of the job in hand, e.g. ``HP-300``): searched with a question
         that names no model of its own, so "what torque for the casing bolts"
-        finds that machine's manual first.
+        finds that machine's manual first. With a job list (``jobs``), a
+        serial number in the question is looked up there first: a notice
+        names its asset, and that asset's model steers the search likewise.
         """
         started = time.perf_counter()
         turn = _Turn(on_event, cancel or threading.Event(), tracer or TurnTracer("ask"))
         on_event(AnswerEvent("progress", "searching the knowledge base"))
         with turn.tracer.span(RETRIEVAL, edge__query=question) as span:
             understood = self._understood(question, equipment)
+            serials = (
+                look_up_serials(understood.readings, self._jobs)
+                if self._jobs is not None
+                else SerialLookup()
+            )
+            if serials.model and not equipment.strip():
+                # The asset a serial number names steers the search, as a job's.
+                understood = self._understood(question, serials.model)
             mentions = code_mentions(understood)
             hits = (
                 []
@@ -164,6 +178,7 @@ class Answerer:
             )
         absent = tuple(self._absent(code) for code in mentions.absent)
         notices = (
+            *serials.notices,
             *(_correction_notice(code) for code in mentions.corrected),
             *(code.notice for code in absent),
         )
@@ -529,9 +544,14 @@ def _with_equipment(entry: CodeEntry) -> str:
 
 
 def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
-    """Lines worth quoting: numbered steps, or lines with the question's words
-    or their alternatives."""
+    """Lines worth quoting: those naming a serial number of the question,
+    then numbered steps, or lines with the question's words or their
+    alternatives."""
     lines = logical_lines(hit.chunk.text)
+    serials = {
+        r.code.key for r in understood.readings if r.code.kind is CodeKind.SERIAL_NUMBER
+    }
+    naming = [line for line in lines if serials & code_keys_in_text(line)]
     steps = [line for line in lines if _NUMBERED_STEP.match(line)]
     understanding = understood.understanding
     searched = [
@@ -547,6 +567,7 @@ def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
     chosen = (
         steps or matching[:QUOTED_LINES_PER_CHUNK] or lines[:QUOTED_LINES_PER_CHUNK]
     )
+    chosen = [*naming, *(line for line in chosen if line not in naming)]
     section = hit.chunk.section
     if (
         lines

@@ -47,8 +47,11 @@ def code_mentions(understood: UnderstoodQuery) -> CodeMentions:
 def coverage(understood: UnderstoodQuery, hit: SearchHit) -> float:
     """Share of the question's content words that the hit holds in some form:
     the word itself (by Porter stem, as search matched it) or one of its
-    alternatives (a glossary phrase, a number, a corrected spelling)."""
-    return coverage_share(understood.understanding, hit.chunk)
+    alternatives (a glossary phrase, a number, a corrected spelling). A code
+    no table lists (a serial or model number) counts as a word, held when
+    the hit names it."""
+    unlisted = [r.code.key for r in understood.readings if not r.known]
+    return coverage_share(understood.understanding, hit.chunk, unlisted)
 
 
 def relevant_hits(

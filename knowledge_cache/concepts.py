@@ -147,11 +147,15 @@ def held(concept: _Concept, words: ChunkWords) -> bool:
     )
 
 
-def coverage_share(understanding: Understanding, chunk: Chunk) -> float:
-    """Share of the question's content words the chunk holds in some form."""
-    if not understanding.words:
+def coverage_share(
+    understanding: Understanding, chunk: Chunk, code_keys: Sequence[str] = ()
+) -> float:
+    """Share of the question's content words the chunk holds in some form,
+    counting each of ``code_keys`` (codes no table lists: a serial or model
+    number) as a word held when the chunk names the code."""
+    found = concepts(understanding, {}, 1, code_keys)
+    if not found:
         return 0.0
-    found = concepts(understanding, {}, 1)
     words = chunk_words(f"{chunk.title} {chunk.section} {chunk.text}")
     return sum(held(c, words) for c in found) / len(found)
 

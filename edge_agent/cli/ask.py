@@ -40,7 +40,9 @@ def ask(
     with Session(settings) as session:
         policy = session.policy.policy
         budgets = None if policy is None else policy.budgets
-        answerer = Answerer(session.store, loader, answer_settings(settings, budgets))
+        answerer = Answerer(
+            session.store, loader, answer_settings(settings, budgets), session.jobs
+        )
         printer = None if as_json else StreamPrinter()
         tracer = session.tracer("ask")
         answer = answerer.ask(question, on_event=printer or _ignore, tracer=tracer)

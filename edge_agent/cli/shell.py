@@ -37,6 +37,7 @@ def run_shell(
             session.store,
             loader or ModelLoader(settings.model_path),
             answer_settings(settings, None if policy is None else policy.budgets),
+            session.jobs,
         )
         while True:
             try:

@@ -30,7 +30,9 @@ def answer_question(
     with session(settings) as opened:
         policy = opened.policy.policy
         budgets = None if policy is None else policy.budgets
-        answerer = Answerer(opened.store, model, answer_settings(settings, budgets))
+        answerer = Answerer(
+            opened.store, model, answer_settings(settings, budgets), opened.jobs
+        )
         tracer = opened.tracer("ask")
         job = opened.jobs.job(job_id) if job_id else None
         asset = opened.jobs.assets.get(job.asset_id) if job else None
