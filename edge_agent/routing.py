@@ -50,7 +50,11 @@ def coverage(understood: UnderstoodQuery, hit: SearchHit) -> float:
     alternatives (a glossary phrase, a number, a corrected spelling). A code
     no table lists (a serial or model number) counts as a word, held when
     the hit names it."""
-    unlisted = [r.code.key for r in understood.readings if not r.known]
+    unlisted = [
+        r.code.key
+        for r in understood.readings
+        if not r.known and r.code.kind not in TABLE_KINDS
+    ]
     return coverage_share(understood.understanding, hit.chunk, unlisted)
 
 

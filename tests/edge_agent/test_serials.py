@@ -12,6 +12,7 @@ from edge_agent.answering import Answerer
 from edge_agent.answers import AnswerEvent
 from edge_agent.jobs import JobBook, parse_job_book
 from edge_agent.knowledge import demo_data_dir
+from edge_agent.routing import coverage
 from edge_agent.serials import look_up_serials
 from knowledge_cache import KnowledgeStore
 
@@ -72,3 +73,16 @@ def test_the_answer_names_the_asset_and_searches_its_manual(
     alone = Answerer(store, None).ask("HFP-351207")
     assert not any("job list" in notice for notice in alone.notices)
     assert any("HFP-351207" in fact.text for fact in alone.facts)
+
+
+def test_an_absent_fault_code_does_not_count_against_the_words(
+    store: KnowledgeStore,
+) -> None:
+    words = "pump bearing temperature high"
+    with_code = store.understand(f"E-44 {words}")
+    assert [r.code.value for r in with_code.readings if not r.known] == ["E-44"]
+    hit = store.search(words, limit=1)[0]
+    assert coverage(with_code, hit) == coverage(store.understand(words), hit) > 0
+    # A serial number, by contrast, counts: the chunk that names it holds it.
+    serial = store.understand(f"HFP-351207 {words}")
+    assert coverage(serial, hit) < coverage(store.understand(words), hit)
