@@ -41,6 +41,7 @@ from edge_agent.llm import (
     ModelState,
 )
 from edge_agent.prompting import build_prompt
+from edge_agent.quoting import entry_facts, quotes, twin_facts
 from edge_agent.routing import code_mentions, relevant_hits
 from edge_agent.serials import SerialLookup, look_up_serials
 from edge_agent.tracing import CHAT, RETRIEVAL, TurnTracer
@@ -58,13 +59,8 @@ WITHDRAWN_NOTICE = (
 LOOP_LIMIT = 2
 RETRIEVED_CHUNKS = 5
 QUOTED_CHUNKS = 2
-QUOTED_LINES_PER_CHUNK = 4
 CLOSEST_CODES = 3
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n+")
-_NUMBERED_STEP = re.compile(r"^\s*\d+[.)]\s")
-_LINE_ENDS = (".", ":", ";", "!", "?", "|")
-_FIELD = re.compile(r"^\w[\w ./-]{0,30}:\s")
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,13 +231,13 @@ class Answerer:
         notices: tuple[str, ...],
         turn: _Turn,
     ) -> Answer:
-        facts = [fact for entry in entries for fact in _entry_facts(entry)]
+        facts = [fact for entry in entries for fact in entry_facts(entry)]
         listed = {entry.code for entry in entries}
         for entry in entries:
             twins = [
                 e for e in self._store.near_duplicates(entry) if e.code not in listed
             ]
-            facts.extend(_twin_facts(entry, twins))
+            facts.extend(twin_facts(entry, twins))
             listed.update(e.code for e in twins)
         for fact in facts:
             turn.on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
@@ -290,9 +286,7 @@ class Answerer:
                 closest=tuple(_citation(hit) for hit in hits[:3]),
                 notices=(*notices, notice),
             )
-        facts = [
-            f for hit in relevant[:QUOTED_CHUNKS] for f in _quotes(understood, hit)
-        ]
+        facts = [f for hit in relevant[:QUOTED_CHUNKS] for f in quotes(understood, hit)]
         facts.extend(self._near_duplicates(relevant[:QUOTED_CHUNKS], facts))
         # Wait for the model before printing anything: loading it redirects the
         # process's stdout and stderr for a moment (llama.cpp's quiet mode).
@@ -326,7 +320,7 @@ class Answerer:
                     for e in self._store.near_duplicates(entry)
                     if e.chunk_id not in quoted
                 ]
-                twins_facts.extend(_twin_facts(entry, twins))
+                twins_facts.extend(twin_facts(entry, twins))
                 quoted.update(e.chunk_id for e in twins)
         return twins_facts
 
@@ -511,94 +505,8 @@ def _emit(
     return verdict
 
 
-def _entry_facts(entry: CodeEntry) -> list[Fact]:
-    facts = [Fact(f"{entry.code}: {entry.description}", entry.chunk_id)]
-    facts.extend(
-        Fact(f"{name.replace('_', ' ')}: {value}", entry.chunk_id)
-        for name, value in entry.attributes.items()
-        if value and value != entry.description
-    )
-    return facts
-
-
 def _correction_notice(code: TypedCode) -> str:
     return f"Read '{code.typed}' as {code.value}: {code.corrected}."
-
-
-def _twin_facts(entry: CodeEntry, twins: Sequence[CodeEntry]) -> list[Fact]:
-    """One line per code listed with ``entry``'s description (but for
-    numbers), each cited to its own row."""
-    return [
-        Fact(
-            f"Also listed as {entry.description!r}: {_with_equipment(twin)}, "
-            f"{twin.description}",
-            twin.chunk_id,
-        )
-        for twin in twins
-    ]
-
-
-def _with_equipment(entry: CodeEntry) -> str:
-    equipment = entry.attributes.get("equipment", "")
-    return f"{entry.code} ({equipment})" if equipment else entry.code
-
-
-def _quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
-    """Lines worth quoting: those naming a serial number of the question,
-    then numbered steps, or lines with the question's words or their
-    alternatives."""
-    lines = logical_lines(hit.chunk.text)
-    serials = {
-        r.code.key for r in understood.readings if r.code.kind is CodeKind.SERIAL_NUMBER
-    }
-    naming = [line for line in lines if serials & code_keys_in_text(line)]
-    steps = [line for line in lines if _NUMBERED_STEP.match(line)]
-    understanding = understood.understanding
-    searched = [
-        *understanding.words,
-        *(a.text for found in understanding.alternatives.values() for a in found),
-    ]
-    stems = {
-        w.lower()[:5] for text in searched for w in _WORD.findall(text) if len(w) > 3
-    }
-    matching = [
-        line for line in lines if stems & {w.lower()[:5] for w in _WORD.findall(line)}
-    ]
-    chosen = (
-        steps or matching[:QUOTED_LINES_PER_CHUNK] or lines[:QUOTED_LINES_PER_CHUNK]
-    )
-    chosen = [*naming, *(line for line in chosen if line not in naming)]
-    section = hit.chunk.section
-    if (
-        lines
-        and section
-        and lines[0].startswith(f"{section}:")
-        and lines[0] not in chosen
-    ):
-        chosen = [lines[0], *chosen]  # a code table row: its code and meaning first
-    return [Fact(line, hit.chunk.chunk_id) for line in chosen]
-
-
-def logical_lines(text: str) -> list[str]:
-    """The text's lines with wrapped ones joined back (PDF pages break
-    sentences at the end of each printed line): a line continues the one
-    before it unless that one ends a sentence, or it starts a numbered step,
-    a list item, a table row or a "field: value" line of a code table."""
-    joined: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        starts_anew = (
-            _NUMBERED_STEP.match(line)
-            or _FIELD.match(line)
-            or line.startswith(("-", "*", "|", "#"))
-        )
-        if joined and not starts_anew and not joined[-1].endswith(_LINE_ENDS):
-            joined[-1] = f"{joined[-1]} {line}"
-        else:
-            joined.append(line)
-    return joined
 
 
 def _citation(hit: SearchHit) -> Citation:

@@ -289,7 +289,7 @@ def test_everyday_words_find_the_manuals_words(store) -> None:
 
 
 def test_lines_a_pdf_wrapped_are_quoted_whole() -> None:
-    from edge_agent.answering import logical_lines
+    from edge_agent.quoting import logical_lines
 
     text = (
         "3.2 Fault G-305\n1. Let the engine cool below 50 °C before opening\n"
