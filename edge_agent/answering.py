@@ -143,15 +143,15 @@ class Answerer:
         turn = _Turn(on_event, cancel or threading.Event(), tracer or TurnTracer("ask"))
         on_event(AnswerEvent("progress", "searching the knowledge base"))
         with turn.tracer.span(RETRIEVAL, edge__query=question) as span:
-            understood = self._understood(question, equipment)
+            understood = self._store.understand(question)
             serials = (
                 look_up_serials(understood.readings, self._jobs)
                 if self._jobs is not None
                 else SerialLookup()
             )
-            if serials.model and not equipment.strip():
-                # The asset a serial number names steers the search, as a job's.
-                understood = self._understood(question, serials.model)
+            # The asset a serial number names steers the search, as a job's.
+            steering = equipment if equipment.strip() else serials.model
+            understood = self._steered(question, understood, steering)
             mentions = code_mentions(understood)
             hits = (
                 []
@@ -190,8 +190,11 @@ class Answerer:
         timings = {**answer.timings, "total_ms": _ms_since(started)}
         return replace(answer, absent=absent, timings=timings)
 
-    def _understood(self, question: str, equipment: str) -> UnderstoodQuery:
-        understood = self._store.understand(question)
+    def _steered(
+        self, question: str, understood: UnderstoodQuery, equipment: str
+    ) -> UnderstoodQuery:
+        """``understood`` with the model of ``equipment`` added to its codes
+        when the question names no model of its own."""
         names_a_model = any(
             r.code.kind is CodeKind.MODEL_NUMBER for r in understood.readings
         )
