@@ -258,8 +258,7 @@ class KnowledgeStore:
         catalogue lacks, never fault E-42.
         """
         with self._translated():
-            typed = codes_in_question(text, FormatSet(code_formats(self._db)))
-            longer = {t.key for t in typed}
+            longer = {t.key for t in self._typed_codes(text)}
             return self._entries(known_code_keys(self._db, text, longer))
 
     def read_codes(self, question: str) -> list[CodeReading]:
@@ -274,7 +273,7 @@ class KnowledgeStore:
         without a declared format is found by its exact key. A reading with no
         entries is a code the KB does not list.
         """
-        typed = codes_in_question(question, FormatSet(code_formats(self._db)))
+        typed = self._typed_codes(question)
         readings = [CodeReading(t, tuple(self._entries([t.key]))) for t in typed]
         typed_keys = {t.key for t in typed}
         for key in known_code_keys(self._db, question, typed_keys):
@@ -286,6 +285,10 @@ class KnowledgeStore:
             )
             readings.append(CodeReading(code, tuple(entries)))
         return readings
+
+    def _typed_codes(self, text: str) -> list[TypedCode]:
+        """The codes ``text`` spells in the KB's declared formats, slips read."""
+        return codes_in_question(text, FormatSet(code_formats(self._db)))
 
     def closest_codes(
         self, code: str, kind: CodeKind, limit: int = 3
