@@ -82,8 +82,7 @@ class ChunkWords:
         )
 
     def has_prefix(self, prefix: str) -> bool:
-        index = bisect.bisect_left(self._words, prefix)
-        return index < len(self._words) and self._words[index].startswith(prefix)
+        return next(self._starting(prefix), None) is not None
 
     def _starting(self, prefix: str) -> Iterator[str]:
         index = bisect.bisect_left(self._words, prefix)
