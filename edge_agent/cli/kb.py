@@ -86,9 +86,9 @@ def search(
         understood = None if literal else store.understand(query)
         hits = store.search(query, limit=limit, literal=literal, understood=understood)
     also = understood.understanding.describe() if understood else []
-    # A query of codes alone (or of nothing) is not read for an intent.
-    worded = understood is not None and understood.understanding.words
-    intent = understood.intent if understood is not None and worded else None
+    intent = None
+    if understood is not None and understood.understanding.words:
+        intent = understood.intent  # a query of codes alone is read for none
     if as_json:
         results = [hit_to_json(h) for h in hits]
         found = {"results": results, "also_searched": also, "intent": intent}
