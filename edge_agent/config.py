@@ -23,10 +23,10 @@ from pydantic_settings import (
 )
 
 from edge_agent.errors import ConfigError
+from edge_agent.home import HomeLayout
 
 APP_NAME = "edge-field-assistant"
 HOME_ENV = "EDGE_AGENT_HOME"
-CONFIG_FILE = "config.toml"
 
 
 def default_home() -> Path:
@@ -80,36 +80,9 @@ class EdgeSettings(BaseSettings):
     """Colours of the terminal app (it can also be switched while it runs)."""
 
     @property
-    def config_file(self) -> Path:
-        return self.home / CONFIG_FILE
-
-    @property
-    def knowledge_db(self) -> Path:
-        return self.home / "knowledge.db"
-
-    @property
-    def outbox_db(self) -> Path:
-        return self.home / "outbox.db"
-
-    @property
-    def transcript_db(self) -> Path:
-        return self.home / "transcript.db"
-
-    @property
-    def jobs_file(self) -> Path:
-        return self.home / "jobs.json"
-
-    @property
-    def policy_dir(self) -> Path:
-        return self.home / "policy"
-
-    @property
-    def models_dir(self) -> Path:
-        return self.home / "models"
-
-    @property
-    def logs_dir(self) -> Path:
-        return self.home / "logs"
+    def layout(self) -> HomeLayout:
+        """Every file and folder under :attr:`home`."""
+        return HomeLayout(self.home)
 
     @property
     def photos_folder(self) -> Path:
@@ -132,7 +105,7 @@ class EdgeSettings(BaseSettings):
         flags = cast(InitSettingsSource, init_settings).init_kwargs
         home = Path(flags.get("home") or os.environ.get(HOME_ENV) or default_home())
         config_file = TomlConfigSettingsSource(
-            settings_cls, toml_file=home / CONFIG_FILE
+            settings_cls, toml_file=HomeLayout(home).config_file
         )
         return (init_settings, env_settings, config_file)
 
@@ -149,7 +122,7 @@ def load_settings(**flags: Any) -> EdgeSettings:
     except tomllib.TOMLDecodeError as exc:
         home = Path(given.get("home") or os.environ.get(HOME_ENV) or default_home())
         raise ConfigError(
-            f"{home / CONFIG_FILE} is not valid TOML ({exc}). "
+            f"{HomeLayout(home).config_file} is not valid TOML ({exc}). "
             "Fix the file or move it aside to use the defaults.",
             title="Unreadable config file",
         ) from exc
@@ -172,7 +145,7 @@ def ensure_home(settings: EdgeSettings) -> Path:
         ConfigError: the folder cannot be created or written.
     """
     try:
-        settings.logs_dir.mkdir(parents=True, exist_ok=True)
+        settings.layout.logs_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
             f"Cannot create the home directory {settings.home} ({exc.strerror}). "

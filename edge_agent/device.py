@@ -12,8 +12,7 @@ from pathlib import Path
 
 from edge_agent.errors import ConfigError
 from edge_agent.files import create_atomic
-
-DEVICE_FILE = "device.json"
+from edge_agent.home import HomeLayout
 
 
 def device_id(home: Path) -> str:
@@ -22,7 +21,7 @@ def device_id(home: Path) -> str:
     Raises:
         ConfigError: the file exists but is damaged.
     """
-    path = home / DEVICE_FILE
+    path = HomeLayout(home).device_file
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -1,19 +1,39 @@
-"""Errors raised by the edge app.
+"""Errors raised by the edge app, all in one tree.
 
 EdgeAgentError                 anything the app reports to the technician
 ├── ConfigError                settings or the home directory are unusable (exit 2)
 ├── ModelUnavailable           the local model file is missing or unreadable
-├── ProposalError              a tool call that cannot be proposed (tools.proposals)
+├── JobsUnreadable             the cached job list is damaged (jobs)
+├── ProposalError              a tool call that cannot be proposed (act.proposals)
 ├── ConfirmationNeeded         the policy asks for the technician's confirmation
 ├── ConfirmationMismatch       a confirmation for another payload or policy
-├── JobsUnreadable             the cached job list is damaged (jobs)
-└── OcrError                   reading a photo failed (ocr.errors)
-    ├── OcrUnavailable         no OCR engine installed; says how to install one
-    ├── ImageUnreadable        missing, not an image, truncated, too large
-    └── CorrectionInvalid      a hand-corrected code that cannot be a code
+├── IdentityMismatch           the centre's id for the device differs from the
+│                              outbox's (depot.enrolment)
+└── OcrError                   reading a photo failed (ocr)
+    ├── OcrUnavailable         the chosen engine is not installed (says how to install)
+    ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
+    │                          not an image, an unsupported format or too large
+    └── CorrectionInvalid      a code typed by hand is not recognisable as a code
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "ConfigError",
+    "ConfirmationMismatch",
+    "ConfirmationNeeded",
+    "CorrectionInvalid",
+    "EdgeAgentError",
+    "IdentityMismatch",
+    "ImageUnreadable",
+    "JobsUnreadable",
+    "ModelUnavailable",
+    "OcrError",
+    "OcrUnavailable",
+    "ProposalError",
+]
 
 
 class EdgeAgentError(Exception):
@@ -31,3 +51,57 @@ class ConfigError(EdgeAgentError):
 
 class ModelUnavailable(EdgeAgentError):
     """The local model cannot be found or read; lookups still work without it."""
+
+
+class JobsUnreadable(EdgeAgentError):
+    """The cached job list is damaged; the next sync replaces it."""
+
+
+class ProposalError(EdgeAgentError):
+    """A tool call that cannot be proposed as it stands; ``field`` says where."""
+
+    def __init__(self, message: str, *, tool: str = "", field: str = "") -> None:
+        super().__init__(message, title="Cannot propose this")
+        self.tool = tool
+        self.field = field
+
+
+class ConfirmationNeeded(EdgeAgentError):
+    """The policy asks the technician to confirm this exact action first."""
+
+
+class ConfirmationMismatch(EdgeAgentError):
+    """A confirmation given for another payload, technician or policy version."""
+
+
+class IdentityMismatch(EdgeAgentError):
+    """The centre's id for the device differs from the one its outbox uses."""
+
+
+class OcrError(EdgeAgentError):
+    """Reading a photo failed; other photos and the rest of the app still work."""
+
+
+class OcrUnavailable(OcrError):
+    """The OCR engine is not installed or cannot start; ``engine`` names it."""
+
+    def __init__(self, message: str, *, engine: str) -> None:
+        super().__init__(message, title="OCR engine unavailable")
+        self.engine = engine
+
+
+class ImageUnreadable(OcrError):
+    """One photo cannot be read; ``reason`` is a short machine-readable cause.
+
+    Reasons: ``missing``, ``not_a_file``, ``empty``, ``not_an_image``,
+    ``unsupported_format``, ``truncated``, ``too_large``, ``unreadable``.
+    """
+
+    def __init__(self, message: str, *, path: Path, reason: str) -> None:
+        super().__init__(message, title="Photo unreadable")
+        self.path = path
+        self.reason = reason
+
+
+class CorrectionInvalid(OcrError):
+    """A code typed as a correction cannot be recognised; ask for it again."""

@@ -12,12 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_agent.errors import EdgeAgentError
+from edge_agent.errors import JobsUnreadable
 from edge_agent.files import write_json_atomic
-
-
-class JobsUnreadable(EdgeAgentError):
-    """The cached job list is damaged; the next sync replaces it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from edge_agent.answer.similarity import meaning_similarity
 from edge_agent.config import EdgeSettings
-from edge_agent.similarity import meaning_similarity
 from knowledge_cache import KnowledgeStore
 
 
@@ -16,7 +16,9 @@ def open_knowledge(settings: EdgeSettings) -> KnowledgeStore:
     Questions are ranked with the similarity of meaning too; its model loads
     on the first question, not here.
     """
-    return KnowledgeStore.open(settings.knowledge_db, similarity=meaning_similarity)
+    return KnowledgeStore.open(
+        settings.layout.knowledge_db, similarity=meaning_similarity
+    )
 
 
 def demo_data_dir() -> Path:

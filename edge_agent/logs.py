@@ -5,16 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-LOG_FILE_NAME = "edge-agent.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "edge-agent-log-file"
 
 
-def configure_logging(logs_dir: Path) -> Path:
-    """Send every log record (the app's and its libraries') to a file in
-    ``logs_dir``, so that warnings never land on the technician's terminal;
-    return the file's path."""
-    path = logs_dir / LOG_FILE_NAME
+def configure_logging(path: Path) -> Path:
+    """Send every log record (the app's and its libraries') to the file at
+    ``path``, so that warnings never land on the technician's terminal;
+    return the file's path. Its folder must exist."""
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         if isinstance(old, logging.FileHandler) and Path(old.baseFilename) == path:

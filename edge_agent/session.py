@@ -8,22 +8,18 @@ action service, built from the settings.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import UTC, datetime
 
-from edge_agent.actions import ActionService, Technician
+from edge_agent.act.service import ActionService, Technician
+from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.sync_state import read_sync_state
 from edge_agent.device import device_id
 from edge_agent.jobs import JobBook, read_job_book
 from edge_agent.knowledge import open_knowledge
 from edge_agent.policy_store import PolicyStatus, open_policy_store
-from edge_agent.sync_state import read_sync_state
 from edge_agent.tracing import TurnTracer
 from knowledge_cache import KnowledgeStore
 from sync import Outbox
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Session:
@@ -37,9 +33,11 @@ class Session:
                 open_knowledge(settings)
             )
             self.outbox: Outbox = self._stack.enter_context(
-                Outbox.open(settings.outbox_db, device_id=device_id(settings.home))
+                Outbox.open(
+                    settings.layout.outbox_db, device_id=device_id(settings.home)
+                )
             )
-            self.jobs: JobBook = read_job_book(settings.jobs_file)
+            self.jobs: JobBook = read_job_book(settings.layout.jobs_file)
             self.policy: PolicyStatus = open_policy_store(settings).status()
         except BaseException:
             self._stack.close()

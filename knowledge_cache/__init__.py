@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from knowledge_cache.codes import code_key
+from knowledge_cache.code_keys import (
+    code_key,
+    code_keys_in_text,
+    compile_formats,
+    looks_like_code,
+)
 from knowledge_cache.errors import (
     CacheCorrupt,
     IngestError,
@@ -11,8 +16,10 @@ from knowledge_cache.errors import (
     QuerySyntaxError,
     SnapshotError,
 )
-from knowledge_cache.ingest import SourceFile
+from knowledge_cache.format_matching import DASHES, MAX_FIXES, FormatMatch, FormatSet
+from knowledge_cache.ingest import SourceFile, source_size
 from knowledge_cache.models import (
+    TABLE_KINDS,
     Chunk,
     CodeEntry,
     CodeFormat,
@@ -29,17 +36,28 @@ from knowledge_cache.models import (
     Snapshot,
     SnapshotFile,
 )
+from knowledge_cache.question_codes import CodeReading, TypedCode
+from knowledge_cache.relevance import relevant_hits
+from knowledge_cache.search import UnderstoodQuery
+from knowledge_cache.stopwords import STOP_WORDS
 from knowledge_cache.store import KnowledgeStore
 
 __all__ = [
+    "DASHES",
+    "MAX_FIXES",
+    "STOP_WORDS",
+    "TABLE_KINDS",
     "CacheCorrupt",
     "Chunk",
     "CodeEntry",
     "CodeFormat",
     "CodeKind",
+    "CodeReading",
     "Document",
     "DocumentKind",
     "FileOutcome",
+    "FormatMatch",
+    "FormatSet",
     "IngestError",
     "IngestReport",
     "IngestStatus",
@@ -51,9 +69,16 @@ __all__ = [
     "NotFound",
     "QuerySyntaxError",
     "SearchHit",
-    "SnapshotError",
     "Snapshot",
+    "SnapshotError",
     "SnapshotFile",
     "SourceFile",
+    "TypedCode",
+    "UnderstoodQuery",
     "code_key",
+    "code_keys_in_text",
+    "compile_formats",
+    "looks_like_code",
+    "relevant_hits",
+    "source_size",
 ]

@@ -25,6 +25,10 @@ class CodeKind(StrEnum):
     MODEL_NUMBER = "model_number"
 
 
+TABLE_KINDS = frozenset({CodeKind.FAULT_CODE, CodeKind.PART_NUMBER})
+"""Kinds whose codes live in code tables, so "not in the KB" is decidable."""
+
+
 @dataclass(frozen=True, slots=True)
 class CodeFormat:
     """A pattern the KB declares for one kind of code (used by OCR and search)."""

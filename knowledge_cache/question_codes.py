@@ -4,7 +4,7 @@ Technicians type codes the way they see or remember them: ``e42``, ``g 305``,
 ``C-l17`` (a letter l for a one), ``E-4O`` (a letter O for a zero),
 ``4471 w20 105``. Each run of up to five letter-and-digit groups, joined
 only by separators, is read against the declared formats with the tolerance of
-:mod:`knowledge_cache.code_reading`: separators anywhere they belong, and
+:mod:`knowledge_cache.format_matching`: separators anywhere they belong, and
 look-alike characters swapped only where a format demands a digit or a
 letter. A reading is the code as the format spells it; whether the KB lists
 it is decided later, by exact lookup, never by finding a similar code.
@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge_cache.code_reading import Fix, FormatSet
-from knowledge_cache.codes import MAX_ATOMS_PER_CODE, code_key
+from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
+from knowledge_cache.format_matching import Fix, FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
 
 MAX_QUESTION_CHARS = 500

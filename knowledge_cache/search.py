@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from knowledge_cache.codes import candidate_windows, code_keys_in_text, outermost_known
+from knowledge_cache.code_keys import (
+    candidate_windows,
+    code_keys_in_text,
+    outermost_known,
+)
 from knowledge_cache.concepts import Preference, concepts, rerank
 from knowledge_cache.errors import QuerySyntaxError
 from knowledge_cache.glossary import tokens

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from knowledge_cache.codes import compile_formats
+from knowledge_cache.code_keys import compile_formats
 from knowledge_cache.declarations import (
     DECLARATIONS_FILE,
     Declarations,

@@ -13,10 +13,10 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
-from knowledge_cache.code_reading import FormatSet
-from knowledge_cache.codes import code_key
+from knowledge_cache.code_keys import code_key
 from knowledge_cache.db import open_db
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError, NotFound
+from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.glossary import (
     GLOSSARY_FILE,
     Abbreviation,

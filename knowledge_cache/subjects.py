@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from knowledge_cache.codes import code_keys_in_text
+from knowledge_cache.code_keys import code_keys_in_text
 from knowledge_cache.models import Chunk, CodeKind
 
 

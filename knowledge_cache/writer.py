@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from knowledge_cache.acronyms import acronyms_in_text
-from knowledge_cache.codes import code_key, code_keys_in_text, compile_formats
+from knowledge_cache.code_keys import code_key, code_keys_in_text, compile_formats
 from knowledge_cache.declarations import DECLARATIONS_FILE, Declarations
 from knowledge_cache.glossary import GLOSSARY_FILE
 from knowledge_cache.models import CodeFormat, CodeKind, ParsedDocument

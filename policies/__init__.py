@@ -7,16 +7,20 @@ is given, and :func:`evaluate` has no I/O, clock or randomness.
 from __future__ import annotations
 
 from policies.bundle import (
+    SIGNATURE_BYTES,
     Bundle,
     BundleManifest,
     authenticate_bundle,
     check_fresh,
+    client_satisfies,
     format_time,
     parse_time,
     verify_bundle,
 )
 from policies.calls import request_for_call
 from policies.conditions import Condition, Scope
+from policies.defaults import DEMO_BUNDLE, KEYS_DIR
+from policies.encoding import decode_base64
 from policies.engine import evaluate
 from policies.errors import (
     BundleRejected,
@@ -42,6 +46,9 @@ from policies.model import (
 
 __all__ = [
     "ACTION_TYPES",
+    "DEMO_BUNDLE",
+    "KEYS_DIR",
+    "SIGNATURE_BYTES",
     "READ",
     "Budgets",
     "Bundle",
@@ -64,6 +71,8 @@ __all__ = [
     "TrustedKeys",
     "authenticate_bundle",
     "check_fresh",
+    "client_satisfies",
+    "decode_base64",
     "evaluate",
     "format_time",
     "load_policy_dir",

@@ -14,9 +14,10 @@ from typing import Any
 
 import click
 
-from edge_agent.actions import Decided
-from edge_agent.agent import propose_in_session
-from edge_agent.cli.action_views import (
+from edge_agent.act.proposals import ToolCall
+from edge_agent.act.request_turn import propose_in_session
+from edge_agent.act.service import Decided
+from edge_agent.act.views import (
     action_to_json,
     render_action,
     render_action_line,
@@ -26,7 +27,6 @@ from edge_agent.cli.state import CliState, pass_state
 from edge_agent.errors import EdgeAgentError
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
-from edge_agent.tools.proposals import ToolCall
 from edge_agent.tracing import TurnTracer
 from sync import ActionState, QueuedAction
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from edge_agent.answering import Answerer, answer_settings
-from edge_agent.answers import (
+from edge_agent.answer.question_turn import answer_in_session
+from edge_agent.answer.values import (
     Answer,
     AnswerEvent,
     answer_to_json,
@@ -37,16 +37,11 @@ def ask(
     settings = state.settings()
     # Loaded on first need, so questions answered by lookup never wait for it.
     loader = None if no_model else ModelLoader(model_path or settings.model_path)
+    printer = None if as_json else StreamPrinter()
     with Session(settings) as session:
-        policy = session.policy.policy
-        budgets = None if policy is None else policy.budgets
-        answerer = Answerer(
-            session.store, loader, answer_settings(settings, budgets), session.jobs
+        answer = answer_in_session(
+            session, question, model=loader, on_event=printer or _ignore
         )
-        printer = None if as_json else StreamPrinter()
-        tracer = session.tracer("ask")
-        answer = answerer.ask(question, on_event=printer or _ignore, tracer=tracer)
-        session.outbox.save_trace(tracer.finish().as_dict())
     if as_json:
         click.echo(json.dumps(answer_to_json(answer), indent=2, ensure_ascii=False))
     elif printer is not None:

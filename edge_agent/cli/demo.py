@@ -27,9 +27,11 @@ def demo(state: CliState, no_start: bool, plain: bool) -> None:
     with open_knowledge(settings) as store:
         report = ingest_with_progress(store, store.sources([demo_data_dir()]))
     click.echo(render_report(report), err=True)
-    if not settings.jobs_file.exists():
+    if not settings.layout.jobs_file.exists():
         demo_jobs = json.loads((demo_data_dir() / DEMO_JOBS).read_text("utf-8"))
-        write_job_book(settings.jobs_file, parse_job_book(demo_jobs))
-        click.echo(f"Loaded the demo job list into {settings.jobs_file}.", err=True)
+        write_job_book(settings.layout.jobs_file, parse_job_book(demo_jobs))
+        click.echo(
+            f"Loaded the demo job list into {settings.layout.jobs_file}.", err=True
+        )
     if not no_start:
         open_assistant(settings, plain=plain)

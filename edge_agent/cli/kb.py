@@ -18,8 +18,13 @@ from edge_agent.cli.render import (
 )
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.knowledge import open_knowledge
-from knowledge_cache import FileOutcome, IngestReport, KnowledgeStore, SourceFile
-from knowledge_cache.ingest import source_size
+from knowledge_cache import (
+    FileOutcome,
+    IngestReport,
+    KnowledgeStore,
+    SourceFile,
+    source_size,
+)
 
 
 @click.group()
@@ -121,7 +126,7 @@ def stats(state: CliState, as_json: bool) -> None:
     settings = state.settings()
     with open_knowledge(settings) as store:
         figures = store.stats()
-    path = str(settings.knowledge_db)
+    path = str(settings.layout.knowledge_db)
     if as_json:
         click.echo(json.dumps(stats_to_json(figures, path), indent=2))
     else:

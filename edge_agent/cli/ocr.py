@@ -12,7 +12,7 @@ import click
 from edge_agent import exit_codes
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.knowledge import open_knowledge
-from edge_agent.routing import TABLE_KINDS
+from knowledge_cache import TABLE_KINDS
 
 if TYPE_CHECKING:
     from edge_agent.ocr import CodeLookup, EngineName, OcrResult, ReadCode

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from edge_agent.answering import Answerer, answer_settings
+from edge_agent.answer.question_turn import answer_in_session
 from edge_agent.cli.ask import StreamPrinter
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
@@ -32,13 +32,7 @@ def run_shell(
     """Answer lines from ``read_line`` until ``quit`` or end of input."""
     with Session(settings) as session:
         click.echo(banner(session.store, session.policy.reason))
-        policy = session.policy.policy
-        answerer = Answerer(
-            session.store,
-            loader or ModelLoader(settings.model_path),
-            answer_settings(settings, None if policy is None else policy.budgets),
-            session.jobs,
-        )
+        model = loader or ModelLoader(settings.model_path)
         while True:
             try:
                 line = read_line(PROMPT).strip()
@@ -49,10 +43,8 @@ def run_shell(
                 return
             if line:
                 printer = StreamPrinter()
-                tracer = session.tracer("ask")
-                answer = answerer.ask(line, on_event=printer, tracer=tracer)
+                answer = answer_in_session(session, line, model=model, on_event=printer)
                 printer.finish(answer)
-                session.outbox.save_trace(tracer.finish().as_dict())
                 click.echo()
 
 

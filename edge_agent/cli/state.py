@@ -23,7 +23,7 @@ class CliState:
         if self._settings is None:
             self._settings = load_settings(home=self.home)
             ensure_home(self._settings)
-            configure_logging(self._settings.logs_dir)
+            configure_logging(self._settings.layout.log_file)
         return self._settings
 
 

@@ -15,13 +15,13 @@ import time
 import click
 
 from edge_agent.cli.state import CliState, pass_state
-from edge_agent.enrollment import enroll_device
-from edge_agent.sync_run import (
+from edge_agent.clock import utc_now
+from edge_agent.depot.enrolment import enroll_device
+from edge_agent.depot.sync_run import (
     http_client,
     is_http_address,
     render_summary,
     run_sync,
-    utc_now,
 )
 from sync.runner_models import Progress
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from edge_agent.cli.action_views import render_trace
+from edge_agent.act.views import render_trace
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.files import write_json_atomic
 from edge_agent.otlp import otlp_document

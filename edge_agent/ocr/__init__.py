@@ -8,21 +8,21 @@ then call :meth:`PhotoReader.read` per photo. The OCR engines themselves
 
 from __future__ import annotations
 
-from edge_agent.ocr.codes import LOW_CONFIDENCE, FoundCode, extract_codes
-from edge_agent.ocr.engine import Box, OcrEngine, TextBox
-from edge_agent.ocr.engines import ENGINES, EngineName, LoadedEngine, load_engine
-from edge_agent.ocr.errors import (
+from edge_agent.errors import (
     CorrectionInvalid,
     ImageUnreadable,
     OcrError,
     OcrUnavailable,
 )
+from edge_agent.ocr.engine import Box, OcrEngine, TextBox
+from edge_agent.ocr.extraction import LOW_CONFIDENCE, FoundCode, extract_codes
 from edge_agent.ocr.images import Photo, load_photo, supported_formats
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import correct_code, lookup_code
 from edge_agent.ocr.reader import PhotoReader, ReaderSettings
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode, result_to_json
-from knowledge_cache.code_reading import FormatSet
+from edge_agent.ocr.selection import ENGINES, EngineName, LoadedEngine, load_engine
+from knowledge_cache import FormatSet
 
 __all__ = [
     "ENGINES",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from edge_agent.ocr.errors import ImageUnreadable
+from edge_agent.errors import ImageUnreadable
 
 MAX_FILE_BYTES = 64 * 2**20
 """Largest photo file accepted (64 MiB): well above any phone photo."""

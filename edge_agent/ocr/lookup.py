@@ -8,13 +8,19 @@ in tables, so for them "not in the knowledge base" is decided by the table.
 
 from __future__ import annotations
 
-from edge_agent.ocr.codes import FoundCode
-from edge_agent.ocr.errors import CorrectionInvalid
+from edge_agent.errors import CorrectionInvalid
+from edge_agent.ocr.extraction import FoundCode
 from edge_agent.ocr.results import CodeLookup, ReadCode
-from edge_agent.routing import TABLE_KINDS
-from knowledge_cache import CodeKind, KnowledgeStore, SearchHit, code_key
-from knowledge_cache.code_reading import DASHES, FormatSet
-from knowledge_cache.codes import code_keys_in_text
+from knowledge_cache import (
+    DASHES,
+    TABLE_KINDS,
+    CodeKind,
+    FormatSet,
+    KnowledgeStore,
+    SearchHit,
+    code_key,
+    code_keys_in_text,
+)
 
 SEARCH_LIMIT = 3
 """Most search hits kept for a code the tables do not list."""

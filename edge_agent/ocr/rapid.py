@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from edge_agent.errors import OcrError, OcrUnavailable
 from edge_agent.ocr.engine import Box, TextBox
-from edge_agent.ocr.errors import OcrError, OcrUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

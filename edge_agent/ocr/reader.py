@@ -20,15 +20,14 @@ from pathlib import Path
 
 from PIL import Image
 
-from edge_agent.ocr.codes import FoundCode, extract_codes
 from edge_agent.ocr.engine import Box, OcrEngine, Point, TextBox, TurnReader
+from edge_agent.ocr.extraction import FoundCode, extract_codes
 from edge_agent.ocr.images import MAX_FILE_BYTES, MAX_PIXELS, Photo, load_photo
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import checked, correct_code, lookup_code
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode
 from edge_agent.ocr.turning import reread_turned
-from knowledge_cache import CodeKind, KnowledgeStore
-from knowledge_cache.code_reading import FormatSet
+from knowledge_cache import CodeKind, FormatSet, KnowledgeStore
 
 Clock = Callable[[], float]
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from edge_agent.ocr.codes import LOW_CONFIDENCE
 from edge_agent.ocr.engine import Box
+from edge_agent.ocr.extraction import LOW_CONFIDENCE
 from edge_agent.ocr.lines import TextLine
-from edge_agent.routing import TABLE_KINDS
-from knowledge_cache import CodeEntry, CodeKind, SearchHit
+from knowledge_cache import TABLE_KINDS, CodeEntry, CodeKind, SearchHit
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from typing import Any
 
 from PIL import Image, ImageOps, ImageStat
 
+from edge_agent.errors import OcrError, OcrUnavailable
 from edge_agent.ocr.engine import Box, Point, TextBox
-from edge_agent.ocr.errors import OcrError, OcrUnavailable
 from edge_agent.ocr.skew import estimate_tilt, level
 
 NAME = "tesseract"

@@ -23,23 +23,19 @@ from __future__ import annotations
 from edge_agent.policy_store.folder import HIGH_WATER_STEP, STATE_FILE
 from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
 from edge_agent.policy_store.store import (
-    Clock,
     PolicyStore,
     app_version,
     open_policy_store,
     shipped_trusted_keys,
-    system_clock,
 )
 
 __all__ = [
     "HIGH_WATER_STEP",
     "STATE_FILE",
-    "Clock",
     "PolicyStatus",
     "PolicyStore",
     "ReadOnlyReason",
     "app_version",
     "open_policy_store",
     "shipped_trusted_keys",
-    "system_clock",
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
@@ -17,20 +17,20 @@ from edge_agent.policy_store.folder import (
 )
 from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
 from policies import (
+    DEMO_BUNDLE,
+    KEYS_DIR,
     Bundle,
     BundleRejected,
     PolicyError,
     TrustedKeys,
     authenticate_bundle,
     check_fresh,
+    client_satisfies,
     format_time,
     read_trusted_keys,
     verify_bundle,
 )
-from policies.bundle import client_satisfies
-from policies.defaults import DEMO_BUNDLE, KEYS_DIR
 
-Clock = Callable[[], datetime]
 """Returns the current time, timezone-aware."""
 PACKAGE = "edge-field-assistant"
 
@@ -315,11 +315,6 @@ class _Unusable(Exception):
         self.reason = reason
 
 
-def system_clock() -> datetime:
-    """The system's current time in UTC."""
-    return datetime.now(UTC)
-
-
 def app_version() -> str | None:
     """The installed app's version, or ``None`` when it is not installed."""
     try:
@@ -337,16 +332,14 @@ def shipped_trusted_keys() -> TrustedKeys:
     return read_trusted_keys(KEYS_DIR)
 
 
-def open_policy_store(
-    settings: EdgeSettings, *, clock: Clock = system_clock
-) -> PolicyStore:
+def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
     """The store for this device: shipped keys, shipped demo bundle as default.
 
     Raises:
         PolicyError: a shipped key file is unreadable or invalid.
     """
     return PolicyStore(
-        settings.policy_dir,
+        settings.layout.policy_dir,
         shipped_trusted_keys(),
         clock=clock,
         client_version=app_version(),

@@ -25,10 +25,10 @@ from edge_agent.tui.failures import error_message, error_title
 from edge_agent.tui.messages import ActionRecorded, ModelSettled, WorkerFailed
 from edge_agent.tui.screens.actions import ActionsScreen
 from edge_agent.tui.screens.chat import ChatScreen
+from edge_agent.tui.screens.dialogs import ErrorScreen
 from edge_agent.tui.screens.jobs import JobsScreen
 from edge_agent.tui.screens.knowledge import KnowledgeScreen
-from edge_agent.tui.screens.message import ErrorScreen
-from edge_agent.tui.screens.photo import PhotoScreen
+from edge_agent.tui.screens.photos import PhotoScreen
 from edge_agent.tui.screens.sync import SyncScreen
 from edge_agent.tui.status import (
     MODEL_LOADING,

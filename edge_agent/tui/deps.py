@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from edge_agent.answer.similarity import warm_up as warm_up_similarity
+from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
-from edge_agent.similarity import warm_up as warm_up_similarity
 from edge_agent.tui.ocr_check import ocr_notice
 from edge_agent.tui.reachability import centre_reachable
 
@@ -32,10 +32,6 @@ def start_ocr_engine(name: str) -> LoadedEngine:
     from edge_agent.tui.tasks.photos import start_engine
 
     return start_engine(name)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +57,7 @@ class AppDeps:
     reachable: Callable[[str], bool] = centre_reachable
     check_ocr: Callable[[str], str | None] = ocr_notice
     sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], datetime] = utc_now
+    clock: Clock = utc_now
     status_seconds: float = 60.0
     warm_up_ranking: Callable[[], None] = warm_up_similarity
 

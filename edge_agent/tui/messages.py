@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from edge_agent.answers import Answer, AnswerEvent
+from edge_agent.answer.values import Answer, AnswerEvent
 
 if TYPE_CHECKING:
     from edge_agent.ocr import OcrResult

@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from knowledge_cache.codes import code_key
+from knowledge_cache.code_keys import code_key
 from knowledge_cache.errors import IngestError
 from knowledge_cache.models import (
     ChunkDraft,

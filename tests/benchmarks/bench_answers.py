@@ -48,8 +48,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from edge_agent.answering import RETRIEVED_CHUNKS, Answerer, AnswerSettings
-from edge_agent.answers import Answer, Route
+from edge_agent.answer.answerer import RETRIEVED_CHUNKS, Answerer, AnswerSettings
+from edge_agent.answer.prompting import Prompt, build_prompt
+from edge_agent.answer.routing import code_mentions
+from edge_agent.answer.values import Answer, Route
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import (
     ChatMessage,
@@ -60,9 +62,7 @@ from edge_agent.llm import (
     default_model_path,
 )
 from edge_agent.llm.loader import load_llama
-from edge_agent.prompting import Prompt, build_prompt
-from edge_agent.routing import code_mentions, relevant_hits
-from knowledge_cache import KnowledgeStore, SearchHit
+from knowledge_cache import KnowledgeStore, SearchHit, relevant_hits
 
 QUESTIONS_FILE = (
     Path(__file__).resolve().parents[1] / "data/questions/demo_questions.json"

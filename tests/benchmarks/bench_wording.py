@@ -50,13 +50,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_agent.answering import Answerer, AnswerSettings
-from edge_agent.answers import Answer
+from edge_agent.answer.answerer import Answerer, AnswerSettings
+from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import ModelLoader, default_model_path
-from edge_agent.similarity import meaning_similarity
 from knowledge_cache import KnowledgeStore, code_key
-from knowledge_cache.codes import code_keys_in_text, looks_like_code
+from knowledge_cache.code_keys import code_keys_in_text, looks_like_code
 from tests.benchmarks.reporting import emit, log, machine_facts, verdict, working_dir
 
 QUESTIONS_FILE = (

@@ -13,7 +13,7 @@ from edge_agent.errors import ConfigError
 def test_home_comes_from_the_environment(isolated_home: Path) -> None:
     settings = load_settings()
     assert settings.home == isolated_home
-    assert settings.knowledge_db == isolated_home / "knowledge.db"
+    assert settings.layout.knowledge_db == isolated_home / "knowledge.db"
 
 
 def test_flags_beat_environment_beat_config_file(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.device import DEVICE_FILE, device_id
+from edge_agent.device import device_id
 from edge_agent.errors import ConfigError
 from edge_agent.files import create_atomic
+from edge_agent.home import HomeLayout
 
 
 def test_the_id_is_created_once_and_kept(tmp_path: Path) -> None:
@@ -32,7 +33,9 @@ def test_threads_creating_it_at_once_get_the_same_id(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert len(ids) == 8 and len(set(ids)) == 1
-    assert [p.name for p in tmp_path.iterdir()] == [DEVICE_FILE]
+    assert [p.name for p in tmp_path.iterdir()] == [
+        HomeLayout(tmp_path).device_file.name
+    ]
 
 
 def test_create_atomic_never_replaces(tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_create_atomic_never_replaces(tmp_path: Path) -> None:
 
 
 def test_a_damaged_file_is_reported_not_replaced(tmp_path: Path) -> None:
-    (tmp_path / DEVICE_FILE).write_text("{not json", "utf-8")
+    HomeLayout(tmp_path).device_file.write_text("{not json", "utf-8")
     with pytest.raises(ConfigError, match="damaged"):
         device_id(tmp_path)
-    assert (tmp_path / DEVICE_FILE).read_text("utf-8") == "{not json"
+    assert HomeLayout(tmp_path).device_file.read_text("utf-8") == "{not json"

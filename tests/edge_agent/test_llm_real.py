@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from edge_agent.__main__ import main
-from edge_agent.answering import Answerer, AnswerSettings
+from edge_agent.answer.answerer import Answerer, AnswerSettings
 from edge_agent.errors import ModelUnavailable
 from edge_agent.llm import (
     ChatMessage,
@@ -175,8 +175,8 @@ def test_ask_cli_with_the_default_model_streams_checked_text(capsys, data_dir) -
 
 
 def test_tool_call_under_the_grammar_parses_and_names_an_allowed_tool(model) -> None:
-    from edge_agent.tool_calling import propose_call
-    from edge_agent.tools.catalogue import action_tools
+    from edge_agent.act.catalogue import action_tools
+    from edge_agent.act.tool_calling import propose_call
 
     tools = action_tools(["order_part", "escalate_to_supervisor"])
     result = propose_call(

@@ -377,7 +377,7 @@ def test_first_use_installs_the_shipped_demo_bundle() -> None:
     assert status.actions_allowed
     assert status.bundle is not None
     assert (status.bundle.version, status.bundle.manifest.key_id) == (1, "demo-2026")
-    assert store.active_path() == settings.policy_dir / "bundle-v1.json"
+    assert store.active_path() == settings.layout.policy_dir / "bundle-v1.json"
 
 
 def test_an_expired_shipped_bundle_leaves_the_device_read_only() -> None:

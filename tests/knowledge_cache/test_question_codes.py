@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_cache import CodeFormat, CodeKind, KnowledgeStore
-from knowledge_cache.code_reading import FormatSet
+from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.question_codes import codes_in_question
 
 FORMATS = FormatSet(

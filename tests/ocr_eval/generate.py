@@ -35,7 +35,7 @@ from PIL import Image
 
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import CodeFormat, CodeKind
-from knowledge_cache.codes import iter_format_matches
+from knowledge_cache.code_keys import iter_format_matches
 from tests.ocr_eval import effects
 from tests.ocr_eval.scenes import (
     CODE_SIZE,

@@ -22,7 +22,7 @@ from edge_agent.tui.context import field_app
 from edge_agent.tui.messages import ActionRecorded
 from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
-from edge_agent.tui.screens.message import QuestionScreen, TextScreen
+from edge_agent.tui.screens.dialogs import QuestionScreen, TextScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 
@@ -54,7 +54,7 @@ def counts_line(listing: ActionList) -> str:
 
 def detail_text(action: QueuedAction) -> str:
     """The highlighted action in a few lines: its call, decision and reason."""
-    from edge_agent.cli.action_views import describe_args
+    from edge_agent.act.views import describe_args
 
     args = action.payload.get("args", {})
     decision = action.decision
@@ -161,7 +161,7 @@ class ActionsScreen(FieldScreen):
 
     @work(thread=True, exit_on_error=False, group="queue-detail")
     def _open(self, action: QueuedAction) -> None:
-        from edge_agent.cli.action_views import render_action
+        from edge_agent.act.views import render_action
         from edge_agent.tui.tasks.actions import action_history
 
         history = action_history(field_app(self).settings, action.key)

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from edge_agent.answers import AnswerEvent
+from edge_agent.answer.values import AnswerEvent
 from edge_agent.tui.context import field_app
 from edge_agent.tui.failures import error_message
 from edge_agent.tui.messages import AnswerFinished, AnswerStreamed

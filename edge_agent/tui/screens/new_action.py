@@ -99,7 +99,7 @@ class NewActionScreen(ReportsWorkerFailures, ModalScreen["Proposed | None"]):
 
     @work(thread=True, exit_on_error=False, exclusive=True)
     def _decide(self, tool: str, args: dict[str, Any]) -> None:
-        from edge_agent.tools.proposals import ProposalError
+        from edge_agent.errors import ProposalError
         from edge_agent.tui.tasks.actions import propose_by_hand
 
         try:

@@ -84,7 +84,7 @@ class SyncScreen(FieldScreen):
 
     @work(thread=True, exit_on_error=False, group="sync")
     def _sync(self) -> None:
-        from edge_agent.sync_run import run_sync
+        from edge_agent.depot.sync_run import run_sync
 
         def progressed(step: Progress) -> None:
             self.post_message(SyncProgressed(step))
@@ -101,7 +101,7 @@ class SyncScreen(FieldScreen):
         bar.update(total=max(step.total, 1), progress=step.sent)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
-        from edge_agent.sync_run import render_summary
+        from edge_agent.depot.sync_run import render_summary
 
         self.summary = message.summary
         bar = self.query_one("#sync-progress", ProgressBar)

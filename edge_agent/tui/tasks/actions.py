@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from edge_agent.actions import Decided
-from edge_agent.agent import propose_in_session
+from edge_agent.act.proposals import ToolCall
+from edge_agent.act.request_turn import propose_in_session
+from edge_agent.act.service import Decided
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
-from edge_agent.tools.proposals import ToolCall
 from edge_agent.tracing import TurnTracer
 from edge_agent.tui.confirmation import ConfirmationRequest
 from edge_agent.tui.tasks.stores import session

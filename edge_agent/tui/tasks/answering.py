@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from edge_agent.answering import Answerer, EventSink, answer_settings
-from edge_agent.answers import Answer
+from edge_agent.answer.answerer import EventSink
+from edge_agent.answer.question_turn import answer_in_session
+from edge_agent.answer.values import Answer
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tui.tasks.stores import session
@@ -20,28 +21,14 @@ def answer_question(
     cancel: threading.Event,
     job_id: str | None = None,
 ) -> Answer:
-    """Answer ``question`` from the knowledge base (and the model, if any).
-
-    ``on_event`` sees facts and checked sentences as they come; setting
-    ``cancel`` stops the model. With a ``job_id``, the model of the job's
-    asset is searched with a question that names no model of its own. The
-    turn's trace is saved in the outbox.
-    """
+    """:func:`~edge_agent.answer.question_turn.answer_in_session` in a session
+    opened for this worker thread."""
     with session(settings) as opened:
-        policy = opened.policy.policy
-        budgets = None if policy is None else policy.budgets
-        answerer = Answerer(
-            opened.store, model, answer_settings(settings, budgets), opened.jobs
-        )
-        tracer = opened.tracer("ask")
-        job = opened.jobs.job(job_id) if job_id else None
-        asset = opened.jobs.assets.get(job.asset_id) if job else None
-        answer = answerer.ask(
+        return answer_in_session(
+            opened,
             question,
+            model=model,
             on_event=on_event,
             cancel=cancel,
-            tracer=tracer,
-            equipment=asset.model if asset else "",
+            job_id=job_id,
         )
-        opened.outbox.save_trace(tracer.finish().as_dict())
-    return answer

@@ -12,4 +12,4 @@ def job_book(settings: EdgeSettings) -> JobBook:
     Raises:
         JobsUnreadable: the file is damaged; the next sync replaces it.
     """
-    return read_job_book(settings.jobs_file)
+    return read_job_book(settings.layout.jobs_file)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from edge_agent.config import EdgeSettings
-from edge_agent.enrollment import read_credentials
+from edge_agent.depot.enrolment import read_credentials
+from edge_agent.depot.sync_state import read_sync_state
 from edge_agent.policy_store.summary import status_summary
-from edge_agent.sync_state import read_sync_state
 from edge_agent.tui.status import StatusSnapshot
 from edge_agent.tui.tasks.stores import session
 from sync import ActionState

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
-from edge_agent.answers import Answer, AnswerEvent, Route, closest_code_lines
+from edge_agent.answer.values import Answer, AnswerEvent, Route, closest_code_lines
 from edge_agent.tui.widgets.citations import CitationList
 
 FACTS_HEADING = "From the knowledge base:"

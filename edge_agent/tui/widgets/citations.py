@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from edge_agent.answers import Citation
+from edge_agent.answer.values import Citation
 
 
 class CitationChosen(Message):

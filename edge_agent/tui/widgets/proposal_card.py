@@ -57,7 +57,7 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
 
     def show_proposed(self, proposed: Proposed) -> None:
         """Show the decided proposal, or why there is none."""
-        from edge_agent.cli.action_views import render_decided
+        from edge_agent.act.views import render_decided
 
         self.proposed = proposed
         decided = proposed.decided

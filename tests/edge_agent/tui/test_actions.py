@@ -13,7 +13,7 @@ from edge_agent.llm import ScriptedModel
 from edge_agent.tui import FieldApp, make_app
 from edge_agent.tui.screens.actions import ActionsScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
-from edge_agent.tui.screens.message import QuestionScreen
+from edge_agent.tui.screens.dialogs import QuestionScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 from sync import ActionState, Outbox
@@ -29,7 +29,9 @@ from tests.edge_agent.tui.conftest import (
 
 
 def outbox_states(settings: EdgeSettings) -> dict[int, str]:
-    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+    with Outbox.open(
+        settings.layout.outbox_db, device_id=device_id(settings.home)
+    ) as box:
         return {a.seq: a.state.value for a in box.list(limit=100)}
 
 
@@ -122,7 +124,9 @@ async def test_the_queue_shows_each_action_with_its_state_and_reason(
         )
         assert code == 0
     now = datetime.now(UTC)
-    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+    with Outbox.open(
+        settings.layout.outbox_db, device_id=device_id(settings.home)
+    ) as box:
         keys = [a.key for a in sorted(box.list(limit=10), key=lambda a: a.seq)]
         box.mark_sent(keys[1:4], now)
         box.mark_result(keys[1], ActionState.APPLIED, "", at=now)

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.notifications import Notify
 from textual.widgets import Input, Static
 
-from edge_agent.answers import Route
+from edge_agent.answer.values import Route
 from edge_agent.errors import ModelUnavailable
 from edge_agent.llm import ChatModel, ModelLoader, ScriptedModel
 from edge_agent.tui import make_app
@@ -168,7 +168,7 @@ from edge_agent.tui import default_deps, make_app
 settings = load_settings()
 app = make_app(settings, default_deps(settings, no_model=True))
 heavy = ("llama_cpp", "rapidocr", "onnxruntime", "pytesseract", "cv2",
-         "edge_agent.ocr", "edge_agent.answering", "knowledge_cache")
+         "edge_agent.ocr", "edge_agent.answer.answerer", "knowledge_cache")
 seen = {}
 
 async def first_screen(pilot):

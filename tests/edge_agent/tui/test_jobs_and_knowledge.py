@@ -55,7 +55,7 @@ async def test_a_job_becomes_the_context_of_action_requests(
 
 
 async def test_no_jobs_before_the_first_sync(settings: EdgeSettings) -> None:
-    settings.jobs_file.unlink()
+    settings.layout.jobs_file.unlink()
     app = make_app(settings, offline_deps())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f4")

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from edge_agent.answers import Route
+from edge_agent.answer.values import Route
 from edge_agent.config import load_settings
 from edge_agent.tui import make_app
 from edge_agent.tui.screens.chat import ChatScreen
 from edge_agent.tui.screens.correction import CorrectionScreen
-from edge_agent.tui.screens.photo import PhotoScreen
+from edge_agent.tui.screens.photos import PhotoScreen
 from edge_agent.tui.screens.picker import PhotoPickerScreen, PhotoTree
 from edge_agent.tui.widgets.answer_view import AnswerView
 from tests.edge_agent.tui.conftest import offline_deps, settle, submit, wait_for

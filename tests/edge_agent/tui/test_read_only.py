@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.widgets import Static
 
 from edge_agent.config import EdgeSettings
-from edge_agent.sync_state import KillSwitch, SyncState, write_sync_state
+from edge_agent.depot.sync_state import KillSwitch, SyncState, write_sync_state
 from edge_agent.tui import make_app
 from edge_agent.tui.screens.new_action import NewActionScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard

@@ -82,7 +82,9 @@ def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
         )
         assert code == 0
     at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-    with Outbox.open(settings.outbox_db, device_id=device_id(settings.home)) as box:
+    with Outbox.open(
+        settings.layout.outbox_db, device_id=device_id(settings.home)
+    ) as box:
         keys = [a.key for a in sorted(box.list(limit=10), key=lambda a: a.seq)]
         box.mark_sent(keys[:3], at)
         box.mark_result(keys[0], ActionState.APPLIED, "ordered", at=at)

@@ -11,8 +11,8 @@ from textual.widgets import Static
 from edge_agent.config import EdgeSettings
 from edge_agent.tui import make_app
 from edge_agent.tui.screens.chat import ChatScreen
-from edge_agent.tui.screens.message import ErrorScreen
-from edge_agent.tui.screens.photo import PhotoScreen
+from edge_agent.tui.screens.dialogs import ErrorScreen
+from edge_agent.tui.screens.photos import PhotoScreen
 from tests.edge_agent.tui.conftest import offline_deps, settle, wait_for
 
 
@@ -41,7 +41,7 @@ async def test_without_tesseract_the_app_starts_and_says_photos_cannot_be_read(
 async def test_a_damaged_job_list_is_reported_with_what_to_do(
     settings: EdgeSettings,
 ) -> None:
-    settings.jobs_file.write_text("{not json", encoding="utf-8")
+    settings.layout.jobs_file.write_text("{not json", encoding="utf-8")
     app = make_app(settings, offline_deps())
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))

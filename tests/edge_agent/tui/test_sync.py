@@ -12,8 +12,8 @@ from textual.widgets import DataTable, Log, Static
 
 from edge_agent.__main__ import main as edge_agent
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.enrolment import Credentials, write_credentials
 from edge_agent.device import device_id
-from edge_agent.enrollment import Credentials, write_credentials
 from edge_agent.tui import make_app
 from edge_agent.tui.messages import SyncProgressed
 from edge_agent.tui.reachability import centre_reachable

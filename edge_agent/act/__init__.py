@@ -1,0 +1,18 @@
+"""Proposing an action: a request becomes a checked, decided, queued action.
+
+- ``request_turn``: the use case every front end calls: a request in words
+  becomes one decided proposal.
+- ``catalogue``: the tools the assistant has, reading or changing the world.
+- ``arguments``: typed arguments of every tool.
+- ``grammar``: the JSON schema that constrains the model's tool call.
+- ``tool_calling``: the model proposes one tool call under that grammar.
+- ``proposals``: a tool call (from the model or by hand) checked into a
+  proposal.
+- ``service``: the policy's decision, the technician's confirmation and the
+  durable outbox record.
+- ``views``: how actions, decisions and traces read, for both front ends.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,326 @@
+"""Governed actions: a checked proposal, the policy's decision, the technician's
+confirmation, and one durable outbox record. Nothing here changes the world:
+the centre applies what it accepts.
+
+Decision handling: ``deny`` is recorded as denied with its reasons; ``confirm``
+and ``approve`` need the technician's confirmation, bound to the exact payload
+hash, the technician and the policy version (a changed payload needs a new
+confirmation); ``approve`` is then queued as awaiting a supervisor's approval;
+``allow`` is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from edge_agent.act.proposals import (
+    Proposal,
+    Proposer,
+    ToolCall,
+    call_from_payload,
+    check_call,
+)
+from edge_agent.clock import Clock
+from edge_agent.depot.sync_state import KillSwitch
+from edge_agent.errors import ConfirmationMismatch, ConfirmationNeeded
+from edge_agent.jobs import JobBook
+from edge_agent.policy_store import PolicyStatus
+from edge_agent.tracing import CONFIRMATION, POLICY, QUEUE, TurnTracer
+from knowledge_cache import KnowledgeStore
+from policies import READ, Decision, Outcome, Request, format_time, request_for_call
+from sync import ActionState, Outbox, QueuedAction
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The technician's yes to one exact payload under one policy version."""
+
+    technician_id: str
+    payload_hash: str
+    bundle_version: int
+    confirmed_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "technician_id": self.technician_id,
+            "payload_hash": self.payload_hash,
+            "bundle_version": self.bundle_version,
+            "confirmed_at": self.confirmed_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A proposal with the policy's decision on it."""
+
+    proposal: Proposal
+    action_type: str
+    decision: Decision
+    model_confidence: float | None = None
+    grounded: bool | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """What the centre needs to judge the proposal again."""
+        return {
+            **self.proposal.evidence,
+            "proposed_by": self.proposal.proposed_by,
+            "model_confidence": self.model_confidence,
+            "grounded": self.grounded,
+        }
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.decision.outcome in (Outcome.CONFIRM, Outcome.APPROVE)
+
+    def state_when_queued(self) -> ActionState:
+        if self.decision.outcome is Outcome.DENY:
+            return ActionState.DENIED
+        if self.decision.outcome is Outcome.APPROVE:
+            return ActionState.AWAITING_APPROVAL
+        return ActionState.QUEUED
+
+
+@dataclass(frozen=True, slots=True)
+class Technician:
+    """Who acts on this device, as the policy sees them."""
+
+    technician_id: str
+    role: str
+
+
+class ActionService:
+    """Decides, confirms and records actions; one instance per device session.
+
+    Args:
+        store: the knowledge base (part prices, codes).
+        jobs: the cached job list.
+        policy: the policy in force; in read-only mode it denies every action.
+        outbox: where actions wait for the centre.
+        technician: who is acting.
+        clock: gives the confirmation time.
+        kill_switch: what the centre last switched off (from the last sync);
+            it denies those actions on top of the policy.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: KnowledgeStore,
+        jobs: JobBook,
+        policy: PolicyStatus,
+        outbox: Outbox,
+        technician: Technician,
+        clock: Clock,
+        kill_switch: KillSwitch | None = None,
+    ) -> None:
+        self._store = store
+        self._jobs = jobs
+        self._policy = policy
+        self._outbox = outbox
+        self._technician = technician
+        self._clock = clock
+        self._kill_switch = kill_switch or KillSwitch()
+
+    def decide(
+        self,
+        call: ToolCall,
+        *,
+        proposed_by: Proposer,
+        tracer: TurnTracer,
+        model_confidence: float | None = None,
+        grounded: bool | None = None,
+    ) -> Decided:
+        """Check ``call`` and ask the policy.
+
+        Raises:
+            ProposalError: the call is invalid or names what the device does
+                not know.
+        """
+        proposal = check_call(
+            call, proposed_by=proposed_by, store=self._store, jobs=self._jobs
+        )
+        job = self._jobs.job(str(proposal.args.get("job_id", "")))
+        request = request_for_call(
+            self._policy.policy,
+            tool=proposal.tool,
+            args=proposal.args,
+            technician_id=self._technician.technician_id,
+            role=self._technician.role,
+            site=job.site_id if job else None,
+            asset=job.asset_id if job else None,
+            job=job.job_id if job else None,
+            model_proposed=proposed_by == "model",
+            model_confidence=model_confidence,
+            grounded=grounded,
+        )
+        with tracer.span(POLICY, gen_ai__tool__name=proposal.tool) as span:
+            decision = self._switched_off(request) or self._policy.decide(request)
+            span.set(
+                edge__policy__outcome=str(decision.outcome),
+                edge__policy__version=decision.bundle_version,
+                edge__policy__rules=",".join(decision.matched_rules),
+            )
+        return Decided(
+            proposal, request.action_type, decision, model_confidence, grounded
+        )
+
+    def _switched_off(self, request: Request) -> Decision | None:
+        """A denial when the centre's kill switch covers this action."""
+        switch = self._kill_switch
+        if request.action_type == READ or not (
+            switch.agent or request.tool in switch.tools
+        ):
+            return None
+        version = self._policy.bundle.version if self._policy.bundle else 0
+        reason = switch.reason or "the depot has switched this off"
+        return Decision(
+            Outcome.DENY,
+            (f"Switched off by the centre: {reason}.",),
+            ("centre.kill_switch",),
+            version,
+        )
+
+    def confirm(self, decided: Decided, *, tracer: TurnTracer) -> Confirmation:
+        """Record that the technician confirms this exact action now."""
+        confirmation = Confirmation(
+            technician_id=self._technician.technician_id,
+            payload_hash=decided.proposal.payload_hash,
+            bundle_version=decided.decision.bundle_version,
+            confirmed_at=format_time(self._clock()),
+        )
+        with tracer.span(
+            CONFIRMATION,
+            edge__confirmation__technician=confirmation.technician_id,
+            edge__confirmation__payload_hash=confirmation.payload_hash,
+        ):
+            pass
+        return confirmation
+
+    def submit(
+        self,
+        decided: Decided,
+        *,
+        tracer: TurnTracer,
+        confirmation: Confirmation | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> QueuedAction:
+        """Write the action, its decision, evidence and the turn's trace at once.
+
+        A denied action is recorded as denied. An action that needs
+        confirmation is refused without a matching one.
+
+        Raises:
+            ConfirmationNeeded: no confirmation for an action that needs one.
+            ConfirmationMismatch: the confirmation is for something else.
+        """
+        if decided.needs_confirmation and decided.decision.outcome is not Outcome.DENY:
+            self._check_confirmation(decided, confirmation)
+        state = decided.state_when_queued()
+        with tracer.span(QUEUE, edge__action__state=state.value):
+            pass
+        trace = tracer.finish()
+        return self._outbox.enqueue(
+            tool=decided.proposal.tool,
+            action_type=decided.action_type,
+            payload=decided.proposal.payload,
+            decision=decided.decision.as_dict(),
+            confirmation=confirmation.as_dict() if confirmation else None,
+            evidence={**decided.evidence(), **(evidence or {})},
+            trace=trace.as_dict(),
+            state=state,
+            actor=self._technician.technician_id,
+            reason=_queue_reason(decided, confirmation),
+        )
+
+    def record_for_later(self, decided: Decided, *, tracer: TurnTracer) -> QueuedAction:
+        """Keep a proposal that waits for the technician's confirmation."""
+        with tracer.span(QUEUE, edge__action__state=ActionState.PROPOSED.value):
+            pass
+        return self._outbox.enqueue(
+            tool=decided.proposal.tool,
+            action_type=decided.action_type,
+            payload=decided.proposal.payload,
+            decision=decided.decision.as_dict(),
+            evidence=decided.evidence(),
+            trace=tracer.finish().as_dict(),
+            state=ActionState.PROPOSED,
+            actor=self._technician.technician_id,
+            reason="waiting for your confirmation",
+        )
+
+    def confirm_later(self, key: str, *, tracer: TurnTracer) -> QueuedAction:
+        """Confirm a proposal kept for later: decided again under the policy in
+        force now, recorded as a new action, and the proposal closed.
+
+        Raises:
+            ConfirmationMismatch: the action is not waiting for confirmation, or
+                deciding it again changed its payload (e.g. a new price).
+            ProposalError: it is no longer valid (a part left the catalogue).
+        """
+        kept = self._outbox.get(key)
+        if kept.state is not ActionState.PROPOSED:
+            raise ConfirmationMismatch(
+                f"Action {kept.seq} is {kept.state.value}, not waiting for "
+                "confirmation."
+            )
+        decided = self.decide(
+            call_from_payload(kept.payload),
+            proposed_by="model"
+            if kept.evidence.get("proposed_by") == "model"
+            else "technician",
+            tracer=tracer,
+        )
+        if decided.proposal.payload_hash != kept.payload_hash:
+            raise ConfirmationMismatch(
+                f"Action {kept.seq} would change if queued now (its price or "
+                "data moved); cancel it and propose it again."
+            )
+        confirmation = (
+            self.confirm(decided, tracer=tracer) if decided.needs_confirmation else None
+        )
+        with self._outbox.atomic():
+            queued = self.submit(decided, tracer=tracer, confirmation=confirmation)
+            self._outbox.cancel(
+                key,
+                actor=self._technician.technician_id,
+                reason=f"confirmed and recorded as action {queued.seq}",
+            )
+        return queued
+
+    def _check_confirmation(
+        self, decided: Decided, confirmation: Confirmation | None
+    ) -> None:
+        if confirmation is None:
+            raise ConfirmationNeeded(
+                f"{decided.proposal.tool} needs your confirmation: "
+                + "; ".join(decided.decision.reasons)
+            )
+        expected = (
+            self._technician.technician_id,
+            decided.proposal.payload_hash,
+            decided.decision.bundle_version,
+        )
+        given = (
+            confirmation.technician_id,
+            confirmation.payload_hash,
+            confirmation.bundle_version,
+        )
+        if given != expected:
+            raise ConfirmationMismatch(
+                "This confirmation was given for another payload, technician or "
+                "policy version; confirm the action as it stands now."
+            )
+
+
+def _queue_reason(decided: Decided, confirmation: Confirmation | None) -> str:
+    """Why the action is in its first state, as the technician reads it."""
+    first = decided.decision.reasons[0] if decided.decision.reasons else ""
+    if decided.decision.outcome is Outcome.DENY:
+        return first
+    if decided.decision.outcome is Outcome.APPROVE:
+        return f"awaiting a supervisor's approval: {first}"
+    if confirmation is not None:
+        return f"confirmed by {confirmation.technician_id}"
+    return first

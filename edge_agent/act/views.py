@@ -1,0 +1,104 @@
+"""How actions, decisions and traces read in the terminal and as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge_agent.act.service import Decided
+from policies import format_time
+from sync import QueuedAction, TraceRecord, Transition
+
+
+def describe_args(args: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in args.items())
+
+
+def render_decided(decided: Decided) -> str:
+    """The proposal, exactly as it would be queued, and the policy's decision."""
+    proposal = decided.proposal
+    lines = [
+        f"Action: {proposal.tool} ({decided.action_type}), proposed by "
+        f"{proposal.proposed_by}",
+        *(f"  {name}: {value}" for name, value in proposal.args.items()),
+        f"Payload hash: {proposal.payload_hash}",
+        f"Decision: {str(decided.decision.outcome).upper()} "
+        f"(policy version {decided.decision.bundle_version})",
+        *(f"  - {reason}" for reason in decided.decision.reasons),
+    ]
+    return "\n".join(lines)
+
+
+def action_to_json(action: QueuedAction) -> dict[str, Any]:
+    return {
+        "key": action.key,
+        "seq": action.seq,
+        "tool": action.tool,
+        "action_type": action.action_type,
+        "state": action.state.value,
+        "state_reason": action.state_reason,
+        "payload": dict(action.payload),
+        "payload_hash": action.payload_hash,
+        "decision": dict(action.decision),
+        "confirmation": dict(action.confirmation) if action.confirmation else None,
+        "evidence": dict(action.evidence),
+        "trace_id": action.trace_id,
+        "created_at": format_time(action.created_at),
+        "updated_at": format_time(action.updated_at),
+    }
+
+
+def render_action_line(action: QueuedAction) -> str:
+    args = action.payload.get("args", {})
+    summary = describe_args(dict(args)) if isinstance(args, dict) else ""
+    reason = f"  ({action.state_reason})" if action.state_reason else ""
+    return (
+        f"{action.seq:>4}  {action.key[:12]}  {action.state.value:<17} "
+        f"{action.tool:<22} {summary[:60]}{reason}"
+    )
+
+
+def render_action(action: QueuedAction, history: list[Transition]) -> str:
+    decision = action.decision
+    lines = [
+        f"Action {action.seq} ({action.key})",
+        f"  state:     {action.state.value}"
+        + (f" ({action.state_reason})" if action.state_reason else ""),
+        f"  tool:      {action.tool} ({action.action_type})",
+        f"  payload:   {dict(action.payload)}",
+        f"  decision:  {decision.get('outcome')} under policy version "
+        f"{decision.get('bundle_version')}",
+        *(f"    - {reason}" for reason in decision.get("reasons", [])),
+    ]
+    if action.confirmation:
+        lines.append(
+            f"  confirmed: by {action.confirmation.get('technician_id')} at "
+            f"{action.confirmation.get('confirmed_at')}"
+        )
+    lines.append(f"  evidence:  {dict(action.evidence)}")
+    lines.append(f"  trace:     {action.trace_id}")
+    lines.append("  history:")
+    lines.extend(
+        f"    {format_time(t.at)}  {t.from_state or '-'} -> {t.to_state}  "
+        f"by {t.actor}" + (f": {t.reason}" if t.reason else "")
+        for t in history
+    )
+    return "\n".join(lines)
+
+
+def render_trace(trace: TraceRecord) -> str:
+    lines = [f"Trace {trace.trace_id} ({trace.name})"]
+    by_id = {span["span_id"]: span for span in trace.spans}
+    for span in trace.spans:
+        depth = 0
+        parent = span.get("parent_id")
+        while parent in by_id and depth < 10:
+            depth += 1
+            parent = by_id[parent].get("parent_id")
+        duration = (int(span["end_ns"]) - int(span["start_ns"])) / 1e6
+        error = f"  ERROR {span['error']}" if span.get("error") else ""
+        lines.append(f"{'  ' * depth}{span['name']}  {duration:.1f} ms{error}")
+        lines.extend(
+            f"{'  ' * depth}    {key} = {value}"
+            for key, value in dict(span.get("attributes", {})).items()
+        )
+    return "\n".join(lines)

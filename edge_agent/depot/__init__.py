@@ -1,0 +1,12 @@
+"""Back at the depot: enrolment and sync with the central service.
+
+- ``enrolment``: enrolling the device and keeping its credentials.
+- ``sync_run``: one sync, for the command line and the app alike.
+- ``updates``: applying what a sync pulled: policy, knowledge base, jobs,
+  kill switch.
+- ``sync_state``: what the device remembers between syncs.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

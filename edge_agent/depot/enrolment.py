@@ -1,0 +1,190 @@
+"""Enrolling the device with the centre and keeping its credentials.
+
+``<home>/credentials.json`` holds the device id the centre knows, the signing
+secret and the centre's address, readable by the device's user only (0600).
+``<home>/device.json`` keeps the id the outbox hashes into its chain; the two
+must name the same device. Enrolment therefore sends the local id for the
+centre to keep. Should a centre give another id anyway, the device adopts it
+only while its outbox holds no action (the empty outbox is moved aside); with
+actions queued it keeps its id and says so, because re-keying would break the
+chain the centre checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import SecretStr
+
+from edge_agent.clock import Clock
+from edge_agent.config import EdgeSettings
+from edge_agent.device import device_id
+from edge_agent.errors import ConfigError, IdentityMismatch
+from edge_agent.files import write_json_atomic
+from edge_agent.home import HomeLayout
+from sync import Outbox
+from sync.client import enroll
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What the device needs to sign its requests to the centre.
+
+    Attributes:
+        device_id: The device's id at the centre.
+        secret: The signing secret; never logged or shown.
+        server_url: The centre's address used at enrolment.
+        technician_id: Who enrolled the device.
+        enrolled_at: When, ISO 8601 in UTC.
+    """
+
+    device_id: str
+    secret: SecretStr
+    server_url: str
+    technician_id: str
+    enrolled_at: str
+
+
+def credentials_path(home: Path) -> Path:
+    return HomeLayout(home).credentials_file
+
+
+def read_credentials(home: Path) -> Credentials | None:
+    """The stored credentials, or ``None`` when the device was never enrolled.
+
+    Raises:
+        ConfigError: the file exists but is damaged.
+    """
+    path = credentials_path(home)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Credentials(
+            device_id=_text(data, "device_id"),
+            secret=SecretStr(_text(data, "secret")),
+            server_url=_text(data, "server_url"),
+            technician_id=str(data.get("technician_id", "")),
+            enrolled_at=str(data.get("enrolled_at", "")),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"{path} is damaged ({exc}); enrol the device again with a new token "
+            "from the depot. Queued actions are kept.",
+            title="Credentials unreadable",
+        ) from exc
+
+
+def write_credentials(home: Path, credentials: Credentials) -> Path:
+    """Store the credentials atomically, readable by this user only (0600).
+
+    Raises:
+        ConfigError: the home directory cannot be written.
+    """
+    path = credentials_path(home)
+    data = {
+        "device_id": credentials.device_id,
+        "secret": credentials.secret.get_secret_value(),
+        "server_url": credentials.server_url,
+        "technician_id": credentials.technician_id,
+        "enrolled_at": credentials.enrolled_at,
+    }
+    try:
+        write_json_atomic(path, data)  # a fresh temp file: created 0600
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot store the credentials in {path} ({exc.strerror or exc}).",
+            title="Credentials not saved",
+        ) from exc
+    return path
+
+
+def enroll_device(
+    settings: EdgeSettings,
+    http: httpx.Client,
+    *,
+    token: str,
+    device_name: str,
+    clock: Clock,
+) -> Credentials:
+    """Enrol with a single-use token, keeping the outbox's device id.
+
+    Args:
+        settings: The app's settings (home, technician).
+        http: A client whose ``base_url`` is the centre's address.
+        token: The single-use token from the depot.
+        device_name: A name people recognise the device by.
+        clock: The current time (aware).
+
+    Raises:
+        SyncError: the centre cannot be reached or refused the token.
+        IdentityMismatch: the centre gave another id while actions are queued
+            under the local one; the credentials are stored all the same.
+        ConfigError: the home directory cannot be read or written.
+    """
+    local = device_id(settings.home)
+    queued = _actions_in_outbox(settings.layout.outbox_db, local)
+    reply = enroll(
+        http,
+        token=token,
+        device_name=device_name,
+        technician_id=settings.technician_id,
+        device_id=local,
+        clock=clock,
+    )
+    credentials = Credentials(
+        device_id=reply.device_id,
+        secret=SecretStr(reply.secret),
+        server_url=str(http.base_url),
+        technician_id=settings.technician_id,
+        enrolled_at=clock().isoformat(timespec="seconds"),
+    )
+    write_credentials(settings.home, credentials)
+    if reply.device_id != local:
+        _adopt(settings, local, reply.device_id, queued)
+    return credentials
+
+
+def _adopt(settings: EdgeSettings, local: str, given: str, queued: int) -> None:
+    """Take the centre's id, if no queued action is hashed under the local one."""
+    if queued:
+        raise IdentityMismatch(
+            f"The centre enrolled this device as {given}, but its {queued} "
+            f"recorded action(s) belong to {local}. Nothing was changed on the "
+            f"device: ask the depot to enrol it again keeping the id {local}.",
+            title="Device id differs",
+        )
+    _move_aside(settings.layout.outbox_db, local)
+    write_json_atomic(
+        settings.layout.device_file, {"device_id": given, "previous_device_id": local}
+    )
+
+
+def _actions_in_outbox(path: Path, local: str) -> int:
+    """How many actions the outbox holds (0 when there is no outbox yet)."""
+    if not path.exists():
+        return 0
+    with Outbox.open(path, device_id=local) as outbox:
+        return sum(outbox.count_by_state().values())
+
+
+def _move_aside(path: Path, local: str) -> None:
+    """Rename an empty outbox (and its WAL files) so a new one starts."""
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{path}.{local}{suffix}"))
+
+
+def _text(data: object, field: str) -> str:
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    value = data.get(field)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"no {field}")
+    return value

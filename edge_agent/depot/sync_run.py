@@ -1,0 +1,229 @@
+"""One sync with the central service, for the command line and the app alike.
+
+Push every queued action, then pull results, policy, knowledge base, jobs and
+kill switches, and apply them. No centre in reach is not a failure: the
+summary says ``reached: False`` and nothing queued is lost.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, get_args
+
+import httpx
+
+from edge_agent.clock import utc_now
+from edge_agent.config import EdgeSettings
+from edge_agent.depot.enrolment import Credentials, read_credentials
+from edge_agent.depot.sync_state import SyncState, read_sync_state, write_sync_state
+from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
+from edge_agent.device import device_id
+from edge_agent.errors import EdgeAgentError
+from edge_agent.home import HomeLayout
+from edge_agent.knowledge import open_knowledge
+from edge_agent.policy_store import app_version, open_policy_store
+from sync import ActionState, Outbox
+from sync.client import SyncClient
+from sync.runner import drain
+from sync.runner_models import OutcomeStatus, Progress, SyncReport
+
+if sys.platform != "win32":
+    import fcntl
+
+TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+WAITING = (ActionState.QUEUED, ActionState.AWAITING_APPROVAL, ActionState.SENT)
+
+SHOWN_ACTIONS = 50
+
+Summary = dict[str, Any]
+"""What one sync did, as ``edge-agent sync --json`` prints it."""
+
+
+def run_sync(
+    settings: EdgeSettings,
+    *,
+    server: str | None = None,
+    progress: Callable[[Progress], None],
+    sleep: Callable[[float], None],
+) -> Summary:
+    """Push every queued action, then pull and apply; return the summary.
+
+    ``server`` overrides the ``server_url`` setting and the enrolment address.
+
+    Raises:
+        EdgeAgentError: the device is not enrolled, another sync is running,
+            the address is not http(s), or the outbox belongs to another
+            device id.
+    """
+    credentials = enrolled_credentials(settings)
+    url = server or settings.server_url or credentials.server_url
+    with one_sync_at_a_time(settings.home), ExitStack() as stack:
+        outbox = stack.enter_context(
+            Outbox.open(settings.layout.outbox_db, device_id=device_id(settings.home))
+        )
+        _check_identity(outbox, credentials)
+        knowledge = stack.enter_context(open_knowledge(settings))
+        policy = open_policy_store(settings)
+        before = read_sync_state(settings.home)
+        http = stack.enter_context(http_client(url))
+        report = drain(
+            outbox,
+            _client(http, credentials),
+            clock=utc_now,
+            sleep=sleep,
+            rng=random.Random(),
+            pull=pull_request(before, policy=policy, knowledge=knowledge),
+            progress=progress,
+            client_version=app_version() or "",
+        )
+        now = utc_now().isoformat(timespec="seconds")
+        applied, after = None, before.tried(now)
+        if report.pull is not None:
+            applied = apply_pull(
+                report.pull,
+                policy=policy,
+                knowledge=knowledge,
+                jobs_file=settings.layout.jobs_file,
+                received_at=now,
+            )
+            after = next_state(before, report.pull, applied, at=now)
+        write_sync_state(settings.home, after)
+        waiting = sum(outbox.count_by_state()[s] for s in WAITING)
+    return _summary(url, report, applied, after, waiting)
+
+
+def render_summary(summary: Summary) -> str:
+    """The summary of a sync as lines for the terminal."""
+    if not summary["reached"]:
+        last = summary["last_sync_at"] or "never"
+        return f"offline: {summary['queued']} queued, last sync at {last}"
+    counts = summary["counts"]
+    lines = [
+        f"Sent {summary['sent']} action(s): "
+        + ", ".join(f"{counts[s]} {s}" for s in counts)
+        + "."
+    ]
+    actions = summary["actions"]
+    for outcome in actions[:SHOWN_ACTIONS]:
+        line = f"  {outcome['seq']:>4} {outcome['tool']}: {outcome['status']}"
+        lines.append(f"{line} ({outcome['reason']})" if outcome["reason"] else line)
+    if len(actions) > SHOWN_ACTIONS:
+        lines.append(
+            f"  ... and {len(actions) - SHOWN_ACTIONS} more: edge-agent actions list"
+        )
+    lines += [f"{part['part']}: {part['message']}" for part in summary["parts"]]
+    switch = summary["kill_switch"]
+    if switch["agent"] or switch["tools"]:
+        what = "all actions" if switch["agent"] else ", ".join(switch["tools"])
+        lines.append(f"Switched off by the centre: {what}. {switch['reason']}".strip())
+    if summary["stopped"]:
+        lines.append(f"Stopped early: {summary['stopped']}")
+    lines.append(
+        f"{summary['queued']} still queued; last sync at "
+        f"{summary['last_sync_at'] or 'never'}."
+    )
+    return "\n".join(lines)
+
+
+def enrolled_credentials(settings: EdgeSettings) -> Credentials:
+    """This device's credentials from enrolment.
+
+    Raises:
+        EdgeAgentError: the device is not enrolled yet; says how to enrol.
+    """
+    credentials = read_credentials(settings.home)
+    if credentials is None:
+        raise EdgeAgentError(
+            "This device is not enrolled with a central service yet: run "
+            "'edge-agent enroll --server URL --token TOKEN' with a token from the "
+            "depot. Queued actions stay on the device until then.",
+            title="Not enrolled",
+        )
+    return credentials
+
+
+def is_http_address(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def http_client(url: str) -> httpx.Client:
+    """An HTTP client for the centre at ``url``.
+
+    Raises:
+        EdgeAgentError: ``url`` is not an http:// or https:// address.
+    """
+    if not is_http_address(url):
+        raise EdgeAgentError(
+            f"{url!r} is not an http:// or https:// address; fix server_url in "
+            "the settings or pass --server.",
+            title="Bad server address",
+        )
+    return httpx.Client(base_url=url, timeout=TIMEOUT)
+
+
+@contextmanager
+def one_sync_at_a_time(home: Path) -> Iterator[None]:
+    """Hold the home's sync lock, or say that another sync is running."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(HomeLayout(home).sync_lock, "a+b") as handle:
+        if sys.platform != "win32":
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise EdgeAgentError(
+                    "Another sync is running on this device; wait for it to end.",
+                    title="Sync already running",
+                ) from exc
+        yield
+
+
+def _check_identity(outbox: Outbox, credentials: Credentials) -> None:
+    if outbox.device_id != credentials.device_id:
+        raise EdgeAgentError(
+            f"This device's outbox belongs to {outbox.device_id}, but it is enrolled "
+            f"as {credentials.device_id}. Ask the depot to enrol it again keeping "
+            f"the id {outbox.device_id}; the queued actions are kept.",
+            title="Device id differs",
+        )
+
+
+def _client(http: httpx.Client, credentials: Credentials) -> SyncClient:
+    return SyncClient(
+        http,
+        device_id=credentials.device_id,
+        secret=credentials.secret.get_secret_value(),
+        clock=utc_now,
+        new_nonce=lambda: uuid.uuid4().hex,
+    )
+
+
+def _summary(
+    url: str,
+    report: SyncReport,
+    applied: ApplyReport | None,
+    state: SyncState,
+    queued: int,
+) -> Summary:
+    statuses: tuple[OutcomeStatus, ...] = get_args(OutcomeStatus)
+    return {
+        "server": url,
+        "reached": report.reached,
+        "stopped": report.stopped,
+        "sent": report.sent,
+        "counts": {status: report.count(status) for status in statuses},
+        "actions": [asdict(outcome) for outcome in report.outcomes],
+        "parts": [] if applied is None else [asdict(p) for p in applied.parts],
+        "kill_switch": {
+            "agent": state.kill_switch.agent,
+            "tools": list(state.kill_switch.tools),
+            "reason": state.kill_switch.reason,
+        },
+        "queued": queued,
+        "last_sync_at": state.last_sync_at,
+    }

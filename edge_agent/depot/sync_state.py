@@ -1,0 +1,116 @@
+"""What the device remembers between syncs, in ``<home>/sync_state.json``.
+
+The results cursor, the job book's version, when the last sync reached the
+centre, and the kill switch it reported. Written after the pull's results are
+in the outbox, so a crash in between only pulls the same results again, which
+the outbox takes as no change. A damaged file starts over from nothing, which
+is safe for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from edge_agent.errors import ConfigError
+from edge_agent.files import write_json_atomic
+from edge_agent.home import HomeLayout
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KillSwitch:
+    """What the centre switched off: all actions, or some tools."""
+
+    agent: bool = False
+    tools: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.agent or bool(self.tools)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """The device's sync bookkeeping.
+
+    Attributes:
+        results_cursor: The highest result id stored in the outbox.
+        jobs_version: The version of the job book in ``jobs.json``.
+        last_sync_at: When a sync last reached the centre and finished.
+        last_attempt_at: When a sync was last tried.
+        kill_switch: What the centre last said is switched off.
+    """
+
+    results_cursor: int = 0
+    jobs_version: int = 0
+    last_sync_at: str | None = None
+    last_attempt_at: str | None = None
+    kill_switch: KillSwitch = field(default_factory=KillSwitch)
+
+    def tried(self, at: str) -> SyncState:
+        return replace(self, last_attempt_at=at)
+
+
+def read_sync_state(home: Path) -> SyncState:
+    """The stored state; a fresh one when missing or damaged (logged)."""
+    path = HomeLayout(home).sync_state_file
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _state_from(data)
+    except FileNotFoundError:
+        return SyncState()
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        logger.warning("%s is damaged (%s); starting sync state afresh", path, exc)
+        return SyncState()
+
+
+def write_sync_state(home: Path, state: SyncState) -> None:
+    """Replace the stored state atomically.
+
+    Raises:
+        ConfigError: the home directory cannot be written.
+    """
+    path = HomeLayout(home).sync_state_file
+    try:
+        write_json_atomic(path, _state_json(state))
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot record the sync in {path} ({exc.strerror or exc}); the next "
+            "sync fetches the same results again.",
+            title="Sync state not saved",
+        ) from exc
+
+
+def _state_from(data: Any) -> SyncState:
+    switch = data.get("kill_switch") or {}
+    return SyncState(
+        results_cursor=int(data.get("results_cursor", 0)),
+        jobs_version=int(data.get("jobs_version", 0)),
+        last_sync_at=data.get("last_sync_at"),
+        last_attempt_at=data.get("last_attempt_at"),
+        kill_switch=KillSwitch(
+            agent=bool(switch.get("agent", False)),
+            tools=tuple(str(tool) for tool in switch.get("tools", ())),
+            reason=str(switch.get("reason", "")),
+        ),
+    )
+
+
+def _state_json(state: SyncState) -> dict[str, Any]:
+    return {
+        "results_cursor": state.results_cursor,
+        "jobs_version": state.jobs_version,
+        "last_sync_at": state.last_sync_at,
+        "last_attempt_at": state.last_attempt_at,
+        "kill_switch": {
+            "agent": state.kill_switch.agent,
+            "tools": list(state.kill_switch.tools),
+            "reason": state.kill_switch.reason,
+        },
+    }

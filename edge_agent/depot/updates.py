@@ -1,0 +1,198 @@
+"""Applying what a sync pulled: policy, knowledge base, jobs, kill switch.
+
+Each part is applied through its own store's checks, on its own: a part that
+is refused leaves the previous one in force and is reported, and never stops
+the others.
+
+- Policy: :meth:`PolicyStore.install` verifies the signed bundle first.
+- Knowledge base: the delta's Ed25519 signature is checked against the keys
+  the device trusts for policy, then :meth:`KnowledgeStore.apply_snapshot`
+  applies it in one transaction.
+- Jobs: the job book replaces ``jobs.json`` atomically.
+- Kill switch: recorded for the app to show.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cryptography.exceptions import InvalidSignature
+
+from edge_agent.depot.sync_state import KillSwitch, SyncState
+from edge_agent.errors import EdgeAgentError
+from edge_agent.jobs import parse_job_book, write_job_book
+from edge_agent.policy_store import PolicyStore
+from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Snapshot, SnapshotFile
+from policies import SIGNATURE_BYTES, PolicyError, TrustedKeys, decode_base64
+from sync.protocol import KbDelta, PullRequest, PullResponse
+
+Part = Literal["policy", "kb", "jobs"]
+PartStatus = Literal["updated", "refused"]
+
+
+@dataclass(frozen=True, slots=True)
+class PartOutcome:
+    """What became of one pulled part.
+
+    Attributes:
+        part: ``policy``, ``kb`` or ``jobs``.
+        status: ``updated``, or ``refused`` (the previous one stays).
+        message: What changed, or why it was refused, in plain language.
+        version: The version now in force, when it was updated.
+    """
+
+    part: Part
+    status: PartStatus
+    message: str
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyReport:
+    """The outcome of each part the pull brought, and the kill switch."""
+
+    parts: tuple[PartOutcome, ...]
+    kill_switch: KillSwitch
+
+    def outcome(self, part: Part) -> PartOutcome | None:
+        """The outcome for ``part``, or ``None`` when the pull did not bring it."""
+        return next((o for o in self.parts if o.part == part), None)
+
+
+def pull_request(
+    state: SyncState, *, policy: PolicyStore, knowledge: KnowledgeStore
+) -> PullRequest:
+    """What the device holds, for the centre to send only what is newer."""
+    bundle = policy.status().bundle
+    return PullRequest(
+        results_after=state.results_cursor,
+        policy_version=0 if bundle is None else bundle.version,
+        kb_version=knowledge.manifest().version,
+        jobs_version=state.jobs_version,
+    )
+
+
+def apply_pull(
+    pull: PullResponse,
+    *,
+    policy: PolicyStore,
+    knowledge: KnowledgeStore,
+    jobs_file: Path,
+    received_at: str,
+) -> ApplyReport:
+    """Apply each part of ``pull``; report what was updated or refused.
+
+    Args:
+        pull: What the sync pulled.
+        policy: The device's policy store; its trusted keys check KB deltas too.
+        knowledge: The device's knowledge base.
+        jobs_file: Where the job book lives.
+        received_at: When the pull arrived (ISO 8601), recorded with the jobs.
+    """
+    parts: list[PartOutcome] = []
+    if pull.policy_bundle is not None:
+        parts.append(_apply_policy(policy, pull.policy_bundle))
+    if pull.kb is not None:
+        parts.append(_apply_kb(knowledge, pull.kb, policy.trusted_keys))
+    if pull.jobs is not None:
+        parts.append(_apply_jobs(jobs_file, pull.jobs, received_at))
+    switch = pull.kill_switch
+    return ApplyReport(
+        parts=tuple(parts),
+        kill_switch=KillSwitch(switch.agent, tuple(switch.tools), switch.reason),
+    )
+
+
+def next_state(
+    state: SyncState, pull: PullResponse, report: ApplyReport, *, at: str
+) -> SyncState:
+    """The state to store once the pull's results are in the outbox."""
+    jobs = report.outcome("jobs")
+    jobs_version = state.jobs_version
+    if jobs is not None and jobs.status == "updated":
+        jobs_version = pull.jobs_version
+    return SyncState(
+        results_cursor=max(state.results_cursor, pull.results_cursor),
+        jobs_version=jobs_version,
+        last_sync_at=at,
+        last_attempt_at=at,
+        kill_switch=report.kill_switch,
+    )
+
+
+def _apply_policy(policy: PolicyStore, text: str) -> PartOutcome:
+    try:
+        bundle = policy.install(text.encode("utf-8"))
+    except PolicyError as exc:
+        why = f"Policy bundle refused, the active policy stays: {exc.message}"
+        return PartOutcome("policy", "refused", why)
+    message = f"Policy version {bundle.version} is active."
+    return PartOutcome("policy", "updated", message, bundle.version)
+
+
+def _apply_kb(store: KnowledgeStore, delta: KbDelta, keys: TrustedKeys) -> PartOutcome:
+    try:
+        snapshot = verified_snapshot(delta, keys)
+        version = store.apply_snapshot(snapshot)
+    except (EdgeAgentError, KnowledgeCacheError) as exc:
+        why = f"Knowledge base update refused, the KB is unchanged: {exc.message}"
+        return PartOutcome("kb", "refused", why)
+    files = len(snapshot.files)
+    message = f"Knowledge base version {version} ({files} file(s) updated)."
+    return PartOutcome("kb", "updated", message, version)
+
+
+def _apply_jobs(path: Path, jobs: dict[str, object], received_at: str) -> PartOutcome:
+    try:
+        book = parse_job_book({**jobs, "received_at": received_at})
+        write_job_book(path, book)
+    except EdgeAgentError as exc:
+        why = f"Job list refused, the previous one stays: {exc.message}"
+        return PartOutcome("jobs", "refused", why)
+    except OSError as exc:
+        why = f"Cannot write the job list {path} ({exc.strerror or exc})."
+        return PartOutcome("jobs", "refused", why)
+    return PartOutcome("jobs", "updated", f"{len(book.jobs)} job(s) assigned.")
+
+
+def verified_snapshot(delta: KbDelta, keys: TrustedKeys) -> Snapshot:
+    """The delta as a :class:`Snapshot`, once its signature checks out.
+
+    Raises:
+        EdgeAgentError: the signature is missing, from an unknown key, or does
+            not match; or a file is not base64.
+    """
+    public_key = keys.public_key(delta.key_id)
+    if public_key is None:
+        raise EdgeAgentError(
+            f"it is signed with key {delta.key_id!r}, which this device does not trust."
+        )
+    signature = decode_base64(delta.signature, length=SIGNATURE_BYTES)
+    if signature is None:
+        raise EdgeAgentError("its signature is missing or garbled.")
+    try:
+        public_key.verify(signature, delta.signed_bytes())
+    except InvalidSignature as exc:
+        raise EdgeAgentError(
+            "its signature does not match its content (changed in transit?)."
+        ) from exc
+    return Snapshot(
+        version=delta.version,
+        files=tuple(
+            SnapshotFile(name, _decoded(name, text))
+            for name, text in sorted(delta.files.items())
+        ),
+        removed=tuple(delta.removed),
+        base_version=delta.base_version,
+    )
+
+
+def _decoded(name: str, text: str) -> bytes:
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise EdgeAgentError(f"its file {name} is not valid base64.") from exc

@@ -1,0 +1,76 @@
+"""The device's home directory: every file and folder the app keeps there.
+
+One place names them all; the rest of the app asks :class:`HomeLayout` for a
+path and never spells a file name of its own. Nothing is created here: each
+owner creates its file on first use. The README's table of the home lists the
+same entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["HomeLayout"]
+
+
+@dataclass(frozen=True, slots=True)
+class HomeLayout:
+    """The paths under one home directory (``EDGE_AGENT_HOME`` or ``--home``)."""
+
+    root: Path
+
+    @property
+    def config_file(self) -> Path:
+        """Settings (TOML), below flags and ``EDGE_AGENT_*`` variables."""
+        return self.root / "config.toml"
+
+    @property
+    def knowledge_db(self) -> Path:
+        """The knowledge base (SQLite, FTS5)."""
+        return self.root / "knowledge.db"
+
+    @property
+    def outbox_db(self) -> Path:
+        """Queued actions, their decisions and every turn's trace (SQLite)."""
+        return self.root / "outbox.db"
+
+    @property
+    def jobs_file(self) -> Path:
+        """The assigned jobs and assets from the last sync."""
+        return self.root / "jobs.json"
+
+    @property
+    def device_file(self) -> Path:
+        """This device's id (and the id it had before a re-enrolment)."""
+        return self.root / "device.json"
+
+    @property
+    def credentials_file(self) -> Path:
+        """The centre's address and this device's secret, from enrolment."""
+        return self.root / "credentials.json"
+
+    @property
+    def sync_state_file(self) -> Path:
+        """What the device remembers between syncs: cursors, kill switch."""
+        return self.root / "sync_state.json"
+
+    @property
+    def sync_lock(self) -> Path:
+        """Held while a sync runs, so two never run at once."""
+        return self.root / "sync.lock"
+
+    @property
+    def policy_dir(self) -> Path:
+        """The active signed policy bundle and the device's high-water time."""
+        return self.root / "policy"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Log files: tracebacks and diagnostics, never shown to the user."""
+        return self.root / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        """The app's log file."""
+        return self.logs_dir / "edge-agent.log"

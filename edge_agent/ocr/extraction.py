@@ -1,0 +1,342 @@
+"""From text lines to codes: declared formats, printed labels, a confidence each.
+
+Pure: no engine, no database. :func:`extract_codes` takes the lines an engine
+read and the formats the KB declares, and returns every code in reading order,
+once each, with:
+
+* its kind and canonical value (``E-42``, ``4471-A20-339``) and the raw text;
+* the box it was read from and a confidence: the recognition score of its
+  text, lowered for every look-alike swap, for separators that had to be put
+  back, and for a printed label naming another kind of code;
+* the printed label in front of it (``P/N``, ``PART NO``, ``S/N``, ``SER NO``,
+  ``MODEL``), on the same line or alone at the end of the line above.
+
+A labelled value that matches no declared format is still reported (kind from
+the label, low confidence), so the technician sees it and can correct it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from edge_agent.ocr.engine import Box
+from edge_agent.ocr.lines import TextLine
+from knowledge_cache import (
+    DASHES,
+    MAX_FIXES,
+    CodeFormat,
+    CodeKind,
+    FormatMatch,
+    FormatSet,
+)
+
+LOW_CONFIDENCE = 0.8
+"""Codes below this confidence are shown with their raw text, to check by hand."""
+
+FIX_FACTOR = 0.85
+"""Confidence kept per look-alike swap."""
+
+RESPACED_FACTOR = 0.97
+"""Confidence kept when separators were missing or misread."""
+
+LABEL_CONFLICT_FACTOR = 0.8
+"""Confidence kept when a printed label names another kind of code."""
+
+UNFORMATTED_FACTOR = 0.6
+"""Confidence kept for a labelled value that matches no declared format."""
+
+UNFORMATTED_MIN_CHARS = 6
+"""Shortest labelled value (with at least four digits) reported without a format."""
+
+MAX_ATOMS = 8
+"""A code spans at most this many runs of letters or of digits (``4471-A20-339``
+is four; ``447I-A2O-339`` with two misread characters is six)."""
+
+_ATOM = re.compile(r"[A-Za-z]+|[0-9]+")
+_GLUED_PREFIX = 4
+"""Longest letter prefix of a code (``HFP``) looked for glued behind a word."""
+_JOINABLE = re.compile(r"\s{0,2}[-_.]?\s{0,2}")
+_LABELS = (
+    (CodeKind.PART_NUMBER, r"P\s?/\s?N|PART\s?(?:NO|N[°º]|NUMBER|#)|PN"),
+    (CodeKind.SERIAL_NUMBER, r"[S5]\s?/\s?N|SER(?:IAL)?\.?\s?(?:NO|N[°º]|NUMBER|#)|SN"),
+    (CodeKind.MODEL_NUMBER, r"MODEL(?:\s?(?:NO|N[°º]|#))?|MOD"),
+)
+_LABEL = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    + "|".join(f"(?P<{kind.name}>(?:{body})\\.?)" for kind, body in _LABELS)
+    + r")(?![A-Za-z])\s*[:#.]?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCode:
+    """A code read from a photo.
+
+    Attributes:
+        kind: What the code identifies.
+        value: The code in its canonical spelling, e.g. ``E-42``.
+        raw: The text as the engine read it, e.g. ``E-4B``.
+        confidence: 0 to 1; below :data:`LOW_CONFIDENCE` it needs checking.
+        box: Where the code is in the photo.
+        label: The printed label in front of it (``S/N``), or ``""``.
+        notes: Checks that lowered or explain the confidence, in plain words.
+        matches_format: False for a labelled value no declared format matches.
+    """
+
+    kind: CodeKind
+    value: str
+    raw: str
+    confidence: float
+    box: Box
+    label: str = ""
+    notes: tuple[str, ...] = ()
+    matches_format: bool = True
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.confidence < LOW_CONFIDENCE
+
+
+@dataclass(frozen=True, slots=True)
+class _Label:
+    kind: CodeKind
+    text: str
+    box: Box
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """A stretch of one line; codes in it follow ``label`` when there is one."""
+
+    start: int
+    end: int
+    label: _Label | None = None
+
+
+def extract_codes(
+    lines: Sequence[TextLine], formats: Sequence[CodeFormat] | FormatSet
+) -> list[FoundCode]:
+    """Every code in ``lines`` (reading order), once each, with its confidence."""
+    formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
+    if not formats:
+        return []
+    regions = _labelled_regions(lines)
+    found = [
+        code
+        for line, line_regions in zip(lines, regions, strict=True)
+        for region in line_regions
+        for code in _codes_in(line, region, formats)
+    ]
+    return _unique(found)
+
+
+def _labelled_regions(lines: Sequence[TextLine]) -> list[list[_Region]]:
+    """Each line cut at its labels; a label ending its line carries to the next."""
+    regions = [_regions(line) for line in lines]
+    for index, line in enumerate(lines):
+        last = regions[index][-1]
+        if last.label is None or _has_digit(line.text[last.start : last.end]):
+            continue
+        below = _line_below(lines, index, last.label.box)
+        if below is not None and regions[below][0].label is None:
+            first = regions[below][0]
+            regions[below][0] = replace(first, label=last.label)
+    return regions
+
+
+def _regions(line: TextLine) -> list[_Region]:
+    text = line.text
+    regions, start, label = [], 0, None
+    for match in _LABEL.finditer(text):
+        if match.start() > start or label is not None:
+            regions.append(_Region(start, match.start(), label))
+        kind = CodeKind[match.lastgroup or ""]
+        label_text = _label_text(match.group(match.lastgroup or 0) or "")
+        label = _Label(kind, label_text, line.box_for(match.start(), match.end()))
+        start = match.end()
+    regions.append(_Region(start, len(text), label))
+    return regions
+
+
+def _label_text(printed: str) -> str:
+    """A label as shown to the technician: ``5/N:`` was printed ``S/N``."""
+    text = " ".join(printed.upper().replace(" /", "/").replace("/ ", "/").split())
+    text = text.rstrip(".:# ")
+    return "S" + text[1:] if text.startswith("5") else text
+
+
+def _line_below(lines: Sequence[TextLine], index: int, label: Box) -> int | None:
+    """The next line just under ``label`` and overlapping it along the reading."""
+    angle = math.radians(label.angle)
+    cos, sin = math.cos(angle), math.sin(angle)
+
+    def frame(box: Box) -> tuple[float, float, float]:
+        us = [x * cos + y * sin for x, y in box.points]
+        vs = [y * cos - x * sin for x, y in box.points]
+        return min(us), max(us), sum(vs) / 4
+
+    u0, _, v0 = frame(label)
+    height = label.thickness
+    for candidate in range(index + 1, min(index + 4, len(lines))):
+        c0, c1, v = frame(lines[candidate].box)
+        if 0 < v - v0 <= 2.5 * height and c1 > u0 - height and c0 < u0 + 12 * height:
+            return candidate
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Atom:
+    """A run of letters or of digits in a line's text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def _atoms(text: str, start: int, end: int) -> list[_Atom]:
+    return [
+        _Atom(m.start(), m.end(), m.group()) for m in _ATOM.finditer(text, start, end)
+    ]
+
+
+def _codes_in(
+    line: TextLine, region: _Region, formats: FormatSet
+) -> Iterator[FoundCode]:
+    atoms = _atoms(line.text, region.start, region.end)
+    label, index = region.label, 0
+    while index < len(atoms):
+        best = _best_window(line.text, atoms, index, formats, label)
+        if best is None:
+            index += 1
+            continue
+        start, end, match = best
+        yield _found(line, start, atoms[end].end, match, label)
+        label, index = None, end + 1
+    if label is not None:
+        unformatted = _unformatted(line, atoms, label)
+        if unformatted is not None:
+            yield unformatted
+
+
+def _best_window(
+    text: str,
+    atoms: Sequence[_Atom],
+    index: int,
+    formats: FormatSet,
+    label: _Label | None,
+) -> tuple[int, int, FormatMatch] | None:
+    """The best code starting at ``atoms[index]``: fewest fixes, then longest.
+
+    A code glued behind a word (``MODELAC-55``, ``FORHP-350``) is found too:
+    the word's last two to four letters may start a code whose own hyphen
+    follows them.
+    """
+    atom = atoms[index]
+    best = _window_from(text, atoms, index, formats, label)
+    if best is not None:
+        return atom.start, *best
+    if not atom.text.isalpha() or index + 1 >= len(atoms):
+        return None
+    if text[atom.end : atoms[index + 1].start].translate(DASHES) != "-":
+        return None
+    for length in range(2, min(_GLUED_PREFIX, len(atom.text) - 1) + 1):
+        tail = _Atom(atom.end - length, atom.end, atom.text[-length:])
+        found = _window_from(text, [tail, *atoms[index + 1 :]], 0, formats, label)
+        if found is not None:
+            return tail.start, index + found[0], found[1]
+    return None
+
+
+def _window_from(
+    text: str,
+    atoms: Sequence[_Atom],
+    index: int,
+    formats: FormatSet,
+    label: _Label | None,
+) -> tuple[int, FormatMatch] | None:
+    if not any(_has_digit(a.text) for a in atoms[index : index + MAX_ATOMS]):
+        return None
+    prefer = label.kind if label else None
+    max_fixes = MAX_FIXES + 1 if label else MAX_FIXES
+    best: tuple[int, FormatMatch] | None = None
+    for end in range(index, min(index + MAX_ATOMS, len(atoms))):
+        if end > index and not _JOINABLE.fullmatch(
+            text[atoms[end - 1].end : atoms[end].start]
+        ):
+            break
+        window = text[atoms[index].start : atoms[end].end]
+        match = formats.match(window, max_fixes=max_fixes, prefer=prefer)
+        if match is not None and (best is None or match.rank <= best[1].rank):
+            best = (end, match)
+    return best
+
+
+def _found(
+    line: TextLine, start: int, end: int, match: FormatMatch, label: _Label | None
+) -> FoundCode:
+    confidence = line.score_for(start, end) * FIX_FACTOR ** len(match.fixes)
+    notes = [fix.describe() for fix in match.fixes]
+    if match.respaced:
+        confidence *= RESPACED_FACTOR
+        notes.append("separators were missing or misread")
+    if label is not None and label.kind is not match.kind:
+        confidence *= LABEL_CONFLICT_FACTOR
+        notes.append(f"printed label {label.text} names another kind of code")
+    return FoundCode(
+        kind=match.kind,
+        value=match.value,
+        raw=line.text[start:end],
+        confidence=round(confidence, 4),
+        box=line.box_for(start, end),
+        label=label.text if label else "",
+        notes=tuple(notes),
+    )
+
+
+def _unformatted(
+    line: TextLine, atoms: Sequence[_Atom], label: _Label
+) -> FoundCode | None:
+    """The value right after a label when no declared format matched it."""
+    if not atoms:
+        return None
+    first = last = atoms[0]
+    for atom in atoms[1:]:
+        gap = line.text[last.end : atom.start].translate(DASHES)
+        if gap not in ("", "-", "."):
+            break
+        last = atom
+    raw = line.text[first.start : last.end]
+    if len(raw) < UNFORMATTED_MIN_CHARS or sum(ch.isdigit() for ch in raw) < 4:
+        return None
+    confidence = line.score_for(first.start, last.end) * UNFORMATTED_FACTOR
+    return FoundCode(
+        kind=label.kind,
+        value=raw.translate(DASHES).upper(),
+        raw=raw,
+        confidence=round(confidence, 4),
+        box=line.box_for(first.start, last.end),
+        label=label.text,
+        notes=("matches none of the code formats the knowledge base declares",),
+        matches_format=False,
+    )
+
+
+def _unique(found: Sequence[FoundCode]) -> list[FoundCode]:
+    """One entry per code, keeping the most confident reading, in first order."""
+    best: dict[tuple[CodeKind, str], FoundCode] = {}
+    for code in found:
+        key = (code.kind, code.value)
+        kept = best.get(key)
+        if kept is None:
+            best[key] = code
+        elif code.confidence > kept.confidence:
+            best[key] = replace(code, label=code.label or kept.label)
+    return list(best.values())
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)

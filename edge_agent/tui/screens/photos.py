@@ -1,0 +1,281 @@
+"""Photo: read the codes on a photo of a label, a nameplate or a screen.
+
+Type a path (or ctrl+o to pick one from the photos folder) and press Enter.
+The codes read are listed with their confidence and what the knowledge base
+says of them; ``e`` corrects the highlighted code, Enter or ``l`` looks it up
+in the chat. The OCR engine is started once, in a worker, when this screen
+first opens, and kept warm; its stack is never imported before that.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Input, Static
+
+from edge_agent.tui.context import field_app
+from edge_agent.tui.messages import PhotoRead
+from edge_agent.tui.screens.base import FieldScreen
+from edge_agent.tui.screens.correction import CorrectionScreen
+from edge_agent.tui.screens.picker import PhotoPickerScreen
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from edge_agent.ocr import CodeLookup, OcrEngine, OcrResult, ReadCode
+
+PLACEHOLDER = "Path of a photo, then Enter (ctrl+o browses the photos folder)"
+
+
+def code_status(code: ReadCode) -> str:
+    """How far to trust a code: corrected, low confidence, known or not."""
+    if code.corrected:
+        return "corrected"
+    if code.low_confidence:
+        return "CHECK IT"
+    if code.known:
+        return "known"
+    from knowledge_cache import TABLE_KINDS  # loaded with the OCR stack
+
+    return "NOT IN KB" if code.kind in TABLE_KINDS else "no KB entry"
+
+
+def meaning(lookup: CodeLookup) -> str:
+    """What the knowledge base says of a code: its entry, or where it is named."""
+    if lookup.entries:
+        return lookup.entries[0].description
+    if lookup.hits:
+        return "named in " + ", ".join(lookup.citations)
+    return ""
+
+
+def code_detail(result: OcrResult, index: int) -> str:
+    """The highlighted code's reading, checks and sources; the text if unsure."""
+    code, lookup = result.codes[index], result.lookups[index]
+    lines = [f'{code.kind.value.replace("_", " ")} {code.value}, read as "{code.raw}"']
+    if code.corrected_from:
+        lines[0] += f" (corrected from {code.corrected_from})"
+    lines += [f"  - {note}" for note in code.notes]
+    if lookup.citations:
+        lines.append("  sources: " + ", ".join(lookup.citations))
+    if result.needs_review:
+        lines.append("Text read (correct a code with e if it was misread):")
+        lines += [f"  | {line}" for line in (result.text or "(no text)").splitlines()]
+    return "\n".join(lines)
+
+
+def reading_line(result: OcrResult) -> str:
+    """``label.jpg: 2 codes (rapidocr, turned 90°)`` and any notices."""
+    count = len(result.codes)
+    found = f"{count} code{'s' if count != 1 else ''}" if count else "no codes found"
+    turned = f", turned {result.rotation}°" if result.rotation else ""
+    notes = "".join(f" {notice}" for notice in result.notices)
+    return f"{result.path.name}: {found} ({result.engine}{turned}).{notes}"
+
+
+class PhotoScreen(FieldScreen):
+    """A photo's codes, their confidence and meaning, corrections, lookups."""
+
+    MODE = "photo"
+    BINDINGS = [
+        Binding("ctrl+o", "browse", "Browse photos"),
+        Binding("e", "correct", "Correct code"),
+        Binding("l", "look_up", "Look up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: OcrResult | None = None
+        self._engine_lock = threading.Lock()
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder=PLACEHOLDER, id="photo-path")
+        yield Static(Content("Starting the OCR engine…"), id="ocr-state")
+        table: DataTable[Text] = DataTable(id="codes", cursor_type="row")
+        yield table
+        yield Static("", id="code-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#codes", DataTable)
+        for name, width in (("kind", 13), ("code", 14), ("conf.", 5), ("status", 11)):
+            table.add_column(name, key=name, width=width)
+        table.add_column("meaning", key="meaning")
+        self.query_one("#photo-path", Input).focus()
+        self._start_engine()
+
+    # --- the engine -------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="ocr-engine")
+    def _start_engine(self) -> None:
+        from edge_agent.ocr import OcrUnavailable
+
+        try:
+            engine = self._engine()
+        except OcrUnavailable as exc:
+            self.app.call_from_thread(self._state, f"No OCR: {exc.message}", "-error")
+            return
+        if self.result is None:
+            self.app.call_from_thread(self._state, f"OCR ready ({engine.name}).", "")
+
+    def _engine(self) -> OcrEngine:
+        """The warm engine, started on first use (from a worker thread)."""
+        app = field_app(self)
+        with self._engine_lock:
+            if app.ocr is None:
+                name = app.settings.ocr_engine
+                self.app.call_from_thread(
+                    self._state, f"Starting the OCR engine ({name})…", ""
+                )
+                app.ocr = app.deps.start_ocr(name)
+                if app.ocr.notice:
+                    self.app.call_from_thread(
+                        self.notify, app.ocr.notice, severity="warning", timeout=10
+                    )
+            return app.ocr.engine
+
+    # --- reading ----------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self.read(event.value)
+
+    def action_browse(self) -> None:
+        """Pick a photo from the photos folder."""
+        folder = field_app(self).settings.photos_folder
+        if not folder.is_dir():
+            self.notify(
+                f"The photos folder {folder} does not exist; set photos_dir.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(PhotoPickerScreen(folder), self._picked)
+
+    def _picked(self, path: Path | None) -> None:
+        if path is not None:
+            self.query_one("#photo-path", Input).value = str(path)
+            self.read(str(path))
+
+    def read(self, typed: str) -> None:
+        """Read the photo at the typed path (kept in the box if it fails)."""
+        self._read(typed)
+
+    @work(thread=True, exit_on_error=False, group="photo", exclusive=True)
+    def _read(self, typed: str) -> None:
+        from edge_agent.ocr import OcrError
+        from edge_agent.tui.tasks.photos import read_photo, resolve_photo
+
+        settings = field_app(self).settings
+        path = resolve_photo(typed, settings.photos_folder)
+        try:
+            engine = self._engine()
+            self.app.call_from_thread(self._state, f"… reading photo {path.name}", "")
+            result = read_photo(settings, engine, path)
+        except OcrError as exc:
+            self.app.call_from_thread(self._state, exc.message, "-error")
+            return
+        self.post_message(PhotoRead(result))
+
+    def on_photo_read(self, message: PhotoRead) -> None:
+        self.show_result(message.result)
+
+    def show_result(self, result: OcrResult) -> None:
+        """List the result's codes; keep the cursor where it was."""
+        self.result = result
+        table = self.query_one("#codes", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for code, lookup in zip(result.codes, result.lookups, strict=True):
+            cells = (
+                code.kind.value.replace("_", " "),
+                code.value,
+                f"{code.confidence:.0%}",
+                code_status(code),
+                meaning(lookup),
+            )
+            table.add_row(*(Text(cell) for cell in cells))
+        tone = "-warning" if result.needs_review or not result.codes else "-good"
+        self._state(reading_line(result), tone)
+        if result.codes:
+            table.move_cursor(row=min(max(row, 0), len(result.codes) - 1))
+            table.focus()
+        self._show_detail()
+
+    def selected(self) -> int | None:
+        """The index of the highlighted code, if there is one."""
+        row = self.query_one("#codes", DataTable).cursor_row
+        if self.result is None or not 0 <= row < len(self.result.codes):
+            return None
+        return row
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        index = self.selected()
+        result = self.result
+        text = ""
+        if result is not None and index is not None:
+            text = code_detail(result, index)
+        elif result is not None and not result.codes:
+            text = "Text read:\n" + (result.text or "(no text found)")
+        self.query_one("#code-detail", Static).update(Content(text))
+
+    # --- correcting and looking up --------------------------------------------------
+
+    def action_correct(self) -> None:
+        """Type the highlighted code as printed; it is looked up again."""
+        index = self.selected()
+        if index is None or self.result is None:
+            self.notify("Read a photo first, then pick a code to correct.", timeout=4)
+            return
+        code = self.result.codes[index]
+        kind = code.kind.value.replace("_", " ")
+
+        def typed(text: str | None) -> None:
+            if text and text.strip():
+                self._correct(index, text)
+
+        self.app.push_screen(CorrectionScreen(code.value, kind), typed)
+
+    @work(thread=True, exit_on_error=False, group="photo", exclusive=True)
+    def _correct(self, index: int, typed: str) -> None:
+        from edge_agent.ocr import CorrectionInvalid
+        from edge_agent.tui.tasks.photos import correct
+
+        result = self.result
+        if result is None:
+            return
+        original = result.codes[index]
+        try:
+            fixed, lookup = correct(
+                field_app(self).settings, self._engine(), typed, original
+            )
+        except CorrectionInvalid as exc:
+            self.app.call_from_thread(
+                self.notify, exc.message, title="Not a code", severity="error"
+            )
+            return
+        self.post_message(PhotoRead(result.with_correction(original, fixed, lookup)))
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.run_worker(self.action_look_up(), exclusive=False)
+
+    async def action_look_up(self) -> None:
+        """Ask the chat about the highlighted code (exact lookup, with sources)."""
+        index = self.selected()
+        if index is None or self.result is None:
+            self.notify("Read a photo first, then pick a code to look up.", timeout=4)
+            return
+        await field_app(self).ask_in_chat(self.result.codes[index].value)
+
+    def _state(self, text: str, tone: str = "") -> None:
+        widget = self.query_one("#ocr-state", Static)
+        widget.update(Content(text))
+        widget.set_classes(tone)

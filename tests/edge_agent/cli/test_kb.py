@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edge_agent.__main__ import main
+from edge_agent.cli.shell import run_shell
+from edge_agent.config import load_settings
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_then_search_as_json(capsys, data_dir: Path) -> None:
+    code, out, _ = run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    assert code == 0
+    assert "6 added" in out
+    code, out, _ = run(capsys, "kb", "search", "e 42", "--json", "--limit", "3")
+    assert code == 0
+    results = json.loads(out)["results"]
+    assert 1 <= len(results) <= 3
+    assert set(results[0]) >= {
+        "chunk_id",
+        "document",
+        "title",
+        "section",
+        "text",
+        "score",
+    }
+    assert results[0]["chunk_id"] == "faults.csv#1"
+    assert results[0]["document"] == "faults.csv"
+
+
+def test_stats_as_json_reports_version_and_size(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    figures = json.loads(out)
+    assert code == 0
+    assert figures["documents"] == 5
+    assert figures["version"] == 1
+    assert figures["size_bytes"] > 0
+
+
+def test_failed_file_exits_1_and_names_the_file(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "codes.csv"
+    bad.write_text("name,price\nbolt,1\n", encoding="utf-8")
+    code, out, _ = run(capsys, "kb", "ingest", str(bad))
+    assert code == 1
+    assert "codes.csv" in out
+    assert "no code column" in out
+
+
+def test_corrupt_database_gives_a_message_not_a_traceback(
+    capsys, isolated_home: Path
+) -> None:
+    isolated_home.mkdir(parents=True)
+    (isolated_home / "knowledge.db").write_bytes(b"garbage" * 500)
+    code, out, err = run(capsys, "kb", "stats")
+    assert code == 1
+    assert out == ""
+    assert "damaged or not a database" in err
+    assert "Traceback" not in err
+
+
+def test_show_prints_a_cited_chunk(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "show", "faults.csv#1")
+    assert code == 0
+    assert "E-42: Low discharge pressure" in out
+    code, _, err = run(capsys, "kb", "show", "faults.csv#99")
+    assert code == 1
+    assert "No chunk faults.csv#99" in err
+
+
+def test_usage_error_exits_2(capsys) -> None:
+    code, _, err = run(capsys, "kb", "search")
+    assert code == 2
+    assert "Missing argument" in err
+
+
+def test_demo_loads_the_bundled_fleet_once(capsys) -> None:
+    code, _, err = run(capsys, "demo", "--no-start")
+    assert code == 0
+    assert "added" in err
+    code, _, err = run(capsys, "demo", "--no-start")
+    assert "unchanged" in err
+    assert "added" not in err
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    assert json.loads(out)["codes"] > 50
+    from edge_agent.config import load_settings
+    from edge_agent.jobs import read_job_book
+
+    assert read_job_book(load_settings().layout.jobs_file).job("J-1001") is not None
+
+
+def test_shell_answers_codes_exactly_and_questions_by_search(capsys, data_dir):
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    lines = iter(["e42", "how often to grease the bearings", "quit"])
+    from edge_agent.llm import ModelLoader, ScriptedModel
+
+    scripted = ScriptedModel(["Grease the bearings every 2000 h [1]."])
+    loader = ModelLoader(factory=lambda _path: scripted)
+    run_shell(load_settings(), read_line=lambda _prompt: next(lines), loader=loader)
+    out = capsys.readouterr().out
+    assert "E-42: Low discharge pressure  [faults.csv#1]" in out
+    assert "2000 h" in out
+    assert "Model explanation (checked against the sources):" in out
+    assert len(scripted.prompts) == 1  # the code was answered without the model
+
+
+def test_shell_on_an_empty_kb_says_how_to_load_one(capsys) -> None:
+    def end_of_input(_prompt: str) -> str:
+        raise EOFError
+
+    run_shell(load_settings(), read_line=end_of_input)
+    assert "knowledge base is empty" in capsys.readouterr().out
+
+
+def test_search_says_what_else_it_searched_and_literal_turns_it_off(
+    capsys, data_dir: Path
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "search", "impelller wear", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert any("impelller ->" in line for line in payload["also_searched"])
+    assert payload["results"]
+    code, out, _ = run(capsys, "kb", "search", "impelller", "--literal", "--json")
+    assert json.loads(out) == {"results": [], "also_searched": [], "intent": None}
+
+
+def test_search_says_how_it_read_the_question(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    _, out, _ = run(capsys, "kb", "search", "pump keeps tripping")
+    assert out.startswith("Question read as a fault report")
+    _, out, _ = run(capsys, "kb", "search", "need a new impeller", "--json")
+    assert json.loads(out)["intent"] == "part"
+    _, out, _ = run(capsys, "kb", "search", "E-42")
+    assert not out.startswith("Question read")
+
+
+def test_ask_names_the_listed_codes_close_to_an_absent_one(
+    capsys, data_dir: Path
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "ask", "E-43", "--no-model")
+    assert code == 0
+    assert "E-43 is not in the knowledge base." in out
+    assert "Listed codes close to E-43 (other codes, not its meaning):" in out
+    assert "E-42: Low discharge pressure" in out

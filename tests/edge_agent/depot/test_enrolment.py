@@ -1,0 +1,84 @@
+"""Enrolment keeps one device id for the outbox and the centre."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge_agent.config import load_settings
+from edge_agent.depot.enrolment import enroll_device, read_credentials
+from edge_agent.device import device_id
+from edge_agent.errors import IdentityMismatch
+from sync import Outbox
+from tests.sync.outbox_support import sample_parts, sample_trace
+
+NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+
+
+def centre(
+    assign: str | None = None,
+) -> tuple[httpx.Client, list[dict[str, str]]]:
+    """A centre that keeps the id the device brings, or assigns ``assign``."""
+    seen: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        seen.append(body)
+        given = assign or body["device_id"]
+        return httpx.Response(200, json={"device_id": given, "secret": "k" * 40})
+
+    transport = httpx.MockTransport(handler)
+    return httpx.Client(transport=transport, base_url="https://centre.test"), seen
+
+
+def enrol(home: Path, http: httpx.Client):
+    settings = load_settings(home=home)
+    return enroll_device(
+        settings, http, token="token-1234", device_name="laptop", clock=lambda: NOW
+    )
+
+
+def test_enrolment_brings_the_local_id_and_stores_the_credentials(
+    isolated_home,
+) -> None:
+    local = device_id(isolated_home)
+    http, seen = centre()
+    credentials = enrol(isolated_home, http)
+    assert seen[0]["device_id"] == local
+    assert credentials.device_id == local
+    stored = read_credentials(isolated_home)
+    assert stored is not None and stored.secret.get_secret_value() == "k" * 40
+    assert stored.server_url == "https://centre.test"
+    assert device_id(isolated_home) == local
+
+
+def test_a_new_id_from_the_centre_is_adopted_while_nothing_is_queued(
+    isolated_home,
+) -> None:
+    local = device_id(isolated_home)
+    with Outbox.open(isolated_home / "outbox.db", device_id=local):
+        pass
+    http, _ = centre(assign="dev-centre-9")
+    enrol(isolated_home, http)
+    assert device_id(isolated_home) == "dev-centre-9"
+    assert (isolated_home / f"outbox.db.{local}").exists()
+    with Outbox.open(isolated_home / "outbox.db", device_id="dev-centre-9") as fresh:
+        assert fresh.device_id == "dev-centre-9"
+
+
+def test_a_new_id_is_refused_when_actions_are_queued_under_the_old_one(
+    isolated_home,
+) -> None:
+    local = device_id(isolated_home)
+    with Outbox.open(isolated_home / "outbox.db", device_id=local) as outbox:
+        outbox.enqueue(**sample_parts(), trace=sample_trace())
+    http, _ = centre(assign="dev-centre-9")
+    with pytest.raises(IdentityMismatch, match=local):
+        enrol(isolated_home, http)
+    assert device_id(isolated_home) == local
+    stored = read_credentials(isolated_home)
+    assert stored is not None and stored.device_id == "dev-centre-9"

@@ -1,0 +1,228 @@
+"""Codes from text lines: formats, labels, look-alike characters, confidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.ocr import Box, FormatSet, TextBox, extract_codes, group_lines
+from edge_agent.ocr.extraction import LOW_CONFIDENCE, FoundCode
+from knowledge_cache import CodeFormat, CodeKind
+from tests.edge_agent.ocr.samples import line_boxes
+
+
+def codes_in(
+    rows: list[str], formats: list[CodeFormat], score: float = 0.97
+) -> list[FoundCode]:
+    return extract_codes(group_lines(line_boxes(rows, score=score)), formats)
+
+
+def values(found: list[FoundCode]) -> list[tuple[str, str]]:
+    return [(code.kind.value, code.value) for code in found]
+
+
+def test_every_declared_kind_is_found_in_reading_order(
+    demo_formats: list[CodeFormat],
+) -> None:
+    found = codes_in(
+        [
+            "P/N 4471-A20-339",
+            "S/N HFP-204518  MODEL HP-300",
+            "FAULT E-42 MOTOR OVERLOAD",
+            "C-117  G-305",
+        ],
+        demo_formats,
+    )
+
+    assert values(found) == [
+        ("part_number", "4471-A20-339"),
+        ("serial_number", "HFP-204518"),
+        ("model_number", "HP-300"),
+        ("fault_code", "E-42"),
+        ("fault_code", "C-117"),
+        ("fault_code", "G-305"),
+    ]
+    assert all(code.confidence == pytest.approx(0.97) for code in found)
+    assert [code.label for code in found[:3]] == ["P/N", "S/N", "MODEL"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "fixes"),
+    [
+        ("E-4B", "E-48", 1),
+        ("HFP-2O4518", "HFP-204518", 1),
+        ("447I-A2O-339", "4471-A20-339", 2),
+        ("4471-820-339", "4471-B20-339", 1),
+        ("C-1l7", "C-117", 1),
+        ("AC-7S", "AC-75", 1),
+    ],
+)
+def test_look_alikes_are_swapped_only_where_the_format_demands(
+    demo_formats: list[CodeFormat], row: str, expected: str, fixes: int
+) -> None:
+    (code,) = codes_in([row], demo_formats)
+
+    assert code.value == expected
+    assert code.raw == row
+    assert len([n for n in code.notes if n.startswith("read '")]) == fixes
+    assert code.confidence < 0.97
+
+
+def test_a_letter_that_a_letter_position_allows_is_kept(
+    demo_formats: list[CodeFormat],
+) -> None:
+    # B, S and Z are letters in part groups: nothing to swap in 4471-B31-062.
+    found = codes_in(["4471-B31-062  5208-S17-331  6630-Z10-100"], demo_formats)
+
+    assert values(found) == [
+        ("part_number", "4471-B31-062"),
+        ("part_number", "5208-S17-331"),
+        ("part_number", "6630-Z10-100"),
+    ]
+    assert all(not code.notes for code in found)
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("MODELAC-55 YEAR 2025", "AC-55"),
+        ("FORHP-350", "HP-350"),
+        ("C-478NODESCRIPTION", "C-478"),
+        ("S/NHFP-204518", "HFP-204518"),
+    ],
+)
+def test_codes_glued_to_words_are_found(
+    demo_formats: list[CodeFormat], row: str, expected: str
+) -> None:
+    # Recognition drops narrow spaces: the code's own hyphen still marks it.
+    assert [code.value for code in codes_in([row], demo_formats)] == [expected]
+
+
+def test_an_unlisted_fault_code_is_reported_as_read(
+    demo_formats: list[CodeFormat],
+) -> None:
+    # E-48 is well formed but absent from the demo table: never moved to E-43.
+    (code,) = codes_in(["E-48 UNKNOWN"], demo_formats)
+
+    assert (code.value, code.notes) == ("E-48", ())
+
+
+def test_missing_or_spaced_separators_are_put_back(
+    demo_formats: list[CodeFormat],
+) -> None:
+    found = codes_in(["E 42", "4471 A20 339", "HFP204518"], demo_formats)
+
+    assert values(found) == [
+        ("fault_code", "E-42"),
+        ("part_number", "4471-A20-339"),
+        ("serial_number", "HFP-204518"),
+    ]
+    assert all("separators" in code.notes[0] for code in found)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "MFD 2023-04-11",
+        "2023-05-24 02:27 RUN 4650 H",
+        "LOT 2311-07  QTY 4",
+        "VIN WP0ZZZ99ZTS392124",
+        "SERVICE +44 161 496 0732",
+        "230/400 V 50 Hz 7.5 kW IP55",
+        "EOS ESS COS GIS",
+        "SCAN TOOL V3.3",
+        "CODE 42  SIZE 42  PAGE 12  CODE-42",
+        "PT100 IP55 RUN4992H",
+    ],
+)
+def test_distractors_are_not_codes(demo_formats: list[CodeFormat], row: str) -> None:
+    assert codes_in([row], demo_formats) == []
+
+
+def test_a_label_alone_at_the_end_of_a_line_names_the_next_line(
+    demo_formats: list[CodeFormat],
+) -> None:
+    found = codes_in(
+        ["SERIAL NO.", "AMX-117429", "PART NUMBER", "5208-B30-400"], demo_formats
+    )
+
+    assert [(c.value, c.label) for c in found] == [
+        ("AMX-117429", "SERIAL NO"),
+        ("5208-B30-400", "PART NUMBER"),
+    ]
+
+
+def test_a_label_naming_another_kind_lowers_confidence(
+    demo_formats: list[CodeFormat],
+) -> None:
+    (code,) = codes_in(["S/N 4471-A20-339"], demo_formats)
+
+    assert code.kind is CodeKind.PART_NUMBER
+    assert code.confidence < 0.97 * 0.9
+    assert "names another kind" in code.notes[-1]
+
+
+def test_a_labelled_value_outside_every_format_is_shown_for_checking(
+    demo_formats: list[CodeFormat],
+) -> None:
+    (code,) = codes_in(["S/N: 88231-7740"], demo_formats)
+
+    assert (code.kind, code.value, code.matches_format) == (
+        CodeKind.SERIAL_NUMBER,
+        "88231-7740",
+        False,
+    )
+    assert code.low_confidence
+
+
+def test_glued_and_misread_labels_still_count(demo_formats: list[CodeFormat]) -> None:
+    found = codes_in(
+        ["P/N4471-A20-339", "5/N PGD-300411", "SER NO: AMX-118204"], demo_formats
+    )
+
+    assert [(c.value, c.label) for c in found] == [
+        ("4471-A20-339", "P/N"),
+        ("PGD-300411", "S/N"),
+        ("AMX-118204", "SER NO"),
+    ]
+
+
+def test_a_code_read_twice_is_reported_once_with_the_better_reading(
+    demo_formats: list[CodeFormat],
+) -> None:
+    boxes = line_boxes(["E-42 MOTOR"], score=0.7) + [
+        TextBox("E-42", Box.from_rect(10, 90, 80, 30), 0.95)
+    ]
+    found = extract_codes(group_lines(boxes), demo_formats)
+
+    assert values(found) == [("fault_code", "E-42")]
+    assert found[0].confidence == pytest.approx(0.95)
+
+
+def test_low_recognition_scores_mark_codes_for_review(
+    demo_formats: list[CodeFormat],
+) -> None:
+    (code,) = codes_in(["E-42"], demo_formats, score=0.6)
+
+    assert code.confidence == pytest.approx(0.6)
+    assert code.confidence < LOW_CONFIDENCE and code.low_confidence
+
+
+def test_the_code_box_covers_its_part_of_the_line(
+    demo_formats: list[CodeFormat],
+) -> None:
+    (code,) = codes_in(["FAULT E-42 MOTOR"], demo_formats)
+
+    # 20 pixels per character from x = 10: "E-42" spans characters 6 to 10.
+    assert code.box.left == pytest.approx(130)
+    assert code.box.right == pytest.approx(210)
+
+
+def test_no_declared_formats_means_no_codes() -> None:
+    assert codes_in(["E-42"], []) == []
+    assert not FormatSet([])
+
+
+def test_formats_are_read_from_the_kb_not_built_in() -> None:
+    formats = [CodeFormat(CodeKind.FAULT_CODE, r"F\d{4}")]
+
+    assert values(codes_in(["F1234 E-42"], formats)) == [("fault_code", "F1234")]
