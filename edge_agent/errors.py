@@ -9,6 +9,8 @@ EdgeAgentError                 anything the app reports to the technician
 ├── ConfirmationMismatch       a confirmation for another payload or policy
 ├── IdentityMismatch           the centre's id for the device differs from the
 │                              outbox's (depot.enrolment)
+├── PolicyStateDamaged         the policy folder's state cannot be read; the
+│                              device turns read-only (policy_store)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -32,6 +34,7 @@ __all__ = [
     "ModelUnavailable",
     "OcrError",
     "OcrUnavailable",
+    "PolicyStateDamaged",
     "ProposalError",
 ]
 
@@ -76,6 +79,11 @@ class ConfirmationMismatch(EdgeAgentError):
 
 class IdentityMismatch(EdgeAgentError):
     """The centre's id for the device differs from the one its outbox uses."""
+
+
+class PolicyStateDamaged(EdgeAgentError):
+    """The policy folder's ``state.json`` exists but cannot be read or parsed;
+    the policy store reports read-only mode with this message."""
 
 
 class OcrError(EdgeAgentError):

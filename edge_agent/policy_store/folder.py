@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from edge_agent.errors import PolicyStateDamaged
 from edge_agent.files import write_atomic
 from policies import format_time, parse_time
 
@@ -79,10 +80,6 @@ class StoreState:
         return cls(active, sha256, version, moment)
 
 
-class DamagedState(Exception):
-    """``state.json`` exists but cannot be read or parsed."""
-
-
 class PolicyFolder:
     """Reads and writes the files of one policy folder, atomically.
 
@@ -97,20 +94,20 @@ class PolicyFolder:
         """The recorded state; an empty one when none was ever written.
 
         Raises:
-            DamagedState: the file cannot be read or parsed.
+            PolicyStateDamaged: the file cannot be read or parsed.
         """
         try:
             data = (self.path / STATE_FILE).read_bytes()
         except FileNotFoundError:
             return StoreState()
         except OSError as exc:
-            raise DamagedState(
+            raise PolicyStateDamaged(
                 f"Cannot read the policy state ({exc.strerror})."
             ) from exc
         try:
             return StoreState.decode(data)
         except ValueError as exc:
-            raise DamagedState(
+            raise PolicyStateDamaged(
                 f"The policy state file {self.path / STATE_FILE} is damaged, so the "
                 "device cannot tell which bundle versions and times it has seen. "
                 "Remove the policy folder to start again from the shipped bundle."

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
+from edge_agent.errors import PolicyStateDamaged
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
-    DamagedState,
     PolicyFolder,
     StoreState,
 )
@@ -76,7 +76,7 @@ class PolicyStore:
             state = self._files.read_state()
             now = self._now(state)
             state = self._advance_high_water(state, now)
-        except DamagedState as exc:
+        except PolicyStateDamaged as exc:
             now = self._now(StoreState())
             return PolicyStatus.read_only_because(ReadOnlyReason.INVALID, str(exc), now)
         except OSError as exc:
@@ -91,7 +91,7 @@ class PolicyStore:
             except PolicyError as exc:
                 why = ReadOnlyReason.MISSING
                 return PolicyStatus.read_only_because(why, exc.message, now)
-            except DamagedState as exc:
+            except PolicyStateDamaged as exc:
                 why = ReadOnlyReason.INVALID
                 return PolicyStatus.read_only_because(why, str(exc), now)
         return self._status_of(state, self._now(state))
@@ -135,7 +135,7 @@ class PolicyStore:
         """The active bundle's file, if one is installed."""
         try:
             state = self._files.read_state()
-        except DamagedState:
+        except PolicyStateDamaged:
             return None
         return None if state.active is None else self.folder / state.active
 
@@ -245,7 +245,7 @@ class PolicyStore:
     def _state_or_raise(self) -> StoreState:
         try:
             return self._files.read_state()
-        except DamagedState as exc:
+        except PolicyStateDamaged as exc:
             raise PolicyError(str(exc), title="Policy state damaged") from exc
 
     # --- time -------------------------------------------------------------------
