@@ -36,6 +36,7 @@ from knowledge_cache.models import (
     Snapshot,
     SnapshotFile,
 )
+from knowledge_cache.namesakes import Namesakes
 from knowledge_cache.question_codes import CodeReading, TypedCode
 from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
@@ -66,6 +67,7 @@ __all__ = [
     "KnowledgeStore",
     "Manifest",
     "ManifestEntry",
+    "Namesakes",
     "NotFound",
     "QuerySyntaxError",
     "SearchHit",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -47,6 +46,7 @@ from knowledge_cache.models import (
     SearchHit,
     Snapshot,
 )
+from knowledge_cache.namesakes import Namesakes, find_namesakes
 from knowledge_cache.query_plan import FrequencyCache, document_frequencies
 from knowledge_cache.question_codes import CodeReading, TypedCode, codes_in_question
 from knowledge_cache.search import (
@@ -67,8 +67,6 @@ from knowledge_cache.writer import (
     kb_version,
     meta,
 )
-
-_NUMBERS = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 class KnowledgeStore:
@@ -312,17 +310,12 @@ class KnowledgeStore:
         )
         return list({e.code: e for e in ranked}.values())[:limit]
 
-    def near_duplicates(self, entry: CodeEntry) -> list[CodeEntry]:
-        """Other codes of the same kind listed with the same description but
-        for numbers ("bank 1" and "bank 2", "265 mm" and "315 mm"), so an
-        answer can show the technician the choice."""
-        pattern = _description_pattern(entry.description)
-        return [
-            other
-            for other in self.codes_of_kind(entry.kind)
-            if other.code != entry.code
-            and _description_pattern(other.description) == pattern
-        ]
+    def namesakes(self, entry: CodeEntry) -> Namesakes:
+        """Other codes of the entry's kind listed with the same text, and a few
+        whose text is one number or one word apart ("bank 1" and "bank 2"),
+        so an answer can show the technician the choice without claiming
+        that different texts mean the same."""
+        return find_namesakes(entry, self.codes_of_kind(entry.kind))
 
     def _entries(self, keys: Sequence[str]) -> list[CodeEntry]:
         if not keys:
@@ -452,10 +445,6 @@ def _without_codes(question: str, readings: Sequence[CodeReading]) -> str:
             start, end = reading.code.start, reading.code.end
             text = text[:start] + " " * (end - start) + text[end:]
     return text
-
-
-def _description_pattern(description: str) -> str:
-    return _NUMBERS.sub("#", " ".join(description.lower().split()))
 
 
 def _number(key: str) -> int:

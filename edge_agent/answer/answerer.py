@@ -23,7 +23,7 @@ from edge_agent.answer.grounding import (
     split_sentences,
 )
 from edge_agent.answer.prompting import build_prompt
-from edge_agent.answer.quoting import entry_facts, quotes, twin_facts
+from edge_agent.answer.quoting import entry_facts, namesake_facts, quotes
 from edge_agent.answer.routing import code_mentions
 from edge_agent.answer.serials import SerialLookup, look_up_serials
 from edge_agent.answer.values import (
@@ -245,11 +245,11 @@ class Answerer:
         facts = [fact for entry in entries for fact in entry_facts(entry)]
         listed = {entry.code for entry in entries}
         for entry in entries:
-            twins = [
-                e for e in self._store.near_duplicates(entry) if e.code not in listed
-            ]
-            facts.extend(twin_facts(entry, twins))
-            listed.update(e.code for e in twins)
+            namesakes = self._store.namesakes(entry).only(
+                lambda e: e.code not in listed
+            )
+            facts.extend(namesake_facts(namesakes))
+            listed.update(e.code for e in namesakes.entries)
         for fact in facts:
             turn.on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
         answer = Answer(
@@ -319,21 +319,19 @@ class Answerer:
         self, hits: Sequence[SearchHit], facts: Sequence[Fact]
     ) -> list[Fact]:
         """For a code-table row among ``hits``, the codes listed with the same
-        description, so the technician sees the choice."""
+        text and the related ones, so the technician sees the choice."""
         quoted = {fact.chunk_id for fact in facts}
-        twins_facts = []
+        found = []
         for hit in hits:
             for entry in self._store.lookup_code(hit.chunk.section):
                 if entry.chunk_id != hit.chunk_id:
                     continue
-                twins = [
-                    e
-                    for e in self._store.near_duplicates(entry)
-                    if e.chunk_id not in quoted
-                ]
-                twins_facts.extend(twin_facts(entry, twins))
-                quoted.update(e.chunk_id for e in twins)
-        return twins_facts
+                namesakes = self._store.namesakes(entry).only(
+                    lambda e: e.chunk_id not in quoted
+                )
+                found.extend(namesake_facts(namesakes))
+                quoted.update(e.chunk_id for e in namesakes.entries)
+        return found
 
     def _explained(
         self,

@@ -10,12 +10,12 @@ joined back first.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from edge_agent.answer.values import Fact
 from knowledge_cache import (
     CodeEntry,
     CodeKind,
+    Namesakes,
     SearchHit,
     UnderstoodQuery,
     code_keys_in_text,
@@ -38,17 +38,19 @@ def entry_facts(entry: CodeEntry) -> list[Fact]:
     return facts
 
 
-def twin_facts(entry: CodeEntry, twins: Sequence[CodeEntry]) -> list[Fact]:
-    """One line per code listed with ``entry``'s description (but for
-    numbers), each cited to its own row."""
-    return [
-        Fact(
-            f"Also listed as {entry.description!r}: {_with_equipment(twin)}, "
-            f"{twin.description}",
-            twin.chunk_id,
-        )
-        for twin in twins
+def namesake_facts(namesakes: Namesakes) -> list[Fact]:
+    """One line per code listed with the same text, then one per related code
+    with its own text (claiming nothing about what it means), each cited to
+    its own row."""
+    same = [
+        Fact(f"Listed with the same text: {_with_equipment(e)}", e.chunk_id)
+        for e in namesakes.same_text
     ]
+    related = [
+        Fact(f"Related code {_with_equipment(e)}: {e.description}", e.chunk_id)
+        for e in namesakes.related
+    ]
+    return same + related
 
 
 def _with_equipment(entry: CodeEntry) -> str:

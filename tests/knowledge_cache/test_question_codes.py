@@ -103,7 +103,7 @@ def test_an_absent_code_is_offered_its_closest_listed_codes_only_as_such(
     assert all(entry.code != "E-43" for entry in closest)
 
 
-def test_codes_with_the_same_description_but_for_numbers_are_near_duplicates(
+def test_texts_one_number_apart_are_related_never_the_same_text(
     store: KnowledgeStore, tmp_path
 ) -> None:
     (tmp_path / "kb.toml").write_text(
@@ -113,11 +113,15 @@ def test_codes_with_the_same_description_but_for_numbers_are_near_duplicates(
     )
     (tmp_path / "faults.csv").write_text(
         "code,description\nE-21,Exhaust temperature high bank 1\n"
-        "E-22,Exhaust temperature high bank 2\nE-30,Low oil pressure\n",
+        "E-22,Exhaust temperature high bank 2\nE-30,Low oil pressure\n"
+        "E-31,low  OIL pressure\n",
         "utf-8",
     )
     store.ingest([tmp_path])
     (entry,) = store.lookup_code("E-21")
-    assert [e.code for e in store.near_duplicates(entry)] == ["E-22"]
+    namesakes = store.namesakes(entry)
+    assert namesakes.same_text == ()
+    assert [e.code for e in namesakes.related] == ["E-22"]
     (other,) = store.lookup_code("E-30")
-    assert store.near_duplicates(other) == []
+    assert [e.code for e in store.namesakes(other).same_text] == ["E-31"]
+    assert store.namesakes(other).related == ()

@@ -242,7 +242,7 @@ def test_a_typed_slip_in_a_code_is_read_and_said(store) -> None:
     assert any("Read 'E-4Z' as E-42" in notice for notice in answer.notices)
 
 
-def test_codes_listed_with_the_same_description_are_shown_together(
+def test_codes_one_number_apart_are_shown_as_related_with_their_own_text(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "kb.toml").write_text(
@@ -260,7 +260,8 @@ def test_codes_listed_with_the_same_description_are_shown_together(
         answer = Answerer(kb, None).ask("E-21")
     texts = [fact.text for fact in answer.facts]
     assert texts[0] == "E-21: Exhaust temperature high bank 1"
-    assert any("E-22 (V8), Exhaust temperature high bank 2" in text for text in texts)
+    assert "Related code E-22 (V8): Exhaust temperature high bank 2" in texts
+    assert not any("same text" in text for text in texts)
     assert "faults.csv#2" in {c.chunk_id for c in answer.citations}
 
 

@@ -1,0 +1,131 @@
+"""Every line of a code answer gives each code its own text, never another's.
+
+Runs every code of a table through the answer (lookup only) and reads each
+quoted line by the forms answers use: ``CODE: text`` (the entry's own row),
+``Listed with the same text: CODE`` (only for an identical text) and
+``Related code CODE (...): text``. Any other line that names a code of the
+table is a claim no form allows, and fails.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge_agent.answer.answerer import Answerer
+from edge_agent.answer.values import Fact
+from edge_agent.knowledge import demo_data_dir
+from knowledge_cache import CodeEntry, CodeKind, KnowledgeStore
+from knowledge_cache.namesakes import normalised_text
+
+_SAME = re.compile(r"^Listed with the same text: (?P<code>\S+)")
+_RELATED = re.compile(r"^Related code (?P<code>\S+)(?: \([^)]*\))?: (?P<text>.*)$")
+_OWN = re.compile(r"^(?P<code>[^:\s]+): (?P<text>.*)$")
+
+CYLINDER_TABLE = (
+    "code,description\n"
+    + "".join(f"P03{n:02d},Cylinder {n} misfire detected\n" for n in range(1, 13))
+    + "P0400,Exhaust gas recirculation flow\nP0401,Exhaust gas recirculation flow\n"
+)
+
+
+@pytest.fixture
+def cylinder_kb(tmp_path: Path) -> Iterator[KnowledgeStore]:
+    """A customer-like table whose texts differ only by a number."""
+    (tmp_path / "kb.toml").write_text(
+        "[[code_formats]]\nkind = \"fault_code\"\npattern = 'P\\d{4}'\n"
+        'example = "P0301"\n',
+        "utf-8",
+    )
+    (tmp_path / "codes.csv").write_text(CYLINDER_TABLE, "utf-8")
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([tmp_path])
+        yield kb
+
+
+@pytest.fixture
+def demo_kb() -> Iterator[KnowledgeStore]:
+    """The demo fleet's tables."""
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([demo_data_dir()])
+        yield kb
+
+
+def wrong_lines(store: KnowledgeStore) -> list[str]:
+    """Lines of code answers that give a code a text not its own."""
+    entries = [e for kind in CodeKind for e in store.codes_of_kind(kind)]
+    texts = {e.code: e.description for e in entries}
+    answerer = Answerer(store, None)
+    wrong = []
+    for entry in entries:
+        answer = answerer.ask(entry.code)
+        wrong += [
+            f"{entry.code} -> {fact.text}"
+            for fact in answer.facts
+            if not _faithful(fact, entry, texts, answer.facts)
+        ]
+    return wrong
+
+
+def _faithful(
+    fact: Fact, asked: CodeEntry, texts: dict[str, str], facts: tuple[Fact, ...]
+) -> bool:
+    if same := _SAME.match(fact.text):
+        answered = [
+            t for c, t in texts.items() if f"{c}: {t}" in {f.text for f in facts}
+        ]
+        return any(
+            normalised_text(texts[same["code"]]) == normalised_text(t) for t in answered
+        )
+    if related := _RELATED.match(fact.text):
+        return texts.get(related["code"]) == related["text"]
+    if (own := _OWN.match(fact.text)) and own["code"] in texts:
+        return texts[own["code"]] == own["text"]
+    named = [code for code in texts if re.search(rf"\b{re.escape(code)}\b", fact.text)]
+    own_fields = {f"{k.replace('_', ' ')}: {v}" for k, v in asked.attributes.items()}
+    return not named or fact.text in own_fields
+
+
+def test_texts_one_number_apart_are_offered_as_related_with_their_own_text(
+    cylinder_kb: KnowledgeStore,
+) -> None:
+    answer = Answerer(cylinder_kb, None).ask("P0303")
+    lines = [fact.text for fact in answer.facts]
+    assert lines[0] == "P0303: Cylinder 3 misfire detected"
+    related = [line for line in lines if line.startswith("Related code")]
+    assert related == [
+        "Related code P0302: Cylinder 2 misfire detected",
+        "Related code P0304: Cylinder 4 misfire detected",
+        "Related code P0301: Cylinder 1 misfire detected",
+    ]
+    assert not any("same text" in line for line in lines)
+
+
+def test_identical_texts_are_listed_with_the_same_text(
+    cylinder_kb: KnowledgeStore,
+) -> None:
+    lines = [fact.text for fact in Answerer(cylinder_kb, None).ask("P0400").facts]
+    assert "Listed with the same text: P0401" in lines
+
+
+def test_no_line_gives_a_cylinder_code_another_code_s_text(
+    cylinder_kb: KnowledgeStore,
+) -> None:
+    assert wrong_lines(cylinder_kb) == []
+
+
+def test_no_line_gives_a_demo_code_another_code_s_text(demo_kb: KnowledgeStore) -> None:
+    assert wrong_lines(demo_kb) == []
+
+
+def test_the_check_catches_a_line_that_gives_a_code_another_text() -> None:
+    texts = {"P0301": "Cylinder 1 misfire detected", "P0303": "Cylinder 3 misfire"}
+    asked = CodeEntry("P0303", CodeKind.FAULT_CODE, texts["P0303"], "c#3", "c", {})
+    old_style = Fact("Also listed as 'Cylinder 3 misfire': P0301, Cylinder 1", "c#1")
+    assert not _faithful(old_style, asked, texts, (old_style,))
+    mislabelled = Fact("Related code P0301: Cylinder 3 misfire", "c#1")
+    assert not _faithful(mislabelled, asked, texts, (mislabelled,))
