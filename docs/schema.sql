@@ -88,6 +88,17 @@ CREATE TABLE kb_meta (
             value TEXT NOT NULL
         );
 
+CREATE TABLE learned_formats (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            example TEXT NOT NULL,
+            description TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            loose TEXT NOT NULL,
+            PRIMARY KEY (document_id, kind, pattern)
+        );
+
 CREATE INDEX chunks_document ON chunks(document_id);
 
 CREATE INDEX codes_chunk ON codes(chunk_id);

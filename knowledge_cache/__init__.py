@@ -30,6 +30,7 @@ from knowledge_cache.models import (
     IngestReport,
     IngestStatus,
     KbStats,
+    LearnedFormat,
     Manifest,
     ManifestEntry,
     SearchHit,
@@ -42,6 +43,7 @@ from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
 from knowledge_cache.stopwords import STOP_WORDS
 from knowledge_cache.store import KnowledgeStore
+from knowledge_cache.vocabulary import is_english
 
 __all__ = [
     "DASHES",
@@ -63,6 +65,7 @@ __all__ = [
     "IngestReport",
     "IngestStatus",
     "KbStats",
+    "LearnedFormat",
     "KnowledgeCacheError",
     "KnowledgeStore",
     "Manifest",
@@ -79,6 +82,7 @@ __all__ = [
     "UnderstoodQuery",
     "code_key",
     "code_keys_in_text",
+    "is_english",
     "compile_formats",
     "looks_like_code",
     "relevant_hits",

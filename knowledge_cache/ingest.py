@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from knowledge_cache.code_formats import formats_kept_current
 from knowledge_cache.declarations import DECLARATIONS_FILE, parse_declarations
 from knowledge_cache.errors import IngestError
 from knowledge_cache.glossary import GLOSSARY_FILE, parse_glossary
@@ -141,7 +142,7 @@ def _store(
     status = IngestStatus.REPLACED if existed else IngestStatus.ADDED
     if source.is_declarations:
         declarations = parse_declarations(data)
-        with db.atomic():
+        with db.atomic(), formats_kept_current(db, ()):
             write_declarations(db, declarations, digest)
             set_meta(db, VERSION_KEY, str(new_version))
         return FileOutcome(str(source.path), source.document_id, status)
@@ -152,7 +153,7 @@ def _store(
             set_meta(db, VERSION_KEY, str(new_version))
         return FileOutcome(str(source.path), source.document_id, status)
     parsed = read_document(source.document_id, data)
-    with db.atomic():
+    with db.atomic(), formats_kept_current(db, [source.document_id]):
         write_document(
             db,
             source.document_id,

@@ -115,3 +115,28 @@ def m002_acronyms(db: Database) -> None:
 def m003_codes_by_chunk(db: Database) -> None:
     # Ranking asks which code-table rows are among its candidates, by chunk.
     db.execute("CREATE INDEX IF NOT EXISTS codes_chunk ON codes(chunk_id)")
+
+
+@migrations()
+def m004_learned_formats(db: Database) -> None:
+    # Code formats learned from each code column's values, for KBs that
+    # declare none; learned at once for the tables already ingested.
+    from knowledge_cache.code_formats import formats_kept_current
+
+    db.execute(
+        """
+        CREATE TABLE learned_formats (
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            example TEXT NOT NULL,
+            description TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            loose TEXT NOT NULL,
+            PRIMARY KEY (document_id, kind, pattern)
+        )
+        """
+    )
+    tables = [row[0] for row in db.execute("SELECT DISTINCT document_id FROM codes")]
+    with formats_kept_current(db, tables):
+        pass

@@ -121,6 +121,24 @@ class CodeEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class LearnedFormat:
+    """A format learned from one code column.
+
+    Attributes:
+        format: The kind, the pattern and an example value.
+        count: Values of the column that have this shape.
+        document_id: The code table it was learned from.
+        loose: Why it is not used (it would match ordinary words or numbers);
+            empty when it is used.
+    """
+
+    format: CodeFormat
+    count: int
+    document_id: str
+    loose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class KbStats:
     """Size and version of the knowledge base."""
 
@@ -131,6 +149,12 @@ class KbStats:
     codes: int
     size_bytes: int
     documents_by_kind: Mapping[str, int]
+    declared_formats: tuple[CodeFormat, ...] = ()
+    """Formats the ``kb.toml`` declares; they override learned ones of a kind."""
+    learned_formats: tuple[LearnedFormat, ...] = ()
+    """Formats learned from the code columns, loose ones included."""
+    formats_in_use: tuple[CodeFormat, ...] = ()
+    """What reading codes uses: declared, then learned and not loose."""
 
 
 @dataclass(frozen=True, slots=True)

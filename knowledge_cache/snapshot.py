@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from knowledge_cache.code_formats import code_formats, formats_kept_current
 from knowledge_cache.code_keys import compile_formats
 from knowledge_cache.declarations import (
     DECLARATIONS_FILE,
@@ -26,7 +28,6 @@ from knowledge_cache.writer import (
     DECLARATIONS_HASH_KEY,
     GLOSSARY_HASH_KEY,
     VERSION_KEY,
-    code_formats,
     delete_document,
     kb_version,
     meta,
@@ -81,27 +82,37 @@ def apply_snapshot(db: Database, snapshot: Snapshot, *, ingested_at: str) -> int
     parsed = [_parse(file.document_id, file.data) for file in snapshot.files]
     incoming = {p.document_id for p in parsed}
     with db.atomic():
-        for document_id in _removals(db, snapshot, incoming):
-            delete_document(db, document_id)
-        for item in parsed:
-            if item.declarations is not None:
-                write_declarations(db, item.declarations, item.digest)
-            if item.glossary is not None:
-                write_glossary(db, item.glossary, item.digest)
-        formats = compile_formats(code_formats(db))
-        for item in parsed:
-            if item.document is not None:
-                write_document(
-                    db,
-                    item.document_id,
-                    item.document,
-                    content_hash=item.digest,
-                    size_bytes=item.size,
-                    ingested_at=ingested_at,
-                    formats=formats,
-                )
+        removed = _removals(db, snapshot, incoming)
+        with formats_kept_current(db, [*removed, *incoming]):
+            for document_id in removed:
+                delete_document(db, document_id)
+            _write_parsed(db, parsed, ingested_at)
         set_meta(db, VERSION_KEY, str(snapshot.version))
     return snapshot.version
+
+
+def _write_parsed(
+    db: Database, parsed: Sequence[_ParsedFile], ingested_at: str
+) -> None:
+    """Declarations and glossary first, so documents are indexed with the
+    formats they declare."""
+    for item in parsed:
+        if item.declarations is not None:
+            write_declarations(db, item.declarations, item.digest)
+        if item.glossary is not None:
+            write_glossary(db, item.glossary, item.digest)
+    formats = compile_formats(code_formats(db))
+    for item in parsed:
+        if item.document is not None:
+            write_document(
+                db,
+                item.document_id,
+                item.document,
+                content_hash=item.digest,
+                size_bytes=item.size,
+                ingested_at=ingested_at,
+                formats=formats,
+            )
 
 
 def _check_versions(snapshot: Snapshot, current: int) -> None:

@@ -12,6 +12,11 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
+from knowledge_cache.code_formats import (
+    code_formats,
+    declared_formats,
+    learned_formats,
+)
 from knowledge_cache.code_keys import code_key
 from knowledge_cache.db import open_db
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError, NotFound
@@ -63,7 +68,6 @@ from knowledge_cache.vocabulary import Vocabulary, is_english
 from knowledge_cache.writer import (
     GLOSSARY_KEY,
     NAME_KEY,
-    code_formats,
     kb_version,
     meta,
 )
@@ -369,7 +373,8 @@ class KnowledgeStore:
         ]
 
     def code_formats(self) -> list[CodeFormat]:
-        """The code formats that the KB declares (from its ``kb.toml``)."""
+        """The code formats in use: those ``kb.toml`` declares, and those
+        learned from the code tables for the kinds it does not declare."""
         with self._translated():
             return code_formats(self._db)
 
@@ -390,6 +395,9 @@ class KnowledgeStore:
                 codes=int(codes),
                 size_bytes=self._size_on_disk(),
                 documents_by_kind=by_kind,
+                declared_formats=tuple(declared_formats(self._db)),
+                learned_formats=tuple(learned_formats(self._db)),
+                formats_in_use=tuple(code_formats(self._db)),
             )
 
     def manifest(self) -> Manifest:

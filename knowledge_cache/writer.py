@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from knowledge_cache.acronyms import acronyms_in_text
+from knowledge_cache.code_formats import code_formats
 from knowledge_cache.code_keys import code_key, code_keys_in_text, compile_formats
 from knowledge_cache.declarations import DECLARATIONS_FILE, Declarations
 from knowledge_cache.glossary import GLOSSARY_FILE
-from knowledge_cache.models import CodeFormat, CodeKind, ParsedDocument
+from knowledge_cache.models import ParsedDocument
 
 SECTION_SEPARATOR = " > "
 VERSION_KEY = "version"
@@ -53,16 +54,6 @@ def stored_hash(db: Database, document_id: str) -> str | None:
         "SELECT content_hash FROM documents WHERE id = ?", [document_id]
     ).fetchone()
     return str(row[0]) if row else None
-
-
-def code_formats(db: Database) -> list[CodeFormat]:
-    return [
-        CodeFormat(CodeKind(kind), pattern, example, description)
-        for kind, pattern, example, description in db.execute(
-            "SELECT kind, pattern, example, description FROM code_formats "
-            "ORDER BY kind, pattern"
-        ).fetchall()
-    ]
 
 
 def write_declarations(db: Database, declarations: Declarations, digest: str) -> None:

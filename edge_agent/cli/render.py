@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from knowledge_cache import IngestReport, IngestStatus, KbStats, SearchHit
+from knowledge_cache import (
+    CodeFormat,
+    IngestReport,
+    IngestStatus,
+    KbStats,
+    LearnedFormat,
+    SearchHit,
+)
 
 
 def hit_to_json(hit: SearchHit) -> dict[str, Any]:
@@ -63,8 +70,58 @@ def stats_to_json(stats: KbStats, path: str) -> dict[str, Any]:
         "codes": stats.codes,
         "size_bytes": stats.size_bytes,
         "documents_by_kind": dict(stats.documents_by_kind),
+        "code_formats": [_format_json(stats, fmt) for fmt in _all_formats(stats)],
         "path": path,
     }
+
+
+def _all_formats(stats: KbStats) -> list[CodeFormat | LearnedFormat]:
+    return [*stats.declared_formats, *stats.learned_formats]
+
+
+def _format_json(stats: KbStats, item: CodeFormat | LearnedFormat) -> dict[str, Any]:
+    if isinstance(item, CodeFormat):
+        fmt, source, codes, why = item, "kb.toml", None, ""
+    else:
+        fmt, source, codes = item.format, item.document_id, item.count
+        why = _why_not_used(stats, item)
+    return {
+        "kind": fmt.kind.value,
+        "pattern": fmt.pattern,
+        "example": fmt.example,
+        "source": source,
+        "codes": codes,
+        "in_use": fmt in stats.formats_in_use,
+        "why_not_used": why,
+    }
+
+
+def _why_not_used(stats: KbStats, item: LearnedFormat) -> str:
+    if item.format in stats.formats_in_use:
+        return ""
+    if item.loose:
+        return item.loose
+    return f"kb.toml declares the {item.format.kind.value} formats"
+
+
+def _format_lines(stats: KbStats) -> list[str]:
+    if not (stats.declared_formats or stats.learned_formats):
+        return ["Code formats: none (no code table, and no kb.toml declares any)"]
+    lines = ["Code formats:"]
+    for fmt in stats.declared_formats:
+        lines.append(
+            f"  {fmt.kind.value:<14} {fmt.pattern}  e.g. {fmt.example or '-'}"
+            "  (declared in kb.toml)"
+        )
+    for item in stats.learned_formats:
+        fmt = item.format
+        why = _why_not_used(stats, item)
+        lines.append(
+            f"  {fmt.kind.value:<14} {fmt.pattern}  e.g. {fmt.example}  "
+            f"(learned from {item.count} codes of {item.document_id}"
+            + (f"; not used: {why})" if why else ")")
+        )
+    return lines
 
 
 def render_stats(stats: KbStats, path: str) -> str:
@@ -77,5 +134,6 @@ def render_stats(stats: KbStats, path: str) -> str:
             f"Chunks:    {stats.chunks}",
             f"Codes:     {stats.codes}",
             f"On disk:   {stats.size_bytes / 2**20:.1f} MiB",
+            *_format_lines(stats),
         ]
     )

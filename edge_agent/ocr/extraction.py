@@ -11,8 +11,12 @@ once each, with:
 * the printed label in front of it (``P/N``, ``PART NO``, ``S/N``, ``SER NO``,
   ``MODEL``), on the same line or alone at the end of the line above.
 
-A labelled value that matches no declared format is still reported (kind from
-the label, low confidence), so the technician sees it and can correct it.
+A labelled value that matches no format is still reported whole (kind from
+the label, low confidence), in the shapes makers print: letters and digits
+mixed, with spaces, hyphens, dots or slashes, 5 to 20 characters
+(``6ES7 214-1AG40-0XB0``), whether or not the knowledge base has any format.
+A code-shaped piece of a longer token (``E-42`` inside ``4471-E42-999``, a
+letter and four digits inside a serial) is never a code of its own.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from knowledge_cache import (
     CodeKind,
     FormatMatch,
     FormatSet,
+    is_english,
 )
 
 LOW_CONFIDENCE = 0.8
@@ -48,14 +53,24 @@ LABEL_CONFLICT_FACTOR = 0.8
 UNFORMATTED_FACTOR = 0.6
 """Confidence kept for a labelled value that matches no declared format."""
 
-UNFORMATTED_MIN_CHARS = 6
-"""Shortest labelled value (with at least four digits) reported without a format."""
+UNFORMATTED_CHARS = (5, 20)
+"""Shortest and longest labelled value reported without a format."""
+
+UNFORMATTED_MIN_DIGITS = 2
+"""Fewest digits in a labelled value reported without a format."""
 
 MAX_ATOMS = 8
 """A code spans at most this many runs of letters or of digits (``4471-A20-339``
 is four; ``447I-A2O-339`` with two misread characters is six)."""
 
 _ATOM = re.compile(r"[A-Za-z]+|[0-9]+")
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-_./]")
+_VALUE_PART = re.compile(r"[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*")
+_DATE_OR_TIME = re.compile(
+    r"\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+:\d+"
+)
+_GLUED_WORD = 3
+"""Shortest run of letters glued behind a code that is a word of its own."""
 _GLUED_PREFIX = 4
 """Longest letter prefix of a code (``HFP``) looked for glued behind a word."""
 _JOINABLE = re.compile(r"\s{0,2}[-_.]?\s{0,2}")
@@ -122,8 +137,6 @@ def extract_codes(
 ) -> list[FoundCode]:
     """Every code in ``lines`` (reading order), once each, with its confidence."""
     formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
-    if not formats:
-        return []
     regions = _labelled_regions(lines)
     found = [
         code
@@ -152,6 +165,8 @@ def _regions(line: TextLine) -> list[_Region]:
     text = line.text
     regions, start, label = [], 0, None
     for match in _LABEL.finditer(text):
+        if label is not None and not text[start : match.start()].strip():
+            continue  # right after a label: the value itself (S/N: SN1234...)
         if match.start() > start or label is not None:
             regions.append(_Region(start, match.start(), label))
         kind = CodeKind[match.lastgroup or ""]
@@ -214,6 +229,9 @@ def _codes_in(
             index += 1
             continue
         start, end, match = best
+        if _inside_longer_token(line.text, start, atoms[end].end):
+            index += 1
+            continue
         yield _found(line, start, atoms[end].end, match, label)
         label, index = None, end + 1
     if label is not None:
@@ -275,6 +293,25 @@ def _window_from(
     return best
 
 
+def _inside_longer_token(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a piece of a longer code-like token: the
+    rest of its token (no spaces) holds a digit, or in front of it letters
+    that are neither a word nor a label (``ABCD`` of ``ABCD1234``)."""
+    left, right = start, end
+    while left > 0 and _TOKEN_CHARS.fullmatch(text[left - 1]):
+        left -= 1
+    while right < len(text) and _TOKEN_CHARS.fullmatch(text[right]):
+        right += 1
+    before, after = text[left:start], text[end:right].rstrip("-_./")
+    if _has_digit(before) or _has_digit(after):
+        return True
+    if 0 < len(after.strip("-_./")) < _GLUED_WORD:
+        return True  # a letter or two more: E-42A is not E-42
+    letters = before.strip("-_./")
+    glued_word = len(letters) >= _GLUED_WORD and is_english(letters.lower())
+    return bool(letters) and not (glued_word or _LABEL.fullmatch(letters))
+
+
 def _found(
     line: TextLine, start: int, end: int, match: FormatMatch, label: _Label | None
 ) -> FoundCode:
@@ -300,29 +337,49 @@ def _found(
 def _unformatted(
     line: TextLine, atoms: Sequence[_Atom], label: _Label
 ) -> FoundCode | None:
-    """The value right after a label when no declared format matched it."""
+    """The value right after a label when no format matched it: its first
+    token and the tokens that follow it one space apart and hold a digit
+    (not a date or a time), up to the longest value makers print."""
     if not atoms:
         return None
-    first = last = atoms[0]
-    for atom in atoms[1:]:
-        gap = line.text[last.end : atom.start].translate(DASHES)
-        if gap not in ("", "-", "."):
-            break
-        last = atom
-    raw = line.text[first.start : last.end]
-    if len(raw) < UNFORMATTED_MIN_CHARS or sum(ch.isdigit() for ch in raw) < 4:
+    parts = _value_parts(line.text, atoms[0].start)
+    if not parts:
         return None
-    confidence = line.score_for(first.start, last.end) * UNFORMATTED_FACTOR
+    first, last = parts[0].start(), parts[-1].end()
+    raw = line.text[first:last]
+    shortest, _ = UNFORMATTED_CHARS
+    if len(raw) < shortest or sum(ch.isdigit() for ch in raw) < UNFORMATTED_MIN_DIGITS:
+        return None
+    confidence = line.score_for(first, last) * UNFORMATTED_FACTOR
     return FoundCode(
         kind=label.kind,
-        value=raw.translate(DASHES).upper(),
+        value=" ".join(raw.translate(DASHES).upper().split()),
         raw=raw,
         confidence=round(confidence, 4),
-        box=line.box_for(first.start, last.end),
+        box=line.box_for(first, last),
         label=label.text,
-        notes=("matches none of the code formats the knowledge base declares",),
+        notes=("matches none of the knowledge base's code formats",),
         matches_format=False,
     )
+
+
+def _value_parts(text: str, start: int) -> list[re.Match[str]]:
+    """The tokens of a labelled value, from ``start``."""
+    _, longest = UNFORMATTED_CHARS
+    parts: list[re.Match[str]] = []
+    position = start
+    while (part := _VALUE_PART.match(text.translate(DASHES), position)) is not None:
+        if parts and (
+            not _has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
+        ):
+            break
+        if part.end() - start > longest:
+            break
+        parts.append(part)
+        if not text.startswith(" ", part.end()) or text.startswith("  ", part.end()):
+            break
+        position = part.end() + 1
+    return parts
 
 
 def _unique(found: Sequence[FoundCode]) -> list[FoundCode]:

@@ -130,8 +130,11 @@ class PhotoReader:
         best, notices = self._best_pass(photo.image, formats, started)
         if not formats:
             notices.append(
-                "The knowledge base declares no code formats, so no codes were "
-                "looked for; load it first (edge-agent demo --no-start)."
+                "The knowledge base has no code formats yet, so only values "
+                "printed after a label (P/N, S/N, MODEL) were read. Ingest your "
+                "code tables (edge-agent kb ingest codes.csv: their formats are "
+                "learned from the code column), or declare the formats in a "
+                "kb.toml."
             )
         to_photo = _to_photo_frame(photo, best.rotation)
         checked_codes, lookups = self._looked_up(best.codes, to_photo)

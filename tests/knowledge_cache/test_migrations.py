@@ -34,3 +34,38 @@ def test_docs_schema_matches_the_migrations() -> None:
     assert documented.split("\n\n", 1)[1] == generated, (
         "docs/schema.sql is out of date: run python scripts/dump_schema.py"
     )
+
+
+def test_upgrading_a_kb_without_learned_formats_learns_its_tables(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "k.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m004_learned_formats")
+    db.execute(
+        "INSERT INTO documents(id, title, kind, content_hash, size_bytes, "
+        "chunk_count, ingested_at) VALUES ('t.csv', 't', 'table', 'h', 1, 3, 'x')"
+    )
+    for n, code in enumerate(["F0001", "F0002", "F0003"], 1):
+        db.execute(
+            "INSERT INTO chunks(chunk_id, document_id, ordinal, title, section, "
+            "body, codes) VALUES (?, 't.csv', ?, 't', ?, ?, '')",
+            [f"t.csv#{n}", n, code, f"{code}: fault"],
+        )
+        db.execute(
+            "INSERT INTO codes(key, code, kind, description, document_id, "
+            "chunk_id, attributes) VALUES (?, ?, 'fault_code', 'fault', 't.csv', ?, "
+            "'{}')",
+            [code, code, f"t.csv#{n}"],
+        )
+    db.execute(
+        "INSERT INTO chunks_fts(rowid, title, section, body, codes) "
+        "SELECT id, title, section, body, codes FROM chunks"
+    )
+    db.conn.commit()
+    upgraded = open_db(path)
+    assert migrations.pending(upgraded) == []
+    rows = upgraded.execute("SELECT pattern, count FROM learned_formats").fetchall()
+    assert rows == [("F\\d{4}", 3)]
+    codes = upgraded.execute("SELECT codes FROM chunks ORDER BY ordinal").fetchall()
+    assert codes == [("F0001",), ("F0002",), ("F0003",)]

@@ -380,3 +380,18 @@ def test_the_trace_says_how_the_question_was_read(store) -> None:
     answerer.ask("pump keeps tripping, impeller worn", tracer=tracer)
     retrieval = next(s for s in tracer.finish().spans if s.name == RETRIEVAL)
     assert retrieval.attributes["edge.intent"] == "fault"
+
+
+def test_a_plain_table_s_absent_code_is_answered_as_absent_with_close_codes(
+    tmp_path: Path,
+) -> None:
+    rows = "".join(f"F{n:04d},Inverter fault {n}\n" for n in range(1, 30))
+    (tmp_path / "faults.csv").write_text("code,description\n" + rows, "utf-8")
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([tmp_path])
+        answer = Answerer(kb, None).ask("F0099 keeps coming back")
+    assert [a.code for a in answer.absent] == ["F0099"]
+    assert "F0099 is not in the knowledge base." in answer.notices
+    assert answer.absent[0].closest and all(
+        c.text.startswith("F00") for c in answer.absent[0].closest
+    )

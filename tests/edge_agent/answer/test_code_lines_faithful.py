@@ -35,12 +35,7 @@ CYLINDER_TABLE = (
 
 @pytest.fixture
 def cylinder_kb(tmp_path: Path) -> Iterator[KnowledgeStore]:
-    """A customer-like table whose texts differ only by a number."""
-    (tmp_path / "kb.toml").write_text(
-        "[[code_formats]]\nkind = \"fault_code\"\npattern = 'P\\d{4}'\n"
-        'example = "P0301"\n',
-        "utf-8",
-    )
+    """A customer-like table (no kb.toml) whose texts differ only by a number."""
     (tmp_path / "codes.csv").write_text(CYLINDER_TABLE, "utf-8")
     with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
         kb.ingest([tmp_path])

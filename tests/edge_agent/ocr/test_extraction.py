@@ -226,3 +226,38 @@ def test_formats_are_read_from_the_kb_not_built_in() -> None:
     formats = [CodeFormat(CodeKind.FAULT_CODE, r"F\d{4}")]
 
     assert values(codes_in(["F1234 E-42"], formats)) == [("fault_code", "F1234")]
+
+
+@pytest.mark.parametrize(
+    ("row", "value"),
+    [
+        ("P/N 6ES7 214-1AG40-0XB0", "6ES7 214-1AG40-0XB0"),  # a PLC order number
+        ("S/N: SN12AB34CD56", "SN12AB34CD56"),  # twelve characters
+        ("PART NO. 3RT2026-1BB40", "3RT2026-1BB40"),
+        ("SER NO 21.0345.778  MFD 2024-05-01", "21.0345.778"),
+        ("MODEL: XR-75 2024-05-01", "XR-75"),  # a date is no part of it
+    ],
+)
+def test_a_labelled_value_is_read_whole_in_makers_shapes(row: str, value: str) -> None:
+    (code,) = codes_in([row], [CodeFormat(CodeKind.FAULT_CODE, r"E-\d{2}")])
+
+    assert (code.value, code.matches_format) == (value, False)
+
+
+def test_labelled_values_are_read_without_any_format() -> None:
+    found = codes_in(["S/N 88231-7740", "E-42 MOTOR"], [])
+
+    assert [(c.kind, c.value) for c in found] == [
+        (CodeKind.SERIAL_NUMBER, "88231-7740")
+    ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["4471-E42-999", "SN X1234567", "ABCD1234", "LOT A1234B"],
+)
+def test_a_code_shaped_piece_of_a_longer_token_is_no_code(row: str) -> None:
+    formats = [CodeFormat(CodeKind.FAULT_CODE, r"(?:E-\d{2}|[A-Z]\d{4})")]
+
+    found = codes_in([row], formats)
+    assert [c for c in found if c.kind is CodeKind.FAULT_CODE] == []

@@ -234,14 +234,19 @@ def test_a_correction_outside_the_formats_keeps_the_original_kind(
         reader.correct("hello")
 
 
-def test_a_kb_without_formats_reads_text_and_says_why_no_codes(
+def test_a_kb_without_formats_reads_labelled_values_and_says_why_no_codes(
     tmp_path: Path,
 ) -> None:
     with KnowledgeStore.open(sqlite3.connect(":memory:")) as empty:
         result = PhotoReader(MarkerEngine(ROWS), empty).read(photo(tmp_path))
 
-    assert result.codes == () and "E-42" in result.text
-    assert "declares no code formats" in result.notices[0]
+    assert "E-42" in result.text
+    assert [(c.label, c.value, c.matches_format) for c in result.codes] == [
+        ("P/N", "4471-A20-339", False),
+        ("MODEL", "HP-300", False),
+    ]
+    assert all(code.low_confidence for code in result.codes)
+    assert "has no code formats yet" in result.notices[0]
 
 
 def test_a_bad_photo_raises_a_plain_error(
@@ -280,3 +285,23 @@ def test_poorly_read_boxes_are_read_again_turned_by_engines_that_can(
     assert [c.value for c in result.codes] == ["E-42", "E-43"]
     box = result.codes[1].box
     assert box is not None and box.angle == 180  # read right to left in the photo
+
+
+def test_a_plain_code_table_teaches_the_reader_its_codes(tmp_path: Path) -> None:
+    table = tmp_path / "kb"
+    table.mkdir()
+    (table / "faults.csv").write_text(
+        "code,description\nE-42,Motor overload trip\nE-43,Motor overheating\n"
+        "E-51,Drive communication lost\n",
+        "utf-8",
+    )
+    rows = ["FAULT E-42 MOTOR OVERLOAD", "E-48 SEE MANUAL", "LINE 2024"]
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as store:
+        store.ingest([table])
+        result = PhotoReader(MarkerEngine(rows), store).read(photo(tmp_path))
+
+    assert [(c.value, c.known) for c in result.codes] == [
+        ("E-42", True),
+        ("E-48", False),
+    ]
+    assert result.notices == ()

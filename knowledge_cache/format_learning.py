@@ -1,0 +1,149 @@
+"""Code formats learned from a code column's own values.
+
+A customer's table rarely comes with a ``kb.toml``. Its code column still
+says how its codes are spelled: each value is cut into runs of letters, runs
+of digits and separators (``E-42`` is a letter, a hyphen and two digits), and
+values with the same runs in the same order share a format. Digit runs keep
+the lengths seen (``\\d{2,3}``); a letter run spelled the same in every value
+stays literal (``ERR``), one of a fixed length keeps the alphabet seen at each
+position (``[CEG]``), any other becomes ``[A-Z]{m,n}``. A shape seen once is
+an accident of the data, not a format.
+
+A format is learned only from a code column, never from prose, and it is
+*loose* (kept for ``kb stats`` to show, never used) when it would match
+ordinary words (no digit) or ordinary numbers (only digits, and a count, a
+year, a decimal, a date or a time fits it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+
+from knowledge_cache.models import CodeFormat, CodeKind, LearnedFormat
+
+MIN_SUPPORT = 2
+"""Values a shape needs before it counts as a format."""
+
+MAX_ALPHABET = 8
+"""Most distinct letters kept as a class at one position; more become [A-Z]."""
+
+_RUN = re.compile(r"[A-Z]+|[0-9]+|\s+|.")
+_SEPARATORS = frozenset("-/_ ")
+
+
+def learn_formats(
+    values: Sequence[str], kind: CodeKind, document_id: str
+) -> list[LearnedFormat]:
+    """The formats of one code column, most common shape first."""
+    groups: dict[tuple[str, ...], list[list[str]]] = {}
+    for value in values:
+        runs = _runs(value)
+        if runs:
+            groups.setdefault(tuple(_run_class(r) for r in runs), []).append(runs)
+    learned = []
+    for shape, members in sorted(groups.items(), key=lambda item: -len(item[1])):
+        if len(members) < MIN_SUPPORT:
+            continue
+        pattern = "".join(_run_pattern(cls, members, i) for i, cls in enumerate(shape))
+        example = "".join(members[0])
+        learned.append(
+            LearnedFormat(
+                CodeFormat(kind, pattern, example, f"learned from {document_id}"),
+                len(members),
+                document_id,
+                looseness(pattern, shape),
+            )
+        )
+    return learned
+
+
+def looseness(pattern: str, shape: Sequence[str]) -> str:
+    """Why ``pattern`` (runs ``shape``) would match ordinary words or
+    numbers, or ``""``."""
+    if "D" not in shape:
+        return "it has no digits, so it would match ordinary words"
+    if "L" not in shape:
+        compiled = re.compile(pattern)
+        sample = next((n for n in _ordinary_numbers() if compiled.fullmatch(n)), None)
+        if sample is not None:
+            return f"it has only digits, so it would match ordinary numbers ({sample})"
+    return ""
+
+
+def _runs(value: str) -> list[str]:
+    text = " ".join(value.upper().split())
+    return _RUN.findall(text)
+
+
+def _run_class(run: str) -> str:
+    if run.isascii() and run.isalpha():
+        return "L"
+    if run.isascii() and run.isdigit():
+        return "D"
+    return run  # a separator, kept as itself
+
+
+def _run_pattern(cls: str, members: Sequence[Sequence[str]], index: int) -> str:
+    texts = [runs[index] for runs in members]
+    if cls == "D":
+        return _counted(r"\d", [len(t) for t in texts])
+    if cls == "L":
+        return _letters(texts)
+    return cls if cls in _SEPARATORS else re.escape(cls)
+
+
+def _letters(texts: Sequence[str]) -> str:
+    if len(set(texts)) == 1:
+        return texts[0]
+    lengths = {len(t) for t in texts}
+    if len(lengths) > 1:
+        return _counted("[A-Z]", [len(t) for t in texts])
+    columns = [sorted({t[i] for t in texts}) for i in range(len(texts[0]))]
+    tokens = [_letter_class(column, len(texts)) for column in columns]
+    return "".join(
+        _counted(token, [len(list(group))])
+        for token, group in itertools.groupby(tokens)
+    )
+
+
+def _letter_class(letters: Sequence[str], seen: int) -> str:
+    """One position's letters: the one letter, the few seen (each about twice
+    or more), or any letter."""
+    if len(letters) == 1:
+        return letters[0]
+    if len(letters) <= MAX_ALPHABET and 2 * len(letters) <= seen:
+        return f"[{''.join(letters)}]"
+    return "[A-Z]"
+
+
+def _counted(unit: str, lengths: Sequence[int]) -> str:
+    low, high = min(lengths), max(lengths)
+    if low == high == 1:
+        return unit
+    if low == high:
+        return f"{unit}{{{low}}}"
+    return f"{unit}{{{low},{high}}}"
+
+
+@cache
+def _ordinary_numbers() -> tuple[str, ...]:
+    """Numbers as text writes them: counts, years, decimals, dates, times."""
+    return tuple(_numbers())
+
+
+def _numbers() -> Iterator[str]:
+    yield from (str(n) for n in range(100_000))
+    yield from (f"{n:02d}" for n in range(10))
+    for whole in (0, 1, 3, 12, 150, 2024):
+        for part in ("5", "25", "75", "125"):
+            yield f"{whole}.{part}"
+            yield f"{whole},{part}"
+    yield from ("1,200", "10,000", "250,000", "1.200", "10.000")
+    for sep in ("-", "/", "."):
+        yield f"2024{sep}05{sep}01"
+        yield f"01{sep}05{sep}2024"
+        yield f"1{sep}5{sep}24"
+    yield from ("10:30", "7:05", "10:30:15", "10-20", "100-200", "1/2", "3/4")
