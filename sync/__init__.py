@@ -21,8 +21,8 @@ from sync.errors import (
     UnknownAction,
     UnknownTrace,
 )
-from sync.outbox import Outbox
-from sync.outbox_models import (
+from sync.outbox import Outbox, OutboxReader
+from sync.outbox.models import (
     Clock,
     IdSource,
     JsonObject,
@@ -33,8 +33,7 @@ from sync.outbox_models import (
     new_idempotency_key,
     utc_now,
 )
-from sync.outbox_reads import OutboxReader
-from sync.states import (
+from sync.outbox.states import (
     FINAL_STATES,
     INITIAL_STATES,
     PENDING_STATES,

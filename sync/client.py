@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from sync.auth import signed_headers
 from sync.errors import SyncConflict, SyncRejected, SyncUnavailable
-from sync.outbox_models import Clock, IdSource
+from sync.outbox.models import Clock, IdSource
 from sync.protocol import (
     API_PREFIX,
     EnrollRequest,
