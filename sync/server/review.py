@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sync.server import storage_actions as actions
-from sync.server import storage_devices as devices
-from sync.server import storage_review as store
 from sync.server.errors import Conflict, NotFound
 from sync.server.records import Clock, ReviewItem, StoredResult
-from sync.server.storage import Storage
-from sync.server.storage_audit import record_event
+from sync.server.storage import Storage, actions, devices
+from sync.server.storage import review as store
+from sync.server.storage.audit import record_event
 
 
 class Review:

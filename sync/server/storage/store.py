@@ -5,8 +5,8 @@ SQLite by default (a file, WAL, writes take the lock up front with
 by URL. Every write runs in one transaction (:meth:`Storage.write`); rows that
 several service processes may touch at once are serialised with row locks
 (``SELECT ... FOR UPDATE`` on the device) and unique constraints with
-``INSERT ... ON CONFLICT``. The SQL of each concern lives in a
-``storage_*`` module of functions on a :class:`~sqlalchemy.engine.Connection`.
+``INSERT ... ON CONFLICT``. The SQL of each concern lives in a module of its
+own beside this one, as functions on a :class:`~sqlalchemy.engine.Connection`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from policies.encoding import canonical_json
 from sync.server.errors import Conflict, StorageUnavailable
-from sync.server.storage_schema import metadata, schema_migrations
+from sync.server.storage.schema import metadata, schema_migrations
 
 SCHEMA_VERSION = 1
 _MIGRATION_LOCK = 7_404_202_601
