@@ -18,6 +18,8 @@ from sync.server.errors import ConfigInvalid
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
 
+APP_NAME = "edge-governance"
+
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 

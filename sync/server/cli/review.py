@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from policies import TrustedKeys
-from sync.server.cli_context import (
+from sync.server.cli.context import (
     parse_duration,
     parse_moment,
     signing_key,
