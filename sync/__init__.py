@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from sync.chain import GENESIS_HASH, canonical_json, payload_hash
 from sync.errors import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
     InvalidTransition,
     OutboxCorrupt,
     OutboxError,
+    SyncAuthFailed,
     SyncConflict,
     SyncError,
     SyncRejected,
@@ -43,6 +47,10 @@ from sync.outbox.states import (
 )
 
 __all__ = [
+    "BatchTooLarge",
+    "CentreBusy",
+    "CentreUnreachable",
+    "SyncAuthFailed",
     "FINAL_STATES",
     "GENESIS_HASH",
     "INITIAL_STATES",

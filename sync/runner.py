@@ -33,9 +33,12 @@ from functools import partial
 from random import Random
 from typing import Protocol, TypeVar
 
-from sync.client import BatchTooLarge, CentreBusy, CentreUnreachable, SyncAuthFailed
 from sync.errors import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
     InvalidTransition,
+    SyncAuthFailed,
     SyncConflict,
     SyncError,
     SyncRejected,
