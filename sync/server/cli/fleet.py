@@ -19,7 +19,7 @@ import click
 
 from sync.server.cli.context import parse_duration, state, utc_now
 from sync.server.enrolment import DEFAULT_ROLE, Enrolment
-from sync.server.errors import NotFound
+from sync.server.errors import RecordNotFound
 from sync.server.publishing import Publisher, read_json_object
 from sync.server.storage import deliveries, devices
 from sync.server.storage.audit import record_event
@@ -126,7 +126,9 @@ def revoke(ctx: click.Context, device_id: str, reason: str) -> None:
     with cli.storage() as storage, storage.write() as connection:
         now = utc_now()
         if not devices.revoke(connection, device_id, at=now, reason=reason):
-            raise NotFound(f"No device {device_id} is enrolled.", record_id=device_id)
+            raise RecordNotFound(
+                f"No device {device_id} is enrolled.", record_id=device_id
+            )
         record_event(
             connection,
             at=now,
