@@ -76,10 +76,6 @@ def default_actor() -> str:
         return "supervisor"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def parse_duration(text: str) -> timedelta:
     """``90s``, ``30m``, ``24h``, ``7d``, ``2w`` or combinations (``1d12h``).
 

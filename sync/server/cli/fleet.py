@@ -17,7 +17,8 @@ from pathlib import Path
 
 import click
 
-from sync.server.cli.context import parse_duration, state, utc_now
+from sync.server.cli.context import parse_duration, state
+from sync.server.clock import utc_now
 from sync.server.enrolment import DEFAULT_ROLE, Enrolment
 from sync.server.errors import RecordNotFound
 from sync.server.publishing import Publisher, read_json_object

@@ -21,8 +21,8 @@ from sync.server.cli.context import (
     parse_moment,
     signing_key,
     state,
-    utc_now,
 )
+from sync.server.clock import utc_now
 from sync.server.publishing import Publisher
 from sync.server.report import build_report, render
 from sync.server.review import Review

@@ -6,7 +6,7 @@ edge-governance policy sign SOURCE_DIR --key KEY --version N --expires ISO8601
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -22,6 +22,7 @@ from policies.signing import (
     write_new_file,
 )
 from sync.server.cli.context import APP_NAME
+from sync.server.clock import utc_now
 
 
 def default_keys_dir() -> Path:
@@ -100,7 +101,7 @@ def sign(
     out: Path | None,
 ) -> None:
     """Build and sign a bundle from the policy source files in SOURCE_DIR."""
-    issued_at = _moment(issued, "--issued") if issued else datetime.now(UTC)
+    issued_at = _moment(issued, "--issued") if issued else utc_now()
     expires_at = _moment(expires, "--expires")
     data = sign_policy_dir(
         source_dir,

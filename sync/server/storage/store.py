@@ -16,7 +16,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from policies.encoding import canonical_json
+from sync.server.clock import utc_now
 from sync.server.errors import Conflict, StorageUnavailable
 from sync.server.storage.schema import metadata, schema_migrations
 
@@ -169,7 +169,7 @@ class Storage:
                 step(connection)
                 connection.execute(
                     schema_migrations.insert().values(
-                        version=version, applied_at=_now_utc()
+                        version=version, applied_at=utc_now()
                     )
                 )
                 applied += 1
@@ -192,10 +192,6 @@ def _m001_initial(connection: Connection) -> None:
 MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = ((1, _m001_initial),)
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
-
-
-def _now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 @contextmanager
