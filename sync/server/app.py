@@ -19,13 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
+from sync.server.api import device_routes, ops_routes
 from sync.server.clock import utc_now
 from sync.server.connectors import Connector
 from sync.server.errors import Overloaded, ServerError
 from sync.server.metrics import Metrics
 from sync.server.records import Clock
-from sync.server.routes import device_routes
-from sync.server.routes_ops import ops_routes
 from sync.server.services import Services, build_services, connector_for
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
