@@ -1,19 +1,30 @@
-"""Getting the device's work to the centre: the durable outbox (edge side).
+"""Getting the device's work to the centre: the outbox, the client, the run.
 
 :class:`Outbox` keeps every proposed action with its decision, confirmation,
 evidence and the turn's trace, in one SQLite file, until the centre has
-acknowledged it. :mod:`sync.chain` holds the hash-chain rules that the centre
-checks too. Of this project it may import only :mod:`policies`; it never
-imports the knowledge cache or the app.
+acknowledged it. :func:`drain` with a :class:`SyncClient` pushes what is queued
+and pulls what the centre has for the device. :mod:`sync.chain` holds the
+hash-chain rules that the centre checks too. Of this project it may import only
+:mod:`policies`; it never imports the knowledge cache or the app.
+
+The client, the run and the wire models load on first use (the client needs
+httpx, the wire models pydantic), so importing this package stays quick.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from sync.chain import GENESIS_HASH, canonical_json, payload_hash
 from sync.errors import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
     InvalidTransition,
     OutboxCorrupt,
     OutboxError,
+    SyncAuthFailed,
     SyncConflict,
     SyncError,
     SyncRejected,
@@ -21,8 +32,8 @@ from sync.errors import (
     UnknownAction,
     UnknownTrace,
 )
-from sync.outbox import Outbox
-from sync.outbox_models import (
+from sync.outbox import Outbox, OutboxReader
+from sync.outbox.models import (
     Clock,
     IdSource,
     JsonObject,
@@ -33,8 +44,7 @@ from sync.outbox_models import (
     new_idempotency_key,
     utc_now,
 )
-from sync.outbox_reads import OutboxReader
-from sync.states import (
+from sync.outbox.states import (
     FINAL_STATES,
     INITIAL_STATES,
     PENDING_STATES,
@@ -42,6 +52,25 @@ from sync.states import (
     TRANSITIONS,
     ActionState,
 )
+
+if TYPE_CHECKING:
+    from sync.client import SyncClient, enroll
+    from sync.protocol import KbDelta, PullRequest, PullResponse
+    from sync.runner import drain
+    from sync.runner_models import OutcomeStatus, Progress, SyncReport
+
+_LAZY = {
+    "SyncClient": "sync.client",
+    "enroll": "sync.client",
+    "KbDelta": "sync.protocol",
+    "PullRequest": "sync.protocol",
+    "PullResponse": "sync.protocol",
+    "drain": "sync.runner",
+    "OutcomeStatus": "sync.runner_models",
+    "Progress": "sync.runner_models",
+    "SyncReport": "sync.runner_models",
+}
+"""Names exported here but loaded from their module on first use."""
 
 __all__ = [
     "FINAL_STATES",
@@ -51,26 +80,53 @@ __all__ = [
     "RESULT_STATES",
     "TRANSITIONS",
     "ActionState",
+    "BatchTooLarge",
+    "CentreBusy",
+    "CentreUnreachable",
     "Clock",
     "IdSource",
     "InvalidTransition",
     "JsonObject",
+    "KbDelta",
     "Outbox",
     "OutboxCorrupt",
     "OutboxError",
     "OutboxReader",
+    "OutcomeStatus",
     "PendingAction",
+    "Progress",
+    "PullRequest",
+    "PullResponse",
     "QueuedAction",
+    "SyncAuthFailed",
+    "SyncClient",
     "SyncConflict",
     "SyncError",
     "SyncRejected",
+    "SyncReport",
     "SyncUnavailable",
     "TraceRecord",
     "Transition",
     "UnknownAction",
     "UnknownTrace",
     "canonical_json",
+    "drain",
+    "enroll",
     "new_idempotency_key",
     "payload_hash",
     "utc_now",
 ]
+
+
+if not TYPE_CHECKING:
+    # Hidden from the type checker, which sees the imports above instead, so a
+    # name that sync does not export stays an error rather than Any.
+
+    def __getattr__(name: str) -> Any:
+        """Load a name of :data:`_LAZY` from its module, once."""
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value

@@ -29,8 +29,16 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sync.auth import signed_headers
-from sync.errors import SyncConflict, SyncRejected, SyncUnavailable
-from sync.outbox_models import Clock, IdSource
+from sync.errors import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
+    SyncAuthFailed,
+    SyncConflict,
+    SyncRejected,
+    SyncUnavailable,
+)
+from sync.outbox.models import Clock, IdSource
 from sync.protocol import (
     API_PREFIX,
     EnrollRequest,
@@ -48,39 +56,6 @@ PULL_PATH = f"{API_PREFIX}/pull"
 KEPT = "Nothing was lost: the actions stay on this device."
 
 Reply = TypeVar("Reply", bound=BaseModel)
-
-
-class CentreBusy(SyncUnavailable):
-    """The centre is overloaded or down for maintenance (429 or 503).
-
-    Attributes:
-        retry_after: How long the centre asked the device to wait, if it said.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retry_after: timedelta | None,
-        status_code: int | None = None,
-    ) -> None:
-        super().__init__(message, title="Central service busy", status_code=status_code)
-        self.retry_after = retry_after
-
-
-class CentreUnreachable(SyncUnavailable):
-    """No connection to the centre could be made: the request never left.
-
-    Offline is a state: the device keeps its actions and tries at the next sync.
-    """
-
-
-class SyncAuthFailed(SyncRejected):
-    """The centre does not accept this device's credentials (401 or 403)."""
-
-
-class BatchTooLarge(SyncRejected):
-    """The centre refused a push as too large (413); send fewer actions at once."""
 
 
 class SyncClient:

@@ -7,7 +7,11 @@
     │   ├── UnknownTrace        no trace with that id
     │   └── InvalidTransition   the action's state does not allow that change
     ├── SyncUnavailable         the centre cannot be reached now: retry later
+    │   ├── CentreBusy          429 or 503: wait as long as it asked, then retry
+    │   └── CentreUnreachable   no connection could be made; the request never left
     ├── SyncRejected            the centre refused the request: drop or flag it
+    │   ├── SyncAuthFailed      401 or 403: the device must be enrolled again
+    │   └── BatchTooLarge       413: send fewer actions at once
     └── SyncConflict            the centre holds something else under that key
 
 Being offline is a state, not a failure: the outbox stays intact and the app
@@ -15,6 +19,8 @@ shows what is queued. SQLite and HTTP exceptions never leave this package raw.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 
 class SyncError(Exception):
@@ -66,8 +72,41 @@ class SyncUnavailable(SyncError):
     """The centre cannot be reached or is overloaded: keep the items, retry later."""
 
 
+class CentreBusy(SyncUnavailable):
+    """The centre is overloaded or down for maintenance (429 or 503).
+
+    Attributes:
+        retry_after: How long the centre asked the device to wait, if it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: timedelta | None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, title="Central service busy", status_code=status_code)
+        self.retry_after = retry_after
+
+
+class CentreUnreachable(SyncUnavailable):
+    """No connection to the centre could be made: the request never left.
+
+    Offline is a state: the device keeps its actions and tries at the next sync.
+    """
+
+
 class SyncRejected(SyncError):
     """The centre refused the request as invalid: retrying will not help."""
+
+
+class SyncAuthFailed(SyncRejected):
+    """The centre does not accept this device's credentials (401 or 403)."""
+
+
+class BatchTooLarge(SyncRejected):
+    """The centre refused a push as too large (413); send fewer actions at once."""
 
 
 class SyncConflict(SyncError):

@@ -33,9 +33,12 @@ from functools import partial
 from random import Random
 from typing import Protocol, TypeVar
 
-from sync.client import BatchTooLarge, CentreBusy, CentreUnreachable, SyncAuthFailed
 from sync.errors import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
     InvalidTransition,
+    SyncAuthFailed,
     SyncConflict,
     SyncError,
     SyncRejected,
@@ -43,7 +46,8 @@ from sync.errors import (
     UnknownAction,
 )
 from sync.outbox import Outbox
-from sync.outbox_models import Clock, PendingAction
+from sync.outbox.models import Clock, PendingAction
+from sync.outbox.states import FINAL_STATES, PENDING_STATES, ActionState
 from sync.protocol import (
     MAX_BATCH_ACTIONS,
     ActionResult,
@@ -62,7 +66,6 @@ from sync.runner_models import (
     Stage,
     SyncReport,
 )
-from sync.states import FINAL_STATES, PENDING_STATES, ActionState
 from sync.wire import merged_pulls, next_pull, too_big, wire_action, wire_link
 
 T = TypeVar("T")

@@ -10,8 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Literal
 
-from sync.outbox_models import PendingAction, QueuedAction
-from sync.outbox_rows import format_time
+from sync.outbox.models import PendingAction, QueuedAction
+from sync.outbox.rows import format_time
+from sync.outbox.states import ActionState
 from sync.protocol import (
     MAX_BATCH_BYTES,
     PullRequest,
@@ -20,7 +21,6 @@ from sync.protocol import (
     WireAction,
     WireLink,
 )
-from sync.states import ActionState
 
 LinkState = Literal["proposed", "denied", "cancelled"]
 _LINK_STATES: dict[ActionState, LinkState] = {

@@ -21,19 +21,19 @@ from sync.server.connectors import (
     WebhookConnector,
 )
 from sync.server.errors import (
-    BatchTooLarge,
+    BatchRefused,
     ConfigInvalid,
     Conflict,
     DeliveryFailed,
     DeviceRevoked,
     EnrolmentRefused,
-    InvalidRequest,
     NotAuthenticated,
-    NotFound,
     Overloaded,
     PayloadConflict,
     PublishRefused,
+    RecordNotFound,
     ReplayRefused,
+    RequestInvalid,
     ServerError,
     StorageUnavailable,
 )
@@ -43,7 +43,7 @@ from sync.server.storage import Storage
 
 __all__ = [
     "AppliedAction",
-    "BatchTooLarge",
+    "BatchRefused",
     "CentrePolicy",
     "ConfigInvalid",
     "Conflict",
@@ -52,9 +52,9 @@ __all__ = [
     "DeviceContext",
     "DeviceRevoked",
     "EnrolmentRefused",
-    "InvalidRequest",
+    "RequestInvalid",
     "NotAuthenticated",
-    "NotFound",
+    "RecordNotFound",
     "Overloaded",
     "PayloadConflict",
     "PublishRefused",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,21 +19,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
+from sync.server.api import device_routes, ops_routes
+from sync.server.clock import utc_now
 from sync.server.connectors import Connector
 from sync.server.errors import Overloaded, ServerError
 from sync.server.metrics import Metrics
 from sync.server.records import Clock
-from sync.server.routes import device_routes
-from sync.server.routes_ops import ops_routes
 from sync.server.services import Services, build_services, connector_for
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
 
 logger = logging.getLogger("sync.server")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_app(

@@ -25,10 +25,10 @@ from sync.protocol import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
 )
-from sync.server import storage_devices as store
 from sync.server.errors import DeviceRevoked, NotAuthenticated, ReplayRefused
 from sync.server.records import Clock, DeviceRecord
 from sync.server.storage import Storage
+from sync.server.storage import devices as store
 
 NONCE_MIN, NONCE_MAX = 8, 128
 

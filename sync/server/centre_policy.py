@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 
 from policies import KillSwitches, Policy, parse_time, policy_from_sources
 from sync.protocol import KillSwitchState
-from sync.server import storage_fleet as fleet
 from sync.server.revalidation import CentrePolicy
-from sync.server.storage_fleet import KillSwitch
+from sync.server.storage import fleet
+from sync.server.storage.fleet import KillSwitch
 
 DEFAULT_REASON = "switched off by the central office"
 

@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-from sync.server import storage_deliveries as queue
 from sync.server.connectors import AppliedAction, Connector
 from sync.server.errors import DeliveryFailed, ServerError
 from sync.server.records import Clock
 from sync.server.storage import Storage
+from sync.server.storage import deliveries as queue
 
 logger = logging.getLogger("sync.server.delivery")
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sync.protocol import EnrollRequest, EnrollResponse
-from sync.server import storage_devices as store
 from sync.server.errors import Conflict, EnrolmentRefused
 from sync.server.records import Clock, IdSource
 from sync.server.storage import Storage
-from sync.server.storage_audit import record_event
+from sync.server.storage import devices as store
+from sync.server.storage.audit import record_event
 
 DEFAULT_ROLE = "technician"
 

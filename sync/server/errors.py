@@ -6,11 +6,11 @@
         │   ├── DeviceRevoked   401: the device was revoked
         │   └── ReplayRefused   401: a reused nonce or a timestamp out of window
         ├── EnrolmentRefused    403: the token is unknown, used, expired or bound
-        ├── NotFound            404: no such action, device or file
+        ├── RecordNotFound      404: no such action, device or file
         ├── Conflict            409: the centre holds something else under a key
         │   └── PayloadConflict 409: same idempotency key, different action
-        ├── BatchTooLarge       413: too many actions or bytes; nothing applied
-        ├── InvalidRequest      422: the body is not what the protocol says
+        ├── BatchRefused        413: too many actions or bytes; nothing applied
+        ├── RequestInvalid      422: the body is not what the protocol says
         ├── Overloaded          429: too many requests in flight; retry later
         ├── PublishRefused      a supervisor command that cannot be done as asked
         ├── StorageUnavailable  503: the database cannot be reached or written
@@ -76,7 +76,7 @@ class EnrolmentRefused(ServerError):
     http_status = 403
 
 
-class NotFound(ServerError):
+class RecordNotFound(ServerError):
     """No such record."""
 
     code = "not_found"
@@ -96,14 +96,14 @@ class PayloadConflict(Conflict):
     code = "key_conflict"
 
 
-class BatchTooLarge(ServerError):
+class BatchRefused(ServerError):
     """The push is over the batch limits; nothing of it was applied."""
 
     code = "batch_too_large"
     http_status = 413
 
 
-class InvalidRequest(ServerError):
+class RequestInvalid(ServerError):
     """The request body is not what the protocol says."""
 
     code = "invalid_request"

@@ -12,7 +12,7 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from typing import Any
 
-from sync.server.storage_actions import Settled
+from sync.server.storage.actions import Settled
 
 SAMPLES = 2000
 """Push latencies kept for the percentiles."""

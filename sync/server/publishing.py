@@ -18,14 +18,12 @@ from policies import BundleRejected, TrustedKeys, authenticate_bundle, format_ti
 from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
 from sync.protocol import KbDelta
-from sync.server import storage_devices as devices
-from sync.server import storage_fleet as fleet
-from sync.server.errors import NotFound, PublishRefused
+from sync.server.errors import PublishRefused, RecordNotFound
 from sync.server.records import Clock
-from sync.server.storage import Storage
-from sync.server.storage_audit import record_event
-from sync.server.storage_fleet import KillSwitch, Scope
-from sync.server.storage_schema import kb_versions, policy_bundles
+from sync.server.storage import Storage, devices, fleet
+from sync.server.storage.audit import record_event
+from sync.server.storage.fleet import KillSwitch, Scope
+from sync.server.storage.schema import kb_versions, policy_bundles
 
 MAX_KB_FILE_BYTES = 16 * 1024 * 1024
 
@@ -172,14 +170,14 @@ class Publisher:
         """Replace the device's job book; returns its new version.
 
         Raises:
-            NotFound: no such device.
+            RecordNotFound: no such device.
             PublishRefused: the document is not ``{"jobs": [...], "assets": [...]}``.
         """
         _check_job_book(document)
         now = self._clock()
         with self._storage.write() as connection:
             if devices.device(connection, device_id) is None:
-                raise NotFound(
+                raise RecordNotFound(
                     f"No device {device_id} is enrolled.", record_id=device_id
                 )
             version = fleet.assign_jobs(

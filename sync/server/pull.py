@@ -12,11 +12,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from sync.protocol import KbDelta, PullRequest, PullResponse
-from sync.server import storage_actions as actions
-from sync.server import storage_devices as devices
-from sync.server import storage_fleet as fleet
 from sync.server.centre_policy import switch_state
-from sync.server.storage import Storage
+from sync.server.storage import Storage, actions, devices, fleet
 
 
 class Puller:

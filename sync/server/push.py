@@ -27,15 +27,13 @@ from sqlalchemy.engine import Connection
 
 from sync.chain import link_content, row_hash
 from sync.protocol import ActionResult, PushRequest, PushResponse, WireAction, WireLink
-from sync.server import storage_actions as store
-from sync.server import storage_devices as devices
-from sync.server import storage_fleet as fleet
 from sync.server.centre_policy import PolicyCache
 from sync.server.errors import DeviceRevoked, NotAuthenticated, PayloadConflict
 from sync.server.records import CENTRE, Clock, DeviceRecord, StoredResult, Verdict
 from sync.server.revalidation import CentrePolicy, DeviceContext, revalidate
-from sync.server.storage import Storage
-from sync.server.storage_actions import Settled
+from sync.server.storage import Storage, devices, fleet
+from sync.server.storage import actions as store
+from sync.server.storage.actions import Settled
 
 PushObserver = Callable[[int, Sequence[Settled], float], None]
 """Told after each push: how many actions, their new outcomes, seconds taken."""

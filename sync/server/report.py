@@ -17,8 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from policies import format_time
-from sync.server import storage_reports
-from sync.server.storage import Storage
+from sync.server.storage import Storage, figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +85,9 @@ def build_report(
     ``since``; oldest shift first per technician."""
     with storage.read() as connection:
         rows = list(
-            storage_reports.action_rows(
-                connection, technician_id=technician_id, since=since
-            )
+            figures.action_rows(connection, technician_id=technician_id, since=since)
         )
-        reviews = storage_reports.supervisor_decisions(connection, since=since)
+        reviews = figures.supervisor_decisions(connection, since=since)
     return shifts(rows, reviews)
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sync.server import storage_actions as actions
-from sync.server import storage_devices as devices
-from sync.server import storage_review as store
-from sync.server.errors import Conflict, NotFound
+from sync.server.errors import Conflict, RecordNotFound
 from sync.server.records import Clock, ReviewItem, StoredResult
-from sync.server.storage import Storage
-from sync.server.storage_audit import record_event
+from sync.server.storage import Storage, actions, devices
+from sync.server.storage import review as store
+from sync.server.storage.audit import record_event
 
 
 class Review:
@@ -46,7 +44,7 @@ class Review:
         """Apply a quarantined action on a supervisor's word.
 
         Raises:
-            NotFound: no action has this key (on that device).
+            RecordNotFound: no action has this key (on that device).
             Conflict: the key is on several devices (name one), or the action
                 is not quarantined.
         """
@@ -59,7 +57,7 @@ class Review:
         """Refuse a quarantined action, with the reason the technician will read.
 
         Raises:
-            NotFound: no action has this key (on that device).
+            RecordNotFound: no action has this key (on that device).
             Conflict: the key is on several devices, or it is not quarantined.
         """
         return self._resolve(
@@ -116,7 +114,9 @@ class Review:
 
 def _owner(found: list[str], key: str) -> str:
     if not found:
-        raise NotFound(f"No action {key} was pushed to the centre.", record_id=key)
+        raise RecordNotFound(
+            f"No action {key} was pushed to the centre.", record_id=key
+        )
     if len(found) > 1:
         raise Conflict(
             f"Action key {key} is on several devices ({', '.join(sorted(found))}); "

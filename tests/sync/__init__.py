@@ -1,1 +1,2 @@
-"""Tests of the sync package: the outbox and the governance command line."""
+"""Tests of the sync package: the client and the sync run here, the outbox in
+``outbox/``, the central service in ``server/``."""

@@ -13,8 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
-from sync import SyncConflict, SyncRejected, SyncUnavailable
-from sync.client import BatchTooLarge, CentreBusy, CentreUnreachable
+from sync import (
+    BatchTooLarge,
+    CentreBusy,
+    CentreUnreachable,
+    SyncConflict,
+    SyncRejected,
+    SyncUnavailable,
+)
 from sync.protocol import (
     ActionResult,
     PullRequest,

@@ -9,17 +9,18 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from sync import SyncConflict, SyncError, SyncRejected, SyncUnavailable
-from sync.auth import signature
-from sync.client import (
+from sync import (
     BatchTooLarge,
     CentreBusy,
     CentreUnreachable,
     SyncAuthFailed,
-    SyncClient,
-    enroll,
-    retry_after,
+    SyncConflict,
+    SyncError,
+    SyncRejected,
+    SyncUnavailable,
 )
+from sync.auth import signature
+from sync.client import SyncClient, enroll, retry_after
 from sync.protocol import (
     DEVICE_HEADER,
     NONCE_HEADER,

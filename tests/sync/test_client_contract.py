@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sync import ActionState, SyncRejected, SyncUnavailable
-from sync.client import SyncAuthFailed, SyncClient, enroll
+from sync import ActionState, SyncAuthFailed, SyncRejected, SyncUnavailable
+from sync.client import SyncClient, enroll
 from sync.protocol import PullRequest, PullResponse, PushRequest, PushResponse
 from sync.runner import drain
 from sync.runner_models import SyncReport

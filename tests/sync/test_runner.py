@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync import ActionState, Outbox
-from sync.client import SyncAuthFailed
+from sync import ActionState, Outbox, SyncAuthFailed
 from sync.protocol import PullRequest, PushRequest
 from sync.runner import drain
 from sync.runner_models import Progress, RetryPolicy, SyncReport

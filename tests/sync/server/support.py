@@ -26,7 +26,7 @@ from policies.defaults import SOURCE_DIR
 from policies.signing import SigningKey, generate_signing_key
 from sync import ActionState, Outbox, payload_hash
 from sync.auth import signed_headers
-from sync.outbox_rows import format_time
+from sync.outbox.rows import format_time
 from sync.protocol import (
     EnrollRequest,
     PullRequest,

@@ -152,7 +152,7 @@ def test_revocation_takes_effect_on_the_next_request(
     assert device.pull().status_code == 200
 
     with centre.services.storage.write() as connection:
-        from sync.server import storage_devices
+        from sync.server.storage import devices as storage_devices
 
         storage_devices.revoke(
             connection, device.device_id, at=centre.clock(), reason="lost laptop"

@@ -24,7 +24,7 @@ from sync.server.connectors import (
 )
 from sync.server.delivery import DeliveryWorker
 from sync.server.errors import DeliveryFailed
-from sync.server.storage_schema import deliveries
+from sync.server.storage.schema import deliveries
 from tests.sync.server.support import REPAIR, Harness, harness
 
 ACTION = AppliedAction(

@@ -309,7 +309,7 @@ def test_traces_are_stored_with_the_actions(
 ) -> None:
     import sqlalchemy as sa
 
-    from sync.server.storage_schema import traces
+    from sync.server.storage.schema import traces
 
     device.record("record_repair", REPAIR)
     device.push()

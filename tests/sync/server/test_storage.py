@@ -21,7 +21,7 @@ from sync.server.errors import EnrolmentRefused, ServerError
 from sync.server.publishing import Publisher
 from sync.server.push import Reconciler
 from sync.server.storage import SCHEMA_VERSION, Storage
-from sync.server.storage_schema import actions, decisions, deliveries, metadata
+from sync.server.storage.schema import actions, decisions, deliveries, metadata
 from tests.sync.server.support import REPAIR, Clock, Recorder
 
 
@@ -173,7 +173,7 @@ def test_a_token_raced_by_two_devices_enrols_one(two_processes) -> None:
 
 
 def test_a_nonce_raced_by_two_processes_is_accepted_once(two_processes) -> None:
-    from sync.server import storage_devices
+    from sync.server.storage import devices as storage_devices
 
     one, two, clock = two_processes
 

@@ -10,8 +10,8 @@ from sqlalchemy.engine import Connection
 
 from sync.chain import GENESIS_HASH
 from sync.server.records import DeviceRecord
-from sync.server.storage import insert_ignoring
-from sync.server.storage_schema import devices, enrol_tokens, nonces
+from sync.server.storage.schema import devices, enrol_tokens, nonces
+from sync.server.storage.store import insert_ignoring
 
 
 def add_token(

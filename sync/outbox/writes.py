@@ -10,9 +10,9 @@ from sqlite_utils import Database
 
 from sync.chain import GENESIS_HASH, link_content, row_hash
 from sync.errors import InvalidTransition, OutboxError
-from sync.outbox_encode import NOT_QUEUED, EncodedTrace, NewAction
-from sync.outbox_reads import current_state
-from sync.states import FINAL_STATES, ActionState, check_transition
+from sync.outbox.encoding import NOT_QUEUED, EncodedTrace, NewAction
+from sync.outbox.reads import current_state
+from sync.outbox.states import FINAL_STATES, ActionState, check_transition
 
 
 def store_trace(db: Database, trace: EncodedTrace, saved_at: str) -> None:
@@ -134,7 +134,7 @@ def move(
 
     Raises:
         UnknownAction: no action has this key.
-        InvalidTransition: the move is not in :data:`sync.states.TRANSITIONS`.
+        InvalidTransition: the move is not in :data:`sync.outbox.states.TRANSITIONS`.
     """
     from_state = current_state(db, key)
     check_transition(key, from_state, to_state)

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
-from sync.server import storage_reports
 from sync.server.errors import ServerError
 from sync.server.services import Services
+from sync.server.storage import figures
 
 
 def ops_routes(services: Services) -> APIRouter:
@@ -46,7 +46,7 @@ def ops_routes(services: Services) -> APIRouter:
 
         def read() -> dict[str, int]:
             with services.storage.read() as connection:
-                return storage_reports.queue_depths(connection)
+                return figures.queue_depths(connection)
 
         depths = await run_in_threadpool(read)
         decided = sum(depths[s] for s in ("applied", "quarantined", "rejected"))

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server.records import ReviewItem, StoredResult
-from sync.server.storage import load_json
-from sync.server.storage_schema import actions, decisions, devices
+from sync.server.storage.schema import actions, decisions, devices
+from sync.server.storage.store import load_json
 
 
 def quarantined(

@@ -16,8 +16,8 @@ from sqlite_utils import Database
 
 from sync.chain import first_break
 from sync.errors import UnknownAction, UnknownTrace
-from sync.outbox_db import translated
-from sync.outbox_models import (
+from sync.outbox.db import translated
+from sync.outbox.models import (
     Clock,
     PendingAction,
     QueuedAction,
@@ -25,7 +25,7 @@ from sync.outbox_models import (
     Transition,
     utc_now,
 )
-from sync.outbox_rows import (
+from sync.outbox.rows import (
     ACTION_COLUMNS,
     LINK_SQL,
     TRACE_COLUMNS,
@@ -36,7 +36,7 @@ from sync.outbox_rows import (
     trace_from_row,
     transition_from_row,
 )
-from sync.states import PENDING_STATES, ActionState
+from sync.outbox.states import PENDING_STATES, ActionState
 
 _PENDING = ", ".join(f"'{state}'" for state in PENDING_STATES)
 PENDING_SQL = (

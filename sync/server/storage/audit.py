@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.server.storage import dump_json, load_json
-from sync.server.storage_schema import audit_log
+from sync.server.storage.schema import audit_log
+from sync.server.storage.store import dump_json, load_json
 
 
 @dataclass(frozen=True, slots=True)

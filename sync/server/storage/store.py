@@ -5,8 +5,8 @@ SQLite by default (a file, WAL, writes take the lock up front with
 by URL. Every write runs in one transaction (:meth:`Storage.write`); rows that
 several service processes may touch at once are serialised with row locks
 (``SELECT ... FOR UPDATE`` on the device) and unique constraints with
-``INSERT ... ON CONFLICT``. The SQL of each concern lives in a
-``storage_*`` module of functions on a :class:`~sqlalchemy.engine.Connection`.
+``INSERT ... ON CONFLICT``. The SQL of each concern lives in a module of its
+own beside this one, as functions on a :class:`~sqlalchemy.engine.Connection`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from policies.encoding import canonical_json
+from sync.server.clock import utc_now
 from sync.server.errors import Conflict, StorageUnavailable
-from sync.server.storage_schema import metadata, schema_migrations
+from sync.server.storage.schema import metadata, schema_migrations
 
 SCHEMA_VERSION = 1
 _MIGRATION_LOCK = 7_404_202_601
@@ -169,7 +169,7 @@ class Storage:
                 step(connection)
                 connection.execute(
                     schema_migrations.insert().values(
-                        version=version, applied_at=_now_utc()
+                        version=version, applied_at=utc_now()
                     )
                 )
                 applied += 1
@@ -192,10 +192,6 @@ def _m001_initial(connection: Connection) -> None:
 MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = ((1, _m001_initial),)
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
-
-
-def _now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 @contextmanager

@@ -9,8 +9,8 @@ import pytest
 from sqlite_utils import Database
 
 from sync import OutboxCorrupt, OutboxError
-from sync.migrations import migrations
-from sync.outbox_db import open_outbox_db, schema_sql
+from sync.outbox.db import open_outbox_db, schema_sql
+from sync.outbox.migrations import migrations
 from tests.conftest import REPO_ROOT
 from tests.sync.outbox_support import DEVICE, make_outbox, sample_parts, sample_trace
 

@@ -25,12 +25,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from sync import outbox_reads as reads
-from sync import outbox_writes as writes
 from sync.errors import InvalidTransition
-from sync.outbox_db import open_outbox_db, translated, write_transaction
-from sync.outbox_encode import encode_trace, new_action
-from sync.outbox_models import (
+from sync.outbox import reads, writes
+from sync.outbox.db import open_outbox_db, translated, write_transaction
+from sync.outbox.encoding import encode_trace, new_action
+from sync.outbox.models import (
     Clock,
     IdSource,
     QueuedAction,
@@ -38,9 +37,9 @@ from sync.outbox_models import (
     new_idempotency_key,
     utc_now,
 )
-from sync.outbox_reads import OutboxReader
-from sync.outbox_rows import format_time
-from sync.states import RESULT_STATES, ActionState
+from sync.outbox.reads import OutboxReader
+from sync.outbox.rows import format_time
+from sync.outbox.states import RESULT_STATES, ActionState
 
 
 class Outbox(OutboxReader):
@@ -205,7 +204,7 @@ class Outbox(OutboxReader):
 
         Raises:
             UnknownAction: no action has this key.
-            InvalidTransition: :data:`sync.states.TRANSITIONS` has no such move.
+            InvalidTransition: :data:`sync.outbox.states.TRANSITIONS` has no such move.
         """
         with self.atomic():
             moment = self._now(at)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-from sync.states import ActionState
+from sync.outbox.states import ActionState
 
 migrations = Migrations("sync_outbox")
 

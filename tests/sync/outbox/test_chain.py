@@ -12,7 +12,7 @@ import pytest
 
 from sync import GENESIS_HASH, ActionState, Outbox, QueuedAction, canonical_json
 from sync.chain import CONTENT_FIELDS, Link, first_break, link_content, row_hash
-from sync.outbox_rows import format_time
+from sync.outbox.rows import format_time
 from tests.sync.outbox_support import DEVICE, make_outbox, sample_parts, sample_trace
 
 

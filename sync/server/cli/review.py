@@ -16,13 +16,13 @@ from pathlib import Path
 import click
 
 from policies import TrustedKeys
-from sync.server.cli_context import (
+from sync.server.cli.context import (
     parse_duration,
     parse_moment,
     signing_key,
     state,
-    utc_now,
 )
+from sync.server.clock import utc_now
 from sync.server.publishing import Publisher
 from sync.server.report import build_report, render
 from sync.server.review import Review

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.states import ActionState
+from sync.outbox.states import ActionState
 
 JsonObject = Mapping[str, Any]
 """A JSON object as Python values (str keys; str, numbers, bools, None, lists)."""

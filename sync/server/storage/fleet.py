@@ -11,13 +11,13 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.server.storage import dump_json, load_json, upsert
-from sync.server.storage_schema import (
+from sync.server.storage.schema import (
     job_books,
     kb_versions,
     kill_switches,
     policy_bundles,
 )
+from sync.server.storage.store import dump_json, load_json, upsert
 
 Scope = Literal["fleet", "device", "tool"]
 """What a kill switch covers: every device, one device, or one tool everywhere."""

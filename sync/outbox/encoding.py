@@ -12,9 +12,9 @@ from typing import Any
 
 from sync.chain import sha256_hex
 from sync.errors import InvalidTransition, OutboxError
-from sync.outbox_models import JsonObject
-from sync.outbox_rows import TRACE_FIELDS, encode_json, require_object
-from sync.states import INITIAL_STATES, ActionState
+from sync.outbox.models import JsonObject
+from sync.outbox.rows import TRACE_FIELDS, encode_json, require_object
+from sync.outbox.states import INITIAL_STATES, ActionState
 
 NOT_QUEUED = "Cannot queue the action"
 NOT_SAVED = "Cannot save the trace"

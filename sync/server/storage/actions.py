@@ -14,8 +14,7 @@ from sqlalchemy.engine import Connection
 from policies.encoding import canonical_json
 from sync.protocol import ActionResult, WireAction, WireLink, WireTrace
 from sync.server.records import DeviceRecord, StoredResult, Verdict
-from sync.server.storage import dump_json, insert_ignoring, load_json, upsert
-from sync.server.storage_schema import (
+from sync.server.storage.schema import (
     actions,
     chain_links,
     decisions,
@@ -23,6 +22,7 @@ from sync.server.storage_schema import (
     devices,
     traces,
 )
+from sync.server.storage.store import dump_json, insert_ignoring, load_json, upsert
 
 _IN_CHUNK = 500
 """Most values in one ``IN (...)`` list."""

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server.connectors import AppliedAction
-from sync.server.storage import load_json
-from sync.server.storage_schema import actions, decisions, deliveries
+from sync.server.storage.schema import actions, decisions, deliveries
+from sync.server.storage.store import load_json
 
 
 def claim_due(

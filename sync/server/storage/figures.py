@@ -9,15 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.server import storage_deliveries
-from sync.server.storage_schema import actions, decisions, devices
+from sync.server.storage import deliveries
+from sync.server.storage.schema import actions, decisions, devices
 
 
 def queue_depths(connection: Connection) -> dict[str, int]:
     """Actions by status, deliveries by status, and devices (enrolled, revoked)."""
     query = sa.select(actions.c.status, sa.func.count()).group_by(actions.c.status)
     by_status = {status: int(n) for status, n in connection.execute(query)}
-    delivery = storage_deliveries.counts(connection)
+    delivery = deliveries.counts(connection)
     enrolled = connection.scalar(sa.select(sa.func.count()).select_from(devices)) or 0
     revoked = (
         connection.scalar(

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from sync.errors import OutboxCorrupt, OutboxError
-from sync.migrations import migrations
+from sync.outbox.migrations import migrations
 
 PRAGMAS = (
     "PRAGMA busy_timeout = 5000",

@@ -18,7 +18,7 @@ from sync import (
     QueuedAction,
     UnknownAction,
 )
-from sync.states import check_transition
+from sync.outbox.states import check_transition
 from tests.sync.outbox_support import (
     FakeClock,
     make_outbox,

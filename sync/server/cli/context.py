@@ -18,6 +18,8 @@ from sync.server.errors import ConfigInvalid
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
 
+APP_NAME = "edge-governance"
+
 _DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -72,10 +74,6 @@ def default_actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "supervisor"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def parse_duration(text: str) -> timedelta:

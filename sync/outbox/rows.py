@@ -9,8 +9,8 @@ from typing import Any
 
 from sync.chain import Link, canonical_json, link_content
 from sync.errors import OutboxError
-from sync.outbox_models import JsonObject, QueuedAction, TraceRecord, Transition
-from sync.states import ActionState
+from sync.outbox.models import JsonObject, QueuedAction, TraceRecord, Transition
+from sync.outbox.states import ActionState
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 """Stored times: UTC with microseconds, so text order is time order."""

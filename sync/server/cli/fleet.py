@@ -17,13 +17,14 @@ from pathlib import Path
 
 import click
 
-from sync.server import storage_deliveries, storage_devices
-from sync.server.cli_context import parse_duration, state, utc_now
+from sync.server.cli.context import parse_duration, state
+from sync.server.clock import utc_now
 from sync.server.enrolment import DEFAULT_ROLE, Enrolment
-from sync.server.errors import NotFound
+from sync.server.errors import RecordNotFound
 from sync.server.publishing import Publisher, read_json_object
-from sync.server.storage_audit import record_event
-from sync.server.storage_fleet import Scope
+from sync.server.storage import deliveries, devices
+from sync.server.storage.audit import record_event
+from sync.server.storage.fleet import Scope
 
 
 @click.command()
@@ -86,7 +87,7 @@ def enroll_token(
 def list_devices(ctx: click.Context, as_json: bool) -> None:
     """List enrolled devices, revoked ones included."""
     with state(ctx).storage() as storage, storage.read() as connection:
-        devices = storage_devices.all_devices(connection)
+        enrolled = devices.all_devices(connection)
     rows = [
         {
             "device_id": d.device_id,
@@ -100,7 +101,7 @@ def list_devices(ctx: click.Context, as_json: bool) -> None:
             "policy_version": d.policy_version,
             "kb_version": d.kb_version,
         }
-        for d in devices
+        for d in enrolled
     ]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -125,8 +126,10 @@ def revoke(ctx: click.Context, device_id: str, reason: str) -> None:
     cli = state(ctx)
     with cli.storage() as storage, storage.write() as connection:
         now = utc_now()
-        if not storage_devices.revoke(connection, device_id, at=now, reason=reason):
-            raise NotFound(f"No device {device_id} is enrolled.", record_id=device_id)
+        if not devices.revoke(connection, device_id, at=now, reason=reason):
+            raise RecordNotFound(
+                f"No device {device_id} is enrolled.", record_id=device_id
+            )
         record_event(
             connection,
             at=now,
@@ -204,5 +207,5 @@ def deliveries_group() -> None:
 def retry(ctx: click.Context) -> None:
     """Put deliveries that gave up back in line."""
     with state(ctx).storage() as storage, storage.write() as connection:
-        n = storage_deliveries.retry_failed(connection, now=utc_now())
+        n = deliveries.retry_failed(connection, now=utc_now())
     click.echo(f"{n} deliveries put back in line.", file=sys.stdout)

@@ -23,7 +23,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server.errors import BatchTooLarge, InvalidRequest
+from sync.server.errors import BatchRefused, RequestInvalid
 from sync.server.records import DeviceRecord
 from sync.server.services import Services
 
@@ -91,8 +91,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> BatchTooLarge:
-    return BatchTooLarge(
+def _too_large(limit: int) -> BatchRefused:
+    return BatchRefused(
         f"The request is larger than {limit} bytes; send smaller batches. Nothing "
         "was applied."
     )
@@ -102,12 +102,12 @@ def _parse(model: type[M], body: bytes, *, limit: int | None = None) -> M:
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest("The request body is not JSON.") from exc
+        raise RequestInvalid("The request body is not JSON.") from exc
     if limit is not None and isinstance(data, dict):
         for field in ("actions", "links"):
             items = data.get(field)
             if isinstance(items, list) and len(items) > limit:
-                raise BatchTooLarge(
+                raise BatchRefused(
                     f"The push holds {len(items)} {field}; at most {limit} go in one "
                     "batch. Nothing was applied."
                 )
@@ -116,7 +116,7 @@ def _parse(model: type[M], body: bytes, *, limit: int | None = None) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidRequest(
+        raise RequestInvalid(
             f"The request does not follow the protocol: {where}: {first['msg']}."
         ) from exc
 

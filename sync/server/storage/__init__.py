@@ -1,0 +1,18 @@
+"""The service's storage: SQLAlchemy Core on SQLite (default) or PostgreSQL.
+
+- ``store.py``: :class:`Storage`, the one data-access layer (engine,
+  transactions, migrations) and the dialect helpers the SQL modules share.
+- ``schema.py``: the tables.
+- The SQL of each concern, as functions on a connection: ``devices.py``
+  (devices, enrolment tokens, nonces), ``actions.py`` (pushed actions, results,
+  chain links, traces), ``review.py`` (the review queue), ``fleet.py`` (policy
+  bundles, KB versions, job books, kill switches), ``deliveries.py`` (handing
+  applied actions on), ``audit.py`` (the audit log) and ``figures.py`` (queue
+  depths and the rows of the reconciliation report).
+"""
+
+from __future__ import annotations
+
+from sync.server.storage.store import SCHEMA_VERSION, Storage
+
+__all__ = ["SCHEMA_VERSION", "Storage"]
