@@ -8,6 +8,7 @@ from knowledge_cache.code_keys import (
     compile_formats,
     looks_like_code,
 )
+from knowledge_cache.english import is_english
 from knowledge_cache.errors import (
     CacheCorrupt,
     IngestError,
@@ -43,7 +44,6 @@ from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
 from knowledge_cache.stopwords import STOP_WORDS
 from knowledge_cache.store import KnowledgeStore
-from knowledge_cache.vocabulary import is_english
 
 __all__ = [
     "DASHES",

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import cache
 
+from knowledge_cache.english import common_words
 from knowledge_cache.models import CodeFormat, CodeKind, LearnedFormat
 
 MIN_SUPPORT = 2
@@ -65,8 +66,12 @@ def looseness(pattern: str, shape: Sequence[str]) -> str:
     numbers, or ``""``."""
     if "D" not in shape:
         return "it has no digits, so it would match ordinary words"
+    compiled = re.compile(pattern)
+    if "[" in pattern:  # letters as a class, not spelled out as the table does
+        phrase = next((p for p in _word_and_number() if compiled.fullmatch(p)), None)
+        if phrase is not None:
+            return f"it would match a word and a number ({phrase})"
     if "L" not in shape:
-        compiled = re.compile(pattern)
         sample = next((n for n in _ordinary_numbers() if compiled.fullmatch(n)), None)
         if sample is not None:
             return f"it has only digits, so it would match ordinary numbers ({sample})"
@@ -96,8 +101,11 @@ def _run_pattern(cls: str, members: Sequence[Sequence[str]], index: int) -> str:
 
 
 def _letters(texts: Sequence[str]) -> str:
-    if len(set(texts)) == 1:
-        return texts[0]
+    words = sorted(set(texts), key=lambda w: (-len(w), w))
+    if len(words) == 1:
+        return words[0]
+    if _few_words(words, len(texts)):
+        return f"(?:{'|'.join(words)})"
     lengths = {len(t) for t in texts}
     if len(lengths) > 1:
         return _counted("[A-Z]", [len(t) for t in texts])
@@ -106,6 +114,16 @@ def _letters(texts: Sequence[str]) -> str:
     return "".join(
         _counted(token, [len(list(group))])
         for token, group in itertools.groupby(tokens)
+    )
+
+
+def _few_words(words: Sequence[str], seen: int) -> bool:
+    """A few prefixes spelled out in full (``ERR``, ``INFORMATION``; ``HFP``,
+    ``AMX``), each seen about twice or more: kept as they are."""
+    return (
+        len(words) <= MAX_ALPHABET
+        and 2 * len(words) <= seen
+        and all(len(word) > 1 for word in words)
     )
 
 
@@ -126,6 +144,18 @@ def _counted(unit: str, lengths: Sequence[int]) -> str:
     if low == high:
         return f"{unit}{{{low}}}"
     return f"{unit}{{{low},{high}}}"
+
+
+@cache
+def _word_and_number() -> tuple[str, ...]:
+    """Everyday words before a number, as text writes them (``STEP 3``)."""
+    return tuple(
+        f"{word.upper()}{sep}{number}"
+        for word in common_words()
+        if word.isalpha() and len(word) > 1
+        for sep in (" ", "-")
+        for number in ("3", "12", "250")
+    )
 
 
 @cache

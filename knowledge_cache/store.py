@@ -19,6 +19,7 @@ from knowledge_cache.code_formats import (
 )
 from knowledge_cache.code_keys import code_key
 from knowledge_cache.db import open_db
+from knowledge_cache.english import is_english
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError, NotFound
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.glossary import (
@@ -64,7 +65,7 @@ from knowledge_cache.search import (
 )
 from knowledge_cache.snapshot import apply_snapshot, manifest
 from knowledge_cache.understanding import understand
-from knowledge_cache.vocabulary import Vocabulary, is_english
+from knowledge_cache.vocabulary import Vocabulary
 from knowledge_cache.writer import (
     GLOSSARY_KEY,
     NAME_KEY,

@@ -11,8 +11,6 @@ per KB version, and only when such a word comes up.
 from __future__ import annotations
 
 import bisect
-from functools import cache
-from importlib import resources
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -26,27 +24,6 @@ MIN_TYPO_LENGTH = 4
 MIN_PREFIX_MATCH = 5
 """A stem this long at the start of an unknown word may be its root."""
 MIN_SPLIT_PART = 3
-
-
-ENGLISH_WORDS = ("symspellpy", "frequency_dictionary_en_82_765.txt")
-"""The English word list (word and frequency per line) that ships with
-symspellpy: 82,765 words from a large book corpus."""
-
-
-def is_english(word: str) -> bool:
-    """Whether ``word`` (lower case) is an English word in its own right, so
-    not a misspelling of a knowledge-base word ("volts" is not "bolts")."""
-    return word in _english_words()
-
-
-@cache
-def _english_words() -> frozenset[str]:
-    package, name = ENGLISH_WORDS
-    try:
-        text = resources.files(package).joinpath(name).read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return frozenset()  # Without the list, every unknown word may be a typo.
-    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
 class Vocabulary:

@@ -242,13 +242,14 @@ class Answerer:
         notices: tuple[str, ...],
         turn: _Turn,
     ) -> Answer:
-        facts = [fact for entry in entries for fact in entry_facts(entry)]
+        facts: list[Fact] = []
         listed = {entry.code for entry in entries}
         for entry in entries:
+            # Each code's namesakes right under it: "the same text" is its text.
             namesakes = self._store.namesakes(entry).only(
                 lambda e: e.code not in listed
             )
-            facts.extend(namesake_facts(namesakes))
+            facts.extend([*entry_facts(entry), *namesake_facts(namesakes)])
             listed.update(e.code for e in namesakes.entries)
         for fact in facts:
             turn.on_event(AnswerEvent("fact", fact.text, fact.chunk_id))

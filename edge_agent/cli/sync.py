@@ -23,7 +23,7 @@ from edge_agent.depot.sync_run import (
     render_summary,
     run_sync,
 )
-from sync.runner_models import Progress
+from sync import Progress
 
 
 def _http_address(

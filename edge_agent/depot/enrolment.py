@@ -26,8 +26,7 @@ from edge_agent.device import device_id
 from edge_agent.errors import ConfigError, IdentityMismatch
 from edge_agent.files import write_json_atomic
 from edge_agent.home import HomeLayout
-from sync import Outbox
-from sync.client import enroll
+from sync import Outbox, enroll
 
 
 @dataclass(frozen=True, slots=True)

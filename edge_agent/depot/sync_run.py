@@ -28,10 +28,15 @@ from edge_agent.errors import EdgeAgentError
 from edge_agent.home import HomeLayout
 from edge_agent.knowledge import open_knowledge
 from edge_agent.policy_store import app_version, open_policy_store
-from sync import ActionState, Outbox
-from sync.client import SyncClient
-from sync.runner import drain
-from sync.runner_models import OutcomeStatus, Progress, SyncReport
+from sync import (
+    ActionState,
+    Outbox,
+    OutcomeStatus,
+    Progress,
+    SyncClient,
+    SyncReport,
+    drain,
+)
 
 if sys.platform != "win32":
     import fcntl

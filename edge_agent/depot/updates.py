@@ -28,7 +28,7 @@ from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.policy_store import PolicyStore
 from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Snapshot, SnapshotFile
 from policies import SIGNATURE_BYTES, PolicyError, TrustedKeys, decode_base64
-from sync.protocol import KbDelta, PullRequest, PullResponse
+from sync import KbDelta, PullRequest, PullResponse
 
 Part = Literal["policy", "kb", "jobs"]
 PartStatus = Literal["updated", "refused"]

@@ -15,8 +15,7 @@ from edge_agent.answer.values import Answer, AnswerEvent
 
 if TYPE_CHECKING:
     from edge_agent.ocr import OcrResult
-    from sync import QueuedAction
-    from sync.runner_models import Progress
+    from sync import Progress, QueuedAction
 
 
 class AnswerStreamed(Message, bubble=False):

@@ -20,10 +20,11 @@ any search ran on them and are all check questions. In one run:
 2. Answers, lookup only (the app's ``Answerer``, no model): absent codes
    answered as absent; slips read (the answer quotes the slipped code's own
    row); expected codes quoted on every code question; and the answer lines
-   that give a code a text not its own: a fact line ``CODE: text``, or
-   ``Also listed as 'text': CODE``, whose text is not that code's
-   description in the table. The wording benchmark's answer faults are
-   reported too.
+   that give a code a text not its own (see
+   :mod:`tests.benchmarks.code_lines`: a line cited to a code's row must be
+   a line of that row, the code as a related code with its own text, or the
+   code listed with exactly the answered code's text). The wording
+   benchmark's answer faults are reported too.
 
 Figures are reported as measured: there are no targets here.
 """
@@ -33,7 +34,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import re
 import statistics
 import time
 from collections import defaultdict
@@ -43,7 +43,7 @@ from typing import Any
 
 from edge_agent.answer.answerer import Answerer, AnswerSettings
 from edge_agent.answer.similarity import meaning_similarity
-from edge_agent.answer.values import Answer, Fact
+from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
 from tests.benchmarks import bench_wording
@@ -56,6 +56,7 @@ from tests.benchmarks.bench_wording import (
     is_hit,
     load_questions,
 )
+from tests.benchmarks.code_lines import answer_facts, misattributed_lines
 from tests.benchmarks.reporting import emit, log, machine_facts, working_dir
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -65,7 +66,6 @@ NOT_INGESTED = frozenset({"SOURCES.md"})
 """Files of a KB folder that describe the knowledge base and are not part of it."""
 TOP = 5
 GROUPS = (*KINDS, "all")
-_ALSO_LISTED = re.compile(r"^Also listed as (['\"])(?P<text>.*?)\1: (?P<rest>.+)$")
 
 
 def kb_names() -> list[str]:
@@ -179,7 +179,7 @@ def answers(
             slips += q.kind == "slip" and found == len(q.expected_codes)
         wrong.extend(
             {"id": q.id, "question": q.text, "line": line}
-            for line in misattributed_lines(answer, descriptions)
+            for line in misattributed_lines(store, answer_facts(answer))
         )
     return {
         "answers": len(questions),
@@ -199,28 +199,6 @@ def answers(
 def _quotes_row(store: KnowledgeStore, answer: Answer, code: str) -> bool:
     rows = {entry.chunk_id for entry in store.lookup_code(code)}
     return any(fact.chunk_id in rows for fact in answer.facts)
-
-
-def misattributed_lines(answer: Answer, descriptions: dict[str, str]) -> list[str]:
-    """Fact lines (quoted, or offered beside an absent code) that give a
-    table code a text other than its own description."""
-    facts: list[Fact] = [*answer.facts, *(f for a in answer.absent for f in a.closest)]
-    return [f.text for f in facts if _claims_other_text(f.text, descriptions)]
-
-
-def _claims_other_text(line: str, descriptions: dict[str, str]) -> bool:
-    codes = sorted(descriptions, key=len, reverse=True)
-    also = _ALSO_LISTED.match(line)
-    if also:
-        rest = also["rest"]
-        for code in codes:
-            if rest == code or rest.startswith((f"{code},", f"{code} (")):
-                return descriptions[code] != also["text"]
-        return False
-    for code in codes:
-        if line.startswith(f"{code}: "):
-            return descriptions[code] != line[len(code) + 2 :]
-    return False
 
 
 def evaluate_kb(name: str, home: Path, rounds: int) -> dict[str, Any]:

@@ -30,6 +30,16 @@ def test_a_column_with_several_shapes_gets_a_format_for_each() -> None:
     assert patterns(values) == [r"F\d{4}", r"ERR \d{1,3}"]  # AB-1 is seen once
 
 
+def test_a_few_prefix_words_are_kept_spelled_out() -> None:
+    values = ["Err 2", "Err 17", "Err 119", "Information 65", "Information 66"]
+    assert patterns(values) == [r"(?:INFORMATION|ERR) \d{1,3}"]
+
+
+def test_letters_of_any_kind_before_a_spaced_number_are_loose() -> None:
+    (learned,) = learn_formats(["AB 12", "CD 34", "EF 56"], CodeKind.FAULT_CODE, "t")
+    assert "a word and a number" in learned.loose
+
+
 def test_few_values_give_any_letter_not_the_few_seen() -> None:
     assert patterns(["SN12AB34", "SN98ZX76"]) == [r"SN\d{2}[A-Z]{2}\d{2}"]
 

@@ -24,7 +24,7 @@ from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.status import StatusSnapshot
 
 if TYPE_CHECKING:
-    from sync.runner_models import Progress
+    from sync import Progress
 
 IDLE = "Press s to sync with the centre (at the depot, or wherever it is in reach)."
 

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.answer.values import Answer, Fact, Route
 from knowledge_cache import KnowledgeStore, NotFound, code_key
 from tests.benchmarks.bench_customer_kb import (
     EVAL_KBS,
     ingest_kb,
     kb_names,
     main,
-    misattributed_lines,
     questions_file,
     table_descriptions,
 )
@@ -105,22 +103,6 @@ def test_questions_point_at_their_kb(name: str, tmp_path: Path) -> None:
                     pytest.fail(f"{q.id}: no chunk {chunk_id}")
             assert set(q.expected_codes) <= codes, q.id
             assert not {code_key(c) for c in q.absent_codes} & keys, q.id
-
-
-def test_misattributed_lines_are_those_giving_a_code_another_text() -> None:
-    descriptions = {"Err 2": "Battery voltage too high", "Err 20": "Bulk time"}
-    facts = (
-        Fact("Err 2: Battery voltage too high", "t.csv#2"),
-        Fact("Err 20: Battery voltage too high", "t.csv#3"),
-        Fact("Also listed as 'Bulk time': Err 20, Bulk time", "t.csv#3"),
-        Fact("Also listed as 'Bulk time': Err 2, Battery voltage too high", "t.csv#2"),
-        Fact("level: Installer", "t.csv#2"),
-    )
-    answer = Answer("err 2", Route.CODE_LOOKUP, facts=facts)
-    assert misattributed_lines(answer, descriptions) == [
-        "Err 20: Battery voltage too high",
-        "Also listed as 'Bulk time': Err 2, Battery voltage too high",
-    ]
 
 
 def test_benchmark_runs_and_reports_every_question(
