@@ -121,6 +121,13 @@ def _format_lines(stats: KbStats) -> list[str]:
             f"(learned from {item.count} codes of {item.document_id}"
             + (f"; not used: {why})" if why else ")")
         )
+    if any(item.loose for item in stats.learned_formats):
+        lines.append(
+            "  A format not used still finds its listed codes by exact lookup. If "
+            "such values are always codes where you work, declare the format in "
+            "the knowledge base's kb.toml ([[code_formats]] with kind and "
+            "pattern) to read them in questions and photos too."
+        )
     return lines
 
 

@@ -153,3 +153,23 @@ def test_ask_names_the_listed_codes_close_to_an_absent_one(
     assert "E-43 is not in the knowledge base." in out
     assert "Listed codes close to E-43 (other codes, not its meaning):" in out
     assert "E-42: Low discharge pressure" in out
+
+
+def test_stats_list_learned_formats_and_why_one_is_not_used(
+    capsys, tmp_path: Path
+) -> None:
+    rows = "".join(f"F{n:04d},Fault {n}\n" for n in range(1, 20))
+    rows += "".join(f"{3000 + n},Alarm {n}\n" for n in range(1, 20))
+    (tmp_path / "codes.csv").write_text("code,description\n" + rows, "utf-8")
+    assert run(capsys, "kb", "ingest", str(tmp_path / "codes.csv"))[0] == 0
+
+    code, out, _ = run(capsys, "kb", "stats")
+    assert code == 0
+    assert "F\\d{4}  e.g. F0001  (learned from 19 codes of codes.csv)" in out
+    assert "not used: it has only digits" in out and "kb.toml" in out
+
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    formats = {f["pattern"]: f for f in json.loads(out)["code_formats"]}
+    assert formats["F\\d{4}"]["in_use"] is True
+    assert formats["\\d{4}"]["in_use"] is False
+    assert "ordinary numbers" in formats["\\d{4}"]["why_not_used"]
