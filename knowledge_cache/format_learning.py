@@ -5,14 +5,17 @@ says how its codes are spelled: each value is cut into runs of letters, runs
 of digits and separators (``E-42`` is a letter, a hyphen and two digits), and
 values with the same runs in the same order share a format. Digit runs keep
 the lengths seen (``\\d{2,3}``); a letter run spelled the same in every value
-stays literal (``ERR``), one of a fixed length keeps the alphabet seen at each
-position (``[CEG]``), any other becomes ``[A-Z]{m,n}``. A shape seen once is
-an accident of the data, not a format.
+stays literal (``ERR``), a few words spelled out stay so (``(?:ERR|INFO)``),
+one of a fixed length keeps the alphabet seen at each position (``[CEG]``),
+any other becomes ``[A-Z]{m,n}``. Spellings and letters are kept only when
+each was seen about twice or more. A shape seen once is an accident of the
+data, not a format.
 
 A format is learned only from a code column, never from prose, and it is
 *loose* (kept for ``kb stats`` to show, never used) when it would match
-ordinary words (no digit) or ordinary numbers (only digits, and a count, a
-year, a decimal, a date or a time fits it).
+ordinary words (no digit), an everyday word and a number (``STEP 3``, for
+letters learned as a class), or ordinary numbers (only digits, and a count,
+a year, a decimal, a date or a time fits it).
 """
 
 from __future__ import annotations
@@ -120,11 +123,7 @@ def _letters(texts: Sequence[str]) -> str:
 def _few_words(words: Sequence[str], seen: int) -> bool:
     """A few prefixes spelled out in full (``ERR``, ``INFORMATION``; ``HFP``,
     ``AMX``), each seen about twice or more: kept as they are."""
-    return (
-        len(words) <= MAX_ALPHABET
-        and 2 * len(words) <= seen
-        and all(len(word) > 1 for word in words)
-    )
+    return _seen_often(len(words), seen) and all(len(word) > 1 for word in words)
 
 
 def _letter_class(letters: Sequence[str], seen: int) -> str:
@@ -132,9 +131,14 @@ def _letter_class(letters: Sequence[str], seen: int) -> str:
     or more), or any letter."""
     if len(letters) == 1:
         return letters[0]
-    if len(letters) <= MAX_ALPHABET and 2 * len(letters) <= seen:
+    if _seen_often(len(letters), seen):
         return f"[{''.join(letters)}]"
     return "[A-Z]"
+
+
+def _seen_often(distinct: int, seen: int) -> bool:
+    """A few distinct spellings, each seen about twice or more."""
+    return distinct <= MAX_ALPHABET and 2 * distinct <= seen
 
 
 def _counted(unit: str, lengths: Sequence[int]) -> str:
