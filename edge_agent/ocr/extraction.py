@@ -366,9 +366,10 @@ def _unformatted(
 def _value_parts(text: str, start: int) -> list[re.Match[str]]:
     """The tokens of a labelled value, from ``start``."""
     _, longest = UNFORMATTED_CHARS
+    dashed = text.translate(DASHES)
     parts: list[re.Match[str]] = []
     position = start
-    while (part := _VALUE_PART.match(text.translate(DASHES), position)) is not None:
+    while (part := _VALUE_PART.match(dashed, position)) is not None:
         if parts and (
             not _has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
         ):
