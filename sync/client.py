@@ -162,7 +162,8 @@ def enroll(
 
     Raises:
         SyncUnavailable: the centre cannot be reached; the token is not used up.
-        SyncAuthFailed: the token is unknown, used or expired.
+        SyncAuthFailed: the token is unknown, used, expired or issued for
+            another technician; the message gives the centre's reason.
         SyncRejected: the centre refused the request (e.g. a malformed token).
     """
     try:
@@ -180,11 +181,16 @@ def enroll(
     try:
         return send(http, ENROLL_PATH, content, EnrollResponse, clock=clock)
     except SyncAuthFailed as exc:
+        reason = exc.detail or "The token is mistyped, used already or expired."
         raise SyncAuthFailed(
-            "The centre refused the enrolment token: it is mistyped, used already "
-            "or expired. Ask the depot for a new one.",
+            f"The centre refused the enrolment: {reason} A token is single-use, "
+            "expires, and when issued for a technician enrols only as that "
+            f"technician (this device enrols as {technician_id!r}: technician_id "
+            "in config.toml or EDGE_AGENT_TECHNICIAN_ID). Ask the depot for a new "
+            "one.",
             title="Enrolment refused",
             status_code=exc.status_code,
+            detail=exc.detail,
         ) from exc
 
 
@@ -248,6 +254,7 @@ def error_for(response: httpx.Response, where: str, *, now: datetime) -> Excepti
             f"re-enrol it. {KEPT}",
             title="Device not accepted",
             status_code=status,
+            detail=detail,
         )
     if status == 409:
         return SyncConflict(

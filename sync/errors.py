@@ -31,6 +31,7 @@ class SyncError(Exception):
         title: A short heading for dialogs, when there is one.
         record_id: The idempotency key or trace id concerned, if any.
         status_code: The centre's HTTP status, for errors of the HTTP client.
+        detail: The centre's own explanation of a refusal, when it sent one.
     """
 
     def __init__(
@@ -40,12 +41,14 @@ class SyncError(Exception):
         title: str | None = None,
         record_id: str | None = None,
         status_code: int | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.title = title
         self.record_id = record_id
         self.status_code = status_code
+        self.detail = detail
 
 
 class OutboxError(SyncError):

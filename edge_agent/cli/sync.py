@@ -45,7 +45,12 @@ def _http_address(
 @click.option("--name", "device_name", help="Device name (default: computer name).")
 @pass_state
 def enroll(state: CliState, server: str, token: str, device_name: str | None) -> None:
-    """Enrol this device with the central service, once, with a depot token."""
+    """Enrol this device with the central service, once, with a depot token.
+
+    A token is single-use and expires; one issued for a technician enrols
+    only a device whose technician_id (config.toml or EDGE_AGENT_TECHNICIAN_ID)
+    is that technician. A refused enrolment prints the centre's reason.
+    """
     settings = state.settings()
     with http_client(server) as http:
         credentials = enroll_device(

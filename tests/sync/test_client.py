@@ -253,6 +253,14 @@ def test_a_refused_token_says_to_ask_for_a_new_one() -> None:
         enroll_with(error(401))
 
 
+def test_a_refused_token_shows_the_centre_s_own_reason() -> None:
+    reason = "This enrolment token was issued for another technician."
+    with pytest.raises(SyncAuthFailed) as refused:
+        enroll_with(answer(403, {"error": "enrolment_refused", "detail": reason}))
+    assert reason in refused.value.message and "'ann'" in refused.value.message
+    assert refused.value.detail == reason
+
+
 def test_a_malformed_token_is_refused_before_sending() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise AssertionError("nothing should be sent")

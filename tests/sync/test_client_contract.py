@@ -187,5 +187,29 @@ def test_a_used_token_is_refused_with_what_to_do(centre) -> None:
         )
 
     enrol_as("dev-contract-01")
-    with pytest.raises(SyncRejected, match="new one"):
+    with pytest.raises(SyncRejected, match="new one") as refused:
         enrol_as("dev-contract-02")
+    assert "was used already" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("issued_for", "reason"),
+    [("bob", "issued for another technician"), (TECHNICIAN, "has expired")],
+)
+def test_a_refused_enrolment_gives_the_centre_s_reason(
+    centre, issued_for: str, reason: str
+) -> None:
+    token = centre.token(issued_for)
+    if issued_for == TECHNICIAN:
+        centre.clock.advance(timedelta(days=2))
+    with pytest.raises(SyncAuthFailed) as refused:
+        enroll(
+            centre.http,
+            token=token,
+            device_name="laptop",
+            technician_id=TECHNICIAN,
+            device_id="dev-contract-03",
+            clock=centre.clock,
+        )
+    assert reason in refused.value.message
+    assert repr(TECHNICIAN) in refused.value.message  # says who this device is
