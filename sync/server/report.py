@@ -3,8 +3,10 @@
 A shift is one technician's actions recorded on one UTC calendar day (by the
 device's clock). For each shift: how many actions were taken offline, when,
 and how long they waited for sync; what the centre made of them (applied,
-quarantined, rejected, held); where the centre's re-validation differed from
-the device's decision; supervisors' approvals and rejections; and the policy,
+quarantined, rejected, held); where the centre's re-validation reached another
+outcome than
+the device's decision (a newer policy version alone is no difference);
+supervisors' approvals and rejections; and the policy,
 KB and model versions the device worked with.
 """
 
@@ -136,11 +138,8 @@ def _add(report: ShiftReport, row: Mapping[str, Any]) -> None:
         report.model_ids.add(row["model_id"])
     centre = row["centre_outcome"]
     device = row["device_outcome"]
-    versions_differ = row["centre_bundle_version"] not in (
-        None,
-        row["device_bundle_version"],
-    )
-    if centre is not None and (centre != device or versions_differ):
+    # A newer policy version reaching the same outcome is no difference.
+    if centre is not None and centre != device:
         report.differences.append(
             Difference(
                 row["device_id"],

@@ -9,11 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from policies import TrustedKeys, verify_bundle
+from policies import Decision, Outcome, TrustedKeys, verify_bundle
 from policies.defaults import SOURCE_DIR
 from sync.protocol import EnrollRequest, KbDelta
 from sync.server.__main__ import main
-from tests.sync.server.support import BIG_ORDER, REPAIR, Harness, harness
+from tests.sync.server.support import (
+    BIG_ORDER,
+    REPAIR,
+    Harness,
+    default_policy,
+    harness,
+)
 
 
 @pytest.fixture
@@ -223,6 +229,23 @@ def test_kill_switches_reach_pull_and_revalidation(cli, centre: Harness) -> None
     assert cli("kill-switch", "--fleet", "on")[0] == 0
     assert device.pull().json()["kill_switch"]["agent"] is True
     assert cli("kill-switch", "--fleet", "--tool", "x", "on")[0] == 2
+
+
+def test_report_counts_a_difference_only_where_the_outcomes_differ(
+    cli, centre: Harness
+) -> None:
+    device = centre.enrol()
+    same = device.record("record_repair", REPAIR, policy=default_policy(version=7))
+    device.record("order_part", BIG_ORDER, policy=default_policy(version=7))
+    lenient = Decision(Outcome.CONFIRM, ("an older, laxer rule",), ("old",), 6)
+    differs = device.enqueue({"tool": "order_part", "args": BIG_ORDER}, lenient)
+    device.push()
+
+    (shift,) = json.loads(cli("report", "--technician", "ann", "--json")[1])
+
+    keys = [d["key"] for d in shift["revalidation_differences"]]
+    assert differs in keys and same not in keys and len(keys) == 1
+    assert "differences: 1" in cli("report")[1]
 
 
 def test_report_lists_shifts_with_differences_and_reviews(cli, centre: Harness) -> None:
