@@ -4,10 +4,9 @@ A shift is one technician's actions recorded on one UTC calendar day (by the
 device's clock). For each shift: how many actions were taken offline, when,
 and how long they waited for sync; what the centre made of them (applied,
 quarantined, rejected, held); where the centre's re-validation reached another
-outcome than
-the device's decision (a newer policy version alone is no difference);
-supervisors' approvals and rejections; and the policy,
-KB and model versions the device worked with.
+outcome than the device's decision (a newer policy version alone is no
+difference); supervisors' approvals and rejections; and the policy, KB and
+model versions the device worked with.
 """
 
 from __future__ import annotations
