@@ -143,3 +143,42 @@ class ReviewItem:
     device_outcome: str
     centre_outcome: str | None
     received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilter:
+    """Which quarantined actions a supervisor means; empty fields match all.
+
+    Attributes:
+        device_id: Only this device's actions.
+        technician_id: Only this technician's actions.
+        tool: Only calls of this tool.
+        reason: Only actions whose quarantine reason holds this text.
+    """
+
+    device_id: str | None = None
+    technician_id: str | None = None
+    tool: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDetail:
+    """One pushed action with everything a reviewer weighs.
+
+    Attributes:
+        item: The action as the queue lists it.
+        status: Where it stands now (``quarantined``, ``applied``...).
+        device_decision: The device's decision: outcome, reasons, version.
+        centre_decision: The centre's re-validation, if it judged it.
+        confirmation: The technician's confirmation, if one was given.
+        evidence: What the proposal rested on: cited chunks, codes read from
+            a photo, the KB version.
+    """
+
+    item: ReviewItem
+    status: str
+    device_decision: Mapping[str, Any]
+    centre_decision: Mapping[str, Any] | None
+    confirmation: Mapping[str, Any] | None
+    evidence: Mapping[str, Any]

@@ -3,17 +3,48 @@
 A verdict is a new result in the device's result stream (the device sees it on
 its next pull) and a row in the decision history naming the supervisor. An
 approved action is queued for the connector in the same transaction.
+
+An action is named by its idempotency key or by any unique start of it (at
+least :data:`SHORT_ID_CHARS` characters), as the queue shows it. Many actions
+can be approved or rejected at once by a :class:`ReviewFilter`, with one
+recorded reason; each verdict is its own transaction, so an action that left
+the queue meanwhile is skipped and counted, never half-done.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from sync.server.errors import Conflict, RecordNotFound
-from sync.server.records import Clock, ReviewItem, StoredResult
+from sync.server.errors import Conflict, RecordNotFound, RequestInvalid
+from sync.server.records import (
+    ActionDetail,
+    Clock,
+    ReviewFilter,
+    ReviewItem,
+    StoredResult,
+)
 from sync.server.storage import Storage, actions, devices
 from sync.server.storage import review as store
 from sync.server.storage.audit import record_event
+
+SHORT_ID_CHARS = 6
+"""Fewest characters of a key that name an action; the queue shows eight."""
+
+Verdict = Literal["applied", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkVerdict:
+    """What one bulk approval or rejection did.
+
+    Attributes:
+        resolved: The actions given the verdict.
+        skipped: Keys that left the queue before their turn came.
+    """
+
+    resolved: tuple[StoredResult, ...]
+    skipped: tuple[str, ...]
 
 
 class Review:
@@ -28,14 +59,26 @@ class Review:
         self._storage = storage
         self._clock = clock
 
-    def pending(self, *, device_id: str | None = None) -> list[ReviewItem]:
-        """Quarantined actions waiting for a supervisor, oldest first."""
+    def pending(self, selection: ReviewFilter | None = None) -> list[ReviewItem]:
+        """Quarantined actions the filter selects (all by default), oldest first."""
         with self._storage.read() as connection:
-            return store.quarantined(connection, device_id=device_id)
+            return store.quarantined(connection, selection or ReviewFilter())
+
+    def show(self, ref: str, *, device_id: str | None = None) -> ActionDetail:
+        """One action, named by its key or a unique start of it.
+
+        Raises:
+            RecordNotFound: no action has such a key (on that device).
+            Conflict: several actions do: name more of the key or the device.
+            RequestInvalid: fewer than :data:`SHORT_ID_CHARS` characters.
+        """
+        with self._storage.read() as connection:
+            owner, key = _locate(store.keys_starting(connection, ref, device_id), ref)
+            return store.detail(connection, owner, key)
 
     def approve(
         self,
-        key: str,
+        ref: str,
         *,
         supervisor: str,
         reason: str = "",
@@ -48,11 +91,12 @@ class Review:
             Conflict: the key is on several devices (name one), or the action
                 is not quarantined.
         """
-        text = f"Approved by {supervisor}" + (f": {reason}" if reason else ".")
-        return self._resolve(key, "applied", text, supervisor, device_id)
+        return self._resolve(
+            ref, "applied", _approval(supervisor, reason), supervisor, device_id
+        )
 
     def reject(
-        self, key: str, *, supervisor: str, reason: str, device_id: str | None = None
+        self, ref: str, *, supervisor: str, reason: str, device_id: str | None = None
     ) -> StoredResult:
         """Refuse a quarantined action, with the reason the technician will read.
 
@@ -61,24 +105,50 @@ class Review:
             Conflict: the key is on several devices, or it is not quarantined.
         """
         return self._resolve(
-            key,
-            "rejected",
-            f"Rejected by {supervisor}: {reason}",
-            supervisor,
-            device_id,
+            ref, "rejected", _rejection(supervisor, reason), supervisor, device_id
         )
+
+    def resolve_all(
+        self,
+        selection: ReviewFilter,
+        verdict: Verdict,
+        *,
+        supervisor: str,
+        reason: str,
+    ) -> BulkVerdict:
+        """Give every quarantined action the filter selects the same verdict.
+
+        Raises:
+            RequestInvalid: a rejection without a reason.
+        """
+        if verdict == "rejected" and not reason:
+            raise RequestInvalid("A rejection needs a reason the technician reads.")
+        text = (
+            _approval(supervisor, reason)
+            if verdict == "applied"
+            else _rejection(supervisor, reason)
+        )
+        resolved, skipped = [], []
+        for item in self.pending(selection):
+            try:
+                resolved.append(
+                    self._resolve(item.key, verdict, text, supervisor, item.device_id)
+                )
+            except Conflict:
+                skipped.append(item.key)  # reviewed by someone else meanwhile
+        return BulkVerdict(tuple(resolved), tuple(skipped))
 
     def _resolve(
         self,
-        key: str,
-        status: Literal["applied", "rejected"],
+        ref: str,
+        status: Verdict,
         reason: str,
         supervisor: str,
         device_id: str | None,
     ) -> StoredResult:
         now = self._clock()
         with self._storage.write() as connection:
-            owner = _owner(store.devices_with_key(connection, key, device_id), key)
+            owner, key = _locate(store.keys_starting(connection, ref, device_id), ref)
             device = devices.device(connection, owner, lock=True)
             assert device is not None
             before = store.current(connection, owner, key)
@@ -112,15 +182,38 @@ class Review:
             return store.current(connection, owner, key)
 
 
-def _owner(found: list[str], key: str) -> str:
-    if not found:
+def _approval(supervisor: str, reason: str) -> str:
+    return f"Approved by {supervisor}" + (f": {reason}" if reason else ".")
+
+
+def _rejection(supervisor: str, reason: str) -> str:
+    return f"Rejected by {supervisor}: {reason}"
+
+
+def _locate(found: list[tuple[str, str]], ref: str) -> tuple[str, str]:
+    """The one (device, key) ``ref`` names: the exact key, else a unique start."""
+    exact = [pair for pair in found if pair[1] == ref]
+    if not exact and len(ref) < SHORT_ID_CHARS:
+        raise RequestInvalid(
+            f"{ref!r} is too short to name an action: give at least "
+            f"{SHORT_ID_CHARS} characters of its key."
+        )
+    candidates = exact or found
+    if not candidates:
         raise RecordNotFound(
-            f"No action {key} was pushed to the centre.", record_id=key
+            f"No action {ref} was pushed to the centre.", record_id=ref
         )
-    if len(found) > 1:
+    if len(candidates) == 1:
+        return candidates[0]
+    devices_named = sorted({device for device, _ in candidates})
+    if exact:
         raise Conflict(
-            f"Action key {key} is on several devices ({', '.join(sorted(found))}); "
+            f"Action key {ref} is on several devices ({', '.join(devices_named)}); "
             "name the device with --device.",
-            record_id=key,
+            record_id=ref,
         )
-    return found[0]
+    raise Conflict(
+        f"{ref} starts several actions' keys "
+        f"({', '.join(key for _, key in candidates[:5])}); give more of the key.",
+        record_id=ref,
+    )

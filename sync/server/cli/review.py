@@ -1,8 +1,10 @@
 """``edge-governance`` commands for supervisors: review, publishing, the report.
 
-edge-governance review list [--device D] [--json]
-edge-governance review approve KEY [--device D] [--reason TEXT]
-edge-governance review reject KEY --reason TEXT [--device D]
+edge-governance review list [filters] [--json]
+    filters: [--device D] [--technician T] [--tool X] [--because TEXT]
+edge-governance review show ID [--device D] [--json]
+edge-governance review approve ID... | --all [filters] [--reason TEXT] [--yes]
+edge-governance review reject ID... | --all [filters] --reason TEXT [--yes]
 edge-governance policy publish FILE|DIR [--key K] [--expires-in 30d] [--version N]
 edge-governance kb publish PATH [--key K]
 edge-governance report [--technician T] [--since ISO] [--json]
@@ -11,6 +13,8 @@ edge-governance report [--technician T] [--since ISO] [--json]
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -22,10 +26,43 @@ from sync.server.cli.context import (
     signing_key,
     state,
 )
+from sync.server.cli.review_views import (
+    arguments_text,
+    detail_json,
+    item_json,
+    render_detail,
+)
 from sync.server.clock import utc_now
 from sync.server.publishing import Publisher
+from sync.server.records import ReviewFilter
 from sync.server.report import build_report, render
-from sync.server.review import Review
+from sync.server.review import Review, Verdict
+
+SHORT_ID_SHOWN = 8
+"""Characters of a key the queue shows; any unique start of it names the action."""
+
+
+def _filters(command: Callable[..., None]) -> Callable[..., None]:
+    """--device, --technician, --tool and --because: which actions are meant."""
+    command = click.option(
+        "--because", "reason_text", help="Only those whose reason holds this text."
+    )(command)
+    command = click.option("--tool", help="Only calls of this tool.")(command)
+    command = click.option("--technician", help="Only this technician's actions.")(
+        command
+    )
+    return click.option("--device", "device_id", help="Only this device's actions.")(
+        command
+    )
+
+
+def _selection(
+    device_id: str | None,
+    technician: str | None,
+    tool: str | None,
+    reason_text: str | None,
+) -> ReviewFilter:
+    return ReviewFilter(device_id, technician, tool, reason_text)
 
 
 @click.group("review")
@@ -34,73 +71,149 @@ def review_group() -> None:
 
 
 @review_group.command("list")
-@click.option("--device", "device_id", help="Only this device's actions.")
+@_filters
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def review_list(ctx: click.Context, device_id: str | None, as_json: bool) -> None:
-    """List quarantined actions, oldest first."""
+def review_list(ctx: click.Context, /, as_json: bool, **filters: str | None) -> None:
+    """List quarantined actions, oldest first, with their short ids."""
     with state(ctx).storage() as storage:
-        items = Review(storage, clock=utc_now).pending(device_id=device_id)
+        items = Review(storage, clock=utc_now).pending(_selection(**filters))
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "device_id": i.device_id,
-                        "technician_id": i.technician_id,
-                        "key": i.key,
-                        "seq": i.seq,
-                        "tool": i.tool,
-                        "payload": dict(i.payload),
-                        "reason": i.reason,
-                        "device_outcome": i.device_outcome,
-                        "centre_outcome": i.centre_outcome,
-                        "received_at": i.received_at.isoformat(),
-                    }
-                    for i in items
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([item_json(i) for i in items], indent=2))
         return
     if not items:
         click.echo("Nothing waits for review.", err=True)
     for i in items:
         click.echo(
-            f"{i.key}  {i.device_id} #{i.seq}  {i.technician_id}  {i.tool} "
-            f"{json.dumps(dict(i.payload.get('args', {})), sort_keys=True)}\n"
-            f"    {i.reason}"
+            f"{i.key[:SHORT_ID_SHOWN]}  {i.device_id} #{i.seq}  {i.technician_id}  "
+            f"{i.tool} {arguments_text(i)}"
+            f"\n    {i.reason}"
         )
+
+
+@review_group.command("show")
+@click.argument("action_id")
+@click.option("--device", "device_id", help="The device, if the id is ambiguous.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def review_show(
+    ctx: click.Context, action_id: str, device_id: str | None, as_json: bool
+) -> None:
+    """One action: payload, evidence, and both decisions side by side."""
+    with state(ctx).storage() as storage:
+        found = Review(storage, clock=utc_now).show(action_id, device_id=device_id)
+    if as_json:
+        click.echo(json.dumps(detail_json(found), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_detail(found))
 
 
 @review_group.command("approve")
-@click.argument("key")
-@click.option("--device", "device_id", help="The device, if the key is ambiguous.")
+@click.argument("action_ids", nargs=-1)
+@_filters
+@click.option(
+    "--all", "everything", is_flag=True, help="Every action the filters select."
+)
 @click.option("--reason", default="", help="Why (kept in the record).")
+@click.option("--yes", is_flag=True, help="Do not ask before a bulk approval.")
 @click.pass_context
-def approve(ctx: click.Context, key: str, device_id: str | None, reason: str) -> None:
-    """Approve a quarantined action: it is applied."""
-    cli = state(ctx)
-    with cli.storage() as storage:
-        Review(storage, clock=utc_now).approve(
-            key, supervisor=cli.actor, reason=reason, device_id=device_id
-        )
-    click.echo(f"Approved {key}; the device sees it on its next pull.")
+def approve(
+    ctx: click.Context,
+    /,
+    action_ids: tuple[str, ...],
+    everything: bool,
+    reason: str,
+    yes: bool,
+    **filters: str | None,
+) -> None:
+    """Approve quarantined actions (by id, or --all with filters): applied."""
+    _decide(ctx, "applied", action_ids, everything, reason, yes, filters)
 
 
 @review_group.command("reject")
-@click.argument("key")
+@click.argument("action_ids", nargs=-1)
+@_filters
+@click.option(
+    "--all", "everything", is_flag=True, help="Every action the filters select."
+)
 @click.option("--reason", required=True, help="Shown to the technician.")
-@click.option("--device", "device_id", help="The device, if the key is ambiguous.")
+@click.option("--yes", is_flag=True, help="Do not ask before a bulk rejection.")
 @click.pass_context
-def reject(ctx: click.Context, key: str, reason: str, device_id: str | None) -> None:
-    """Reject a quarantined action, with the reason the technician reads."""
+def reject(
+    ctx: click.Context,
+    /,
+    action_ids: tuple[str, ...],
+    everything: bool,
+    reason: str,
+    yes: bool,
+    **filters: str | None,
+) -> None:
+    """Reject quarantined actions (by id, or --all with filters), with the
+    reason the technician reads."""
+    _decide(ctx, "rejected", action_ids, everything, reason, yes, filters)
+
+
+def _decide(
+    ctx: click.Context,
+    verdict: Verdict,
+    action_ids: tuple[str, ...],
+    everything: bool,
+    reason: str,
+    yes: bool,
+    filters: dict[str, str | None],
+) -> None:
+    if bool(action_ids) == everything:
+        raise click.UsageError("Name the actions by id, or give --all with filters.")
     cli = state(ctx)
+    done = "Approved" if verdict == "applied" else "Rejected"
     with cli.storage() as storage:
-        Review(storage, clock=utc_now).reject(
-            key, supervisor=cli.actor, reason=reason, device_id=device_id
+        review = Review(storage, clock=utc_now)
+        if everything:
+            _decide_all(review, verdict, _selection(**filters), cli.actor, reason, yes)
+            return
+        for action_id in action_ids:
+            decide = review.approve if verdict == "applied" else review.reject
+            result = decide(
+                action_id,
+                supervisor=cli.actor,
+                reason=reason,
+                device_id=filters["device_id"],
+            )
+            click.echo(f"{done} {result.key}; the device sees it on its next pull.")
+
+
+def _decide_all(
+    review: Review,
+    verdict: Verdict,
+    selection: ReviewFilter,
+    supervisor: str,
+    reason: str,
+    yes: bool,
+) -> None:
+    count = len(review.pending(selection))
+    ask, done = (
+        ("Approve", "Approved") if verdict == "applied" else ("Reject", "Rejected")
+    )
+    if count == 0:
+        click.echo("No quarantined action matches.", err=True)
+        return
+    matched = f"{count} quarantined action(s) match."
+    if not yes and not sys.stdin.isatty():
+        raise click.UsageError(f"{matched} Add --yes to {ask.lower()} them all.")
+    if not yes and not click.confirm(f"{matched} {ask} all {count}?", err=True):
+        raise click.Abort()
+    outcome = review.resolve_all(
+        selection, verdict, supervisor=supervisor, reason=reason
+    )
+    click.echo(
+        f"{done} {len(outcome.resolved)} of {count} action(s)"
+        + (
+            f"; {len(outcome.skipped)} left the queue meanwhile"
+            if outcome.skipped
+            else ""
         )
-    click.echo(f"Rejected {key}; the device sees it on its next pull.")
+        + ". Devices see them on their next pull."
+    )
 
 
 @click.command("publish")

@@ -3,52 +3,82 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.server.records import ReviewItem, StoredResult
+from sync.server.records import ActionDetail, ReviewFilter, ReviewItem, StoredResult
 from sync.server.storage.schema import actions, decisions, devices
 from sync.server.storage.store import load_json
 
 
 def quarantined(
-    connection: Connection, *, device_id: str | None = None, limit: int = 500
+    connection: Connection, selection: ReviewFilter, *, limit: int = 500
 ) -> list[ReviewItem]:
-    """Quarantined actions, oldest first."""
+    """Quarantined actions the filter selects, oldest first."""
     query = (
         sa.select(actions)
         .where(actions.c.status == "quarantined")
         .order_by(actions.c.received_at, actions.c.id)
         .limit(limit)
     )
-    if device_id is not None:
-        query = query.where(actions.c.device_id == device_id)
-    return [
-        ReviewItem(
-            device_id=row.device_id,
-            technician_id=row.technician_id,
-            key=row.key,
-            seq=row.seq,
-            tool=row.tool,
-            payload=load_json(row.payload),
-            reason=row.reason,
-            device_outcome=row.device_outcome,
-            centre_outcome=row.centre_outcome,
-            received_at=row.received_at,
+    if selection.device_id is not None:
+        query = query.where(actions.c.device_id == selection.device_id)
+    if selection.technician_id is not None:
+        query = query.where(actions.c.technician_id == selection.technician_id)
+    if selection.tool is not None:
+        query = query.where(actions.c.tool == selection.tool)
+    if selection.reason:
+        query = query.where(
+            actions.c.reason.contains(selection.reason, autoescape=True)
         )
-        for row in connection.execute(query)
-    ]
+    return [_item(row) for row in connection.execute(query)]
 
 
-def devices_with_key(
-    connection: Connection, key: str, device_id: str | None = None
-) -> list[str]:
-    """The devices that pushed an action with this key."""
-    query = sa.select(actions.c.device_id).where(actions.c.key == key)
+def detail(connection: Connection, device_id: str, key: str) -> ActionDetail:
+    """One action with its decisions, confirmation and evidence."""
+    row = connection.execute(
+        sa.select(actions).where(actions.c.device_id == device_id, actions.c.key == key)
+    ).one()
+    return ActionDetail(
+        item=_item(row),
+        status=row.status,
+        device_decision=load_json(row.decision),
+        centre_decision=load_json(row.centre_decision),
+        confirmation=load_json(row.confirmation),
+        evidence=load_json(row.evidence),
+    )
+
+
+def _item(row: sa.Row[Any]) -> ReviewItem:
+    return ReviewItem(
+        device_id=row.device_id,
+        technician_id=row.technician_id,
+        key=row.key,
+        seq=row.seq,
+        tool=row.tool,
+        payload=load_json(row.payload),
+        reason=row.reason,
+        device_outcome=row.device_outcome,
+        centre_outcome=row.centre_outcome,
+        received_at=row.received_at,
+    )
+
+
+def keys_starting(
+    connection: Connection, prefix: str, device_id: str | None = None, limit: int = 6
+) -> list[tuple[str, str]]:
+    """(device, key) of the actions whose key starts with ``prefix``."""
+    query = (
+        sa.select(actions.c.device_id, actions.c.key)
+        .where(actions.c.key.startswith(prefix, autoescape=True))
+        .order_by(actions.c.device_id, actions.c.key)
+        .limit(limit)
+    )
     if device_id is not None:
         query = query.where(actions.c.device_id == device_id)
-    return list(connection.scalars(query))
+    return [(row.device_id, row.key) for row in connection.execute(query)]
 
 
 def current(connection: Connection, device_id: str, key: str) -> StoredResult:

@@ -109,6 +109,64 @@ def test_review_approve_and_reject_reach_the_device(cli, centre: Harness) -> Non
     assert results[1]["reason"] == "Rejected by sam: order from stock"
 
 
+def test_review_names_actions_by_a_short_id_and_shows_both_decisions(
+    cli, centre: Harness
+) -> None:
+    device = centre.enrol()
+    key = device.record("order_part", BIG_ORDER)
+    device.push()
+
+    listed = cli("review", "list")[1]
+    assert listed.startswith(key[:8]) and key not in listed
+    code, out, _ = cli("review", "show", key[:8])
+    assert code == 0 and f"Action {key} (quarantined)" in out
+    assert "device decided" in out and "centre decided" in out
+    assert "approve (policy v1)" in out and "evidence:" in out
+    shown = json.loads(cli("review", "show", key[:8], "--json")[1])
+    assert shown["key"] == key and shown["device_decision"]["outcome"] == "approve"
+
+    code, _, err = cli("review", "approve", key[:3])
+    assert code != 0 and "at least 6 characters" in err
+    assert cli("review", "approve", key[:8], "--reason", "urgent")[0] == 0
+    assert device.pull(results_after=1).json()["results"][0]["status"] == "applied"
+
+
+def test_bulk_review_by_filter_counts_first_and_records_one_reason(
+    cli, centre: Harness
+) -> None:
+    ann = centre.enrol()
+    bob = centre.enrol("dev-test-0002", technician="bob")
+    held = [ann.record("order_part", BIG_ORDER) for _ in range(3)]
+    other = bob.record("order_part", BIG_ORDER)
+    ann.push()
+    bob.push()
+
+    code, _, err = cli(
+        "review", "reject", "--all", "--technician", "ann", "--reason", "x"
+    )
+    assert code == 2 and "3 quarantined action(s) match. Add --yes" in err
+    assert len(json.loads(cli("review", "list", "--json")[1])) == 4  # nothing done
+
+    code, out, _ = cli(
+        "review",
+        "reject",
+        "--all",
+        "--technician",
+        "ann",
+        "--reason",
+        "order from stock",
+        "--yes",
+    )
+    assert code == 0 and "Rejected 3 of 3 action(s)" in out
+    left = json.loads(cli("review", "list", "--json")[1])
+    assert [i["key"] for i in left] == [other]
+    results = ann.pull(results_after=3).json()["results"]
+    assert {r["key"] for r in results} == set(held)
+    assert {r["reason"] for r in results} == {"Rejected by sam: order from stock"}
+    code, _, err = cli("review", "approve", held[0][:8], other[:8])
+    assert code != 0 and "not quarantined" in err
+
+
 def test_policy_versions_only_go_up(
     cli, key_file: Path, centre: Harness, tmp_path: Path
 ) -> None:
