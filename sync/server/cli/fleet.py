@@ -3,9 +3,11 @@
 edge-governance serve [--host H] [--port N] [--database-url URL]
 edge-governance device enroll-token [--technician T] [--role R] [--expires-in 24h]
 edge-governance device list [--json]
+edge-governance device show DEVICE [--json]
 edge-governance device revoke DEVICE [--reason TEXT]
 edge-governance jobs assign --device D FILE.json
 edge-governance kill-switch (--device D | --tool T | --fleet) on|off [--reason]
+edge-governance kill-switch [list] [--json]
 edge-governance deliveries retry
 """
 
@@ -18,9 +20,17 @@ from pathlib import Path
 import click
 
 from sync.server.cli.context import parse_duration, state
+from sync.server.cli.fleet_views import (
+    device_json,
+    device_line,
+    render_device,
+    switch_json,
+    switch_line,
+)
 from sync.server.clock import utc_now
 from sync.server.enrolment import DEFAULT_ROLE, Enrolment
 from sync.server.errors import RecordNotFound
+from sync.server.fleet_state import device_state, fleet_state
 from sync.server.publishing import Publisher, read_json_object
 from sync.server.storage import deliveries, devices
 from sync.server.storage.audit import record_event
@@ -85,36 +95,30 @@ def enroll_token(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def list_devices(ctx: click.Context, as_json: bool) -> None:
-    """List enrolled devices, revoked ones included."""
-    with state(ctx).storage() as storage, storage.read() as connection:
-        enrolled = devices.all_devices(connection)
-    rows = [
-        {
-            "device_id": d.device_id,
-            "name": d.name,
-            "technician_id": d.technician_id,
-            "role": d.role,
-            "enrolled_at": d.enrolled_at.isoformat(),
-            "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
-            "revoked": d.revoked,
-            "chain_seq": d.chain_seq,
-            "policy_version": d.policy_version,
-            "kb_version": d.kb_version,
-        }
-        for d in enrolled
-    ]
+    """List enrolled devices, revoked ones included, with their state."""
+    with state(ctx).storage() as storage:
+        fleet = fleet_state(storage)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps([device_json(d) for d in fleet.devices], indent=2))
         return
-    if not rows:
+    if not fleet.devices:
         click.echo("No devices are enrolled.", err=True)
-    for r in rows:
-        status = "REVOKED" if r["revoked"] else "active"
-        click.echo(
-            f"{r['device_id']}  {r['technician_id']} ({r['role']})  {status}  "
-            f"seq {r['chain_seq']}  policy v{r['policy_version']}  "
-            f"last seen {r['last_seen_at'] or 'never'}"
-        )
+    for device in fleet.devices:
+        click.echo(device_line(device))
+
+
+@device_group.command("show")
+@click.argument("device_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show_device(ctx: click.Context, device_id: str, as_json: bool) -> None:
+    """One device: versions in use, its actions by status, switches in force."""
+    with state(ctx).storage() as storage:
+        device = device_state(storage, device_id)
+    if as_json:
+        click.echo(json.dumps(device_json(device), indent=2))
+    else:
+        click.echo(render_device(device))
 
 
 @device_group.command("revoke")
@@ -168,7 +172,13 @@ def assign(ctx: click.Context, device_id: str, file: Path) -> None:
 @click.option("--tool", help="Switch one tool off/on on every device.")
 @click.option("--fleet", is_flag=True, help="Switch every device's actions off/on.")
 @click.option("--reason", default="", help="Shown to technicians.")
-@click.argument("state_", metavar="on|off", type=click.Choice(["on", "off"]))
+@click.option("--json", "as_json", is_flag=True, help="With list: print JSON.")
+@click.argument(
+    "state_",
+    metavar="[on|off|list]",
+    default="list",
+    type=click.Choice(["on", "off", "list"]),
+)
 @click.pass_context
 def kill_switch(
     ctx: click.Context,
@@ -176,10 +186,17 @@ def kill_switch(
     tool: str | None,
     fleet: bool,
     reason: str,
+    as_json: bool,
     state_: str,
 ) -> None:
-    """Throw (on) or reset (off) a kill switch."""
+    """Throw (on) or reset (off) a kill switch; list (the default) shows those
+    in force."""
     chosen = [x for x in (device_id, tool, fleet or None) if x]
+    if state_ == "list":
+        if chosen or reason:
+            raise click.UsageError("Say on or off to throw or reset a switch.")
+        _list_switches(ctx, as_json)
+        return
     if len(chosen) != 1:
         raise click.UsageError("Name exactly one of --device, --tool or --fleet.")
     scope: Scope = "device" if device_id else "tool" if tool else "fleet"
@@ -195,6 +212,18 @@ def kill_switch(
         )
     what = {"device": f"device {target}", "tool": f"tool {target}", "fleet": "fleet"}
     click.echo(f"Kill switch for the {what[scope]} is {state_}.")
+
+
+def _list_switches(ctx: click.Context, as_json: bool) -> None:
+    with state(ctx).storage() as storage:
+        switches = fleet_state(storage).switches
+    if as_json:
+        click.echo(json.dumps([switch_json(s) for s in switches], indent=2))
+        return
+    if not switches:
+        click.echo("No kill switch is on.", err=True)
+    for switch in switches:
+        click.echo(switch_line(switch))
 
 
 @click.group("deliveries")

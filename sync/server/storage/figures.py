@@ -38,6 +38,21 @@ def queue_depths(connection: Connection) -> dict[str, int]:
     }
 
 
+def statuses_by_device(
+    connection: Connection, device_id: str | None = None
+) -> dict[str, dict[str, int]]:
+    """Each device's actions at the centre, counted by status."""
+    query = sa.select(actions.c.device_id, actions.c.status, sa.func.count()).group_by(
+        actions.c.device_id, actions.c.status
+    )
+    if device_id is not None:
+        query = query.where(actions.c.device_id == device_id)
+    counts: dict[str, dict[str, int]] = {}
+    for device, status, n in connection.execute(query):
+        counts.setdefault(device, {})[status] = int(n)
+    return counts
+
+
 def action_rows(
     connection: Connection,
     *,

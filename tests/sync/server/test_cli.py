@@ -289,6 +289,41 @@ def test_kill_switches_reach_pull_and_revalidation(cli, centre: Harness) -> None
     assert cli("kill-switch", "--fleet", "--tool", "x", "on")[0] == 2
 
 
+def test_the_fleet_s_state_shows_each_device_and_the_switches_in_force(
+    cli, centre: Harness
+) -> None:
+    ann = centre.enrol()
+    centre.enrol("dev-test-0002", technician="bob")
+    ann.record("order_part", BIG_ORDER)
+    ann.record("record_repair", REPAIR)
+    ann.push()
+    assert (
+        cli("kill-switch", "--device", ann.device_id, "on", "--reason", "recall")[0]
+        == 0
+    )
+
+    code, out, _ = cli("device", "list")
+    assert code == 0 and "'laptop'" in out
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert "SWITCHED OFF" in lines[ann.device_id]
+    assert "active" in lines["dev-test-0002"]
+    shown = json.loads(cli("device", "show", ann.device_id, "--json")[1])
+    assert shown["actions"] == {"applied": 1, "quarantined": 1}
+    assert shown["kill_switches"][0]["reason"] == "recall"
+    assert (
+        "actions at the centre: 1 applied, 1 quarantined"
+        in cli("device", "show", ann.device_id)[1]
+    )
+
+    (switch,) = json.loads(cli("kill-switch", "--json")[1])
+    assert (switch["scope"], switch["target"]) == ("device", ann.device_id)
+    assert cli("kill-switch", "--device", ann.device_id, "off")[0] == 0
+    code, out, err = cli("kill-switch", "list")
+    assert code == 0 and out == "" and "No kill switch is on." in err
+    assert cli("kill-switch", "--fleet")[0] == 2  # on or off must be said
+    assert cli("device", "show", "no-such-device")[0] != 0
+
+
 def test_report_counts_a_difference_only_where_the_outcomes_differ(
     cli, centre: Harness
 ) -> None:

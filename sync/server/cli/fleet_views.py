@@ -1,0 +1,81 @@
+"""How devices and kill switches read in the terminal and as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.server.fleet_state import DeviceState
+from sync.server.storage.fleet import KillSwitch
+
+
+def device_json(device: DeviceState) -> dict[str, Any]:
+    d = device.record
+    return {
+        "device_id": d.device_id,
+        "name": d.name,
+        "technician_id": d.technician_id,
+        "role": d.role,
+        "state": device.state,
+        "enrolled_at": d.enrolled_at.isoformat(),
+        "last_seen_at": d.last_seen_at.isoformat() if d.last_seen_at else None,
+        "revoked": d.revoked,
+        "revoked_reason": d.revoked_reason,
+        "chain_seq": d.chain_seq,
+        "policy_version": d.policy_version,
+        "kb_version": d.kb_version,
+        "jobs_version": d.jobs_version,
+        "app_version": d.client_version,
+        "actions": dict(device.actions),
+        "kill_switches": [switch_json(s) for s in device.switches],
+    }
+
+
+def device_line(device: DeviceState) -> str:
+    d = device.record
+    state = device.state.upper() if device.state != "active" else "active"
+    return (
+        f"{d.device_id}  {d.name!r}  {d.technician_id} ({d.role})  {state}  "
+        f"policy v{d.policy_version}  KB v{d.kb_version}  "
+        f"last seen {_moment(d.last_seen_at)}"
+    )
+
+
+def render_device(device: DeviceState) -> str:
+    """A device's page: who, versions, actions by status, switches."""
+    d = device.record
+    actions = ", ".join(f"{n} {status}" for status, n in sorted(device.actions.items()))
+    lines = [
+        f"Device {d.device_id} {d.name!r}: {device.state}",
+        f"  technician {d.technician_id} ({d.role}), enrolled {_moment(d.enrolled_at)}",
+        f"  last seen {_moment(d.last_seen_at)}; chain verified to #{d.chain_seq}",
+        f"  in use: policy v{d.policy_version}, KB v{d.kb_version}, "
+        f"jobs v{d.jobs_version}, app {d.client_version or 'unknown'}",
+        f"  actions at the centre: {actions or 'none'}",
+    ]
+    if d.revoked:
+        lines.append(f"  revoked {_moment(d.revoked_at)}: {d.revoked_reason}")
+    lines.extend(f"  kill switch: {switch_line(s)}" for s in device.switches)
+    return "\n".join(lines)
+
+
+def switch_json(switch: KillSwitch) -> dict[str, Any]:
+    return {
+        "scope": switch.scope,
+        "target": switch.target,
+        "reason": switch.reason,
+        "updated_at": switch.updated_at.isoformat(),
+        "updated_by": switch.updated_by,
+    }
+
+
+def switch_line(switch: KillSwitch) -> str:
+    what = {"fleet": "the whole fleet", "device": "device", "tool": "tool"}
+    target = f" {switch.target}" if switch.target else ""
+    return (
+        f"{what[switch.scope]}{target}: {switch.reason} "
+        f"(by {switch.updated_by}, {_moment(switch.updated_at)})"
+    )
+
+
+def _moment(value: Any) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else "never"
