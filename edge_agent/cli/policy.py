@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.depot.sync_state import read_sync_state
 from edge_agent.policy_store import PolicyStatus, open_policy_store
 from edge_agent.policy_store.summary import status_summary
 from policies import (
@@ -42,8 +43,9 @@ def policy() -> None:
 @pass_state
 def show(state: CliState, as_json: bool) -> None:
     """Show the active policy bundle and whether actions are allowed."""
-    status = open_policy_store(state.settings()).status()
-    summary = status_summary(status)
+    settings = state.settings()
+    status = open_policy_store(settings).status()
+    summary = status_summary(status, read_sync_state(settings.home).kill_switch)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -143,6 +145,14 @@ def _render_summary(summary: dict[str, Any]) -> str:
         else f"read-only ({summary['read_only_reason']})"
     )
     lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    centre = summary["centre_kill_switch"]
+    if centre is not None:
+        stopped = ["ALL ACTIONS"] if centre["agent"] else []
+        stopped += [f"tool {t}" for t in centre["tools"]]
+        lines.append(
+            f"  The centre switched off {', '.join(stopped)} at the last sync"
+            f" ({centre['reason'] or 'no reason given'})."
+        )
     bundle = summary["bundle"]
     if bundle is None:
         return "\n".join(lines)

@@ -3,24 +3,57 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol
 
 from edge_agent.policy_store.status import PolicyStatus
 from policies import Bundle, Outcome, format_time
 
 
-def status_summary(status: PolicyStatus) -> dict[str, Any]:
-    """What ``policy show`` reports, as a JSON-ready mapping."""
+class CentreSwitch(Protocol):
+    """What the centre last said is switched off (kept by the sync state)."""
+
+    @property
+    def agent(self) -> bool: ...
+
+    @property
+    def tools(self) -> tuple[str, ...]: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+def status_summary(
+    status: PolicyStatus, switch: CentreSwitch | None = None
+) -> dict[str, Any]:
+    """What ``policy show`` and the status bar report, as a JSON-ready mapping:
+    the bundle in force, and the centre's kill switch from the last sync,
+    which stops actions as surely as a read-only policy."""
+    allowed, reason = status.actions_allowed, status.reason
+    if allowed and switch is not None and switch.agent:
+        allowed = False
+        reason = (
+            "Read-only: the centre has switched off all actions "
+            f"({switch.reason or 'no reason given'}). Search, lookups and answers "
+            "still work."
+        )
     summary: dict[str, Any] = {
-        "actions_allowed": status.actions_allowed,
-        "read_only_reason": status.read_only,
-        "status": status.reason,
+        "actions_allowed": allowed,
+        "read_only_reason": status.read_only
+        or ("kill_switch" if not allowed else None),
+        "status": reason,
         "device_time": format_time(status.now),
+        "centre_kill_switch": _switch_summary(switch),
         "bundle": None,
     }
     if status.bundle is not None:
         summary["bundle"] = _bundle_summary(status.bundle)
     return summary
+
+
+def _switch_summary(switch: CentreSwitch | None) -> dict[str, Any] | None:
+    if switch is None or not (switch.agent or switch.tools):
+        return None
+    return {"agent": switch.agent, "tools": list(switch.tools), "reason": switch.reason}
 
 
 def _bundle_summary(bundle: Bundle) -> dict[str, Any]:

@@ -26,16 +26,9 @@ def read_status(
     with session(settings) as opened:
         stats = opened.store.stats()
         counts = opened.outbox.count_by_state()
-        policy = status_summary(opened.policy)
+        policy = status_summary(opened.policy, sync_state.kill_switch)
     bundle = policy["bundle"]
-    switch = sync_state.kill_switch
     read_only = None if policy["actions_allowed"] else str(policy["status"])
-    if read_only is None and switch.agent:
-        why = switch.reason or "no reason given"
-        read_only = (
-            f"Read-only: the centre has switched off all actions ({why}). "
-            "Search, lookups and answers still work."
-        )
     return StatusSnapshot(
         online=bool(credentials and server and reachable(server)),
         enrolled=credentials is not None,

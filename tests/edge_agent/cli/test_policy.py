@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from edge_agent.cli.policy import policy
 from edge_agent.cli.state import CliState
+from edge_agent.depot.sync_state import KillSwitch, SyncState, write_sync_state
 from policies import BundleRejected, PolicyError, RejectReason
 from policies.defaults import DEMO_BUNDLE
 from policies.signing import build_bundle, generate_signing_key
@@ -59,6 +60,22 @@ def test_show_explains_read_only_mode(isolated_home: Path) -> None:
     assert "Mode: read-only (invalid)" in result.output
     assert "damaged" in result.output
     assert json.loads(invoke("show", "--json").output)["read_only_reason"] == "invalid"
+
+
+def test_show_says_when_the_centre_has_switched_actions_off(
+    isolated_home: Path,
+) -> None:
+    switch = KillSwitch(agent=True, tools=("order_part",), reason="recall R-12")
+    write_sync_state(isolated_home, SyncState(kill_switch=switch))
+
+    result = invoke("show")
+    assert result.exit_code == 0, result.output
+    assert "Mode: read-only (kill_switch)" in result.output
+    assert "switched off all actions (recall R-12)" in result.output
+    assert "The centre switched off ALL ACTIONS, tool order_part" in result.output
+    shown = json.loads(invoke("show", "--json").output)
+    assert shown["actions_allowed"] is False
+    assert shown["centre_kill_switch"]["tools"] == ["order_part"]
 
 
 def test_verify_accepts_the_shipped_bundle() -> None:
