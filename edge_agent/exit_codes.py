@@ -10,3 +10,8 @@ FAILURE = 1
 
 CONFIG = 2
 """Start-up failed: bad settings, an unusable home directory or a usage error."""
+
+UPDATE_REFUSED = 3
+"""``sync`` reached the centre, but the device refused an update it sent (a
+policy bundle or a KB snapshot): the previous one stays in force; the message
+says why."""

@@ -80,17 +80,24 @@ def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(
 
     # Back at the depot (the service restarted on another port).
     with serving(centre_app()) as server:
-        run(capsys, edge_agent, "sync", "--server", server, "--json")
+        # The device trusts only the key shipped with the app, not the one
+        # this depot signs with: it refuses the policy, keeps its own, and
+        # says so with exit code 3, actions synced all the same.
+        code = edge_agent(["sync", "--server", server, "--json"])
+        err = capsys.readouterr().err
+        assert code == 3 and "Update refused" in err and "trust" in err
         assert _states(capsys) == {1: "applied", 2: "quarantined"}
 
         review = json.loads(run(capsys, governance, *base, "review", "list", "--json"))
         (held,) = review
         run(capsys, governance, *base, "review", "approve", held["key"])
-        run(capsys, edge_agent, "sync", "--server", server, "--json")
+        assert edge_agent(["sync", "--server", server, "--json"]) == 3
+        capsys.readouterr()
         assert _states(capsys) == {1: "applied", 2: "applied"}
 
         # Syncing again sends nothing twice and changes nothing.
-        run(capsys, edge_agent, "sync", "--server", server, "--json")
+        assert edge_agent(["sync", "--server", server, "--json"]) == 3
+        capsys.readouterr()
         assert _states(capsys) == {1: "applied", 2: "applied"}
 
 

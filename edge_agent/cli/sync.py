@@ -14,6 +14,7 @@ import time
 
 import click
 
+from edge_agent import exit_codes
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.clock import utc_now
 from edge_agent.depot.enrolment import enroll_device
@@ -86,6 +87,11 @@ def sync_command(state: CliState, server: str | None, as_json: bool) -> None:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         click.echo(render_summary(summary))
+    refused = [p for p in summary.get("parts", ()) if p["status"] == "refused"]
+    for part in refused:
+        click.echo(f"Update refused: {part['message']}", err=True)
+    if refused:
+        raise click.exceptions.Exit(exit_codes.UPDATE_REFUSED)
 
 
 def _echo_progress(progress: Progress) -> None:

@@ -14,7 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from policies import BundleRejected, TrustedKeys, authenticate_bundle, format_time
+from policies.defaults import DEMO_VERSION
 from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
 from sync.protocol import KbDelta
@@ -68,6 +71,13 @@ class Publisher:
                     f"Version {bundle.version} is not above the published version "
                     f"{latest}; policy versions only go up."
                 )
+            floor = _policy_floor(connection)
+            if bundle.version <= floor:
+                raise PublishRefused(
+                    f"Version {bundle.version} is not above version {floor}, which "
+                    "devices already run (the app ships one, and devices report "
+                    "theirs): they would ignore it. Sign it with a higher version."
+                )
             fleet.add_bundle(
                 connection,
                 version=bundle.version,
@@ -112,7 +122,8 @@ class Publisher:
         now = self._clock()
         if version is None:
             with self._storage.read() as connection:
-                version = fleet.latest_policy_version(connection) + 1
+                newest = fleet.latest_policy_version(connection)
+                version = max(newest, _policy_floor(connection)) + 1
         data = sign_policy_dir(
             folder, key, version=version, issued_at=now, expires_at=now + expires_in
         )
@@ -134,7 +145,8 @@ class Publisher:
             fleet.lock_publishing(connection, kb_versions)
             latest = fleet.latest_kb_version(connection)
             previous = fleet.kb_version(connection, latest) if latest else None
-            version = latest + 1
+            # Above any KB a device runs (its own ingests count), or it is refused.
+            version = max(latest, fleet.highest_reported(connection, "kb")) + 1
             snapshot = signed_kb(key, version=version, base=None, files=files)
             delta = None
             if previous is not None:
@@ -284,3 +296,9 @@ def read_json_object(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PublishRefused(f"{path} must hold a JSON object.")
     return data
+
+
+def _policy_floor(connection: Connection) -> int:
+    """The highest policy version a device may run: the bundle the app ships,
+    or any a device reported."""
+    return max(DEMO_VERSION, fleet.highest_reported(connection, "policy"))

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server.storage.schema import (
+    devices,
     job_books,
     kb_versions,
     kill_switches,
@@ -95,6 +96,12 @@ def lock_publishing(connection: Connection, table: sa.Table) -> None:
         connection.execute(
             sa.text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
         )
+
+
+def highest_reported(connection: Connection, part: Literal["policy", "kb"]) -> int:
+    """The highest policy or KB version any device reported running (0: none)."""
+    column = devices.c.policy_version if part == "policy" else devices.c.kb_version
+    return int(connection.scalar(sa.select(sa.func.max(column))) or 0)
 
 
 def latest_kb_version(connection: Connection) -> int:

@@ -201,7 +201,20 @@ def test_policy_versions_only_go_up(
     verified = verify_bundle(
         bundle.encode(), trusted, active_version=0, now=centre.clock.now
     )
-    assert verified.version == 2
+    assert verified.version == 3  # the fixture's 2, then this one
+
+
+def test_published_versions_start_above_what_devices_run(
+    cli, key_file: Path, centre: Harness
+) -> None:
+    device = centre.enrol()
+    pulled = device.pull().json()["policy_bundle"]
+    first = json.loads(pulled)["manifest"]["version"]
+    assert first == 2  # above the bundle the app ships (version 1)
+    device.pull(policy_version=7)  # a device reports running version 7
+    assert cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))[0] == 0
+    bundle = json.loads(centre.enrol("dev-test-0002").pull().json()["policy_bundle"])
+    assert bundle["manifest"]["version"] == 8
 
 
 def test_publishing_without_a_key_is_a_configuration_error(cli) -> None:

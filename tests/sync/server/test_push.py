@@ -3,6 +3,7 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,10 @@ def test_pull_returns_results_after_the_cursor_and_the_newer_policy(
     device.push()
 
     first = device.pull(results_after=0, policy_version=0).json()
-    later = device.pull(results_after=first["results_cursor"], policy_version=1).json()
+    held = json.loads(first["policy_bundle"])["manifest"]["version"]
+    later = device.pull(
+        results_after=first["results_cursor"], policy_version=held
+    ).json()
 
     assert [r["status"] for r in first["results"]] == ["applied", "quarantined"]
     assert first["results_cursor"] == 2 and first["policy_bundle"] is not None
