@@ -45,6 +45,8 @@ class SyncState:
         last_sync_at: When a sync last reached the centre and finished.
         last_attempt_at: When a sync was last tried.
         kill_switch: What the centre last said is switched off.
+        refused: Why the last sync's updates were refused (policy or KB),
+            each as the device said it; empty when all were taken.
     """
 
     results_cursor: int = 0
@@ -52,6 +54,7 @@ class SyncState:
     last_sync_at: str | None = None
     last_attempt_at: str | None = None
     kill_switch: KillSwitch = field(default_factory=KillSwitch)
+    refused: tuple[str, ...] = ()
 
     def tried(self, at: str) -> SyncState:
         return replace(self, last_attempt_at=at)
@@ -99,6 +102,7 @@ def _state_from(data: Any) -> SyncState:
             tools=tuple(str(tool) for tool in switch.get("tools", ())),
             reason=str(switch.get("reason", "")),
         ),
+        refused=tuple(str(text) for text in data.get("refused", ())),
     )
 
 
@@ -113,4 +117,5 @@ def _state_json(state: SyncState) -> dict[str, Any]:
             "tools": list(state.kill_switch.tools),
             "reason": state.kill_switch.reason,
         },
+        "refused": list(state.refused),
     }

@@ -121,6 +121,7 @@ def next_state(
         last_sync_at=at,
         last_attempt_at=at,
         kill_switch=report.kill_switch,
+        refused=tuple(p.message for p in report.parts if p.status == "refused"),
     )
 
 

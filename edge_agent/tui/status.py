@@ -30,6 +30,7 @@ class StatusSnapshot:
         kb_name: The knowledge base's name.
         kb_version: Its version.
         kb_documents: How many documents it holds.
+        refused: Why the last sync's updates were refused, if any were.
     """
 
     online: bool
@@ -43,6 +44,7 @@ class StatusSnapshot:
     kb_name: str
     kb_version: int
     kb_documents: int
+    refused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +68,16 @@ def status_pieces(
     queued = StatusPiece(
         f"{snapshot.queued} queued", "warning" if snapshot.queued else "plain"
     )
+    refused = (
+        [StatusPiece(f"{len(snapshot.refused)} update(s) REFUSED", "error")]
+        if snapshot.refused
+        else []
+    )
     return [
         connection,
         queued,
         StatusPiece(f"synced {describe_age(snapshot.last_sync_at, now)}"),
+        *refused,
         _policy_piece(snapshot),
         model_piece,
     ]

@@ -41,4 +41,5 @@ def read_status(
         kb_name=stats.name,
         kb_version=stats.version,
         kb_documents=stats.documents,
+        refused=sync_state.refused,
     )

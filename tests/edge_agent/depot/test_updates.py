@@ -122,6 +122,17 @@ def test_a_refused_bundle_is_reported_and_the_old_one_stays(
     assert "active policy stays" in outcome.message
     status = policy.status()
     assert status.bundle is not None and status.bundle.version == 4
+    remembered = next_state(SyncState(), pull(), report, at="T").refused
+    assert remembered == (outcome.message,)
+    assert (
+        next_state(
+            SyncState(refused=remembered),
+            pull(),
+            ApplyReport((), report.kill_switch),
+            at="T2",
+        ).refused
+        == ()
+    )
 
 
 def test_a_kb_delta_with_a_bad_signature_leaves_the_kb_intact(
@@ -191,7 +202,9 @@ def test_the_pull_request_names_what_the_device_holds(
 
 
 def test_the_sync_state_survives_a_round_trip_and_damage(tmp_path: Path) -> None:
-    state = SyncState(results_cursor=4, jobs_version=2, last_sync_at="T")
+    state = SyncState(
+        results_cursor=4, jobs_version=2, last_sync_at="T", refused=("no trust",)
+    )
     write_sync_state(tmp_path, state)
     assert read_sync_state(tmp_path) == state
     (tmp_path / "sync_state.json").write_text("{not json")
