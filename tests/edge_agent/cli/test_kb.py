@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,29 @@ def test_ask_names_the_listed_codes_close_to_an_absent_one(
     assert "E-43 is not in the knowledge base." in out
     assert "Listed codes close to E-43 (other codes, not its meaning):" in out
     assert "E-42: Low discharge pressure" in out
+
+
+def test_ingest_stores_chunk_vectors_and_stats_report_them(
+    capsys, data_dir: Path
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    vectors = json.loads(out)["vectors"]
+    assert code == 0
+    assert vectors["model"].startswith("wordllama")
+    assert vectors["chunks_with_vectors"] == json.loads(out)["chunks"]
+    code, out, _ = run(capsys, "kb", "stats")
+    assert "Vectors:" in out and "wordllama" in out
+
+
+def test_search_says_when_chunks_have_no_vectors(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    # As a KB ingested before chunk vectors were stored.
+    with closing(sqlite3.connect(load_settings().layout.knowledge_db)) as conn:
+        conn.execute("DELETE FROM chunk_vectors")
+        conn.commit()
+    code, out, _ = run(capsys, "kb", "search", "pump seal leaking")
+    assert code == 0
+    assert "Search by meaning is off" in out
+    code, out, _ = run(capsys, "kb", "search", "pump seal leaking", "--json")
+    assert json.loads(out)["chunks_without_vectors"] > 0
