@@ -7,9 +7,12 @@ length, with the name of the model that made it) and kept while the chunk
 lives: a re-ingested document gets new chunks, and so new vectors.
 
 Search reads every vector of the embedder's model once into a matrix and
-compares a question with all of them in one product: at 100,000 chunks of
-256 dimensions that is about 100 MB in memory and a few milliseconds a
-question. Chunks without a vector (ingested without an embedder, received
+compares a question with all of them in one product. Past
+:data:`EXACT_LIMIT` chunks that product reads more memory than a question
+may wait for (100 MB at 100,000 chunks of 256 dimensions), so the question
+is first compared with each vector's signs (32 bytes for 256 dimensions, by
+Hamming distance), and only the :data:`RESCORED` closest are compared in
+full. Chunks without a vector (ingested without an embedder, received
 in a snapshot, or embedded by another model) are simply not found this way;
 :func:`vector_counts` says how many there are.
 """
@@ -33,6 +36,10 @@ MEANING_CHARS = 500
 """Of each chunk, the start (title, section, text) that its vector embeds."""
 EMBED_BATCH = 128
 """Chunks embedded and written per transaction."""
+EXACT_LIMIT = 20_000
+"""Up to this many vectors, every one is compared in full with a question."""
+RESCORED = 256
+"""Past :data:`EXACT_LIMIT`, the vectors closest by sign compared in full."""
 
 VectorProgress = Callable[[int, int], None]
 """Called with (chunks embedded so far, chunks to embed)."""
@@ -78,10 +85,18 @@ def meaning_text(chunk: Chunk) -> str:
 class VectorIndex:
     """Every stored vector of one model, as a matrix, for nearest neighbours."""
 
-    def __init__(self, model: str, rowids: npt.NDArray[np.int64], matrix: FloatArray):
+    def __init__(
+        self,
+        model: str,
+        rowids: npt.NDArray[np.int64],
+        matrix: FloatArray,
+        *,
+        exact_limit: int = EXACT_LIMIT,
+    ) -> None:
         self.model = model
         self.rowids = rowids
         self.matrix = matrix
+        self.signs = _signs(matrix) if len(matrix) > exact_limit else None
 
     @classmethod
     def load(cls, db: Database, model: str) -> VectorIndex:
@@ -103,11 +118,32 @@ class VectorIndex:
         """The ``k`` chunks (rowid, cosine) closest to ``query``, closest first."""
         if not len(self) or k <= 0 or query.shape[-1] != self.matrix.shape[1]:
             return []
-        scores = self.matrix @ query.astype(np.float32, copy=False)
+        query = query.astype(np.float32, copy=False)
+        rows = self._shortlist(query)
+        scores = (self.matrix if rows is None else self.matrix[rows]) @ query
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(self.rowids[i]), float(scores[i])) for i in top]
+        ids = self.rowids if rows is None else self.rowids[rows]
+        return [(int(ids[i]), float(scores[i])) for i in top]
+
+    def _shortlist(self, query: FloatArray) -> npt.NDArray[np.intp] | None:
+        """The rows closest to ``query`` by sign (None: compare every row)."""
+        if self.signs is None:
+            return None
+        hamming = np.bitwise_count(self.signs ^ _signs(query[None, :])).sum(
+            axis=1, dtype=np.int32
+        )
+        return np.argpartition(hamming, RESCORED - 1)[:RESCORED]
+
+
+def _signs(matrix: FloatArray) -> npt.NDArray[np.uint64]:
+    """Each row's signs, one bit a dimension, in 64-bit words."""
+    packed = np.packbits(matrix > 0, axis=1)
+    padding = -packed.shape[1] % 8
+    if padding:
+        packed = np.pad(packed, ((0, 0), (0, padding)))
+    return np.ascontiguousarray(packed).view(np.uint64)
 
 
 def embed_missing(

@@ -47,24 +47,18 @@ def meaning_similarity(question: str, texts: Sequence[str]) -> list[float]:
     model = _model()
     if model is None or not texts:
         return [0.0] * len(texts)
-    known = _vectors(model, [question, *texts])
-    return [float(known[text] @ known[question]) for text in texts]
-
-
-def _vectors(model: Any, texts: Sequence[str]) -> dict[str, Any]:
-    """The vectors of ``texts``, those compared last kept."""
     with _LOCK:
         known = {text: _VECTORS[text] for text in texts if text in _VECTORS}
     missing = [text for text in dict.fromkeys(texts) if text not in known]
-    if missing:
-        known.update(zip(missing, model.embed(missing, norm=True), strict=True))
+    vectors = model.embed([question, *missing], norm=True)
+    known.update(zip(missing, vectors[1:], strict=True))
     with _LOCK:
         for text in texts:
             _VECTORS[text] = known[text]
             _VECTORS.move_to_end(text)
         while len(_VECTORS) > CACHED_TEXTS:
             _VECTORS.popitem(last=False)
-    return known
+    return [float(known[text] @ vectors[0]) for text in texts]
 
 
 class WordLlamaEmbedder:
@@ -86,7 +80,7 @@ class WordLlamaEmbedder:
         model = _model()
         if model is None:
             return np.zeros(0, dtype=np.float32)
-        return np.asarray(_vectors(model, [text])[text], dtype=np.float32)
+        return np.asarray(model.embed([text], norm=True)[0], dtype=np.float32)
 
 
 def warm_up() -> None:

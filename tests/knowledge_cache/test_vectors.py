@@ -12,6 +12,7 @@ import pytest
 
 from knowledge_cache import KnowledgeStore, Snapshot, SnapshotFile
 from knowledge_cache.fusion import fuse
+from knowledge_cache.vectors import VectorIndex
 
 CONCEPTS = {
     # A tiny embedder's vocabulary: words of one meaning share an axis.
@@ -209,3 +210,19 @@ def test_a_model_that_cannot_run_stores_nothing_and_search_goes_on(folder):
     assert not report.failed
     assert hits and {hit.match for hit in hits} == {"text"}
     assert counts.with_vectors == 0
+
+
+def test_a_large_index_shortlists_by_sign_and_finds_the_nearest() -> None:
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((5_000, 64)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    rowids = np.arange(1, 5_001, dtype=np.int64)
+    exact = VectorIndex("m", rowids, matrix)
+    shortlisted = VectorIndex("m", rowids, matrix, exact_limit=1_000)
+    assert exact.signs is None and shortlisted.signs is not None
+    query = matrix[1234] + 0.1 * rng.standard_normal(64).astype(np.float32)
+    query /= np.linalg.norm(query)
+    found = shortlisted.nearest(query, 10)
+    assert found[0][0] == 1235
+    expected = {rowid for rowid, _ in exact.nearest(query, 10)}
+    assert len(expected & {rowid for rowid, _ in found}) >= 8
