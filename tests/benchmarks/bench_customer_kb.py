@@ -12,7 +12,8 @@ any search ran on them and are all check questions. In one run:
 
 1. Retrieval: hit@1 and hit@5 per kind and overall, for the literal search
    (``store.search(q, literal=True)``) and for ours (``store.search(q)`` on
-   a store opened with ``meaning_similarity``), scored as the wording
+   a store opened with ``meaning_similarity`` and the app's embedder, so
+   that the nearest chunk vectors join the candidates), scored as the wording
    benchmark scores them (``is_hit``). A code's chunks are those
    ``code_rows`` finds plus the code's own table row, so that an all-digit
    code, which ``code_rows`` does not see in text, is never a hit by default.
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.answer.answerer import Answerer, AnswerSettings
-from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
@@ -66,6 +67,8 @@ NOT_INGESTED = frozenset({"SOURCES.md"})
 """Files of a KB folder that describe the knowledge base and are not part of it."""
 TOP = 5
 GROUPS = (*KINDS, "all")
+EMBEDDER = WordLlamaEmbedder()
+"""The app's embedder: ours searches the nearest chunk vectors too."""
 
 
 def kb_names() -> list[str]:
@@ -206,7 +209,7 @@ def evaluate_kb(name: str, home: Path, rounds: int) -> dict[str, Any]:
     questions = load_questions(questions_file(name))
     descriptions = table_descriptions(name)
     with KnowledgeStore.open(
-        home / f"{name}.db", similarity=meaning_similarity
+        home / f"{name}.db", similarity=meaning_similarity, embedder=EMBEDDER
     ) as store:
         ingest_kb(store, name)
         log(f"{name}: retrieval ...")
@@ -223,7 +226,9 @@ def evaluate_kb(name: str, home: Path, rounds: int) -> dict[str, Any]:
 
 def demo_figures(home: Path, rounds: int) -> dict[str, Any]:
     """The wording benchmark's literal and ours on the demo fleet, by kind."""
-    with KnowledgeStore.open(home / "demo.db", similarity=meaning_similarity) as store:
+    with KnowledgeStore.open(
+        home / "demo.db", similarity=meaning_similarity, embedder=EMBEDDER
+    ) as store:
         store.ingest([demo_data_dir()])
         with KnowledgeStore.open(home / "demo.db") as words_only:
             found = bench_wording.retrieval(store, words_only, load_questions(), rounds)

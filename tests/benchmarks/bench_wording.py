@@ -13,7 +13,9 @@ demo knowledge base, ingested into a temporary home, in one process.
    codes with typing slips, searches each word with its glossary, number,
    split, typo and prefix alternatives, and re-ranks the best candidates by
    how much of the question they hold and by similarity of meaning
-   (``store.search(q)`` on a store opened with ``meaning_similarity``);
+   (``store.search(q)`` on a store opened with ``meaning_similarity`` and,
+   unless ``--no-vectors``, the app's embedder: the nearest chunk vectors
+   join the candidates);
    "words" is ours without the similarity of meaning. A question is a hit at
    k when one of its expected chunks is in the top k; for the code kinds
    (single code, several codes, slips), when every expected code is named by
@@ -51,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.answer.answerer import Answerer, AnswerSettings
-from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import ModelLoader, default_model_path
@@ -308,7 +310,8 @@ def _percentiles(times: Sequence[float]) -> dict[str, float]:
 def render(figures: dict[str, Any]) -> str:
     r = figures["retrieval"]
     lines = [
-        f"{len(figures['questions'])} questions; retrieval top {TOP}",
+        f"{len(figures['questions'])} questions; retrieval top {TOP}; chunk "
+        f"vectors {figures.get('vectors', 0)}",
         f"{'group':<22} {'n':>4} {'base@1':>7} {'words@1':>8} {'ours@1':>7} "
         f"{'base@5':>7} {'words@5':>8} {'ours@5':>7}",
     ]
@@ -386,12 +389,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--show", type=int, default=20, help="Explanations to print.")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-vectors", action="store_true", help="Ours without chunk vectors."
+    )
     args = parser.parse_args(argv)
     questions = load_questions()
+    embedder = None if args.no_vectors else WordLlamaEmbedder()
     with working_dir(args.workdir, "bench-wording-") as home:
         os.environ["EDGE_AGENT_HOME"] = str(home)
         with KnowledgeStore.open(
-            home / "kb.db", similarity=meaning_similarity
+            home / "kb.db", similarity=meaning_similarity, embedder=embedder
         ) as store:
             store.ingest([demo_data_dir()])
             log("retrieval ...")
@@ -401,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "machine": machine_facts(),
                 "questions": [q.id for q in questions],
                 "show": args.show,
+                "vectors": store.vector_counts().with_vectors,
                 "retrieval": found,
             }
             log("answers ...")
