@@ -19,7 +19,10 @@ RRF_K = 60
 DENSE_POOL = 10
 """Nearest chunk vectors added to BM25's candidates."""
 DENSE_WEIGHT = 0.5
-"""Weight of a place among the nearest vectors against one in BM25's list."""
+"""Weight of a place among the nearest vectors against one in BM25's list.
+
+Both chosen on the demo fleet's tuning questions (hit@1 and hit@5): 5 or 10
+nearest at 0.5 did best; 20 nearest, or a weight of 1.0, lost hits at 5."""
 
 
 def fuse(

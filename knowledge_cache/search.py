@@ -19,7 +19,13 @@ from knowledge_cache.code_keys import (
     code_keys_in_text,
     outermost_known,
 )
-from knowledge_cache.concepts import Preference, concepts, rerank
+from knowledge_cache.concepts import (
+    Concept,
+    Preference,
+    concepts,
+    holds_every,
+    rerank,
+)
 from knowledge_cache.errors import QuerySyntaxError
 from knowledge_cache.fusion import fuse
 from knowledge_cache.glossary import tokens
@@ -152,9 +158,6 @@ def search_chunks(
         pool: dict[int, Chunk] = {}
         keyword = {rowid for rowid, _ in ranked}
         if reranked and understood is not None:
-            dense = nearest(query) if nearest is not None else []
-            if dense:
-                ranked = fuse(ranked, dense)
             pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
             found = concepts(
                 understood.understanding,
@@ -162,6 +165,12 @@ def search_chunks(
                 chunk_count(db),
                 [r.code.key for r in understood.readings if not r.known],
             )
+            dense = []
+            if nearest is not None and not _answered(found, ranked, pool):
+                dense = list(nearest(query))
+            if dense:
+                ranked = fuse(ranked, dense)
+                pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
             similar = _similarities(similarity, query, ranked, pool)
             wanted = understood.intent.subject
             subjects = chunk_subjects(db, pool) if wanted is not None else {}
@@ -189,6 +198,16 @@ def search_chunks(
         for rowid in order[:limit]
         if rowid in chunks
     ]
+
+
+def _answered(
+    found: Sequence[Concept],
+    ranked: Sequence[tuple[int, float]],
+    pool: Mapping[int, Chunk],
+) -> bool:
+    """Some keyword candidate holds every word of the question: then the
+    nearest vectors are not asked (see :mod:`knowledge_cache.fusion`)."""
+    return any(holds_every(found, pool[rowid]) for rowid, _ in ranked if rowid in pool)
 
 
 def _match(rowid: int, exact: Collection[int], keyword: Collection[int]) -> str:

@@ -101,6 +101,17 @@ def test_a_chunk_sharing_no_word_with_the_question_is_found_by_meaning(folder):
     assert found["Warning lamp"] == "text"
 
 
+def test_a_question_a_keyword_match_holds_whole_is_ranked_by_words(folder):
+    with open_store(ConceptEmbedder()) as store:
+        store.ingest([folder])
+        with_vectors = store.search("yellow lamp warns", limit=5)
+    with open_store() as store:
+        store.ingest([folder])
+        without = store.search("yellow lamp warns", limit=5)
+    assert [h.chunk_id for h in with_vectors] == [h.chunk_id for h in without]
+    assert {hit.match for hit in with_vectors} == {"text"}
+
+
 def test_without_an_embedder_the_same_question_finds_words_only(folder):
     with open_store() as store:
         store.ingest([folder])
