@@ -171,7 +171,7 @@ def search_chunks(
             if dense:
                 ranked = fuse(ranked, dense)
                 pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
-            similar = _similarities(similarity, query, ranked, pool)
+            similar = _similarities(similarity, query, ranked, pool, dict(dense))
             wanted = understood.intent.subject
             subjects = chunk_subjects(db, pool) if wanted is not None else {}
             ranked = rerank(ranked, pool, found, similar, Preference(wanted, subjects))
@@ -230,12 +230,18 @@ def _similarities(
     query: str,
     ranked: Sequence[tuple[int, float]],
     pool: Mapping[int, Chunk],
+    known: Mapping[int, float],
 ) -> dict[int, float] | None:
+    """Each candidate's similarity of meaning to the question. The cosines of
+    the nearest vectors (``known``) stand in for the chunks they found: the
+    app embeds chunks with its similarity's model, so they are the same
+    figures, without embedding those chunks' texts again."""
     if similarity is None:
         return None
-    rowids = [rowid for rowid, _ in ranked if rowid in pool]
+    rowids = [rowid for rowid, _ in ranked if rowid in pool and rowid not in known]
     texts = [meaning_text(pool[rowid]) for rowid in rowids]
-    return dict(zip(rowids, similarity(query, texts), strict=True))
+    found = dict(zip(rowids, similarity(query, texts), strict=True))
+    return {**found, **{r: known[r] for r, _ in ranked if r in pool and r in known}}
 
 
 @dataclass(frozen=True, slots=True)
