@@ -145,18 +145,22 @@ def retrieval(
     words_only: KnowledgeStore,
     questions: Sequence[Question],
     rounds: int,
+    no_vectors: KnowledgeStore | None = None,
 ) -> dict[str, Any]:
     """hit@1, hit@5 and latency of the baseline, of ours without the
-    similarity of meaning, and of ours, by kind and split."""
+    similarity of meaning, of ours without chunk vectors (``no_vectors``,
+    when given) and of ours, by kind and split."""
     scored = [q for q in questions if q.expected_chunks]
     rows = {q.id: code_rows(store, q.expected_codes) for q in scored}
     figures: dict[str, Any] = {}
     misses: dict[str, list[dict[str, Any]]] = {}
-    runs = (
+    runs = [
         ("baseline", store, True),
         ("words", words_only, False),
         ("ours", store, False),
-    )
+    ]
+    if no_vectors is not None:
+        runs.insert(2, ("no_vectors", no_vectors, False))
     for name, searched, literal in runs:
         ranked: dict[str, list[str]] = {}
         times: list[float] = []
@@ -328,6 +332,15 @@ def render(figures: dict[str, Any]) -> str:
         f"search ms: baseline p50 {b['p50']} p95 {b['p95']}; ours p50 {o['p50']} "
         f"p95 {o['p95']} (p95 ratio {r['p95_ratio']})"
     )
+    n = r.get("no_vectors")
+    if n is not None:
+        lines.append(
+            "ours without chunk vectors, same run: hit@1 "
+            f"{n['hit_at_1']['all']}, hit@5 {n['hit_at_5']['all']}; paraphrase "
+            f"tuning @5 {n['hit_at_5']['paraphrase/tuning']}, check @5 "
+            f"{n['hit_at_5']['paraphrase/check']}; search ms p50 "
+            f"{n['search_ms']['p50']} p95 {n['search_ms']['p95']}"
+        )
     f = r["ours"]["first_pass_ms"]
     lines.append(
         f"  ours in the first pass (no chunk vectors kept yet): p50 {f['p50']} "
@@ -402,8 +415,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         ) as store:
             store.ingest([demo_data_dir()])
             log("retrieval ...")
-            with KnowledgeStore.open(home / "kb.db") as words_only:
-                found = retrieval(store, words_only, questions, args.rounds)
+            with (
+                KnowledgeStore.open(home / "kb.db") as words_only,
+                KnowledgeStore.open(
+                    home / "kb.db", similarity=meaning_similarity
+                ) as no_vectors,
+            ):
+                found = retrieval(
+                    store,
+                    words_only,
+                    questions,
+                    args.rounds,
+                    None if embedder is None else no_vectors,
+                )
             figures: dict[str, Any] = {
                 "machine": machine_facts(),
                 "questions": [q.id for q in questions],
