@@ -113,12 +113,13 @@ def search(
         intent = understood.intent  # a query of codes alone is read for none
     if as_json:
         results = [hit_to_json(h) for h in hits]
-        found = {
+        found: dict[str, object] = {
             "results": results,
             "also_searched": also,
             "intent": intent,
-            "chunks_without_vectors": counts.without_vectors,
         }
+        if not literal:  # a literal search is by its words alone
+            found["chunks_without_vectors"] = counts.without_vectors
         click.echo(json.dumps(found, indent=2))
     else:
         if intent is not None:
