@@ -26,6 +26,12 @@ CREATE TABLE acronyms (
             PRIMARY KEY (document_id, short, long)
         );
 
+CREATE TABLE chunk_vectors (
+            chunk INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+
 CREATE TABLE chunks (
             id INTEGER PRIMARY KEY,
             chunk_id TEXT NOT NULL UNIQUE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.config import EdgeSettings
 from knowledge_cache import KnowledgeStore
 
@@ -13,11 +13,15 @@ from knowledge_cache import KnowledgeStore
 def open_knowledge(settings: EdgeSettings) -> KnowledgeStore:
     """Open (creating if needed) the knowledge base in the home directory.
 
-    Questions are ranked with the similarity of meaning too; its model loads
-    on the first question, not here.
+    Questions are ranked with the similarity of meaning too. With
+    ``meaning_search`` on, chunk vectors are stored at ingest and a
+    question's nearest vectors join its candidates. The model loads on the
+    first question or ingest, not here.
     """
     return KnowledgeStore.open(
-        settings.layout.knowledge_db, similarity=meaning_similarity
+        settings.layout.knowledge_db,
+        similarity=meaning_similarity,
+        embedder=WordLlamaEmbedder() if settings.meaning_search else None,
     )
 
 

@@ -44,6 +44,7 @@ from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
 from knowledge_cache.stopwords import STOP_WORDS
 from knowledge_cache.store import KnowledgeStore
+from knowledge_cache.vectors import Embedder, VectorCounts
 
 __all__ = [
     "DASHES",
@@ -57,6 +58,7 @@ __all__ = [
     "CodeKind",
     "CodeReading",
     "Document",
+    "Embedder",
     "DocumentKind",
     "FileOutcome",
     "FormatMatch",
@@ -80,6 +82,7 @@ __all__ = [
     "SourceFile",
     "TypedCode",
     "UnderstoodQuery",
+    "VectorCounts",
     "code_key",
     "code_keys_in_text",
     "is_english",

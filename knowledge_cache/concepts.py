@@ -65,6 +65,10 @@ class _Concept:
     """For a code the question names (a model or serial number): its key."""
 
 
+Concept = _Concept
+"""One word (or unlisted code) of a question, as ranking weighs it."""
+
+
 class ChunkWords:
     """The words of a chunk, sorted, for fast "a word starts with" checks."""
 
@@ -144,6 +148,12 @@ def held(concept: _Concept, words: ChunkWords) -> bool:
         )
         for form in concept.forms
     )
+
+
+def holds_every(found: Sequence[_Concept], chunk: Chunk) -> bool:
+    """The chunk holds every concept of the question, in some form."""
+    words = chunk_words(f"{chunk.title} {chunk.section} {chunk.text}")
+    return all(held(concept, words) for concept in found)
 
 
 def coverage_share(

@@ -140,3 +140,19 @@ def m004_learned_formats(db: Database) -> None:
     tables = [row[0] for row in db.execute("SELECT DISTINCT document_id FROM codes")]
     with formats_kept_current(db, tables):
         pass
+
+
+@migrations()
+def m005_chunk_vectors(db: Database) -> None:
+    # Each chunk's vector of meaning (float32, unit length) and the model that
+    # made it, computed at ingest when the app gives an embedder; a chunk's
+    # vector goes with it. Existing chunks get theirs on the next ingest.
+    db.execute(
+        """
+        CREATE TABLE chunk_vectors (
+            chunk INTEGER PRIMARY KEY REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL
+        )
+        """
+    )

@@ -96,7 +96,9 @@ class Chunk:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One search result, best first. ``match`` is ``code`` for exact code hits."""
+    """One search result, best first. ``match`` is ``code`` for exact code hits,
+    ``text`` for keyword matches and ``meaning`` for chunks found by their
+    vector alone."""
 
     chunk: Chunk
     score: float
@@ -155,6 +157,10 @@ class KbStats:
     """Formats learned from the code columns, loose ones included."""
     formats_in_use: tuple[CodeFormat, ...] = ()
     """What reading codes uses: declared, then learned and not loose."""
+    vector_model: str = ""
+    """The model of the chunk vectors counted (the store's embedder's)."""
+    chunks_with_vectors: int = 0
+    """Chunks with a vector of ``vector_model``: search by meaning finds them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,15 @@ from knowledge_cache.code_keys import (
     code_keys_in_text,
     outermost_known,
 )
-from knowledge_cache.concepts import Preference, concepts, rerank
+from knowledge_cache.concepts import (
+    Concept,
+    Preference,
+    concepts,
+    holds_every,
+    rerank,
+)
 from knowledge_cache.errors import QuerySyntaxError
+from knowledge_cache.fusion import fuse
 from knowledge_cache.glossary import tokens
 from knowledge_cache.intent import Intent
 from knowledge_cache.migrations import FIELD_WEIGHTS
@@ -37,14 +44,13 @@ from knowledge_cache.question_codes import CodeReading
 from knowledge_cache.stopwords import STOP_WORDS
 from knowledge_cache.subjects import chunk_subjects
 from knowledge_cache.understanding import Understanding
+from knowledge_cache.vectors import meaning_text
 
 RANKING = f"bm25(chunks_fts, {', '.join(str(w) for w in FIELD_WEIGHTS)})"
 """BM25 with field weights, written out: faster than the table's ``rank``."""
 
 MAX_QUERY_CHARS = 500
 RERANK_POOL = 20
-MEANING_CHARS = 500
-"""Of each candidate, the start that a similarity of meaning compares."""
 COMMON_ALTERNATIVE = 1_000
 """Alternatives held by more chunks than this (or 5% of a bigger KB) are left
 out of the search: too common to tell chunks apart."""
@@ -117,6 +123,7 @@ def search_chunks(
     frequencies: FrequencyCache | None = None,
     understood: UnderstoodQuery | None = None,
     similarity: Similarity | None = None,
+    nearest: Nearest | None = None,
 ) -> list[SearchHit]:
     """Best chunks for ``query``: code-table rows for exact codes, then BM25.
 
@@ -124,7 +131,10 @@ def search_chunks(
     from the question lead, and its words are searched with their
     alternatives; without it, the question's own words and codes only. A
     ``similarity`` (of meaning, between the query and texts) joins the
-    re-ranking of an understood question's candidates.
+    re-ranking of an understood question's candidates; so do the chunks
+    whose vectors lie nearest the question (``nearest``, asked only for a
+    question that is re-ranked), fused by rank (see
+    :mod:`knowledge_cache.fusion`).
 
     Raises:
         QuerySyntaxError: the search engine refused the query.
@@ -146,6 +156,7 @@ def search_chunks(
         )
         ranked = ranked_rows(db, expressions, limit, RERANK_POOL if reranked else None)
         pool: dict[int, Chunk] = {}
+        keyword = {rowid for rowid, _ in ranked}
         if reranked and understood is not None:
             pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
             found = concepts(
@@ -154,7 +165,13 @@ def search_chunks(
                 chunk_count(db),
                 [r.code.key for r in understood.readings if not r.known],
             )
-            similar = _similarities(similarity, query, ranked, pool)
+            dense = []
+            if nearest is not None and not _answered(found, ranked, pool):
+                dense = list(nearest(query))
+            if dense:
+                ranked = fuse(ranked, dense)
+                pool = _chunks_by_rowid(db, [rowid for rowid, _ in ranked])
+            similar = _similarities(similarity, query, ranked, pool, dict(dense))
             wanted = understood.intent.subject
             subjects = chunk_subjects(db, pool) if wanted is not None else {}
             ranked = rerank(ranked, pool, found, similar, Preference(wanted, subjects))
@@ -176,15 +193,36 @@ def search_chunks(
                 scores.get(rowid, best) if rowid not in exact_rows else best, 4
             ),
             snippet=make_snippet(chunks[rowid].text, words),
-            match="code" if rowid in exact_rows else "text",
+            match=_match(rowid, exact_rows, keyword),
         )
         for rowid in order[:limit]
         if rowid in chunks
     ]
 
 
+def _answered(
+    found: Sequence[Concept],
+    ranked: Sequence[tuple[int, float]],
+    pool: Mapping[int, Chunk],
+) -> bool:
+    """Some keyword candidate holds every word of the question: then the
+    nearest vectors are not asked (see :mod:`knowledge_cache.fusion`)."""
+    return any(holds_every(found, pool[rowid]) for rowid, _ in ranked if rowid in pool)
+
+
+def _match(rowid: int, exact: Collection[int], keyword: Collection[int]) -> str:
+    """``code`` for an exact code row, ``text`` for a keyword match, ``meaning``
+    for a chunk found by its vector alone."""
+    if rowid in exact:
+        return "code"
+    return "text" if rowid in keyword else "meaning"
+
+
 Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 """Similarity of meaning between a question and each of some texts (-1 to 1)."""
+
+Nearest = Callable[[str], Sequence[tuple[int, float]]]
+"""The chunks (rowid, cosine) whose vectors lie nearest a question, nearest first."""
 
 
 def _similarities(
@@ -192,16 +230,18 @@ def _similarities(
     query: str,
     ranked: Sequence[tuple[int, float]],
     pool: Mapping[int, Chunk],
+    known: Mapping[int, float],
 ) -> dict[int, float] | None:
+    """Each candidate's similarity of meaning to the question. The cosines of
+    the nearest vectors (``known``) stand in for the chunks they found: the
+    app embeds chunks with its similarity's model, so they are the same
+    figures, without embedding those chunks' texts again."""
     if similarity is None:
         return None
-    rowids = [rowid for rowid, _ in ranked if rowid in pool]
-    texts = [_meaning_text(pool[rowid]) for rowid in rowids]
-    return dict(zip(rowids, similarity(query, texts), strict=True))
-
-
-def _meaning_text(chunk: Chunk) -> str:
-    return f"{chunk.title} {chunk.section} {chunk.text}"[:MEANING_CHARS]
+    rowids = [rowid for rowid, _ in ranked if rowid in pool and rowid not in known]
+    texts = [meaning_text(pool[rowid]) for rowid in rowids]
+    found = dict(zip(rowids, similarity(query, texts), strict=True))
+    return {**found, **{r: known[r] for r, _ in ranked if r in pool and r in known}}
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from knowledge_cache.ingest import (
     utc_now,
 )
 from knowledge_cache.intent import question_intent
+from knowledge_cache.meaning import MeaningSearch
 from knowledge_cache.models import (
     Chunk,
     CodeEntry,
@@ -65,6 +66,7 @@ from knowledge_cache.search import (
 )
 from knowledge_cache.snapshot import apply_snapshot, manifest
 from knowledge_cache.understanding import understand
+from knowledge_cache.vectors import Embedder, VectorCounts, VectorProgress
 from knowledge_cache.vocabulary import Vocabulary
 from knowledge_cache.writer import (
     GLOSSARY_KEY,
@@ -88,9 +90,11 @@ class KnowledgeStore:
         path: Path | None = None,
         clock: Clock = utc_now,
         similarity: Similarity | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self._db = db
         self._similarity = similarity
+        self._meaning = MeaningSearch(embedder)
         self._path = path
         self._clock = clock
         self._frequencies = FrequencyCache()
@@ -106,15 +110,18 @@ class KnowledgeStore:
         *,
         clock: Clock = utc_now,
         similarity: Similarity | None = None,
+        embedder: Embedder | None = None,
     ) -> KnowledgeStore:
         """Open the KB at ``target`` (a file path or a connection), migrating it.
 
         ``similarity`` (of meaning, question against texts) joins the ranking
         of questions' best candidates; the app passes a small embedding model.
+        With an ``embedder``, ingest and snapshots store a vector for each
+        chunk, and a question's nearest chunk vectors join its candidates.
         """
         db = open_db(target)
         path = target if isinstance(target, Path) else None
-        return cls(db, path=path, clock=clock, similarity=similarity)
+        return cls(db, path=path, clock=clock, similarity=similarity, embedder=embedder)
 
     def close(self) -> None:
         self._db.close()
@@ -134,9 +141,12 @@ class KnowledgeStore:
         paths: Iterable[Path],
         *,
         progress: ProgressCallback | None = None,
+        vector_progress: VectorProgress | None = None,
     ) -> IngestReport:
         """Ingest files and folders; each file is replaced atomically or not at all."""
-        return self.ingest_sources(self.sources(paths), progress=progress)
+        return self.ingest_sources(
+            self.sources(paths), progress=progress, vector_progress=vector_progress
+        )
 
     def ingest_sources(
         self,
@@ -144,16 +154,35 @@ class KnowledgeStore:
         *,
         progress: ProgressCallback | None = None,
         max_file_bytes: int = MAX_FILE_BYTES,
+        vector_progress: VectorProgress | None = None,
     ) -> IngestReport:
-        """Ingest files listed by :meth:`sources`; a file over the limit fails."""
+        """Ingest files listed by :meth:`sources`; a file over the limit fails.
+
+        With an embedder, the chunks without a vector are embedded after the
+        files are written (``vector_progress`` follows them).
+        """
         with self._translated():
-            return ingest_sources(
+            report = ingest_sources(
                 self._db,
                 sources,
                 clock=self._clock,
                 progress=progress,
                 max_file_bytes=max_file_bytes,
             )
+            self._meaning.embed_missing(self._db, vector_progress)
+            return report
+
+    def embed_missing(self, *, progress: VectorProgress | None = None) -> int:
+        """Store a vector for every chunk that has none of the embedder's
+        model (none without an embedder); return how many were embedded."""
+        with self._translated():
+            return self._meaning.embed_missing(self._db, progress)
+
+    def vector_counts(self) -> VectorCounts:
+        """How many chunks have a vector of the embedder's model: search by
+        meaning finds only those (none at all without an embedder)."""
+        with self._translated():
+            return self._meaning.counts(self._db)
 
     def search(
         self,
@@ -179,6 +208,7 @@ class KnowledgeStore:
                 frequencies=self._frequencies,
                 understood=None if literal else understood,
                 similarity=self._similarity,
+                nearest=lambda question: self._meaning.nearest(self._db, question),
             )
 
     def understand(self, question: str) -> UnderstoodQuery:
@@ -388,6 +418,7 @@ class KnowledgeStore:
             )
             (chunks,) = self._db.execute("SELECT count(*) FROM chunks").fetchone()
             (codes,) = self._db.execute("SELECT count(*) FROM codes").fetchone()
+            vectors = self._meaning.counts(self._db)
             return KbStats(
                 name=meta(self._db, NAME_KEY),
                 version=kb_version(self._db),
@@ -399,20 +430,27 @@ class KnowledgeStore:
                 declared_formats=tuple(declared_formats(self._db)),
                 learned_formats=tuple(learned_formats(self._db)),
                 formats_in_use=tuple(code_formats(self._db)),
+                vector_model=vectors.model,
+                chunks_with_vectors=vectors.with_vectors,
             )
 
     def manifest(self) -> Manifest:
         with self._translated():
             return manifest(self._db)
 
-    def apply_snapshot(self, snapshot: Snapshot) -> int:
-        """Apply a snapshot atomically (see :mod:`knowledge_cache.snapshot`)."""
+    def apply_snapshot(
+        self, snapshot: Snapshot, *, vector_progress: VectorProgress | None = None
+    ) -> int:
+        """Apply a snapshot atomically (see :mod:`knowledge_cache.snapshot`),
+        then, with an embedder, embed the chunks it brought."""
         with self._translated():
-            return apply_snapshot(
+            version = apply_snapshot(
                 self._db,
                 snapshot,
                 ingested_at=self._clock().isoformat(timespec="seconds"),
             )
+            self._meaning.embed_missing(self._db, vector_progress)
+            return version
 
     def _size_on_disk(self) -> int:
         if self._path is None:

@@ -298,8 +298,7 @@ class Answerer:
                 closest=tuple(_citation(hit) for hit in hits[:3]),
                 notices=(*notices, notice),
             )
-        facts = [f for hit in relevant[:QUOTED_CHUNKS] for f in quotes(understood, hit)]
-        facts.extend(self._near_duplicates(relevant[:QUOTED_CHUNKS], facts))
+        facts = self._quoted_facts(understood, relevant[:QUOTED_CHUNKS])
         # Wait for the model before printing anything: loading it redirects the
         # process's stdout and stderr for a moment (llama.cpp's quiet mode).
         waited = time.perf_counter()
@@ -316,22 +315,33 @@ class Answerer:
         )
         return self._explained(answer, relevant, model, waited, turn)
 
-    def _near_duplicates(
-        self, hits: Sequence[SearchHit], facts: Sequence[Fact]
+    def _quoted_facts(
+        self, understood: UnderstoodQuery, hits: Sequence[SearchHit]
     ) -> list[Fact]:
-        """For a code-table row among ``hits``, the codes listed with the same
-        text and the related ones, so the technician sees the choice."""
-        quoted = {fact.chunk_id for fact in facts}
+        """Each hit's quoted lines, a code-table row's followed by its own
+        near duplicates (so "listed with the same text" follows the row it
+        is said of)."""
+        lines = [quotes(understood, hit) for hit in hits]
+        quoted = {fact.chunk_id for own in lines for fact in own}
+        facts: list[Fact] = []
+        for hit, own in zip(hits, lines, strict=True):
+            facts.extend(own)
+            facts.extend(self._near_duplicates(hit, quoted))
+        return facts
+
+    def _near_duplicates(self, hit: SearchHit, quoted: set[str]) -> list[Fact]:
+        """For a code-table row, the codes listed with the same text and the
+        related ones, so the technician sees the choice; none already
+        ``quoted`` (which gains those listed)."""
         found = []
-        for hit in hits:
-            for entry in self._store.lookup_code(hit.chunk.section):
-                if entry.chunk_id != hit.chunk_id:
-                    continue
-                namesakes = self._store.namesakes(entry).only(
-                    lambda e: e.chunk_id not in quoted
-                )
-                found.extend(namesake_facts(namesakes))
-                quoted.update(e.chunk_id for e in namesakes.entries)
+        for entry in self._store.lookup_code(hit.chunk.section):
+            if entry.chunk_id != hit.chunk_id:
+                continue
+            namesakes = self._store.namesakes(entry).only(
+                lambda e: e.chunk_id not in quoted
+            )
+            found.extend(namesake_facts(namesakes))
+            quoted.update(e.chunk_id for e in namesakes.entries)
         return found
 
     def _explained(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +17,7 @@ from edge_agent.cli.render import (
     render_report,
     render_stats,
     stats_to_json,
+    vector_notice,
 )
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.knowledge import open_knowledge
@@ -54,17 +57,29 @@ def ingest(state: CliState, paths: tuple[Path, ...], as_json: bool) -> None:
 def ingest_with_progress(
     store: KnowledgeStore, sources: list[SourceFile]
 ) -> IngestReport:
-    """Ingest ``sources`` with a progress bar on stderr when it is a terminal."""
+    """Ingest ``sources`` with progress bars on stderr when it is a terminal:
+    the files, then the chunks' vectors of meaning."""
     stderr = sys.stderr
     if not stderr.isatty():
         return store.ingest_sources(sources)
     total = sum(source_size(source) for source in sources)
-    with click.progressbar(length=max(total, 1), label="Ingesting", file=stderr) as bar:
+    with ExitStack() as stack:
+        files = stack.enter_context(
+            click.progressbar(length=max(total, 1), label="Ingesting", file=stderr)
+        )
+        vectors: list[Any] = []
 
         def advance(_outcome: FileOutcome, size: int) -> None:
-            bar.update(size)
+            files.update(size)
 
-        return store.ingest_sources(sources, progress=advance)
+        def embedded(done: int, chunks: int) -> None:
+            if not vectors:
+                files.render_finish()
+                bar = click.progressbar(length=chunks, label="Embedding", file=stderr)
+                vectors.append(stack.enter_context(bar))
+            vectors[0].update(done - vectors[0].pos)
+
+        return store.ingest_sources(sources, progress=advance, vector_progress=embedded)
 
 
 @kb.command()
@@ -87,22 +102,34 @@ def search(
     "also searched" say which. A question that reports a fault ranks fault
     codes and their sections first, a parts request the catalogue.
     """
-    with open_knowledge(state.settings()) as store:
+    settings = state.settings()
+    with open_knowledge(settings) as store:
         understood = None if literal else store.understand(query)
         hits = store.search(query, limit=limit, literal=literal, understood=understood)
+        counts = store.vector_counts()
+    meaning = settings.meaning_search and not literal
+    notice = vector_notice(counts) if meaning else ""
     also = understood.understanding.describe() if understood else []
     intent = None
     if understood is not None and understood.understanding.words:
         intent = understood.intent  # a query of codes alone is read for none
     if as_json:
         results = [hit_to_json(h) for h in hits]
-        found = {"results": results, "also_searched": also, "intent": intent}
+        found: dict[str, object] = {
+            "results": results,
+            "also_searched": also,
+            "intent": intent,
+        }
+        if not literal:  # a literal search is by its words alone
+            found["chunks_without_vectors"] = counts.without_vectors
         click.echo(json.dumps(found, indent=2))
     else:
         if intent is not None:
             click.echo(f"Question {intent.describe()}.")
         if also:
             click.echo("Also searched: " + "; ".join(also))
+        if notice:
+            click.echo(notice)
         click.echo(render_hits(hits))
 
 

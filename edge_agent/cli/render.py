@@ -12,6 +12,7 @@ from knowledge_cache import (
     KbStats,
     LearnedFormat,
     SearchHit,
+    VectorCounts,
 )
 
 
@@ -70,6 +71,10 @@ def stats_to_json(stats: KbStats, path: str) -> dict[str, Any]:
         "codes": stats.codes,
         "size_bytes": stats.size_bytes,
         "documents_by_kind": dict(stats.documents_by_kind),
+        "vectors": {
+            "model": stats.vector_model,
+            "chunks_with_vectors": stats.chunks_with_vectors,
+        },
         "code_formats": [_format_json(stats, fmt) for fmt in _all_formats(stats)],
         "path": path,
     }
@@ -140,7 +145,33 @@ def render_stats(stats: KbStats, path: str) -> str:
             f"Documents: {stats.documents}" + (f" ({kinds})" if kinds else ""),
             f"Chunks:    {stats.chunks}",
             f"Codes:     {stats.codes}",
+            f"Vectors:   {_vector_line(stats)}",
             f"On disk:   {stats.size_bytes / 2**20:.1f} MiB",
             *_format_lines(stats),
         ]
+    )
+
+
+def _vector_line(stats: KbStats) -> str:
+    if not stats.vector_model:
+        return "none (search by words only)"
+    return (
+        f"{stats.chunks_with_vectors} of {stats.chunks} chunks ({stats.vector_model})"
+    )
+
+
+def vector_notice(counts: VectorCounts) -> str:
+    """What search by meaning covers, when it does not cover every chunk."""
+    if counts.without_vectors == 0:
+        return ""
+    if counts.with_vectors == 0:
+        return (
+            "Search by meaning is off: no chunk has a vector "
+            f"{'of ' + counts.model + ' ' if counts.model else ''}yet "
+            "(ingest again to compute them); searched by words only."
+        )
+    return (
+        f"Search by meaning covers {counts.with_vectors} of "
+        f"{counts.with_vectors + counts.without_vectors} chunks; the others "
+        "get their vectors on the next ingest."
     )

@@ -12,7 +12,9 @@ any search ran on them and are all check questions. In one run:
 
 1. Retrieval: hit@1 and hit@5 per kind and overall, for the literal search
    (``store.search(q, literal=True)``) and for ours (``store.search(q)`` on
-   a store opened with ``meaning_similarity``), scored as the wording
+   a store opened with ``meaning_similarity`` and, unless ``--no-vectors``,
+   the app's embedder, so that the nearest chunk vectors join the
+   candidates), scored as the wording
    benchmark scores them (``is_hit``). A code's chunks are those
    ``code_rows`` finds plus the code's own table row, so that an all-digit
    code, which ``code_rows`` does not see in text, is never a hit by default.
@@ -42,10 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.answer.answerer import Answerer, AnswerSettings
-from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
-from knowledge_cache import KnowledgeStore
+from knowledge_cache import Embedder, KnowledgeStore
 from tests.benchmarks import bench_wording
 from tests.benchmarks.bench_wording import (
     CODE_KINDS,
@@ -201,12 +203,14 @@ def _quotes_row(store: KnowledgeStore, answer: Answer, code: str) -> bool:
     return any(fact.chunk_id in rows for fact in answer.facts)
 
 
-def evaluate_kb(name: str, home: Path, rounds: int) -> dict[str, Any]:
+def evaluate_kb(
+    name: str, home: Path, rounds: int, embedder: Embedder | None
+) -> dict[str, Any]:
     """Ingest one evaluation KB and measure its questions."""
     questions = load_questions(questions_file(name))
     descriptions = table_descriptions(name)
     with KnowledgeStore.open(
-        home / f"{name}.db", similarity=meaning_similarity
+        home / f"{name}.db", similarity=meaning_similarity, embedder=embedder
     ) as store:
         ingest_kb(store, name)
         log(f"{name}: retrieval ...")
@@ -221,9 +225,11 @@ def evaluate_kb(name: str, home: Path, rounds: int) -> dict[str, Any]:
     }
 
 
-def demo_figures(home: Path, rounds: int) -> dict[str, Any]:
+def demo_figures(home: Path, rounds: int, embedder: Embedder | None) -> dict[str, Any]:
     """The wording benchmark's literal and ours on the demo fleet, by kind."""
-    with KnowledgeStore.open(home / "demo.db", similarity=meaning_similarity) as store:
+    with KnowledgeStore.open(
+        home / "demo.db", similarity=meaning_similarity, embedder=embedder
+    ) as store:
         store.ingest([demo_data_dir()])
         with KnowledgeStore.open(home / "demo.db") as words_only:
             found = bench_wording.retrieval(store, words_only, load_questions(), rounds)
@@ -317,16 +323,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-vectors", action="store_true", help="Ours without chunk vectors."
+    )
     args = parser.parse_args(argv)
     names = [args.kb] if args.kb else kb_names()
+    embedder = None if args.no_vectors else WordLlamaEmbedder()
     with working_dir(args.workdir, "bench-customer-kb-") as home:
         os.environ["EDGE_AGENT_HOME"] = str(home)
-        kbs = {name: evaluate_kb(name, home, args.rounds) for name in names}
+        kbs = {name: evaluate_kb(name, home, args.rounds, embedder) for name in names}
         log("demo fleet ...")
         figures: dict[str, Any] = {
             "machine": machine_facts(),
             "kbs": kbs,
-            "demo": demo_figures(home, args.rounds),
+            "demo": demo_figures(home, args.rounds, embedder),
+            "vectors": embedder is not None,
         }
     emit(figures, render, args.json)
     return figures

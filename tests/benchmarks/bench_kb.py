@@ -41,7 +41,13 @@ from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
 from knowledge_cache.query_plan import PlanStep
 from knowledge_cache.readers.table import CODE_COLUMNS, column_key
-from knowledge_cache.search import known_code_keys, query_expressions, step_query
+from knowledge_cache.search import (
+    Similarity,
+    known_code_keys,
+    query_expressions,
+    step_query,
+)
+from knowledge_cache.vectors import Embedder
 from tests.benchmarks.kb_corpus import (
     QUERY_KINDS,
     SPELLINGS,
@@ -49,6 +55,7 @@ from tests.benchmarks.kb_corpus import (
     make_queries,
     write_corpus,
 )
+from tests.benchmarks.kb_vectors import bench_vectors, render_vectors
 from tests.benchmarks.reporting import (
     emit,
     log,
@@ -185,9 +192,17 @@ def latency(ours: Sequence[int], base: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def bench_search(db_path: Path, queries: Sequence[tuple[str, str]]) -> dict[str, Any]:
+def bench_search(
+    db_path: Path,
+    queries: Sequence[tuple[str, str]],
+    similarity: Similarity | None = None,
+    embedder: Embedder | None = None,
+) -> dict[str, Any]:
     texts = [text for _, text in queries]
-    with KnowledgeStore.open(db_path) as store, closing(open_bare(db_path)) as bare:
+    with (
+        KnowledgeStore.open(db_path, similarity=similarity, embedder=embedder) as store,
+        closing(open_bare(db_path)) as bare,
+    ):
         timed_pass(store, bare, texts)  # warm-up
         ours, base = timed_pass(store, bare, texts)
         most, mean = bare.execute(
@@ -356,6 +371,7 @@ def render(figures: dict[str, Any]) -> str:
             "",
             *render_search(figures["search"]),
             "",
+            *render_vectors(figures.get("vectors")),
             *render_exact(figures["exact"]),
         ]
     )
@@ -375,6 +391,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--json", action="store_true", help="print JSON on stdout, table on stderr"
     )
+    parser.add_argument(
+        "--vectors",
+        action="store_true",
+        help="also embed every chunk with the app's model and search with vectors",
+    )
     args = parser.parse_args(argv)
     if args.chunks < 1 or args.queries < 2:
         parser.error("--chunks must be at least 1 and --queries at least 2")
@@ -390,9 +411,13 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     log(f"searching: {args.queries} queries, a warm-up pass, then a timed one ...")
     queries = make_queries(corpus, args.queries, rng)
     search = bench_search(work / "knowledge.db", queries)
+    figures: dict[str, Any] = {"ingest": ingest, "search": search}
+    if args.vectors:
+        figures["vectors"] = bench_vectors(
+            work / "knowledge.db", ingest, queries, bench_search
+        )
     log("checking exact code lookups on the demo data ...")
-    exact = bench_exact(demo_data_dir(), work / "demo.db")
-    figures = {"ingest": ingest, "search": search, "exact": exact}
+    figures["exact"] = bench_exact(demo_data_dir(), work / "demo.db")
     return {"machine": machine_facts(), **figures}
 
 

@@ -13,7 +13,9 @@ demo knowledge base, ingested into a temporary home, in one process.
    codes with typing slips, searches each word with its glossary, number,
    split, typo and prefix alternatives, and re-ranks the best candidates by
    how much of the question they hold and by similarity of meaning
-   (``store.search(q)`` on a store opened with ``meaning_similarity``);
+   (``store.search(q)`` on a store opened with ``meaning_similarity`` and,
+   unless ``--no-vectors``, the app's embedder: the nearest chunk vectors
+   join the candidates);
    "words" is ours without the similarity of meaning. A question is a hit at
    k when one of its expected chunks is in the top k; for the code kinds
    (single code, several codes, slips), when every expected code is named by
@@ -51,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.answer.answerer import Answerer, AnswerSettings
-from edge_agent.answer.similarity import meaning_similarity
+from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.answer.values import Answer
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import ModelLoader, default_model_path
@@ -143,18 +145,22 @@ def retrieval(
     words_only: KnowledgeStore,
     questions: Sequence[Question],
     rounds: int,
+    no_vectors: KnowledgeStore | None = None,
 ) -> dict[str, Any]:
     """hit@1, hit@5 and latency of the baseline, of ours without the
-    similarity of meaning, and of ours, by kind and split."""
+    similarity of meaning, of ours without chunk vectors (``no_vectors``,
+    when given) and of ours, by kind and split."""
     scored = [q for q in questions if q.expected_chunks]
     rows = {q.id: code_rows(store, q.expected_codes) for q in scored}
     figures: dict[str, Any] = {}
     misses: dict[str, list[dict[str, Any]]] = {}
-    runs = (
+    runs = [
         ("baseline", store, True),
         ("words", words_only, False),
         ("ours", store, False),
-    )
+    ]
+    if no_vectors is not None:
+        runs.insert(2, ("no_vectors", no_vectors, False))
     for name, searched, literal in runs:
         ranked: dict[str, list[str]] = {}
         times: list[float] = []
@@ -308,7 +314,8 @@ def _percentiles(times: Sequence[float]) -> dict[str, float]:
 def render(figures: dict[str, Any]) -> str:
     r = figures["retrieval"]
     lines = [
-        f"{len(figures['questions'])} questions; retrieval top {TOP}",
+        f"{len(figures['questions'])} questions; retrieval top {TOP}; chunk "
+        f"vectors {figures.get('vectors', 0)}",
         f"{'group':<22} {'n':>4} {'base@1':>7} {'words@1':>8} {'ours@1':>7} "
         f"{'base@5':>7} {'words@5':>8} {'ours@5':>7}",
     ]
@@ -325,6 +332,15 @@ def render(figures: dict[str, Any]) -> str:
         f"search ms: baseline p50 {b['p50']} p95 {b['p95']}; ours p50 {o['p50']} "
         f"p95 {o['p95']} (p95 ratio {r['p95_ratio']})"
     )
+    n = r.get("no_vectors")
+    if n is not None:
+        lines.append(
+            "ours without chunk vectors, same run: hit@1 "
+            f"{n['hit_at_1']['all']}, hit@5 {n['hit_at_5']['all']}; paraphrase "
+            f"tuning @5 {n['hit_at_5']['paraphrase/tuning']}, check @5 "
+            f"{n['hit_at_5']['paraphrase/check']}; search ms p50 "
+            f"{n['search_ms']['p50']} p95 {n['search_ms']['p95']}"
+        )
     f = r["ours"]["first_pass_ms"]
     lines.append(
         f"  ours in the first pass (no chunk vectors kept yet): p50 {f['p50']} "
@@ -386,21 +402,37 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--show", type=int, default=20, help="Explanations to print.")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-vectors", action="store_true", help="Ours without chunk vectors."
+    )
     args = parser.parse_args(argv)
     questions = load_questions()
+    embedder = None if args.no_vectors else WordLlamaEmbedder()
     with working_dir(args.workdir, "bench-wording-") as home:
         os.environ["EDGE_AGENT_HOME"] = str(home)
         with KnowledgeStore.open(
-            home / "kb.db", similarity=meaning_similarity
+            home / "kb.db", similarity=meaning_similarity, embedder=embedder
         ) as store:
             store.ingest([demo_data_dir()])
             log("retrieval ...")
-            with KnowledgeStore.open(home / "kb.db") as words_only:
-                found = retrieval(store, words_only, questions, args.rounds)
+            with (
+                KnowledgeStore.open(home / "kb.db") as words_only,
+                KnowledgeStore.open(
+                    home / "kb.db", similarity=meaning_similarity
+                ) as no_vectors,
+            ):
+                found = retrieval(
+                    store,
+                    words_only,
+                    questions,
+                    args.rounds,
+                    None if embedder is None else no_vectors,
+                )
             figures: dict[str, Any] = {
                 "machine": machine_facts(),
                 "questions": [q.id for q in questions],
                 "show": args.show,
+                "vectors": store.vector_counts().with_vectors,
                 "retrieval": found,
             }
             log("answers ...")

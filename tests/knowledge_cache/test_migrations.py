@@ -69,3 +69,31 @@ def test_upgrading_a_kb_without_learned_formats_learns_its_tables(
     assert rows == [("F\\d{4}", 3)]
     codes = upgraded.execute("SELECT codes FROM chunks ORDER BY ordinal").fetchall()
     assert codes == [("F0001",), ("F0002",), ("F0003",)]
+
+
+def test_migrations_from_empty_add_the_chunk_vectors_table() -> None:
+    db = open_db(sqlite3.connect(":memory:"))
+    assert "chunk_vectors" in db.table_names()
+
+
+def test_upgrading_a_kb_without_vectors_keeps_its_chunks_without_vectors(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "k.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m005_chunk_vectors")
+    assert "chunk_vectors" not in db.table_names()
+    db.execute(
+        "INSERT INTO documents(id, title, kind, content_hash, size_bytes, "
+        "chunk_count, ingested_at) VALUES ('a.md', 'a', 'markdown', 'h', 1, 1, 'x')"
+    )
+    db.execute(
+        "INSERT INTO chunks(chunk_id, document_id, ordinal, title, section, "
+        "body, codes) VALUES ('a.md#1', 'a.md', 1, 'a', 's', 'text', '')"
+    )
+    db.conn.commit()
+    upgraded = open_db(path)
+    assert migrations.pending(upgraded) == []
+    assert upgraded.execute("SELECT count(*) FROM chunk_vectors").fetchone() == (0,)
+    migrations.apply(upgraded)  # again: nothing to do
+    assert [m.name for m in migrations.applied(upgraded)][-1] == "m005_chunk_vectors"

@@ -108,3 +108,23 @@ def test_the_check_catches_a_line_that_gives_a_code_another_text(
         Fact("Related code P0301: Cylinder 1 misfire detected", other.chunk_id),
     ]
     assert misattributed_lines(cylinder_kb, facts) == [f.text for f in facts[1:4]]
+
+
+def test_a_row_s_same_text_codes_follow_that_row_in_a_search_answer(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "codes.csv").write_text(
+        "code,description\n"
+        "Err 23,Internal temperature sensor failure\n"
+        "Err 3,Remote temperature sensor failure\n"
+        "Err 22,Internal temperature sensor failure\n"
+        "Err 4,Remote temperature sensor failure\n",
+        "utf-8",
+    )
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([tmp_path])
+        answer = Answerer(kb, None).ask("temperature sensor failure")
+        lines = [fact.text for fact in answer.facts]
+        assert misattributed_lines(kb, answer_facts(answer)) == []
+    first = lines.index("Err 23: Internal temperature sensor failure")
+    assert lines[first + 1] == "Listed with the same text: Err 22"

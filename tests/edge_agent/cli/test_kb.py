@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,41 @@ def test_stats_list_learned_formats_and_why_one_is_not_used(
     assert formats["F\\d{4}"]["in_use"] is True
     assert formats["\\d{4}"]["in_use"] is False
     assert "ordinary numbers" in formats["\\d{4}"]["why_not_used"]
+
+
+def test_without_meaning_search_no_vectors_are_stored(capsys, data_dir: Path) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "stats")
+    assert code == 0 and "Vectors:   none (search by words only)" in out
+    code, out, _ = run(capsys, "kb", "search", "pump seal leaking")
+    assert code == 0 and "Search by meaning" not in out
+
+
+def test_ingest_stores_chunk_vectors_and_stats_report_them(
+    capsys, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDGE_AGENT_MEANING_SEARCH", "true")
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    code, out, _ = run(capsys, "kb", "stats", "--json")
+    vectors = json.loads(out)["vectors"]
+    assert code == 0
+    assert vectors["model"].startswith("wordllama")
+    assert vectors["chunks_with_vectors"] == json.loads(out)["chunks"]
+    code, out, _ = run(capsys, "kb", "stats")
+    assert "Vectors:" in out and "wordllama" in out
+
+
+def test_search_says_when_chunks_have_no_vectors(
+    capsys, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EDGE_AGENT_MEANING_SEARCH", "true")
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    # As a KB ingested before chunk vectors were stored.
+    with closing(sqlite3.connect(load_settings().layout.knowledge_db)) as conn:
+        conn.execute("DELETE FROM chunk_vectors")
+        conn.commit()
+    code, out, _ = run(capsys, "kb", "search", "pump seal leaking")
+    assert code == 0
+    assert "Search by meaning is off" in out
+    code, out, _ = run(capsys, "kb", "search", "pump seal leaking", "--json")
+    assert json.loads(out)["chunks_without_vectors"] > 0
