@@ -13,9 +13,12 @@ data, not a format.
 
 A format is learned only from a code column, never from prose, and it is
 *loose* (kept for ``kb stats`` to show, never used) when it would match
-ordinary words (no digit), an everyday word and a number (``STEP 3``, for
-letters learned as a class), or ordinary numbers (only digits, and a count,
-a year, a decimal, a date or a time fits it).
+ordinary words (no digit) or ordinary numbers (only digits, and a count, a
+year, a decimal, a date or a time fits it). One whose letters are a class
+is loose too when an everyday word and a number fit it (``OF 12``), or a
+number written with separators (a date, a decimal, a range) with one digit
+read as its look-alike letter (``2024-0S`` for ``2024-05``): photos are read
+with those swaps allowed.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ MAX_ALPHABET = 8
 
 _RUN = re.compile(r"[A-Z]+|[0-9]+|\s+|.")
 _SEPARATORS = frozenset("-/_ ")
+_LOOK_ALIKE_LETTERS = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B"}
+"""Digits OCR may read as letters, and the letter each looks like."""
 
 
 def learn_formats(
@@ -74,6 +79,12 @@ def looseness(pattern: str, shape: Sequence[str]) -> str:
         phrase = next((p for p in _word_and_number() if compiled.fullmatch(p)), None)
         if phrase is not None:
             return f"it would match a word and a number ({phrase})"
+        misread = next((n for n in _numbers_misread() if compiled.fullmatch(n)), None)
+        if misread is not None:
+            return (
+                "it would match an ordinary number with a digit read as a "
+                f"look-alike letter ({misread})"
+            )
     if "L" not in shape:
         sample = next((n for n in _ordinary_numbers() if compiled.fullmatch(n)), None)
         if sample is not None:
@@ -168,6 +179,19 @@ def _ordinary_numbers() -> tuple[str, ...]:
     return tuple(_numbers())
 
 
+@cache
+def _numbers_misread() -> tuple[str, ...]:
+    """Ordinary numbers written with separators (decimals, dates, times,
+    ranges) with one digit read as the letter it looks like (``2024-0S``)."""
+    numbers = [n for n in _ordinary_numbers() if not n.isdigit()]
+    return tuple(
+        number[:i] + _LOOK_ALIKE_LETTERS[digit] + number[i + 1 :]
+        for number in numbers
+        for i, digit in enumerate(number)
+        if digit in _LOOK_ALIKE_LETTERS
+    )
+
+
 def _numbers() -> Iterator[str]:
     yield from (str(n) for n in range(100_000))
     yield from (f"{n:02d}" for n in range(10))
@@ -180,4 +204,6 @@ def _numbers() -> Iterator[str]:
         yield f"2024{sep}05{sep}01"
         yield f"01{sep}05{sep}2024"
         yield f"1{sep}5{sep}24"
+        yield f"2024{sep}05"
+        yield f"05{sep}2024"
     yield from ("10:30", "7:05", "10:30:15", "10-20", "100-200", "1/2", "3/4")

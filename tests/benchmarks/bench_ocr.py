@@ -4,6 +4,11 @@ Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr [--count 240] [--seed 1107]
         [--engines rapidocr,tesseract] [--cli-runs 3] [--workdir DIR] [--json]
+        [--kb demo|customer]
+
+``--kb customer`` runs the customer set instead (a knowledge base without
+``kb.toml``: formats learned versus declared; see
+:mod:`tests.benchmarks.bench_ocr_customer`). What follows is the demo set.
 
 1. Photos: the seeded set of ``tests/ocr_eval/generate.py`` (part labels,
    nameplates, scanner screens, several items per photo, with every hard case)
@@ -47,7 +52,14 @@ from typing import Any, cast
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.ocr import EngineName, OcrError, OcrResult, PhotoReader, load_engine
 from knowledge_cache import KnowledgeStore
-from tests.ocr_eval.generate import DEFAULT_COUNT, DEFAULT_SEED, ImageTruth, generate
+from tests.benchmarks import bench_ocr_customer
+from tests.ocr_eval.generate import (
+    DEFAULT_COUNT,
+    DEFAULT_SEED,
+    KBS,
+    ImageTruth,
+    generate,
+)
 
 TARGET_RECALL = 0.98
 TARGET_PRECISION = 0.98
@@ -58,6 +70,8 @@ DEFAULT_ENGINE = "rapidocr"
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = _parse(argv)
+    if args.kb == "customer":
+        return _customer(args)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         photos = work / "photos"
@@ -95,6 +109,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     return report
 
 
+def _customer(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        report = bench_ocr_customer.run(
+            Path(tmp), count=args.count, seed=args.seed, engines=args.engines
+        )
+    report = {"machine": _machine(), **report}
+    print(
+        json.dumps(report, indent=2) if args.json else bench_ocr_customer.render(report)
+    )
+    return report
+
+
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
@@ -103,6 +129,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cli-runs", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--kb", choices=KBS, default="demo", help="whose codes")
     args = parser.parse_args(argv)
     args.engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     return args

@@ -53,6 +53,14 @@ def test_formats_that_would_match_words_or_numbers_are_loose() -> None:
     assert long_digits.loose == ""
 
 
+def test_a_shape_a_date_fits_with_one_look_alike_letter_is_loose() -> None:
+    # 2024-05 read with its 5 as S fits the bearing shape 6205-2Z / 6205-2RSH.
+    values = ["6205-2RSH", "6306-2Z", "6004-2RSL", "6210-2Z"]
+    (learned,) = learn_formats(values, CodeKind.PART_NUMBER, "t")
+    assert learned.format.pattern == r"\d{4}-\d[A-Z]{1,3}"
+    assert "look-alike letter" in learned.loose
+
+
 @given(
     st.lists(
         st.from_regex(r"[A-Z]{1,3}[-. /]?[0-9]{1,5}", fullmatch=True),

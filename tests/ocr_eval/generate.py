@@ -3,6 +3,7 @@
 Usage::
 
     python -m tests.ocr_eval.generate OUT_DIR [--count 240] [--seed 1107] [--clean]
+        [--kb demo|customer]
 
 Writes ``OUT_DIR/NNNN-<scene>.<jpg|png|webp>`` and ``OUT_DIR/truth.json``.
 Scenes: part labels, nameplates, scanner screens with fault codes, screens
@@ -18,6 +19,14 @@ same scenes without hard cases (for engine tests that must read everything).
 The truth holds, per image, every code printed on it: found by the KB's own
 declared patterns in the printed strings, so it cannot drift from what was
 drawn. Images are generated on demand and never committed.
+
+``--kb customer`` renders the same scenes, with the same hard cases, for a
+customer's knowledge base that declares no formats (:mod:`tests.ocr_eval.customer`):
+the charger fault codes of an evaluation code table on displays and repair
+tags, and part and serial numbers in many makers' shapes after printed
+labels. Its tables are written to ``OUT_DIR/kb/`` (no ``kb.toml``), and its
+truth lists the codes each item drew, spelled as drawn, each marked known
+when the tables list it.
 """
 
 from __future__ import annotations
@@ -36,7 +45,8 @@ from PIL import Image
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import CodeFormat, CodeKind
 from knowledge_cache.code_keys import iter_format_matches
-from tests.ocr_eval import effects
+from tests.ocr_eval import customer, effects
+from tests.ocr_eval.customer import CustomerPools
 from tests.ocr_eval.scenes import (
     CODE_SIZE,
     Item,
@@ -49,6 +59,8 @@ from tests.ocr_eval.scenes import (
 
 DEFAULT_SEED = 1107
 DEFAULT_COUNT = 240
+KBS = ("demo", "customer")
+"""Knowledge bases the set can be rendered for."""
 TRUTH_FILE = "truth.json"
 CONDITIONS = (
     "small_text",
@@ -94,7 +106,8 @@ class TruthCode:
     kind: str
     value: str
     known: bool | None
-    """In the KB's table (fault codes, parts); None for kinds without a table."""
+    """In the KB's table (fault codes, parts; serials for the customer); None
+    for kinds without a table."""
 
 
 @dataclass(slots=True)
@@ -123,10 +136,16 @@ def generate(
     seed: int = DEFAULT_SEED,
     clean: bool = False,
     scenes: Sequence[str] = SCENES,
+    kb: str = "demo",
 ) -> list[ImageTruth]:
-    """Render ``count`` photos into ``out_dir`` and write their truth file."""
+    """Render ``count`` photos into ``out_dir`` and write their truth file
+    (for the customer's KB, its tables too)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    pools, formats = load_pools(), kb_formats()
+    pools: Pools | CustomerPools = load_pools()
+    formats = kb_formats()
+    if kb == "customer":
+        pools = customer.customer_pools(seed)
+        customer.write_kb(out_dir / customer.KB_FOLDER, pools)
     truths = []
     for index in range(count):
         rng = random.Random(f"{seed}:{index}")
@@ -144,12 +163,10 @@ def generate(
         )
         _save(rng, image, out_dir / truth.file, "exif_orientation" in conditions)
         truths.append(truth)
-    payload = {
-        "seed": seed,
-        "count": count,
-        "clean": clean,
-        "images": [asdict(t) for t in truths],
-    }
+    payload: dict[str, object] = {"seed": seed, "count": count, "clean": clean}
+    if kb != "demo":
+        payload["kb"] = kb
+    payload["images"] = [asdict(t) for t in truths]
     (out_dir / TRUTH_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return truths
 
@@ -200,14 +217,18 @@ def _conditions(
     return sorted(chosen)
 
 
-def _items(rng: random.Random, pools: Pools, scene: str, index: int) -> list[Item]:
+def _items(
+    rng: random.Random, pools: Pools | CustomerPools, scene: str, index: int
+) -> list[Item]:
+    # Every third cycle of scenes, screens show a fault code the KB lacks.
+    unknown = (index // len(SCENES)) % 3 == 0
+    if isinstance(pools, CustomerPools):
+        return customer.items(rng, pools, scene, unknown=unknown)
     if scene == "part_label":
         return [part_label(rng, pools)]
     if scene == "nameplate":
         return [nameplate(rng, pools)]
     if scene == "screen":
-        # Every third cycle of scenes, screens show a fault code the KB lacks.
-        unknown = (index // len(SCENES)) % 3 == 0
         return [screen(rng, pools, unknown=unknown)]
     if scene == "no_code_screen":
         return [screen(rng, pools, with_codes=False)]
@@ -216,7 +237,11 @@ def _items(rng: random.Random, pools: Pools, scene: str, index: int) -> list[Ite
 
 
 def _photo(
-    rng: random.Random, pools: Pools, scene: str, conditions: list[str], index: int
+    rng: random.Random,
+    pools: Pools | CustomerPools,
+    scene: str,
+    conditions: list[str],
+    index: int,
 ) -> tuple[Image.Image, list[Item]]:
     items = _items(rng, pools, scene, index)
     long_side = (
@@ -311,8 +336,10 @@ def _camera(
 
 
 def _codes(
-    items: Sequence[Item], pools: Pools, formats: list[CodeFormat]
+    items: Sequence[Item], pools: Pools | CustomerPools, formats: list[CodeFormat]
 ) -> list[TruthCode]:
+    if isinstance(pools, CustomerPools):
+        return _drawn_codes(items, pools)
     found: dict[tuple[str, str], TruthCode] = {}
     for item in items:
         for text in item.texts:
@@ -325,6 +352,16 @@ def _codes(
                 found.setdefault(
                     (fmt.kind.value, value), TruthCode(fmt.kind.value, value, known)
                 )
+    return list(found.values())
+
+
+def _drawn_codes(items: Sequence[Item], pools: CustomerPools) -> list[TruthCode]:
+    """The codes the items drew, once each, each marked listed or not."""
+    found: dict[tuple[str, str], TruthCode] = {}
+    for item in items:
+        for kind, value in item.codes:
+            key = (kind, customer.spelling(value))
+            found.setdefault(key, TruthCode(kind, value, pools.known(kind, value)))
     return list(found.values())
 
 
@@ -356,8 +393,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--clean", action="store_true", help="no hard cases")
+    parser.add_argument("--kb", choices=KBS, default="demo", help="whose codes")
     args = parser.parse_args(argv)
-    truths = generate(args.out_dir, count=args.count, seed=args.seed, clean=args.clean)
+    truths = generate(
+        args.out_dir, count=args.count, seed=args.seed, clean=args.clean, kb=args.kb
+    )
     codes = sum(len(t.codes) for t in truths)
     sys.stderr.write(f"{len(truths)} images, {codes} codes in {args.out_dir}\n")
     return 0

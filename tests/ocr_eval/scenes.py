@@ -141,6 +141,8 @@ class Item:
     paper: tuple[int, int, int] = (255, 255, 255)
     fonts: list[str] = field(default_factory=list)
     kind: str = ""
+    codes: list[tuple[str, str]] = field(default_factory=list)
+    """Kind and value of each code drawn, where the scene records them."""
 
 
 class Layout:
@@ -185,7 +187,7 @@ class Layout:
         return Item(image, texts, paper, fonts)
 
 
-def _date(rng: random.Random, first: int, last: int) -> str:
+def date(rng: random.Random, first: int, last: int) -> str:
     year = rng.randint(first, last)
     return f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
 
@@ -221,17 +223,17 @@ def part_label(rng: random.Random, pools: Pools) -> Item:
         scale=0.6,
     )
     if rng.random() < 0.6:
-        layout.add(f"MFD {_date(rng, 2019, 2025)}", scale=0.6)
+        layout.add(f"MFD {date(rng, 2019, 2025)}", scale=0.6)
     paper = rng.choice(
         [(250, 250, 245), (255, 236, 150), (225, 228, 232), (255, 255, 255)]
     )
     item = layout.render(paper)
-    _with_barcode(rng, item)
+    with_barcode(rng, item)
     item.kind = "part_label"
     return item
 
 
-def _with_barcode(rng: random.Random, item: Item) -> None:
+def with_barcode(rng: random.Random, item: Item) -> None:
     """The label grown at the bottom for a barcode, as most part labels carry."""
     w, h = item.image.size
     grown = Image.new("RGBA", (w, h + 60), (0, 0, 0, 0))
@@ -283,12 +285,12 @@ def nameplate(rng: random.Random, pools: Pools) -> Item:
         [(200, 203, 208), (214, 210, 196), (185, 190, 196), (232, 232, 228)]
     )
     item = layout.render(paper, rounded=False)
-    _rivets(item.image)
+    rivets(item.image)
     item.kind = "nameplate"
     return item
 
 
-def _rivets(image: Image.Image) -> None:
+def rivets(image: Image.Image) -> None:
     draw = ImageDraw.Draw(image)
     w, h = image.size
     for x, y in ((14, 14), (w - 14, 14), (14, h - 14), (w - 14, h - 14)):
@@ -334,7 +336,7 @@ def screen(
             f"TEMP {rng.randint(60, 95)} C",
             scale=0.7,
         )
-    day = _date(rng, 2023, 2025)
+    day = date(rng, 2023, 2025)
     layout.add(
         day,
         f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
@@ -343,10 +345,10 @@ def screen(
     )
     layout.add("[ESC] BACK", "[OK] DETAILS", scale=0.55)
     lcd = layout.render(paper, pad=40, rounded=False)
-    return _in_device(rng, lcd)
+    return in_device(rng, lcd)
 
 
-def _in_device(rng: random.Random, lcd: Item) -> Item:
+def in_device(rng: random.Random, lcd: Item) -> Item:
     """The LCD inside a handheld scanner's dark plastic body."""
     w, h = lcd.image.size
     border = int(max(w, h) * rng.uniform(0.05, 0.09))
