@@ -19,8 +19,10 @@ _WORD_WITH_SEPARATORS = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 
-MAX_ATOMS_PER_CODE = 5
-"""A code is at most this many letter or digit runs (``4471-A20-339`` is four)."""
+MAX_ATOMS_PER_CODE = 12
+"""A code is at most this many letter or digit runs (``4471-A20-339`` is four;
+a PLC order number such as ``6ES7 214-1AG40-0XB0`` ten, a serial of letter
+and digit pairs such as ``W1A2B3C4D5E6`` twelve)."""
 
 
 def code_key(text: str) -> str:
@@ -59,7 +61,8 @@ class Window:
 
 
 def candidate_windows(query: str) -> list[Window]:
-    """Every run of up to five letter or digit groups that holds a digit.
+    """Every run of up to :data:`MAX_ATOMS_PER_CODE` letter or digit groups
+    that holds a digit.
 
     ``"pump e 42 trips"`` yields a window spelling ``E42`` among others.
     """

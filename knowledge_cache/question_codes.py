@@ -2,7 +2,7 @@
 
 Technicians type codes the way they see or remember them: ``e42``, ``g 305``,
 ``C-l17`` (a letter l for a one), ``E-4O`` (a letter O for a zero),
-``4471 w20 105``. Each run of up to five letter-and-digit groups, joined
+``4471 w20 105``. Each run of up to twelve letter-and-digit groups, joined
 only by separators, is read against the declared formats with the tolerance of
 :mod:`knowledge_cache.format_matching`: separators anywhere they belong, and
 look-alike characters swapped only where a format demands a digit or a

@@ -59,9 +59,11 @@ UNFORMATTED_CHARS = (5, 20)
 UNFORMATTED_MIN_DIGITS = 2
 """Fewest digits in a labelled value reported without a format."""
 
-MAX_ATOMS = 8
+MAX_ATOMS = 14
 """A code spans at most this many runs of letters or of digits (``4471-A20-339``
-is four; ``447I-A2O-339`` with two misread characters is six)."""
+is four, ``447I-A2O-339`` with two misread characters six, a PLC order number
+such as ``6ES7 214-1AG40-0XB0`` ten, a serial of letter and digit pairs
+twelve)."""
 
 _ATOM = re.compile(r"[A-Za-z]+|[0-9]+")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-_./]")

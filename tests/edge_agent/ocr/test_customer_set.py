@@ -96,12 +96,6 @@ def test_learned_formats_read_every_code_on_clean_customer_photos(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a table code of more than five letter and digit runs (LC1D09F7, "
-    "E2E-X10E1, 6ES7 214-1AG40-0XB0) is not found by its own spelling: "
-    "lookup windows span at most five runs",
-)
 def test_codes_the_tables_list_are_read_as_known(
     customer_photos: tuple[Path, list[ImageTruth]],
     learned_store: KnowledgeStore,
