@@ -108,14 +108,20 @@ def review_show(
         click.echo(render_detail(found))
 
 
+def _many(command: Callable[..., None]) -> Callable[..., None]:
+    """ACTION_IDS..., or --all with the filters, and --yes for scripts."""
+    command = click.option(
+        "--yes", is_flag=True, help="Do not ask before deciding many at once."
+    )(command)
+    command = click.option(
+        "--all", "everything", is_flag=True, help="Every action the filters select."
+    )(command)
+    return click.argument("action_ids", nargs=-1)(_filters(command))
+
+
 @review_group.command("approve")
-@click.argument("action_ids", nargs=-1)
-@_filters
-@click.option(
-    "--all", "everything", is_flag=True, help="Every action the filters select."
-)
+@_many
 @click.option("--reason", default="", help="Why (kept in the record).")
-@click.option("--yes", is_flag=True, help="Do not ask before a bulk approval.")
 @click.pass_context
 def approve(
     ctx: click.Context,
@@ -131,13 +137,8 @@ def approve(
 
 
 @review_group.command("reject")
-@click.argument("action_ids", nargs=-1)
-@_filters
-@click.option(
-    "--all", "everything", is_flag=True, help="Every action the filters select."
-)
+@_many
 @click.option("--reason", required=True, help="Shown to the technician.")
-@click.option("--yes", is_flag=True, help="Do not ask before a bulk rejection.")
 @click.pass_context
 def reject(
     ctx: click.Context,
