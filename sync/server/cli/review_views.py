@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,7 +46,7 @@ def render_detail(detail: ActionDetail) -> str:
         f"  {item.tool} {arguments_text(item)}",
         f"  why held: {item.reason}",
         "",
-        f"  {'device decided':<34} centre decided",
+        f"  {'device decided':<{COLUMN}} centre decided",
         *_side_by_side(detail.device_decision, detail.centre_decision),
     ]
     if detail.confirmation:
@@ -61,14 +62,28 @@ def arguments_text(item: ReviewItem) -> str:
     return json.dumps(dict(item.payload.get("args", {})), sort_keys=True)
 
 
+COLUMN = 34
+"""Width of the device's column when the decisions stand side by side."""
+
+
 def _side_by_side(
     device: Mapping[str, Any], centre: Mapping[str, Any] | None
 ) -> list[str]:
-    left, right = _decision_lines(device), _decision_lines(centre)
+    left = _wrapped(_decision_lines(device), COLUMN - 2)
+    right = _wrapped(_decision_lines(centre), COLUMN - 2)
     rows = max(len(left), len(right))
     left += [""] * (rows - len(left))
     right += [""] * (rows - len(right))
-    return [f"  {a:<34} {b}".rstrip() for a, b in zip(left, right, strict=True)]
+    return [f"  {a:<{COLUMN}} {b}".rstrip() for a, b in zip(left, right, strict=True)]
+
+
+def _wrapped(lines: list[str], width: int) -> list[str]:
+    """Each line wrapped to ``width``, continuation lines indented."""
+    return [
+        part
+        for line in lines
+        for part in textwrap.wrap(line, width, subsequent_indent="  ") or [""]
+    ]
 
 
 def _decision_lines(decision: Mapping[str, Any] | None) -> list[str]:
