@@ -15,7 +15,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from tests.ocr_eval.scenes import (
@@ -27,9 +27,10 @@ from tests.ocr_eval.scenes import (
     Layout,
     date,
     in_device,
+    paper_label,
     pick_font,
     rivets,
-    with_barcode,
+    scene_items,
 )
 from tests.ocr_eval.shapes import FAULT_PATTERN, PART_SHAPES, SERIAL_SHAPES, Shape
 
@@ -157,16 +158,17 @@ def items(
     rng: random.Random, pools: CustomerPools, scene: str, *, unknown: bool
 ) -> list[Item]:
     """The items of one photo of ``scene`` (the scenes of the demo set)."""
-    if scene == "part_label":
-        return [part_label(rng, pools)]
-    if scene == "nameplate":
-        return [nameplate(rng, pools)]
-    if scene == "screen":
-        return [screen(rng, pools, unknown=unknown)]
-    if scene == "no_code_screen":
-        return [screen(rng, pools, with_codes=False)]
-    makers = [part_label, nameplate, fault_tag]
-    return [rng.choice(makers)(rng, pools) for _ in range(rng.choice((2, 2, 3)))]
+    label = partial(part_label, pools=pools)
+    plate = partial(nameplate, pools=pools)
+    return scene_items(
+        rng,
+        scene,
+        unknown=unknown,
+        label=label,
+        plate=plate,
+        display=partial(screen, pools=pools),
+        mixed=[label, plate, partial(fault_tag, pools=pools)],
+    )
 
 
 def _part_lines(rng: random.Random, value: str) -> list[tuple[str, ...]]:
@@ -207,11 +209,7 @@ def part_label(rng: random.Random, pools: CustomerPools) -> Item:
     )
     if rng.random() < 0.6:
         layout.add(f"MFD {date(rng, 2019, 2025)}", scale=0.6)
-    paper = rng.choice(
-        [(250, 250, 245), (255, 236, 150), (225, 228, 232), (255, 255, 255)]
-    )
-    item = layout.render(paper)
-    with_barcode(rng, item)
+    item = paper_label(rng, layout)
     item.kind, item.codes = "part_label", [("part_number", value)]
     return item
 

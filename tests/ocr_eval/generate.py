@@ -38,6 +38,7 @@ import sys
 import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from PIL import Image
@@ -54,6 +55,7 @@ from tests.ocr_eval.scenes import (
     load_pools,
     nameplate,
     part_label,
+    scene_items,
     screen,
 )
 
@@ -224,16 +226,17 @@ def _items(
     unknown = (index // len(SCENES)) % 3 == 0
     if isinstance(pools, CustomerPools):
         return customer.items(rng, pools, scene, unknown=unknown)
-    if scene == "part_label":
-        return [part_label(rng, pools)]
-    if scene == "nameplate":
-        return [nameplate(rng, pools)]
-    if scene == "screen":
-        return [screen(rng, pools, unknown=unknown)]
-    if scene == "no_code_screen":
-        return [screen(rng, pools, with_codes=False)]
-    makers = [part_label, nameplate, part_label]
-    return [rng.choice(makers)(rng, pools) for _ in range(rng.choice((2, 2, 3)))]
+    label = partial(part_label, pools=pools)
+    plate = partial(nameplate, pools=pools)
+    return scene_items(
+        rng,
+        scene,
+        unknown=unknown,
+        label=label,
+        plate=plate,
+        display=partial(screen, pools=pools),
+        mixed=[label, plate, label],
+    )
 
 
 def _photo(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -224,12 +224,18 @@ def part_label(rng: random.Random, pools: Pools) -> Item:
     )
     if rng.random() < 0.6:
         layout.add(f"MFD {date(rng, 2019, 2025)}", scale=0.6)
+    item = paper_label(rng, layout)
+    item.kind = "part_label"
+    return item
+
+
+def paper_label(rng: random.Random, layout: Layout) -> Item:
+    """A label laid out on paper of a random colour, with a barcode."""
     paper = rng.choice(
         [(250, 250, 245), (255, 236, 150), (225, 228, 232), (255, 255, 255)]
     )
     item = layout.render(paper)
     with_barcode(rng, item)
-    item.kind = "part_label"
     return item
 
 
@@ -363,3 +369,26 @@ def in_device(rng: random.Random, lcd: Item) -> Item:
     body.paste(lcd.image, (border, border), lcd.image)
     lcd.image, lcd.kind = body, "screen"
     return lcd
+
+
+def scene_items(
+    rng: random.Random,
+    scene: str,
+    *,
+    unknown: bool,
+    label: Callable[[random.Random], Item],
+    plate: Callable[[random.Random], Item],
+    display: Callable[..., Item],
+    mixed: Sequence[Callable[[random.Random], Item]],
+) -> list[Item]:
+    """The items of one photo of ``scene``, from one set's item makers: a
+    label, a plate, a screen (with or without codes), or several of ``mixed``."""
+    if scene == "part_label":
+        return [label(rng)]
+    if scene == "nameplate":
+        return [plate(rng)]
+    if scene == "screen":
+        return [display(rng, unknown=unknown)]
+    if scene == "no_code_screen":
+        return [display(rng, with_codes=False)]
+    return [rng.choice(mixed)(rng) for _ in range(rng.choice((2, 2, 3)))]
