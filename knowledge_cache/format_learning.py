@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from knowledge_cache.english import common_words
 from knowledge_cache.models import CodeFormat, CodeKind, LearnedFormat
@@ -72,6 +72,13 @@ def learn_formats(
 def looseness(pattern: str, shape: Sequence[str]) -> str:
     """Why ``pattern`` (runs ``shape``) would match ordinary words or
     numbers, or ``""``."""
+    return _looseness(pattern, tuple(shape))
+
+
+@lru_cache(maxsize=4096)
+def _looseness(pattern: str, shape: tuple[str, ...]) -> str:
+    """:func:`looseness`, kept per pattern: tables of one maker's families
+    share their shapes, and the checks read thousands of samples."""
     if "D" not in shape:
         return "it has no digits, so it would match ordinary words"
     compiled = re.compile(pattern)
