@@ -81,7 +81,7 @@ CREATE TABLE traces (
             end_ns INTEGER NOT NULL,
             spans TEXT NOT NULL,
             saved_at TEXT NOT NULL
-        );
+        , journal_seq INTEGER);
 
 CREATE TABLE transitions (
             id INTEGER PRIMARY KEY,
@@ -102,5 +102,7 @@ CREATE INDEX actions_trace ON actions(trace_id);
 
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
+
+CREATE UNIQUE INDEX traces_journal ON traces(journal_seq);
 
 CREATE INDEX transitions_action ON transitions(action_key, id);

@@ -51,6 +51,11 @@ class HomeLayout:
         return self.root / "credentials.json"
 
     @property
+    def centre_keys_file(self) -> Path:
+        """The centre's key set this device trusts, from enrolment and syncs."""
+        return self.root / "centre-keys.json"
+
+    @property
     def sync_state_file(self) -> Path:
         """What the device remembers between syncs: cursors, kill switch."""
         return self.root / "sync_state.json"

@@ -4,7 +4,7 @@ Span names and attributes follow the OpenTelemetry GenAI semantic conventions
 where they define one (``invoke_agent``, ``chat``, ``execute_tool`` and the
 ``gen_ai.*`` attributes); the steps they do not cover use ``edge.*`` names.
 Policy decisions and confirmations are spans of their own. Traces are plain
-values: the outbox stores them as JSON and :mod:`edge_agent.otlp` exports them.
+values: the outbox stores them as JSON and :func:`sync.otlp_document` exports them.
 """
 
 from __future__ import annotations

@@ -29,6 +29,14 @@ from policies.errors import (
     PolicyFileError,
     RejectReason,
 )
+from policies.key_sets import (
+    KeySet,
+    KeySetRejected,
+    SignedKeySet,
+    first_key_set,
+    follow_key_sets,
+    parse_key_set,
+)
 from policies.keys import PublicKey, TrustedKeys, read_public_key, read_trusted_keys
 from policies.loader import load_policy_dir, policy_from_sources, read_policy_sources
 from policies.model import (
@@ -57,6 +65,8 @@ __all__ = [
     "Condition",
     "Decision",
     "InvalidRequest",
+    "KeySet",
+    "KeySetRejected",
     "KillSwitches",
     "Outcome",
     "Policy",
@@ -68,14 +78,18 @@ __all__ = [
     "Role",
     "Rule",
     "Scope",
+    "SignedKeySet",
     "TrustedKeys",
     "authenticate_bundle",
     "check_fresh",
     "client_satisfies",
     "decode_base64",
     "evaluate",
+    "first_key_set",
+    "follow_key_sets",
     "format_time",
     "load_policy_dir",
+    "parse_key_set",
     "parse_time",
     "policy_from_sources",
     "read_policy_sources",

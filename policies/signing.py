@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from policies.bundle import (
 )
 from policies.encoding import decode_base64, encode_base64, file_digest
 from policies.errors import PolicyError
+from policies.key_sets import KeySet, SignedKeySet
 from policies.keys import (
     ALGORITHM,
     KEY_BYTES,
@@ -269,3 +270,9 @@ def _bundle_times(
             f"{format_time(issued)}."
         )
     return issued, expires
+
+
+def sign_key_set(key_set: KeySet, signers: Iterable[SigningKey]) -> SignedKeySet:
+    """``key_set`` signed by each of ``signers`` (its active key among them)."""
+    message = key_set.signed_bytes()
+    return SignedKeySet(key_set, {key.key_id: key.sign(message) for key in signers})

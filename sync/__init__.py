@@ -54,14 +54,20 @@ from sync.outbox.states import (
 )
 
 if TYPE_CHECKING:
-    from sync.client import SyncClient, enroll
+    from sync.client import Enrolled, SyncClient, enroll
+    from sync.journal import JournalOutcome, send_journal
+    from sync.otlp import otlp_document
     from sync.protocol import KbDelta, PullRequest, PullResponse
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
 
 _LAZY = {
+    "Enrolled": "sync.client",
     "SyncClient": "sync.client",
     "enroll": "sync.client",
+    "JournalOutcome": "sync.journal",
+    "send_journal": "sync.journal",
+    "otlp_document": "sync.otlp",
     "KbDelta": "sync.protocol",
     "PullRequest": "sync.protocol",
     "PullResponse": "sync.protocol",
@@ -84,9 +90,11 @@ __all__ = [
     "CentreBusy",
     "CentreUnreachable",
     "Clock",
+    "Enrolled",
     "IdSource",
     "InvalidTransition",
     "JsonObject",
+    "JournalOutcome",
     "KbDelta",
     "Outbox",
     "OutboxCorrupt",
@@ -113,7 +121,9 @@ __all__ = [
     "drain",
     "enroll",
     "new_idempotency_key",
+    "otlp_document",
     "payload_hash",
+    "send_journal",
     "utc_now",
 ]
 

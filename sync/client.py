@@ -21,6 +21,7 @@ because the centre answers a repeated key with the result it stored.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -28,7 +29,17 @@ from typing import TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from policies import PolicyError, first_key_set
 from sync.auth import signed_headers
+from sync.enrolment_binding import (
+    MAX_TOKEN,
+    MIN_TOKEN,
+    binding_key,
+    device_secret,
+    enrol_request,
+    matches,
+    response_binding,
+)
 from sync.errors import (
     BatchTooLarge,
     CentreBusy,
@@ -41,9 +52,10 @@ from sync.errors import (
 from sync.outbox.models import Clock, IdSource
 from sync.protocol import (
     API_PREFIX,
-    EnrollRequest,
     EnrollResponse,
     ErrorBody,
+    JournalRequest,
+    JournalResponse,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -53,6 +65,7 @@ from sync.protocol import (
 ENROLL_PATH = f"{API_PREFIX}/enroll"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/pull"
+JOURNAL_PATH = f"{API_PREFIX}/journal"
 KEPT = "Nothing was lost: the actions stay on this device."
 
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -121,6 +134,16 @@ class SyncClient:
         """
         return self._signed(PULL_PATH, request, PullResponse)
 
+    def journal(self, request: JournalRequest) -> JournalResponse:
+        """Send turns and decisions; the reply names the new cursor.
+
+        Raises:
+            SyncUnavailable: as for :meth:`push` (sending again is safe).
+            SyncAuthFailed: the device is unknown or revoked.
+            SyncRejected: the centre refused the request.
+        """
+        return self._signed(JOURNAL_PATH, request, JournalResponse)
+
     def _signed(self, path: str, body: BaseModel, reply: type[Reply]) -> Reply:
         content = body.model_dump_json().encode("utf-8")
 
@@ -140,6 +163,22 @@ class SyncClient:
         return send(self._http, path, content, reply, clock=self._clock, sign=sign)
 
 
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """What enrolment gave the device, once bound to the token.
+
+    Attributes:
+        device_id: The device's id at the centre.
+        secret: The signing secret derived from the token and the reply.
+        key_set: The centre's key set document, self-signed and bound to
+            the token: the device's trust root.
+    """
+
+    device_id: str
+    secret: str
+    key_set: str
+
+
 def enroll(
     http: httpx.Client,
     *,
@@ -148,8 +187,11 @@ def enroll(
     technician_id: str,
     device_id: str | None,
     clock: Clock,
-) -> EnrollResponse:
+) -> Enrolled:
     """Enrol this device with a single-use token (the only unsigned call).
+
+    The token never crosses the wire (:mod:`sync.enrolment_binding`); the
+    reply is taken only when it is bound to the token.
 
     Args:
         http: The client to send with; its ``base_url`` is the centre's address.
@@ -163,12 +205,20 @@ def enroll(
     Raises:
         SyncUnavailable: the centre cannot be reached; the token is not used up.
         SyncAuthFailed: the token is unknown, used, expired or issued for
-            another technician; the message gives the centre's reason.
+            another technician (the message gives the centre's reason), or
+            the reply is not bound to the token (someone between the device
+            and the centre changed it).
         SyncRejected: the centre refused the request (e.g. a malformed token).
     """
+    if not MIN_TOKEN <= len(token) <= MAX_TOKEN:
+        raise SyncRejected(
+            f"Cannot enrol: an enrolment token is {MIN_TOKEN} to {MAX_TOKEN} "
+            f"characters, this one is {len(token)}; copy it again from the depot.",
+            title="Enrolment refused",
+        )
     try:
-        body = EnrollRequest(
-            token=token,
+        body = enrol_request(
+            token,
             device_name=device_name,
             technician_id=technician_id,
             device_id=device_id,
@@ -179,7 +229,7 @@ def enroll(
         ) from exc
     content = body.model_dump_json().encode("utf-8")
     try:
-        return send(http, ENROLL_PATH, content, EnrollResponse, clock=clock)
+        reply = send(http, ENROLL_PATH, content, EnrollResponse, clock=clock)
     except SyncAuthFailed as exc:
         reason = exc.detail or "The token is mistyped, used already or expired."
         raise SyncAuthFailed(
@@ -192,6 +242,30 @@ def enroll(
             status_code=exc.status_code,
             detail=exc.detail,
         ) from exc
+    return _bound(token, reply)
+
+
+def _bound(token: str, reply: EnrollResponse) -> Enrolled:
+    """The reply's content, once its binding to ``token`` and its key set check."""
+    key = binding_key(token)
+    tampered = SyncAuthFailed(
+        "The centre's enrolment reply is not bound to this token: something "
+        "between this device and the centre changed it. Nothing was stored; "
+        "enrol again on the depot's own network, with a new token if the "
+        "centre spent this one.",
+        title="Enrolment not trusted",
+    )
+    if not matches(response_binding(key, reply), reply.binding):
+        raise tampered
+    try:
+        first_key_set(reply.key_set)
+    except PolicyError as exc:
+        raise tampered from exc
+    return Enrolled(
+        device_id=reply.device_id,
+        secret=device_secret(key, reply.secret_seed),
+        key_set=reply.key_set,
+    )
 
 
 def send(

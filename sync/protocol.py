@@ -13,6 +13,10 @@ Endpoints:
   :data:`MAX_BATCH_ACTIONS` actions and :data:`MAX_BATCH_BYTES` bytes, else
   413 with nothing applied.
 - ``POST /v1/pull``: :class:`PullRequest` -> :class:`PullResponse`.
+- ``POST /v1/journal``: :class:`JournalRequest` -> :class:`JournalResponse`:
+  every turn's trace and every decision (denied ones too), after the actions,
+  resumable from the device's cursor; at most :data:`MAX_JOURNAL_ENTRIES`
+  entries and :data:`MAX_BATCH_BYTES` bytes.
 - ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
 
 Errors are JSON ``{"error": code, "detail": message}`` (:class:`ErrorBody`)
@@ -22,7 +26,7 @@ payload), 413, 422 or 429 (with ``Retry-After``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +36,8 @@ PROTOCOL_VERSION = 1
 API_PREFIX = "/v1"
 MAX_BATCH_ACTIONS = 500
 MAX_BATCH_BYTES = 8 * 1024 * 1024
+MAX_JOURNAL_ENTRIES = 200
+MAX_BIG_INT = 2**63 - 1
 
 # Signed-request headers.
 DEVICE_HEADER = "X-Edge-Device"
@@ -58,7 +64,13 @@ class ErrorBody(WireModel):
 
 
 class EnrollRequest(WireModel):
-    token: str = Field(min_length=8, max_length=200)
+    """An enrolment, proven with the token without sending it
+    (:mod:`sync.enrolment_binding`)."""
+
+    token_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """The enrolment token's SHA-256 (hex)."""
+    proof: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """HMAC of the other fields with the key derived from the token."""
     device_name: str = Field(min_length=1, max_length=120)
     technician_id: str = Field(min_length=1, max_length=120)
     device_id: str | None = Field(
@@ -71,8 +83,12 @@ class EnrollRequest(WireModel):
 
 class EnrollResponse(WireModel):
     device_id: str
-    secret: str
-    """Shared secret for signing requests; shown once, stored on the device."""
+    secret_seed: str
+    """The device's signing secret is derived from it and the token."""
+    key_set: str
+    """The centre's current key set document: the device's trust root."""
+    binding: str
+    """HMAC of the other fields with the key derived from the token."""
 
 
 class WireTrace(WireModel):
@@ -123,6 +139,40 @@ class PushRequest(WireModel):
     """Links of unsent actions with sequence numbers up to the batch's last."""
 
 
+class WireDecision(WireModel):
+    """What the device decided about one proposed action, and what became of it
+    there (``denied`` ones never reach the centre any other way)."""
+
+    key: str = Field(max_length=64)
+    seq: int = Field(ge=1, le=MAX_BIG_INT)
+    tool: str = Field(max_length=64)
+    state: str = Field(max_length=32)
+    payload: dict[str, Any]
+    decision: dict[str, Any]
+    created_at: str = Field(max_length=40)
+
+
+class JournalEntry(WireModel):
+    """One turn: its trace and the decisions it recorded."""
+
+    place: int = Field(ge=1, le=MAX_BIG_INT)
+    """Its place in the device's journal (the cursor after it)."""
+    trace: WireTrace
+    saved_at: str = Field(max_length=40)
+    decisions: list[WireDecision] = Field(default_factory=list, max_length=50)
+
+
+class JournalRequest(WireModel):
+    entries: list[JournalEntry] = Field(max_length=MAX_JOURNAL_ENTRIES)
+
+
+class JournalResponse(WireModel):
+    stored_through: int
+    """The highest place the centre now holds: the device's new cursor."""
+    new: int
+    """How many entries the centre had not seen before."""
+
+
 class ActionResult(WireModel):
     """The centre's result for one action; repeated pushes get the same one."""
 
@@ -146,6 +196,16 @@ class PullRequest(WireModel):
     policy_version: int = Field(default=0, ge=0)
     kb_version: int = Field(default=0, ge=0)
     jobs_version: int = Field(default=0, ge=0)
+    key_set_version: int = Field(default=0, ge=0)
+    """The centre key set the device trusts (0: none, it is not enrolled)."""
+    refused: list[Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=20
+    )
+    """Why the device refused what its last pull brought ([]: it took
+    everything); ``None``: no news since it last said."""
+    queue_depth: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    """Actions still waiting on the device (queued, awaiting approval or sent
+    without a result) once its sync is done; ``None``: not said."""
 
 
 class KbDelta(WireModel):
@@ -182,3 +242,6 @@ class PullResponse(WireModel):
     """The device's job book (``jobs`` and ``assets``), when changed."""
     jobs_version: int = 0
     kill_switch: KillSwitchState = Field(default_factory=KillSwitchState)
+    key_sets: list[str] = Field(default_factory=list)
+    """The centre's key set documents above the device's, oldest first; the
+    device follows them before it checks the bundle and the KB."""

@@ -78,8 +78,20 @@ def next_pull(request: PullRequest, response: PullResponse) -> PullRequest:
                 request.kb_version, response.kb.version if response.kb else 0
             ),
             "jobs_version": max(request.jobs_version, response.jobs_version),
+            "key_set_version": max(
+                [request.key_set_version, *map(_key_set_version, response.key_sets)]
+            ),
         }
     )
+
+
+def _key_set_version(text: str) -> int:
+    """The version a key set document states (unverified: only to ask for less)."""
+    try:
+        version = json.loads(text)["key_set"]["version"]
+    except (ValueError, TypeError, KeyError):
+        return 0
+    return version if isinstance(version, int) else 0
 
 
 def _bundle_version(text: str | None) -> int:
@@ -102,6 +114,7 @@ def merged_pulls(pages: Sequence[PullResponse]) -> PullResponse:
         ),
         "kb": next((p.kb for p in pages if p.kb), None),
         "jobs": next((p.jobs for p in pages if p.jobs is not None), None),
+        "key_sets": next((p.key_sets for p in pages if p.key_sets), []),
     }
     jobs_page = next((p for p in pages if p.jobs is not None), last)
     return last.model_copy(

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.server
 
 GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 IMPELLERS = '{"part_number": "4471-A20-339", "quantity": 2, "job_id": "J-1001"}'
+TOO_MANY = '{"part_number": "4471-G10-131", "quantity": 60, "job_id": "J-1001"}'
+MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
 
 
 def run(capsys, command, *args: str) -> str:
@@ -39,19 +41,12 @@ def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(
     centre = tmp_path / "centre"
     url = f"sqlite:///{centre / 'governance.db'}"
     base = ["--data-dir", str(centre), "--database-url", url, "--as", "sam"]
-    keys = tmp_path / "keys"
-    run(capsys, governance, "keys", "generate", "--out", str(keys))
-    (key,) = keys.glob("*.signing-key")
-    run(
-        capsys,
-        governance,
-        *base,
-        "policy",
-        "publish",
-        str(SOURCE_DIR),
-        "--key",
-        str(key),
-    )
+    # A fresh centre signs with the key it makes on its first start.
+    run(capsys, governance, *base, "policy", "publish", str(SOURCE_DIR))
+    manuals = tmp_path / "manuals"
+    manuals.mkdir()
+    (manuals / "pump-p200.md").write_text(MANUAL)
+    run(capsys, governance, *base, "kb", "publish", str(manuals))
     token_out = run(capsys, governance, *base, "device", "enroll-token")
     token = re.search(r"[A-Za-z0-9_\-]{20,}", token_out)
     assert token is not None, token_out
@@ -63,6 +58,7 @@ def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(
     run(capsys, edge_agent, "demo", "--no-start")
     with serving(centre_app()) as server:
         run(capsys, edge_agent, "enroll", "--server", server, "--token", token.group())
+    assert _trust(capsys)["source"] == "centre"
     for order in (GASKETS, IMPELLERS):
         run(
             capsys,
@@ -74,31 +70,85 @@ def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(
             order,
             "--yes",
         )
+    # A question answered, and an order the policy stops: no action leaves
+    # the device for either, but both reach the centre's journal.
+    run(capsys, edge_agent, "ask", "--no-model", "what does E-42 mean")
+    assert edge_agent(["actions", "create", "order_part", "--args", TOO_MANY]) == 0
+    capsys.readouterr()
     out = run(capsys, edge_agent, "sync", "--server", server)
     assert "offline" in out.lower()
-    assert _states(capsys) == {1: "queued", 2: "awaiting_approval"}
+    assert _states(capsys) == {1: "queued", 2: "awaiting_approval", 3: "denied"}
 
     # Back at the depot (the service restarted on another port).
     with serving(centre_app()) as server:
-        # The device trusts only the key shipped with the app, not the one
-        # this depot signs with: it refuses the policy, keeps its own, and
-        # says so with exit code 3, actions synced all the same.
-        code = edge_agent(["sync", "--server", server, "--json"])
-        err = capsys.readouterr().err
-        assert code == 3 and "Update refused" in err and "trust" in err
-        assert _states(capsys) == {1: "applied", 2: "quarantined"}
+        parts = _sync(capsys, server)
+        assert (parts["policy"], parts["kb"]) == ("updated", "updated")
+        first_key = _policy(capsys)["bundle"]["key_id"]
+        assert first_key.startswith("centre-")
+        assert _states(capsys) == {1: "applied", 2: "quarantined", 3: "denied"}
+
+        # The centre sees every turn and what the device's policy stopped.
+        turns = json.loads(run(capsys, governance, *base, "turns", "list", "--json"))
+        assert {turn["name"] for turn in turns} >= {"ask", "propose"}
+        (shift,) = json.loads(run(capsys, governance, *base, "report", "--json"))
+        (denied,) = shift["denied_on_device"]
+        assert (denied["tool"], denied["count"]) == ("order_part", 1)
+        otlp = tmp_path / "turns.json"
+        run(capsys, governance, *base, "turns", "export", "--out", str(otlp))
+        (resource,) = json.loads(otlp.read_text())["resourceSpans"]
+        assert len({s["traceId"] for s in resource["scopeSpans"][0]["spans"]}) == 4
 
         review = json.loads(run(capsys, governance, *base, "review", "list", "--json"))
         (held,) = review
-        run(capsys, governance, *base, "review", "approve", held["key"])
-        assert edge_agent(["sync", "--server", server, "--json"]) == 3
-        capsys.readouterr()
-        assert _states(capsys) == {1: "applied", 2: "applied"}
+        run(capsys, governance, *base, "review", "approve", held["key"][:8])
+        assert _sync(capsys, server) == {}
+        assert _states(capsys) == {1: "applied", 2: "applied", 3: "denied"}
+
+        # The depot rotates its key and publishes again: the device follows.
+        run(capsys, governance, *base, "keys", "rotate")
+        run(capsys, governance, *base, "policy", "publish", str(SOURCE_DIR))
+        assert _sync(capsys, server) == {"keys": "updated", "policy": "updated"}
+        second = _policy(capsys)
+        assert second["bundle"]["key_id"] not in (first_key, None)
+        assert second["trust"]["key_set_version"] == 2
+
+        # The old key is revoked: the device stops trusting it and keeps working.
+        run(capsys, governance, *base, "keys", "revoke", first_key, "--yes")
+        assert _sync(capsys, server) == {"keys": "updated"}
+        third = _policy(capsys)
+        assert third["actions_allowed"] and third["trust"]["revoked"] == [first_key]
 
         # Syncing again sends nothing twice and changes nothing.
-        assert edge_agent(["sync", "--server", server, "--json"]) == 3
-        capsys.readouterr()
-        assert _states(capsys) == {1: "applied", 2: "applied"}
+        assert _sync(capsys, server) == {}
+        assert _states(capsys) == {1: "applied", 2: "applied", 3: "denied"}
+
+        # A bundle this app is too old for is refused loudly, on both sides.
+        future = tmp_path / "future.json"
+        sign = ["policy", "sign", str(SOURCE_DIR), "--version", "9"]
+        sign += ["--expires", "2030-01-01T00:00:00Z", "--min-client", "99.0.0"]
+        run(capsys, governance, *base, *sign, "--out", str(future))
+        run(capsys, governance, *base, "policy", "publish", str(future))
+        assert edge_agent(["sync", "--server", server]) == 3
+        assert "99.0.0" in capsys.readouterr().err
+        (device,) = json.loads(
+            run(capsys, governance, *base, "device", "list", "--json")
+        )
+        assert "99.0.0" in " ".join(device["refused_updates"])
+        assert _policy(capsys)["bundle"]["version"] == 3
+
+
+def _sync(capsys, server: str) -> dict[str, str]:
+    """Sync; each part the pull brought, with whether it was taken."""
+    summary = json.loads(run(capsys, edge_agent, "sync", "--server", server, "--json"))
+    return {part["part"]: part["status"] for part in summary["parts"]}
+
+
+def _policy(capsys) -> dict:
+    return json.loads(run(capsys, edge_agent, "policy", "show", "--json"))
+
+
+def _trust(capsys) -> dict:
+    return _policy(capsys)["trust"]
 
 
 def _states(capsys) -> dict[int, str]:

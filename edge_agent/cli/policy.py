@@ -11,8 +11,13 @@ import click
 
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.depot.sync_state import read_sync_state
-from edge_agent.policy_store import PolicyStatus, open_policy_store
-from edge_agent.policy_store.summary import status_summary
+from edge_agent.policy_store import (
+    PolicyStatus,
+    device_trust,
+    open_policy_store,
+    shipped_trusted_keys,
+)
+from edge_agent.policy_store.summary import status_summary, trust_summary
 from policies import (
     Bundle,
     BundleRejected,
@@ -46,6 +51,9 @@ def show(state: CliState, as_json: bool) -> None:
     settings = state.settings()
     status = open_policy_store(settings).status()
     summary = status_summary(status, read_sync_state(settings.home).kill_switch)
+    summary["trust"] = trust_summary(
+        device_trust(settings).key_set(), shipped_trusted_keys().ids
+    )
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -138,6 +146,19 @@ def explain(
         click.echo(_render_decision(request, decision, status))
 
 
+def _render_trust(trust: dict[str, Any]) -> str:
+    if trust["source"] == "shipped":
+        return (
+            f"Trusted keys: shipped with the app ({', '.join(trust['keys'])}); "
+            "enrolling with a centre replaces them with the centre's keys."
+        )
+    revoked = f", revoked {', '.join(trust['revoked'])}" if trust["revoked"] else ""
+    return (
+        f"Trusted keys: the centre's key set version {trust['key_set_version']} "
+        f"(signing key {trust['signing_key']}{revoked})."
+    )
+
+
 def _render_summary(summary: dict[str, Any]) -> str:
     mode = (
         "actions allowed"
@@ -145,6 +166,8 @@ def _render_summary(summary: dict[str, Any]) -> str:
         else f"read-only ({summary['read_only_reason']})"
     )
     lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    if summary.get("trust"):
+        lines.append(_render_trust(summary["trust"]))
     centre = summary["centre_kill_switch"]
     if centre is not None:
         stopped = ["ALL ACTIONS"] if centre["agent"] else []

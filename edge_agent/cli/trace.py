@@ -11,9 +11,8 @@ import click
 from edge_agent.act.views import render_trace
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.files import write_json_atomic
-from edge_agent.otlp import otlp_document
 from edge_agent.session import Session
-from edge_agent.tracing import Trace
+from sync import otlp_document
 
 
 @click.group()
@@ -68,7 +67,9 @@ def export(state: CliState, target: Path, limit: int) -> None:
     """Write the latest traces as OTLP JSON, for any OpenTelemetry backend."""
     with Session(state.settings()) as session:
         records = session.outbox.list_traces(limit=limit)
-    traces = [Trace.from_dict(record.as_dict()) for record in records]
-    document = otlp_document(traces, service_version=version("edge-field-assistant"))
+    traces = [record.as_dict() for record in records]
+    document = otlp_document(
+        [({}, traces)], service_version=version("edge-field-assistant")
+    )
     write_json_atomic(target, document)
     click.echo(f"Wrote {len(traces)} trace(s) to {target}.")

@@ -1,5 +1,9 @@
 """Enrolling the device with the centre and keeping its credentials.
 
+Enrolment also gives the device the centre's key set, bound to the token: it
+becomes the device's trust root (``<home>/centre-keys.json``), and from then
+on only the centre's keys sign what the device accepts.
+
 ``<home>/credentials.json`` holds the device id the centre knows, the signing
 secret and the centre's address, readable by the device's user only (0600).
 ``<home>/device.json`` keeps the id the outbox hashes into its chain; the two
@@ -26,6 +30,8 @@ from edge_agent.device import device_id
 from edge_agent.errors import ConfigError, IdentityMismatch
 from edge_agent.files import write_json_atomic
 from edge_agent.home import HomeLayout
+from edge_agent.policy_store import device_trust
+from policies import PolicyError
 from sync import Outbox, enroll
 
 
@@ -143,6 +149,10 @@ def enroll_device(
         technician_id=settings.technician_id,
         enrolled_at=clock().isoformat(timespec="seconds"),
     )
+    try:
+        device_trust(settings).adopt(reply.key_set)
+    except PolicyError as exc:
+        raise ConfigError(exc.message, title=exc.title) from exc
     write_credentials(settings.home, credentials)
     if reply.device_id != local:
         _adopt(settings, local, reply.device_id, queued)

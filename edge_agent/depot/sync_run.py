@@ -11,8 +11,8 @@ import random
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, get_args
 
@@ -27,15 +27,26 @@ from edge_agent.device import device_id
 from edge_agent.errors import EdgeAgentError
 from edge_agent.home import HomeLayout
 from edge_agent.knowledge import open_knowledge
-from edge_agent.policy_store import app_version, open_policy_store
+from edge_agent.policy_store import (
+    DeviceTrust,
+    PolicyStore,
+    app_version,
+    device_trust,
+    open_policy_store,
+)
+from knowledge_cache import KnowledgeStore
 from sync import (
     ActionState,
+    JournalOutcome,
     Outbox,
     OutcomeStatus,
     Progress,
+    PullResponse,
     SyncClient,
+    SyncError,
     SyncReport,
     drain,
+    send_journal,
 )
 
 if sys.platform != "win32":
@@ -74,16 +85,18 @@ def run_sync(
         )
         _check_identity(outbox, credentials)
         knowledge = stack.enter_context(open_knowledge(settings))
+        trust = device_trust(settings)
         policy = open_policy_store(settings)
         before = read_sync_state(settings.home)
         http = stack.enter_context(http_client(url))
+        client = _client(http, credentials)
         report = drain(
             outbox,
-            _client(http, credentials),
+            client,
             clock=utc_now,
             sleep=sleep,
             rng=random.Random(),
-            pull=pull_request(before, policy=policy, knowledge=knowledge),
+            pull=pull_request(before, trust=trust, policy=policy, knowledge=knowledge),
             progress=progress,
             client_version=app_version() or "",
         )
@@ -92,15 +105,23 @@ def run_sync(
         if report.pull is not None:
             applied = apply_pull(
                 report.pull,
+                trust=trust,
                 policy=policy,
                 knowledge=knowledge,
                 jobs_file=settings.layout.jobs_file,
                 received_at=now,
             )
             after = next_state(before, report.pull, applied, at=now)
-        write_sync_state(settings.home, after)
         waiting = sum(outbox.count_by_state()[s] for s in WAITING)
-    return _summary(url, report, applied, after, waiting)
+        journal = None
+        if report.pull is not None:
+            said = (trust, policy, knowledge)
+            _report_state(client, report.pull, after, waiting, *said)
+            # After the actions and the updates: the journal never delays them.
+            journal = send_journal(outbox, client, cursor=after.journal_cursor)
+            after = replace(after, journal_cursor=journal.cursor)
+        write_sync_state(settings.home, after)
+    return _summary(url, report, applied, after, waiting, journal)
 
 
 def render_summary(summary: Summary) -> str:
@@ -129,6 +150,12 @@ def render_summary(summary: Summary) -> str:
         lines.append(f"Switched off by the centre: {what}. {switch['reason']}".strip())
     if summary["stopped"]:
         lines.append(f"Stopped early: {summary['stopped']}")
+    journal = summary.get("journal")
+    if journal and (journal["sent"] or journal["stopped"]):
+        line = f"Journal: {journal['sent']} turn(s) with their decisions sent"
+        if journal["stopped"]:
+            line += f"; the rest waits for the next sync ({journal['stopped']})"
+        lines.append(line + ".")
     lines.append(
         f"{summary['queued']} still queued; last sync at "
         f"{summary['last_sync_at'] or 'never'}."
@@ -198,6 +225,26 @@ def _check_identity(outbox: Outbox, credentials: Credentials) -> None:
         )
 
 
+def _report_state(
+    client: SyncClient,
+    pulled: PullResponse,
+    after: SyncState,
+    waiting: int,
+    trust: DeviceTrust,
+    policy: PolicyStore,
+    knowledge: KnowledgeStore,
+) -> None:
+    """Tell the centre, in this sync, what the device now runs, what it
+    refused (or that it took everything) and how many actions still wait.
+    Best effort: each sync's first pull says it again."""
+    request = pull_request(after, trust=trust, policy=policy, knowledge=knowledge)
+    request = request.model_copy(
+        update={"results_after": pulled.results_cursor, "queue_depth": waiting}
+    )
+    with suppress(SyncError):
+        client.pull(request)
+
+
 def _client(http: httpx.Client, credentials: Credentials) -> SyncClient:
     return SyncClient(
         http,
@@ -214,6 +261,7 @@ def _summary(
     applied: ApplyReport | None,
     state: SyncState,
     queued: int,
+    journal: JournalOutcome | None = None,
 ) -> Summary:
     statuses: tuple[OutcomeStatus, ...] = get_args(OutcomeStatus)
     return {
@@ -231,4 +279,11 @@ def _summary(
         },
         "queued": queued,
         "last_sync_at": state.last_sync_at,
+        "journal": None
+        if journal is None
+        else {
+            "sent": journal.sent,
+            "cursor": journal.cursor,
+            "stopped": journal.stopped,
+        },
     }

@@ -47,6 +47,8 @@ class SyncState:
         kill_switch: What the centre last said is switched off.
         refused: Why the last sync's updates were refused (policy or KB),
             each as the device said it; empty when all were taken.
+        journal_cursor: How far the centre holds this device's journal
+            (turns and decisions); sending from an older cursor is safe.
     """
 
     results_cursor: int = 0
@@ -55,6 +57,7 @@ class SyncState:
     last_attempt_at: str | None = None
     kill_switch: KillSwitch = field(default_factory=KillSwitch)
     refused: tuple[str, ...] = ()
+    journal_cursor: int = 0
 
     def tried(self, at: str) -> SyncState:
         return replace(self, last_attempt_at=at)
@@ -103,6 +106,7 @@ def _state_from(data: Any) -> SyncState:
             reason=str(switch.get("reason", "")),
         ),
         refused=tuple(str(text) for text in data.get("refused", ())),
+        journal_cursor=int(data.get("journal_cursor", 0)),
     )
 
 
@@ -118,4 +122,5 @@ def _state_json(state: SyncState) -> dict[str, Any]:
             "reason": state.kill_switch.reason,
         },
         "refused": list(state.refused),
+        "journal_cursor": state.journal_cursor,
     }

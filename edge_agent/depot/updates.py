@@ -1,12 +1,14 @@
-"""Applying what a sync pulled: policy, knowledge base, jobs, kill switch.
+"""Applying what a sync pulled: keys, policy, knowledge base, jobs, kill switch.
 
 Each part is applied through its own store's checks, on its own: a part that
 is refused leaves the previous one in force and is reported, and never stops
 the others.
 
+- Keys: the centre's new key sets are followed first, one version at a time
+  (:class:`DeviceTrust`), so a bundle or KB signed by a new key verifies.
 - Policy: :meth:`PolicyStore.install` verifies the signed bundle first.
 - Knowledge base: the delta's Ed25519 signature is checked against the keys
-  the device trusts for policy, then :meth:`KnowledgeStore.apply_snapshot`
+  the device accepts for policy, then :meth:`KnowledgeStore.apply_snapshot`
   applies it in one transaction.
 - Jobs: the job book replaces ``jobs.json`` atomically.
 - Kill switch: recorded for the app to show.
@@ -25,12 +27,12 @@ from cryptography.exceptions import InvalidSignature
 from edge_agent.depot.sync_state import KillSwitch, SyncState
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import parse_job_book, write_job_book
-from edge_agent.policy_store import PolicyStore
+from edge_agent.policy_store import DeviceTrust, PolicyStore
 from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Snapshot, SnapshotFile
 from policies import SIGNATURE_BYTES, PolicyError, TrustedKeys, decode_base64
 from sync import KbDelta, PullRequest, PullResponse
 
-Part = Literal["policy", "kb", "jobs"]
+Part = Literal["keys", "policy", "kb", "jobs"]
 PartStatus = Literal["updated", "refused"]
 
 
@@ -39,7 +41,7 @@ class PartOutcome:
     """What became of one pulled part.
 
     Attributes:
-        part: ``policy``, ``kb`` or ``jobs``.
+        part: ``keys``, ``policy``, ``kb`` or ``jobs``.
         status: ``updated``, or ``refused`` (the previous one stays).
         message: What changed, or why it was refused, in plain language.
         version: The version now in force, when it was updated.
@@ -64,21 +66,33 @@ class ApplyReport:
 
 
 def pull_request(
-    state: SyncState, *, policy: PolicyStore, knowledge: KnowledgeStore
+    state: SyncState,
+    *,
+    trust: DeviceTrust,
+    policy: PolicyStore,
+    knowledge: KnowledgeStore,
 ) -> PullRequest:
-    """What the device holds, for the centre to send only what is newer."""
+    """What the device holds, for the centre to send only what is newer.
+
+    Raises:
+        PolicyError: the centre's key set file is damaged.
+    """
     bundle = policy.status().bundle
+    key_set = trust.key_set()
     return PullRequest(
+        key_set_version=0 if key_set is None else key_set.version,
         results_after=state.results_cursor,
         policy_version=0 if bundle is None else bundle.version,
         kb_version=knowledge.manifest().version,
         jobs_version=state.jobs_version,
+        refused=list(state.refused),
     )
 
 
 def apply_pull(
     pull: PullResponse,
     *,
+    trust: DeviceTrust,
     policy: PolicyStore,
     knowledge: KnowledgeStore,
     jobs_file: Path,
@@ -88,12 +102,15 @@ def apply_pull(
 
     Args:
         pull: What the sync pulled.
+        trust: The device's trust root; new key sets are followed first.
         policy: The device's policy store; its trusted keys check KB deltas too.
         knowledge: The device's knowledge base.
         jobs_file: Where the job book lives.
         received_at: When the pull arrived (ISO 8601), recorded with the jobs.
     """
     parts: list[PartOutcome] = []
+    if pull.key_sets:
+        parts.append(_follow_keys(trust, policy, pull.key_sets))
     if pull.policy_bundle is not None:
         parts.append(_apply_policy(policy, pull.policy_bundle))
     if pull.kb is not None:
@@ -122,7 +139,29 @@ def next_state(
         last_attempt_at=at,
         kill_switch=report.kill_switch,
         refused=tuple(p.message for p in report.parts if p.status == "refused"),
+        journal_cursor=state.journal_cursor,
     )
+
+
+def _follow_keys(
+    trust: DeviceTrust, policy: PolicyStore, texts: list[str]
+) -> PartOutcome:
+    try:
+        key_set = trust.follow(texts)
+        policy.use_keys(trust.accepted(), trust.kept())
+    except PolicyError as exc:
+        why = (
+            f"The centre's new keys were refused, the keys in force stay: {exc.message}"
+        )
+        return PartOutcome("keys", "refused", why)
+    if key_set is None:
+        return PartOutcome("keys", "updated", "The centre's keys are unchanged.")
+    revoked = f"; revoked: {', '.join(key_set.revoked)}" if key_set.revoked else ""
+    message = (
+        f"The centre's key set version {key_set.version} is in force (signing "
+        f"key {key_set.active}{revoked})."
+    )
+    return PartOutcome("keys", "updated", message, key_set.version)
 
 
 def _apply_policy(policy: PolicyStore, text: str) -> PartOutcome:

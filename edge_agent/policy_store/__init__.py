@@ -14,7 +14,9 @@ uses the high-water time, so setting the clock back neither revives an expired
 bundle nor lets an older one in; the highest version accepted is remembered
 even if the bundle file goes missing.
 
-Expired, missing, altered or switched-off bundles put the assistant in
+Whose signatures count is :class:`DeviceTrust`'s: the shipped keys before
+enrolment, the centre's key set after. Expired, missing, altered or
+switched-off bundles put the assistant in
 read-only mode (:class:`PolicyStatus`), with the reason.
 """
 
@@ -25,17 +27,21 @@ from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
 from edge_agent.policy_store.store import (
     PolicyStore,
     app_version,
+    device_trust,
     open_policy_store,
     shipped_trusted_keys,
 )
+from edge_agent.policy_store.trust import DeviceTrust
 
 __all__ = [
+    "DeviceTrust",
     "HIGH_WATER_STEP",
     "STATE_FILE",
     "PolicyStatus",
     "PolicyStore",
     "ReadOnlyReason",
     "app_version",
+    "device_trust",
     "open_policy_store",
     "shipped_trusted_keys",
 ]

@@ -16,6 +16,7 @@ from edge_agent.policy_store.folder import (
     StoreState,
 )
 from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
+from edge_agent.policy_store.trust import DeviceTrust
 from policies import (
     DEMO_BUNDLE,
     KEYS_DIR,
@@ -41,6 +42,9 @@ class PolicyStore:
     Args:
         folder: Where the bundle and state live; created when first written.
         trusted_keys: Keys whose signatures the device accepts.
+        kept_keys: Keys that verify only the bundle already installed (the
+            shipped key on an enrolled device, until the centre's first
+            bundle replaces the shipped one).
         clock: Returns the current time, timezone-aware.
         client_version: The app's version, checked against each bundle's
             minimum; ``None`` skips that check.
@@ -53,18 +57,26 @@ class PolicyStore:
         folder: Path,
         trusted_keys: TrustedKeys,
         *,
+        kept_keys: TrustedKeys | None = None,
         clock: Clock,
         client_version: str | None = None,
         default_bundle: Path | None = None,
     ) -> None:
         self.folder = folder
         self.trusted_keys = trusted_keys
+        self.kept_keys = kept_keys or TrustedKeys()
         self._files = PolicyFolder(folder)
         self._clock = clock
         self._client_version = client_version
         self._default_bundle = default_bundle
         self._seen: datetime | None = None
         self._cache: tuple[str, Bundle] | None = None
+
+    def use_keys(self, trusted: TrustedKeys, kept: TrustedKeys) -> None:
+        """Change the keys accepted from now on (a new centre key set)."""
+        self.trusted_keys = trusted
+        self.kept_keys = kept
+        self._cache = None
 
     def status(self) -> PolicyStatus:
         """The policy in force now; on first use, installs the default bundle.
@@ -104,7 +116,7 @@ class PolicyStore:
             PolicyError: the device's policy state is damaged.
         """
         state = self._state_or_raise()
-        return self._accept(data, state, self._now(state))
+        return self._accept(data, state, self._now(state), self.trusted_keys)
 
     def install(self, data: bytes) -> Bundle:
         """Verify ``data`` and make it the active bundle.
@@ -116,11 +128,14 @@ class PolicyStore:
             PolicyError: the state is damaged or the folder cannot be written;
                 the active bundle is unchanged.
         """
+        return self._install(data, self.trusted_keys)
+
+    def _install(self, data: bytes, keys: TrustedKeys) -> Bundle:
         try:
             with self._files.exclusive():
                 state = self._state_or_raise()
                 now = self._now(state)
-                bundle = self._accept(data, state, now)
+                bundle = self._accept(data, state, now, keys)
                 if data != self._files.active_bytes(state):
                     self._activate(data, bundle, now, previous=state.active)
                 return bundle
@@ -141,7 +156,9 @@ class PolicyStore:
 
     # --- checks -----------------------------------------------------------------
 
-    def _accept(self, data: bytes, state: StoreState, now: datetime) -> Bundle:
+    def _accept(
+        self, data: bytes, state: StoreState, now: datetime, keys: TrustedKeys
+    ) -> Bundle:
         if data == self._files.active_bytes(state):
             bundle = self._authenticated(data)
             check_fresh(
@@ -150,7 +167,7 @@ class PolicyStore:
             return bundle
         return verify_bundle(
             data,
-            self.trusted_keys,
+            keys,
             active_version=state.version,
             now=now,
             client_version=self._client_version,
@@ -159,7 +176,8 @@ class PolicyStore:
     def _authenticated(self, data: bytes) -> Bundle:
         digest = hashlib.sha256(data).hexdigest()
         if self._cache is None or self._cache[0] != digest:
-            self._cache = (digest, authenticate_bundle(data, self.trusted_keys))
+            keys = self.trusted_keys.merged(self.kept_keys)
+            self._cache = (digest, authenticate_bundle(data, keys))
         return self._cache[1]
 
     def _status_of(self, state: StoreState, now: datetime) -> PolicyStatus:
@@ -283,7 +301,9 @@ class PolicyStore:
                 f"({exc.strerror})."
             ) from exc
         try:
-            self.install(data)
+            # The shipped bundle is signed by a shipped key, also on a device
+            # that enrolled before its first use.
+            self._install(data, self.trusted_keys.merged(self.kept_keys))
         except BundleRejected as exc:
             raise PolicyError(
                 "No policy bundle is installed and the shipped one was refused: "
@@ -332,15 +352,27 @@ def shipped_trusted_keys() -> TrustedKeys:
     return read_trusted_keys(KEYS_DIR)
 
 
-def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
-    """The store for this device: shipped keys, shipped demo bundle as default.
+def device_trust(settings: EdgeSettings) -> DeviceTrust:
+    """This device's trust root: the centre's key set once enrolled.
 
     Raises:
         PolicyError: a shipped key file is unreadable or invalid.
     """
+    return DeviceTrust(settings.layout.centre_keys_file, shipped_trusted_keys())
+
+
+def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
+    """The store for this device: its trusted keys, shipped demo bundle as default.
+
+    Raises:
+        PolicyError: a shipped key file, or the centre's key set, is
+            unreadable or invalid.
+    """
+    trust = device_trust(settings)
     return PolicyStore(
         settings.layout.policy_dir,
-        shipped_trusted_keys(),
+        trust.accepted(),
+        kept_keys=trust.kept(),
         clock=clock,
         client_version=app_version(),
         default_bundle=DEMO_BUNDLE,

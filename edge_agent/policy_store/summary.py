@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from edge_agent.policy_store.status import PolicyStatus
-from policies import Bundle, Outcome, format_time
+from policies import Bundle, KeySet, Outcome, format_time
 
 
 class CentreSwitch(Protocol):
@@ -79,4 +79,17 @@ def _bundle_summary(bundle: Bundle) -> dict[str, Any]:
             "tools": sorted(switches.tools),
             "action_types": sorted(switches.action_types),
         },
+    }
+
+
+def trust_summary(key_set: KeySet | None, shipped: tuple[str, ...]) -> dict[str, Any]:
+    """Whose keys the device accepts: the centre's key set, or the shipped keys."""
+    if key_set is None:
+        return {"source": "shipped", "keys": list(shipped), "key_set_version": None}
+    return {
+        "source": "centre",
+        "keys": [key.key_id for key in key_set.keys],
+        "key_set_version": key_set.version,
+        "signing_key": key_set.active,
+        "revoked": list(key_set.revoked),
     }

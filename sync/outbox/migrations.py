@@ -7,6 +7,8 @@ Tables:
 - ``action_states``: each local state and how many actions are in it (kept by
   triggers, so counting does not scan the actions).
 - ``traces``: one row per technician turn; spans as canonical JSON.
+  ``journal_seq`` grows with every write of a trace (a new one, or one saved
+  again), so the journal sent to the centre resumes from a cursor.
 - ``actions``: one row per action, in sequence order. Its content columns are
   append-only (a trigger refuses updates); state columns change with
   ``transitions``.
@@ -112,5 +114,16 @@ def m001_actions_traces_transitions(db: Database) -> None:
         CREATE TRIGGER actions_count_delete AFTER DELETE ON actions BEGIN
             UPDATE action_states SET actions = actions - 1 WHERE state = old.state;
         END;
+        """
+    )
+
+
+@migrations()
+def m002_trace_journal(db: Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE traces ADD COLUMN journal_seq INTEGER;
+        UPDATE traces SET journal_seq = id;
+        CREATE UNIQUE INDEX traces_journal ON traces(journal_seq);
         """
     )

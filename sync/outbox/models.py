@@ -138,3 +138,19 @@ class PendingAction:
 
     action: QueuedAction
     trace: TraceRecord
+
+
+@dataclass(frozen=True, slots=True)
+class JournalItem:
+    """One turn as the journal sends it to the centre.
+
+    Attributes:
+        place: Its place in the journal (the cursor to resume after).
+        trace: The turn's trace.
+        actions: The actions the turn recorded, with their decisions (denied
+            ones included).
+    """
+
+    place: int
+    trace: TraceRecord
+    actions: tuple[QueuedAction, ...]

@@ -19,6 +19,7 @@ from sync.errors import UnknownAction, UnknownTrace
 from sync.outbox.db import translated
 from sync.outbox.models import (
     Clock,
+    JournalItem,
     PendingAction,
     QueuedAction,
     TraceRecord,
@@ -165,6 +166,31 @@ def list_traces(db: Database, limit: int, offset: int) -> list[TraceRecord]:
     return [trace_from_row(row) for row in rows]
 
 
+def journal_after(db: Database, cursor: int, limit: int) -> list[JournalItem]:
+    """Turns written after ``cursor`` in the journal, oldest first, with the
+    actions each recorded."""
+    rows = db.execute(
+        f"SELECT journal_seq, {TRACE_COLUMNS} FROM traces WHERE journal_seq > ? "
+        "ORDER BY journal_seq LIMIT ?",
+        [cursor, limit],
+    ).fetchall()
+    if not rows:
+        return []
+    marks = ", ".join("?" for _ in rows)
+    found: dict[str, list[QueuedAction]] = {}
+    for row in db.execute(
+        f"SELECT {ACTION_COLUMNS} FROM actions WHERE trace_id IN ({marks}) "
+        "ORDER BY seq",
+        [row[1] for row in rows],
+    ).fetchall():
+        action = action_from_row(row)
+        found.setdefault(action.trace_id, []).append(action)
+    return [
+        JournalItem(row[0], trace_from_row(row[1:]), tuple(found.get(row[1], ())))
+        for row in rows
+    ]
+
+
 def first_broken_seq(db: Database, device_id: str) -> int | None:
     """Where the stored chain first breaks (see :func:`sync.chain.first_break`)."""
     last_seq, last_hash = db.execute(
@@ -275,6 +301,13 @@ class OutboxReader:
         """Stored traces, the most recently first saved first."""
         with self._translated():
             return list_traces(self._db, limit, offset)
+
+    def journal_after(
+        self, cursor: int, limit: int = 100
+    ) -> builtins.list[JournalItem]:
+        """Turns written after ``cursor``, for the journal sent to the centre."""
+        with self._translated():
+            return journal_after(self._db, cursor, limit)
 
     def verify_chain(self) -> int | None:
         """The first sequence number where the hash chain breaks, or ``None``.

@@ -16,13 +16,16 @@ from sync.outbox.states import FINAL_STATES, ActionState, check_transition
 
 
 def store_trace(db: Database, trace: EncodedTrace, saved_at: str) -> None:
-    """Insert the trace, or replace the stored one with the same id."""
+    """Insert the trace, or replace the stored one with the same id; either
+    way it takes the next place in the journal."""
     db.execute(
-        "INSERT INTO traces (trace_id, name, start_ns, end_ns, spans, saved_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (trace_id) DO UPDATE SET "
+        "INSERT INTO traces (trace_id, name, start_ns, end_ns, spans, saved_at, "
+        "journal_seq) VALUES (?, ?, ?, ?, ?, ?, "
+        "(SELECT COALESCE(MAX(journal_seq), 0) + 1 FROM traces)) "
+        "ON CONFLICT (trace_id) DO UPDATE SET "
         "name = excluded.name, start_ns = excluded.start_ns, "
         "end_ns = excluded.end_ns, spans = excluded.spans, "
-        "saved_at = excluded.saved_at",
+        "saved_at = excluded.saved_at, journal_seq = excluded.journal_seq",
         [
             trace.trace_id,
             trace.name,

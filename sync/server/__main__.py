@@ -1,9 +1,9 @@
 """``edge-governance``: the central side's command line.
 
     edge-governance [--database-url URL] [--data-dir DIR] [--as NAME] COMMAND
-    edge-governance keys generate [--out DIR] [--key-id ID]
-    edge-governance policy sign SOURCE_DIR --key KEY --version N --expires ISO8601
-    edge-governance policy publish FILE|DIR [--key K] [--expires-in 30d]
+    edge-governance keys list|rotate|revoke KEY_ID|generate
+    edge-governance policy sign SOURCE_DIR [--key KEY] --version N --expires ISO8601
+    edge-governance policy publish FILE|DIR [--expires-in 30d]
     edge-governance serve [--host 127.0.0.1] [--port N] [--database-url URL]
     edge-governance device enroll-token|list|revoke ...
     edge-governance review list|approve KEY|reject KEY --reason TEXT

@@ -1,21 +1,31 @@
 """Enrolling devices: single-use, expiring tokens that become device credentials.
 
 A supervisor issues a token (optionally for one technician, always with a
-role and an expiry). The first device to present it gets an id and a random
-secret; the token is then spent, also when two devices race for it. Only the
-token's SHA-256 is stored; the secret is stored because the centre must check
-the HMAC of every request with it.
+role and an expiry). The first device to prove it holds the token gets an id,
+a signing secret and the centre's key set, all bound to the token
+(:mod:`sync.enrolment_binding`); the token is then spent, also when two
+devices race for it. The token itself is never stored: only its SHA-256 and
+the binding key derived from it. The device's secret is stored because the
+centre must check the HMAC of every request with it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sync.enrolment_binding import (
+    binding_key,
+    device_secret,
+    matches,
+    request_proof,
+    response_binding,
+    token_id,
+)
 from sync.protocol import EnrollRequest, EnrollResponse
+from sync.server.centre_keys import CentreKeys
 from sync.server.errors import Conflict, EnrolmentRefused
 from sync.server.records import Clock, IdSource
 from sync.server.storage import Storage
@@ -40,10 +50,6 @@ def new_device_id() -> str:
     return f"dev-{uuid.uuid4().hex[:12]}"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
     """A token as given to the supervisor (shown once, never stored as is)."""
@@ -59,6 +65,7 @@ class Enrolment:
 
     Args:
         storage: The service's storage.
+        keys: The centre's keys; enrolment hands out the current key set.
         clock: The service's clock.
         new_token_text: Source of token text.
         new_secret_text: Source of device secrets.
@@ -68,6 +75,7 @@ class Enrolment:
     def __init__(
         self,
         storage: Storage,
+        keys: CentreKeys,
         *,
         clock: Clock,
         new_token_text: IdSource = new_token,
@@ -75,6 +83,7 @@ class Enrolment:
         new_id: IdSource = new_device_id,
     ) -> None:
         self._storage = storage
+        self._keys = keys
         self._clock = clock
         self._new_token = new_token_text
         self._new_secret = new_secret_text
@@ -95,7 +104,8 @@ class Enrolment:
         with self._storage.write() as connection:
             store.add_token(
                 connection,
-                token_hash=token_hash(text),
+                token_hash=token_id(text),
+                binding_key=binding_key(text),
                 technician_id=technician_id,
                 role=role,
                 created_at=now,
@@ -115,16 +125,18 @@ class Enrolment:
         """Spend the token and create the device with a new secret.
 
         Raises:
-            EnrolmentRefused: the token is unknown, used, expired, or issued
-                for another technician.
+            EnrolmentRefused: the token is unknown (or not proven), used,
+                expired, or issued for another technician.
             Conflict: the device id it brings is enrolled already.
         """
         now = self._clock()
-        digest = token_hash(request.token)
+        digest = request.token_id
         device_id = request.device_id or self._new_id()
-        secret = self._new_secret()
+        seed = self._new_secret()
+        key_set = self._keys.current().encode()
         with self._storage.write() as connection:
             row = store.token(connection, digest)
+            key = _proven_key(row, request)
             _check_token(row, request, now)
             if not store.use_token(connection, digest, device_id=device_id, at=now):
                 raise EnrolmentRefused("This enrolment token was used already.")
@@ -135,7 +147,7 @@ class Enrolment:
                 name=request.device_name,
                 technician_id=request.technician_id,
                 role=role,
-                secret=secret,
+                secret=device_secret(key, seed),
                 at=now,
             ):
                 raise Conflict(
@@ -151,7 +163,29 @@ class Enrolment:
                 event="device_enrolled",
                 detail={"technician_id": request.technician_id, "role": role},
             )
-        return EnrollResponse(device_id=device_id, secret=secret)
+        unbound = EnrollResponse(
+            device_id=device_id, secret_seed=seed, key_set=key_set, binding=""
+        )
+        return unbound.model_copy(update={"binding": response_binding(key, unbound)})
+
+
+def _proven_key(row: object, request: EnrollRequest) -> str:
+    """The token's binding key, once the request's proof matches it."""
+    mapping = getattr(row, "_mapping", None)
+    unknown = EnrolmentRefused(
+        "This enrolment token is not known; check it or ask the depot for a new one."
+    )
+    if mapping is None:
+        raise unknown
+    key = mapping["binding_key"]
+    if key is None:
+        raise EnrolmentRefused(
+            "This enrolment token was issued by an older version of the centre; "
+            "ask the depot for a new one."
+        )
+    if not matches(request_proof(key, request), request.proof):
+        raise unknown
+    return str(key)
 
 
 def _check_token(row: object, request: EnrollRequest, now: datetime) -> None:

@@ -1,7 +1,8 @@
 """What supervisors publish: policy bundles, KB versions, job books, kill switches.
 
-Bundles and KB versions are signed with the service's Ed25519 key (devices
-trust its public key) and versions only go up: a publication whose version is
+Bundles and KB versions are signed with the centre's active key
+(:mod:`sync.server.centre_keys`; devices follow its key sets) and versions
+only go up: a publication whose version is
 not above the newest is refused. Everything published is stored for pull and
 written to the audit log.
 """
@@ -16,11 +17,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from policies import BundleRejected, TrustedKeys, authenticate_bundle, format_time
+from policies import BundleRejected, authenticate_bundle, format_time
 from policies.defaults import DEMO_VERSION
 from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
 from sync.protocol import KbDelta
+from sync.server.centre_keys import CentreKeys
 from sync.server.errors import PublishRefused, RecordNotFound
 from sync.server.records import Clock
 from sync.server.storage import Storage, devices, fleet
@@ -29,6 +31,9 @@ from sync.server.storage.fleet import KillSwitch, Scope
 from sync.server.storage.schema import kb_versions, policy_bundles
 
 MAX_KB_FILE_BYTES = 16 * 1024 * 1024
+SHIPPED_KB_VERSION = 1
+"""The KB version of a device's home as set up (one ingest of the demo data):
+the centre's first KB version is above it, or new devices would ignore it."""
 
 
 class Publisher:
@@ -36,25 +41,33 @@ class Publisher:
 
     Args:
         storage: The service's storage.
+        keys: The centre's keys: new bundles and KB versions are signed with
+            the active one, and a bundle signed elsewhere must verify with
+            the current key set.
         clock: The service's clock.
     """
 
-    def __init__(self, storage: Storage, *, clock: Clock) -> None:
+    def __init__(self, storage: Storage, keys: CentreKeys, *, clock: Clock) -> None:
         self._storage = storage
+        self._keys = keys
         self._clock = clock
 
-    def publish_bundle(self, data: bytes, trusted: TrustedKeys, *, actor: str) -> int:
+    def publish_bundle(self, data: bytes, *, actor: str) -> int:
         """Store a signed bundle for devices to pull; returns its version.
 
         Raises:
-            PublishRefused: it does not verify, has expired, or its version is
-                not above the newest published.
+            PublishRefused: it does not verify with the centre's current key
+                set, has expired, or its version is not above the newest
+                published.
         """
+        key_set = self._keys.current().key_set
         try:
-            bundle = authenticate_bundle(data, trusted)
+            bundle = authenticate_bundle(data, key_set.trusted)
         except BundleRejected as exc:
             raise PublishRefused(
-                f"The bundle was not published: {exc.message}"
+                f"The bundle was not published: {exc.message} Devices trust "
+                f"only the centre's key set version {key_set.version}; sign "
+                "the policy sources here instead (policy publish DIR)."
             ) from exc
         now = self._clock()
         manifest = bundle.manifest
@@ -100,7 +113,6 @@ class Publisher:
     def publish_policy_dir(
         self,
         folder: Path,
-        key: SigningKey,
         *,
         expires_in: timedelta,
         actor: str,
@@ -110,7 +122,6 @@ class Publisher:
 
         Args:
             folder: The policy source files.
-            key: The service's signing key.
             expires_in: How long the bundle stays valid.
             actor: Who publishes.
             version: The version (default: one above the newest).
@@ -125,11 +136,15 @@ class Publisher:
                 newest = fleet.latest_policy_version(connection)
                 version = max(newest, _policy_floor(connection)) + 1
         data = sign_policy_dir(
-            folder, key, version=version, issued_at=now, expires_at=now + expires_in
+            folder,
+            self._keys.signing_key(),
+            version=version,
+            issued_at=now,
+            expires_at=now + expires_in,
         )
-        return self.publish_bundle(data, TrustedKeys.of(key.public_key), actor=actor)
+        return self.publish_bundle(data, actor=actor)
 
-    def publish_kb(self, path: Path, key: SigningKey, *, actor: str) -> int:
+    def publish_kb(self, path: Path, *, actor: str) -> int:
         """Sign and publish the documents at ``path`` as the next KB version.
 
         A folder's files become documents named by their relative paths; a
@@ -140,13 +155,15 @@ class Publisher:
             PublishRefused: nothing to publish, or a file cannot be read.
         """
         files = read_kb_files(path)
+        key = self._keys.signing_key()
         now = self._clock()
         with self._storage.write() as connection:
             fleet.lock_publishing(connection, kb_versions)
             latest = fleet.latest_kb_version(connection)
             previous = fleet.kb_version(connection, latest) if latest else None
             # Above any KB a device runs (its own ingests count), or it is refused.
-            version = max(latest, fleet.highest_reported(connection, "kb")) + 1
+            reported = fleet.highest_reported(connection, "kb")
+            version = max(latest, reported, SHIPPED_KB_VERSION) + 1
             snapshot = signed_kb(key, version=version, base=None, files=files)
             delta = None
             if previous is not None:

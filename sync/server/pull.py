@@ -3,7 +3,8 @@
 Results after its cursor (a page at a time), the newest signed policy bundle
 when the device's is older, the KB as a signed delta from the device's version
 (or a full snapshot when it is further behind), its job book when changed,
-and the kill switches that apply to it. The versions the device reports are
+the kill switches that apply to it, and the centre's key sets the device has
+not followed yet. The versions the device reports are
 recorded for the reconciliation report.
 """
 
@@ -12,8 +13,10 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from sync.protocol import KbDelta, PullRequest, PullResponse
+from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import switch_state
 from sync.server.storage import Storage, actions, devices, fleet
+from sync.server.storage.store import dump_json
 
 
 class Puller:
@@ -21,15 +24,20 @@ class Puller:
 
     Args:
         storage: The service's storage.
+        keys: The centre's keys.
         page_size: Most results in one response.
     """
 
-    def __init__(self, storage: Storage, *, page_size: int) -> None:
+    def __init__(self, storage: Storage, keys: CentreKeys, *, page_size: int) -> None:
         self._storage = storage
+        self._keys = keys
         self._page = page_size
 
     def pull(self, device_id: str, request: PullRequest) -> PullResponse:
         """Everything newer than what the device reports having."""
+        trusted = request.key_set_version
+        # A device without the first set cannot check a chain: it enrols again.
+        key_sets = self._keys.documents_after(trusted) if trusted else []
         with self._storage.write() as connection:
             results = actions.results_after(
                 connection, device_id, request.results_after, self._page + 1
@@ -45,13 +53,17 @@ class Puller:
             book = fleet.job_book(connection, device_id)
             newer_jobs = book is not None and book[0] > request.jobs_version
             switches = switch_state(fleet.kill_switches_on(connection), device_id)
-            devices.report_versions(
-                connection,
-                device_id,
-                policy_version=request.policy_version,
-                kb_version=request.kb_version,
-                jobs_version=request.jobs_version,
-            )
+            reported: dict[str, object] = {
+                "policy_version": request.policy_version,
+                "kb_version": request.kb_version,
+                "jobs_version": request.jobs_version,
+                "key_set_version": request.key_set_version,
+            }
+            if request.refused is not None:
+                reported["refused_updates"] = dump_json(request.refused)
+            if request.queue_depth is not None:
+                reported["queue_depth"] = request.queue_depth
+            devices.report_versions(connection, device_id, **reported)
         return PullResponse(
             results=results,
             results_cursor=cursor,
@@ -61,6 +73,7 @@ class Puller:
             jobs=book[1] if newer_jobs and book else None,
             jobs_version=book[0] if book else 0,
             kill_switch=switches,
+            key_sets=key_sets,
         )
 
 

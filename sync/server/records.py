@@ -41,6 +41,11 @@ class DeviceRecord:
         kb_version: The KB version it reported on its last pull.
         jobs_version: The job-book version it reported on its last pull.
         client_version: The app version it reported on its last push.
+        key_set_version: The centre key set it follows, from its last pull.
+        refused_updates: Why it refused what its last pull brought (empty:
+            it took everything).
+        queue_depth: Actions waiting on it at the end of its last sync.
+        journal_place: How far its journal reached the centre.
     """
 
     device_id: str
@@ -59,6 +64,10 @@ class DeviceRecord:
     kb_version: int
     jobs_version: int
     client_version: str
+    key_set_version: int = 0
+    refused_updates: tuple[str, ...] = ()
+    queue_depth: int = 0
+    journal_place: int = 0
 
     @property
     def revoked(self) -> bool:

@@ -5,12 +5,15 @@ device's clock). For each shift: how many actions were taken offline, when,
 and how long they waited for sync; what the centre made of them (applied,
 quarantined, rejected, held); where the centre's re-validation reached another
 outcome than the device's decision (a newer policy version alone is no
-difference); supervisors' approvals and rejections; and the policy, KB and
-model versions the device worked with.
+difference); what the device's policy denied there, by tool and reason
+(from the devices' journals: those never became actions); supervisors'
+approvals and rejections; and the policy, KB and model versions the device
+worked with.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +51,7 @@ class ShiftReport:
     longest_wait_hours: float = 0.0
     differences: list[Difference] = field(default_factory=list)
     reviews: list[Mapping[str, Any]] = field(default_factory=list)
+    denials: Counter[tuple[str, str]] = field(default_factory=Counter)
     device_policy_versions: set[int] = field(default_factory=set)
     centre_policy_versions: set[int] = field(default_factory=set)
     kb_versions: set[str] = field(default_factory=set)
@@ -65,6 +69,10 @@ class ShiftReport:
             "longest_wait_hours": round(self.longest_wait_hours, 2),
             "revalidation_differences": [vars_of(d) for d in self.differences],
             "reviews": [dict(r) for r in self.reviews],
+            "denied_on_device": [
+                {"tool": tool, "reason": reason, "count": count}
+                for (tool, reason), count in sorted(self.denials.items())
+            ],
             "device_policy_versions": sorted(self.device_policy_versions),
             "centre_policy_versions": sorted(self.centre_policy_versions),
             "kb_versions": sorted(self.kb_versions),
@@ -89,13 +97,19 @@ def build_report(
             figures.action_rows(connection, technician_id=technician_id, since=since)
         )
         reviews = figures.supervisor_decisions(connection, since=since)
-    return shifts(rows, reviews)
+        denials = figures.device_denials(
+            connection, technician_id=technician_id, since=since
+        )
+    return shifts(rows, reviews, denials)
 
 
 def shifts(
-    rows: Iterable[Mapping[str, Any]], reviews: Iterable[Mapping[str, Any]]
+    rows: Iterable[Mapping[str, Any]],
+    reviews: Iterable[Mapping[str, Any]],
+    denials: Iterable[Mapping[str, Any]] = (),
 ) -> list[ShiftReport]:
-    """Group action rows into shifts and attach the supervisors' verdicts."""
+    """Group action rows into shifts; attach the supervisors' verdicts and the
+    devices' denials."""
     found: dict[tuple[str, str], ShiftReport] = {}
     where: dict[tuple[str, str], tuple[str, str]] = {}
     for row in rows:
@@ -116,6 +130,13 @@ def shifts(
                     "at": format_time(review["at"]),
                 }
             )
+    for denial in denials:
+        shift = str(denial["created_at"])[:10]
+        technician = denial["technician_id"]
+        report = found.setdefault((technician, shift), ShiftReport(technician, shift))
+        report.devices.add(denial["device_id"])
+        reasons = json.loads(denial["reasons"]) or ["no reason recorded"]
+        report.denials[(denial["tool"], str(reasons[0]))] += 1
     return [found[k] for k in sorted(found)]
 
 
@@ -184,6 +205,12 @@ def render(reports: list[ShiftReport]) -> str:
                 f"    #{d.seq} {d.tool}: device {d.device}, centre {d.centre} -> "
                 f"{d.status}"
                 for d in r.differences
+            ]
+        if r.denials:
+            lines.append(f"  denied on the device: {sum(r.denials.values())}")
+            lines += [
+                f"    {tool}: {reason} (x{count})"
+                for (tool, reason), count in sorted(r.denials.items())
             ]
         if r.reviews:
             lines.append(f"  supervisor reviews: {len(r.reviews)}")

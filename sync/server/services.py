@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 
 from sync.server.auth import Authenticator
+from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import PolicyCache
 from sync.server.connectors import Connector, RecordingConnector, WebhookConnector
 from sync.server.delivery import DeliveryWorker
 from sync.server.enrolment import Enrolment
 from sync.server.errors import ConfigInvalid
+from sync.server.journal import Journal
 from sync.server.metrics import Metrics
 from sync.server.pull import Puller
 from sync.server.push import Reconciler
@@ -29,10 +32,12 @@ class Services:
     storage: Storage
     clock: Clock
     metrics: Metrics
+    keys: CentreKeys
     authenticator: Authenticator
     enrolment: Enrolment
     reconciler: Reconciler
     puller: Puller
+    journal: Journal
     review: Review
     connector: Connector
     delivery: DeliveryWorker
@@ -48,10 +53,22 @@ def build_services(
 ) -> Services:
     """Wire the service's parts on ``storage``."""
     metrics = Metrics()
+    keys = CentreKeys(settings.resolved_keys_dir(), clock=clock)
+    keys.ensure()
     connector = connector or connector_for(settings)
     authenticator = Authenticator(
         storage, clock=clock, window_seconds=settings.signature_window_seconds
     )
+    journal = Journal(
+        storage,
+        clock=clock,
+        retention=timedelta(days=settings.journal_retention_days),
+    )
+
+    def housekeeping() -> None:
+        authenticator.forget_old_nonces()
+        journal.prune()
+
     delivery = DeliveryWorker(
         storage,
         connector,
@@ -60,7 +77,7 @@ def build_services(
         backoff_seconds=settings.delivery_backoff_seconds,
         backoff_max_seconds=settings.delivery_backoff_max_seconds,
         poll_seconds=settings.delivery_poll_seconds,
-        housekeeping=authenticator.forget_old_nonces,
+        housekeeping=housekeeping,
     )
 
     def observed(count: int, outcomes: object, seconds: float) -> None:
@@ -72,12 +89,14 @@ def build_services(
         storage=storage,
         clock=clock,
         metrics=metrics,
+        keys=keys,
         authenticator=authenticator,
-        enrolment=enrolment or Enrolment(storage, clock=clock),
+        enrolment=enrolment or Enrolment(storage, keys, clock=clock),
         reconciler=Reconciler(
             storage, clock=clock, policies=PolicyCache(), observe=observed
         ),
-        puller=Puller(storage, page_size=settings.pull_page_size),
+        journal=journal,
+        puller=Puller(storage, keys, page_size=settings.pull_page_size),
         review=Review(storage, clock=clock),
         connector=connector,
         delivery=delivery,

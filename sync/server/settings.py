@@ -41,9 +41,13 @@ class ServerSettings(BaseSettings):
     """Address to bind; loopback unless told otherwise."""
     port: int = Field(default=8470, ge=0, le=65535)
     """TCP port to listen on (0: any free port)."""
-    signing_key: Path | None = None
-    """The service's Ed25519 signing key (``*.signing-key``) for publishing
-    policy bundles and KB deltas. Only the publishing commands need it."""
+    keys_dir: Path | None = None
+    """The centre's signing keys and key sets (default: ``keys`` in
+    ``data_dir``). Made on first start; several service processes of one
+    centre must share it."""
+    journal_retention_days: int = Field(default=365, ge=1)
+    """How long devices' turns and decisions are kept (a trace an action at
+    the centre names stays with the action)."""
     max_in_flight: int = Field(default=32, ge=1)
     """Requests handled at once; more get 429 with ``Retry-After``."""
     retry_after_seconds: int = Field(default=2, ge=1)
@@ -78,6 +82,10 @@ class ServerSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / DATABASE_FILE}"
+
+    def resolved_keys_dir(self) -> Path:
+        """The keys folder, with the default spelled out."""
+        return self.keys_dir or self.data_dir / "keys"
 
     def with_overrides(self, **values: object) -> ServerSettings:
         """A validated copy with the given fields replaced (``None`` is ignored)."""

@@ -189,43 +189,47 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare_centre(url: str, devices: Sequence[str]) -> dict[str, str]:
-    """Publish the default policy and enrol the devices; their secrets by id."""
+def prepare_centre(url: str, data_dir: Path, devices: Sequence[str]) -> dict[str, str]:
+    """Publish the default policy and enrol the devices; their secrets by id.
+
+    The centre's keys are made in ``data_dir``, which the service shares.
+    """
     from policies.defaults import SOURCE_DIR
-    from policies.signing import generate_signing_key
-    from sync.protocol import EnrollRequest
+    from sync.enrolment_binding import binding_key, device_secret, enrol_request
+    from sync.server.centre_keys import CentreKeys
     from sync.server.enrolment import Enrolment
     from sync.server.publishing import Publisher
+    from sync.server.settings import ServerSettings
     from sync.server.storage import Storage
 
+    keys = CentreKeys(
+        ServerSettings(data_dir=data_dir).resolved_keys_dir(), clock=utc_now
+    )
     storage = Storage.open(url)
     try:
-        Publisher(storage, clock=utc_now).publish_policy_dir(
-            SOURCE_DIR,
-            generate_signing_key("bench"),
-            expires_in=timedelta(days=1),
-            actor="bench",
+        Publisher(storage, keys, clock=utc_now).publish_policy_dir(
+            SOURCE_DIR, expires_in=timedelta(days=1), actor="bench"
         )
-        enrolment = Enrolment(storage, clock=utc_now)
+        enrolment = Enrolment(storage, keys, clock=utc_now)
         secrets = {}
         for n, device_id in enumerate(devices):
             token = enrolment.issue(expires_in=timedelta(hours=1), actor="bench").token
             reply = enrolment.enrol(
-                EnrollRequest(
-                    token=token,
+                enrol_request(
+                    token,
                     device_name="bench",
                     technician_id=f"tech-{n}",
                     device_id=device_id,
                 )
             )
-            secrets[device_id] = reply.secret
+            secrets[device_id] = device_secret(binding_key(token), reply.secret_seed)
         return secrets
     finally:
         storage.close()
 
 
 @contextmanager
-def service(url: str, log_path: Path) -> Iterator[str]:
+def service(url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
     """``edge-governance serve`` in its own process; yields its base URL."""
     port = free_port()
     command = [
@@ -234,6 +238,8 @@ def service(url: str, log_path: Path) -> Iterator[str]:
         "sync.server",
         "--database-url",
         url,
+        "--data-dir",
+        str(data_dir),
         "serve",
         "--port",
         str(port),
@@ -288,8 +294,8 @@ def scenario(
             args.seed + n,
         )
     recorded = time.perf_counter() - started
-    secrets = prepare_centre(url, ids)
-    with service(url, work / "service.log") as base:
+    secrets = prepare_centre(url, work / "centre", ids)
+    with service(url, work / "centre", work / "service.log") as base:
         reports: dict[str, Any] = {}
 
         def run(device_id: str) -> None:

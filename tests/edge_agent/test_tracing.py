@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from edge_agent.otlp import otlp_document
 from edge_agent.tracing import CHAT, POLICY, REDACTED, RETRIEVAL, Trace, TurnTracer
+from sync import otlp_document
 
 
 def tracer(**kwargs) -> TurnTracer:
@@ -74,7 +74,8 @@ def test_otlp_export_has_the_protocol_shape() -> None:
         CHAT, gen_ai__usage__input_tokens=30, edge__ok=True, edge__score=0.5
     ):
         pass
-    document = otlp_document([turn.finish()], service_version="0.1.0")
+    trace = turn.finish().as_dict()
+    document = otlp_document([({}, [trace])], service_version="0.1.0")
     (resource,) = document["resourceSpans"]
     spans = resource["scopeSpans"][0]["spans"]
     assert {s["name"] for s in spans} == {"invoke_agent", "chat"}

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from policies import KeySet
+from policies.signing import generate_signing_key, sign_key_set
 from sync import (
     BatchTooLarge,
     CentreBusy,
@@ -21,11 +23,19 @@ from sync import (
 )
 from sync.auth import signature
 from sync.client import SyncClient, enroll, retry_after
+from sync.enrolment_binding import (
+    binding_key,
+    device_secret,
+    enrol_request,
+    response_binding,
+    token_id,
+)
 from sync.protocol import (
     DEVICE_HEADER,
     NONCE_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    EnrollResponse,
     PullRequest,
     PushRequest,
 )
@@ -230,22 +240,36 @@ def enroll_with(handler: Handler, token: str = "token-123456"):
 
 def test_enrolment_is_unsigned_and_returns_the_credentials() -> None:
     seen: list[httpx.Request] = []
+    key = generate_signing_key("centre-test")
+    key_set = sign_key_set(
+        KeySet(1, (key.public_key,), key.key_id, (), NOW), [key]
+    ).encode()
+    unbound = EnrollResponse(
+        device_id="dev-1", secret_seed="x" * 32, key_set=key_set, binding=""
+    )
+    bound = unbound.model_copy(
+        update={"binding": response_binding(binding_key("token-123456"), unbound)}
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"device_id": "dev-1", "secret": "x" * 32})
+        return httpx.Response(200, json=bound.model_dump())
 
     enrolled = enroll_with(handler)
-    assert (enrolled.device_id, enrolled.secret) == ("dev-1", "x" * 32)
+    assert (enrolled.device_id, enrolled.key_set) == ("dev-1", key_set)
+    assert enrolled.secret == device_secret(binding_key("token-123456"), "x" * 32)
     (request,) = seen
     assert request.url.path == "/v1/enroll"
     assert SIGNATURE_HEADER not in request.headers
-    assert json.loads(request.content) == {
-        "token": "token-123456",
-        "device_name": "Ann's laptop",
-        "technician_id": "ann",
-        "device_id": "dev-1",
-    }
+    assert b"token-123456" not in request.content
+    expected = enrol_request(
+        "token-123456",
+        device_name="Ann's laptop",
+        technician_id="ann",
+        device_id="dev-1",
+    )
+    assert expected.token_id == token_id("token-123456")
+    assert json.loads(request.content) == expected.model_dump()
 
 
 def test_a_refused_token_says_to_ask_for_a_new_one() -> None:

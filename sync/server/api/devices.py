@@ -1,4 +1,4 @@
-"""The device endpoints: enrol, push, pull (see :mod:`sync.protocol`).
+"""The device endpoints: enrol, push, pull, journal (see :mod:`sync.protocol`).
 
 Push and pull read the raw body first, because the signature covers its exact
 bytes: size limits (413), then the signature (401), then the batch limits
@@ -18,6 +18,8 @@ from sync.protocol import (
     API_PREFIX,
     EnrollRequest,
     EnrollResponse,
+    JournalRequest,
+    JournalResponse,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -61,6 +63,16 @@ def device_routes(services: Services) -> APIRouter:
         device = await _authenticated(services, request, body)
         parsed = _parse(PullRequest, body)
         return await run_in_threadpool(services.puller.pull, device.device_id, parsed)
+
+    @router.post(
+        "/journal", response_model=JournalResponse, openapi_extra=_body(JournalRequest)
+    )
+    async def journal(request: Request) -> JournalResponse:
+        """Turns and decisions since the device's cursor; stored once each."""
+        body = await _read_body(request, settings.max_batch_bytes)
+        device = await _authenticated(services, request, body)
+        parsed = _parse(JournalRequest, body)
+        return await run_in_threadpool(services.journal.record, device, parsed)
 
     return router
 

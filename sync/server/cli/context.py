@@ -13,7 +13,8 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from policies.signing import SigningKey, read_signing_key
+from sync.server.centre_keys import CentreKeys
+from sync.server.clock import utc_now
 from sync.server.errors import ConfigInvalid
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
@@ -51,6 +52,10 @@ class CliState:
             raise ConfigInvalid(
                 f"The setting {where} is not valid: {first['msg']}."
             ) from exc
+
+    def keys(self) -> CentreKeys:
+        """The centre's keys folder (made on first use)."""
+        return CentreKeys(self.settings().resolved_keys_dir(), clock=utc_now)
 
     @contextmanager
     def storage(self) -> Iterator[Storage]:
@@ -102,19 +107,3 @@ def parse_moment(text: str, option: str) -> datetime:
             param_hint=option,
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def signing_key(key: Path | None, cli: CliState) -> SigningKey:
-    """The service's signing key from ``--key`` or the settings.
-
-    Raises:
-        ConfigInvalid: none is configured.
-        PolicyError: the file is not a signing key.
-    """
-    path = key or cli.settings().signing_key
-    if path is None:
-        raise ConfigInvalid(
-            "No signing key: pass --key or set EDGE_GOVERNANCE_SIGNING_KEY (create "
-            "one with: edge-governance keys generate)."
-        )
-    return read_signing_key(path)

@@ -76,7 +76,7 @@ def enroll_token(
     """Issue a single-use enrolment token (shown once)."""
     cli = state(ctx)
     with cli.storage() as storage:
-        issued = Enrolment(storage, clock=utc_now).issue(
+        issued = Enrolment(storage, cli.keys(), clock=utc_now).issue(
             expires_in=parse_duration(expires_in),
             technician_id=technician,
             role=role,
@@ -158,7 +158,7 @@ def assign(ctx: click.Context, device_id: str, file: Path) -> None:
     cli = state(ctx)
     document = read_json_object(file)
     with cli.storage() as storage:
-        version = Publisher(storage, clock=utc_now).assign_jobs(
+        version = Publisher(storage, cli.keys(), clock=utc_now).assign_jobs(
             device_id, document, actor=cli.actor
         )
     click.echo(
@@ -203,7 +203,7 @@ def kill_switch(
     target = device_id or tool or ""
     cli = state(ctx)
     with cli.storage() as storage:
-        Publisher(storage, clock=utc_now).kill_switch(
+        Publisher(storage, cli.keys(), clock=utc_now).kill_switch(
             scope,
             target,
             enabled=state_ == "on",

@@ -25,6 +25,9 @@ def device_json(device: DeviceState) -> dict[str, Any]:
         "kb_version": d.kb_version,
         "jobs_version": d.jobs_version,
         "app_version": d.client_version,
+        "key_set_version": d.key_set_version,
+        "refused_updates": list(d.refused_updates),
+        "queue_depth": d.queue_depth,
         "actions": dict(device.actions),
         "kill_switches": [switch_json(s) for s in device.switches],
     }
@@ -36,7 +39,8 @@ def device_line(device: DeviceState) -> str:
     return (
         f"{d.device_id}  {d.name!r}  {d.technician_id} ({d.role})  {state}  "
         f"policy v{d.policy_version}  KB v{d.kb_version}  "
-        f"last seen {_moment(d.last_seen_at)}"
+        f"queue {d.queue_depth}  last seen {_moment(d.last_seen_at)}"
+        + (f"  {len(d.refused_updates)} UPDATE(S) REFUSED" if d.refused_updates else "")
     )
 
 
@@ -47,11 +51,14 @@ def render_device(device: DeviceState) -> str:
     lines = [
         f"Device {d.device_id} {d.name!r}: {device.state}",
         f"  technician {d.technician_id} ({d.role}), enrolled {_moment(d.enrolled_at)}",
-        f"  last seen {_moment(d.last_seen_at)}; chain verified to #{d.chain_seq}",
+        f"  last seen {_moment(d.last_seen_at)}; chain verified to #{d.chain_seq}; "
+        f"{d.queue_depth} action(s) waiting on it at its last sync",
         f"  in use: policy v{d.policy_version}, KB v{d.kb_version}, "
-        f"jobs v{d.jobs_version}, app {d.client_version or 'unknown'}",
+        f"jobs v{d.jobs_version}, app {d.client_version or 'unknown'}, "
+        f"centre key set v{d.key_set_version}",
         f"  actions at the centre: {actions or 'none'}",
     ]
+    lines.extend(f"  refused at its last sync: {why}" for why in d.refused_updates)
     if d.revoked:
         lines.append(f"  revoked {_moment(d.revoked_at)}: {d.revoked_reason}")
     lines.extend(f"  kill switch: {switch_line(s)}" for s in device.switches)

@@ -5,8 +5,8 @@ edge-governance review list [filters] [--json]
 edge-governance review show ID [--device D] [--json]
 edge-governance review approve ID... | --all [filters] [--reason TEXT] [--yes]
 edge-governance review reject ID... | --all [filters] --reason TEXT [--yes]
-edge-governance policy publish FILE|DIR [--key K] [--expires-in 30d] [--version N]
-edge-governance kb publish PATH [--key K]
+edge-governance policy publish FILE|DIR [--expires-in 30d] [--version N]
+edge-governance kb publish PATH
 edge-governance report [--technician T] [--since ISO] [--json]
 """
 
@@ -19,11 +19,9 @@ from pathlib import Path
 
 import click
 
-from policies import TrustedKeys
 from sync.server.cli.context import (
     parse_duration,
     parse_moment,
-    signing_key,
     state,
 )
 from sync.server.cli.review_views import (
@@ -219,37 +217,31 @@ def _decide_all(
 
 @click.command("publish")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
-@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--expires-in", default="30d", show_default=True, help="For a DIR.")
 @click.option(
     "--version", type=click.IntRange(min=1), help="For a DIR (default: next)."
 )
 @click.pass_context
 def publish_policy(
-    ctx: click.Context,
-    source: Path,
-    key_path: Path | None,
-    expires_in: str,
-    version: int | None,
+    ctx: click.Context, source: Path, expires_in: str, version: int | None
 ) -> None:
-    """Publish a signed bundle FILE, or sign and publish the policy sources in DIR."""
+    """Sign the policy sources in DIR with the centre's key and publish them,
+    or publish a bundle FILE signed with a key of the centre's key set."""
     cli = state(ctx)
-    key = signing_key(key_path, cli)
     with cli.storage() as storage:
-        publisher = Publisher(storage, clock=utc_now)
+        publisher = Publisher(storage, cli.keys(), clock=utc_now)
         if source.is_dir():
             published = publisher.publish_policy_dir(
                 source,
-                key,
                 expires_in=parse_duration(expires_in),
                 actor=cli.actor,
                 version=version,
             )
         else:
-            published = publisher.publish_bundle(
-                source.read_bytes(), TrustedKeys.of(key.public_key), actor=cli.actor
-            )
-    click.echo(f"Published policy version {published}; devices get it on next pull.")
+            published = publisher.publish_bundle(source.read_bytes(), actor=cli.actor)
+    click.echo(
+        f"Published policy version {published}; devices get it on their next sync."
+    )
 
 
 @click.group("kb")
@@ -259,17 +251,16 @@ def kb_group() -> None:
 
 @kb_group.command("publish")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
-def publish_kb(ctx: click.Context, path: Path, key_path: Path | None) -> None:
-    """Sign and publish the documents at PATH as the next KB version."""
+def publish_kb(ctx: click.Context, path: Path) -> None:
+    """Sign the documents at PATH with the centre's key and publish them as
+    the next KB version."""
     cli = state(ctx)
-    key = signing_key(key_path, cli)
     with cli.storage() as storage:
-        version = Publisher(storage, clock=utc_now).publish_kb(
-            path, key, actor=cli.actor
+        version = Publisher(storage, cli.keys(), clock=utc_now).publish_kb(
+            path, actor=cli.actor
         )
-    click.echo(f"Published KB version {version}; devices get it on their next pull.")
+    click.echo(f"Published KB version {version}; devices get it on their next sync.")
 
 
 @click.command("report")

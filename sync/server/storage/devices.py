@@ -11,13 +11,14 @@ from sqlalchemy.engine import Connection
 from sync.chain import GENESIS_HASH
 from sync.server.records import DeviceRecord
 from sync.server.storage.schema import devices, enrol_tokens, nonces
-from sync.server.storage.store import insert_ignoring
+from sync.server.storage.store import insert_ignoring, load_json
 
 
 def add_token(
     connection: Connection,
     *,
     token_hash: str,
+    binding_key: str,
     technician_id: str | None,
     role: str,
     created_at: datetime,
@@ -28,6 +29,7 @@ def add_token(
     connection.execute(
         enrol_tokens.insert().values(
             token_hash=token_hash,
+            binding_key=binding_key,
             technician_id=technician_id,
             role=role,
             created_at=created_at,
@@ -172,4 +174,8 @@ def device_from_row(row: sa.Row[Any]) -> DeviceRecord:
         kb_version=m["kb_version"],
         jobs_version=m["jobs_version"],
         client_version=m["client_version"],
+        key_set_version=m["key_set_version"],
+        refused_updates=tuple(load_json(m["refused_updates"]) or ()),
+        queue_depth=m["queue_depth"],
+        journal_place=m["journal_place"],
     )

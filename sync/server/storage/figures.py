@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server.storage import deliveries
-from sync.server.storage.schema import actions, decisions, devices
+from sync.server.storage.schema import actions, decisions, device_decisions, devices
 
 
 def queue_depths(connection: Connection) -> dict[str, int]:
@@ -83,6 +83,31 @@ def action_rows(
         query = query.where(actions.c.received_at >= since)
     for row in connection.execute(query):
         yield dict(row._mapping)
+
+
+def device_denials(
+    connection: Connection,
+    *,
+    technician_id: str | None = None,
+    since: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Decisions devices denied (from their journals), oldest first."""
+    query = (
+        sa.select(
+            device_decisions.c.device_id,
+            device_decisions.c.technician_id,
+            device_decisions.c.tool,
+            device_decisions.c.reasons,
+            device_decisions.c.created_at,
+        )
+        .where(device_decisions.c.outcome == "deny")
+        .order_by(device_decisions.c.created_at)
+    )
+    if technician_id is not None:
+        query = query.where(device_decisions.c.technician_id == technician_id)
+    if since is not None:
+        query = query.where(device_decisions.c.received_at >= since)
+    return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def supervisor_decisions(

@@ -77,12 +77,17 @@ devices = sa.Table(
     sa.Column("kb_version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("jobs_version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("client_version", sa.String(64), nullable=False, server_default=""),
+    sa.Column("key_set_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("refused_updates", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("queue_depth", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("journal_place", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 enrol_tokens = sa.Table(
     "enrol_tokens",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("binding_key", sa.String(64), nullable=True),
     sa.Column("technician_id", sa.String(120), nullable=True),
     sa.Column("role", sa.String(64), nullable=False),
     _time("created_at"),
@@ -183,6 +188,26 @@ traces = sa.Table(
     sa.Column("spans", sa.Text, nullable=False),
     _time("saved_at"),
 )
+
+device_decisions = sa.Table(
+    "device_decisions",
+    metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("technician_id", sa.String(120), nullable=False),
+    sa.Column("tool", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("state", sa.String(32), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),
+    sa.Column("trace_id", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    _time("received_at"),
+    sa.Index("device_decisions_outcome", "outcome", "received_at"),
+)
+"""Every decision a device made, from its journal: denied ones too."""
 
 deliveries = sa.Table(
     "deliveries",

@@ -27,9 +27,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from policies.encoding import canonical_json
 from sync.server.clock import utc_now
 from sync.server.errors import Conflict, StorageUnavailable
-from sync.server.storage.schema import metadata, schema_migrations
+from sync.server.storage.schema import device_decisions, metadata, schema_migrations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -189,7 +189,35 @@ def _m001_initial(connection: Connection) -> None:
     metadata.create_all(connection, checkfirst=True)
 
 
-MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = ((1, _m001_initial),)
+def _m002_centre_keys(connection: Connection) -> None:
+    """Enrolment tokens keep the key that binds an enrolment to them; devices
+    keep the centre key set they follow, the updates they refused, how many
+    actions wait on them and how far their journal reached; every decision
+    from the journals gets its table."""
+    added = {
+        "enrol_tokens": {"binding_key": "VARCHAR(64)"},
+        "devices": {
+            "key_set_version": "INTEGER NOT NULL DEFAULT 0",
+            "refused_updates": "TEXT NOT NULL DEFAULT '[]'",
+            "queue_depth": "INTEGER NOT NULL DEFAULT 0",
+            "journal_place": "BIGINT NOT NULL DEFAULT 0",
+        },
+    }
+    inspector = sa.inspect(connection)
+    for table, columns in added.items():
+        present = {c["name"] for c in inspector.get_columns(table)}
+        for name, kind in columns.items():
+            if name not in present:
+                connection.execute(
+                    sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                )
+    device_decisions.create(connection, checkfirst=True)
+
+
+MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
+    (1, _m001_initial),
+    (2, _m002_centre_keys),
+)
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
 

@@ -13,10 +13,31 @@ from edge_agent.config import load_settings
 from edge_agent.depot.enrolment import enroll_device, read_credentials
 from edge_agent.device import device_id
 from edge_agent.errors import IdentityMismatch
+from policies import KeySet
+from policies.signing import generate_signing_key, sign_key_set
 from sync import Outbox
+from sync.enrolment_binding import (
+    binding_key,
+    device_secret,
+    response_binding,
+    token_id,
+)
+from sync.protocol import EnrollResponse
 from tests.sync.outbox_support import sample_parts, sample_trace
 
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+TOKEN = "token-1234"
+SEED = "k" * 40
+
+
+def centre_key_set() -> str:
+    """A centre's first key set, signed by its own active key."""
+    key = generate_signing_key("centre-test")
+    key_set = KeySet(1, (key.public_key,), key.key_id, (), NOW)
+    return sign_key_set(key_set, [key]).encode()
+
+
+KEY_SET = centre_key_set()
 
 
 def centre(
@@ -28,8 +49,13 @@ def centre(
     def handler(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         seen.append(body)
+        assert body["token_id"] == token_id(TOKEN)
         given = assign or body["device_id"]
-        return httpx.Response(200, json={"device_id": given, "secret": "k" * 40})
+        reply = EnrollResponse(
+            device_id=given, secret_seed=SEED, key_set=KEY_SET, binding=""
+        )
+        binding = response_binding(binding_key(TOKEN), reply)
+        return httpx.Response(200, json={**reply.model_dump(), "binding": binding})
 
     transport = httpx.MockTransport(handler)
     return httpx.Client(transport=transport, base_url="https://centre.test"), seen
@@ -38,7 +64,7 @@ def centre(
 def enrol(home: Path, http: httpx.Client):
     settings = load_settings(home=home)
     return enroll_device(
-        settings, http, token="token-1234", device_name="laptop", clock=lambda: NOW
+        settings, http, token=TOKEN, device_name="laptop", clock=lambda: NOW
     )
 
 
@@ -51,9 +77,11 @@ def test_enrolment_brings_the_local_id_and_stores_the_credentials(
     assert seen[0]["device_id"] == local
     assert credentials.device_id == local
     stored = read_credentials(isolated_home)
-    assert stored is not None and stored.secret.get_secret_value() == "k" * 40
+    secret = device_secret(binding_key(TOKEN), SEED)
+    assert stored is not None and stored.secret.get_secret_value() == secret
     assert stored.server_url == "https://centre.test"
     assert device_id(isolated_home) == local
+    assert (isolated_home / "centre-keys.json").read_text() == KEY_SET
 
 
 def test_a_new_id_from_the_centre_is_adopted_while_nothing_is_queued(

@@ -10,12 +10,12 @@ import pytest
 from edge_agent.depot.sync_state import SyncState, read_sync_state, write_sync_state
 from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
 from edge_agent.jobs import read_job_book
-from edge_agent.policy_store import PolicyStore
+from edge_agent.policy_store import DeviceTrust, PolicyStore
 from knowledge_cache import KnowledgeStore
-from policies import TrustedKeys, read_policy_sources
+from policies import KeySet, TrustedKeys, read_policy_sources
 from policies.defaults import SOURCE_DIR
 from policies.encoding import encode_base64
-from policies.signing import SigningKey, generate_signing_key
+from policies.signing import SigningKey, generate_signing_key, sign_key_set
 from sync.protocol import KbDelta, KillSwitchState, PullResponse
 from tests.policies.tampering import NOW, sign
 
@@ -32,11 +32,44 @@ def key() -> SigningKey:
     return generate_signing_key("test-key")
 
 
+@pytest.fixture(scope="module")
+def next_key() -> SigningKey:
+    """The key the centre rotates to."""
+    return generate_signing_key("next-key")
+
+
+SHIPPED = generate_signing_key("shipped")
+"""Stands for the key the app ships."""
+
+
+def trust_in(home: Path) -> DeviceTrust:
+    """The device's trust root: the centre's key set in ``home``, if enrolled."""
+    return DeviceTrust(home / "centre-keys.json", TrustedKeys.of(SHIPPED.public_key))
+
+
 @pytest.fixture
-def policy(tmp_path: Path, key: SigningKey) -> PolicyStore:
+def trust(tmp_path: Path, key: SigningKey) -> DeviceTrust:
+    """An enrolled device: it trusts the centre's key set, where ``key`` signs."""
+    trust = trust_in(tmp_path)
+    first = KeySet(1, (key.public_key,), key.key_id, (), NOW)
+    trust.adopt(sign_key_set(first, [key]).encode())
+    return trust
+
+
+@pytest.fixture
+def policy(tmp_path: Path, trust: DeviceTrust) -> PolicyStore:
     return PolicyStore(
-        tmp_path / "policy", TrustedKeys.of(key.public_key), clock=lambda: NOW
+        tmp_path / "policy",
+        trust.accepted(),
+        kept_keys=trust.kept(),
+        clock=lambda: NOW,
     )
+
+
+def rotation(key: SigningKey, new: SigningKey) -> str:
+    """Key set version 2: ``new`` is active, ``key`` stays for what it signed."""
+    second = KeySet(2, (key.public_key, new.public_key), new.key_id, (), NOW)
+    return sign_key_set(second, [key, new]).encode()
 
 
 @pytest.fixture
@@ -77,6 +110,7 @@ def apply(
 ) -> ApplyReport:
     return apply_pull(
         reply,
+        trust=trust_in(tmp_path),
         policy=policy,
         knowledge=knowledge,
         jobs_file=tmp_path / "jobs.json",
@@ -85,21 +119,26 @@ def apply(
 
 
 def test_every_part_is_applied_through_its_store(
-    key, policy, knowledge, tmp_path
+    key, next_key, trust, policy, knowledge, tmp_path
 ) -> None:
     reply = pull(
-        policy_bundle=bundle(key, 3),
-        kb=kb_delta(key, pump_manual=PUMP),
+        key_sets=[rotation(key, next_key)],
+        policy_bundle=bundle(next_key, 3),
+        kb=kb_delta(next_key, pump_manual=PUMP),
         jobs=JOBS,
         jobs_version=5,
         kill_switch=KillSwitchState(tools=["order_part"], reason="recall"),
     )
     report = apply(reply, policy, knowledge, tmp_path)
     assert [(p.part, p.status) for p in report.parts] == [
+        ("keys", "updated"),
         ("policy", "updated"),
         ("kb", "updated"),
         ("jobs", "updated"),
     ]
+    key_set = trust.key_set()
+    assert key_set is not None and key_set.active == next_key.key_id
+    assert report.parts[0].version == 2
     status = policy.status()
     assert status.bundle is not None and status.bundle.version == 3
     assert knowledge.manifest().version == 1
@@ -148,11 +187,16 @@ def test_a_kb_delta_with_a_bad_signature_leaves_the_kb_intact(
     assert knowledge.manifest().version == 1
 
 
-def test_a_kb_delta_from_an_unknown_key_is_refused(policy, knowledge, tmp_path) -> None:
-    stranger = generate_signing_key("stranger")
+@pytest.mark.parametrize("signer", ["stranger", "shipped"])
+def test_a_kb_delta_from_an_unknown_key_is_refused(
+    signer, policy, knowledge, tmp_path
+) -> None:
+    # An enrolled device takes nothing new signed by the shipped key either.
+    key = SHIPPED if signer == "shipped" else generate_signing_key("stranger")
     report = apply(
-        pull(kb=kb_delta(stranger, pump_manual=PUMP)), policy, knowledge, tmp_path
+        pull(kb=kb_delta(key, pump_manual=PUMP)), policy, knowledge, tmp_path
     )
+    assert report.parts[0].status == "refused"
     assert "does not trust" in report.parts[0].message
     assert knowledge.manifest().version == 0
 
@@ -191,14 +235,24 @@ def test_the_pull_request_names_what_the_device_holds(
         tmp_path,
     )
     request = pull_request(
-        SyncState(results_cursor=9, jobs_version=2), policy=policy, knowledge=knowledge
+        SyncState(results_cursor=9, jobs_version=2),
+        trust=trust_in(tmp_path),
+        policy=policy,
+        knowledge=knowledge,
     )
-    assert request.model_dump() == {
+    holds = {
         "results_after": 9,
         "policy_version": 6,
         "kb_version": 4,
         "jobs_version": 2,
+        "key_set_version": 1,
     }
+    assert request.model_dump(include=set(holds)) == holds
+    unenrolled = trust_in(tmp_path / "not-enrolled")
+    before = pull_request(
+        SyncState(), trust=unenrolled, policy=policy, knowledge=knowledge
+    )
+    assert before.key_set_version == 0
 
 
 def test_the_sync_state_survives_a_round_trip_and_damage(tmp_path: Path) -> None:

@@ -62,13 +62,7 @@ def centre(tmp_path: Path, demo_home: Path, capsys) -> Iterator[str]:
     data = tmp_path / "centre"
     url = f"sqlite:///{data / 'governance.db'}"
     base = ["--data-dir", str(data), "--database-url", url, "--as", "sam"]
-    keys = tmp_path / "keys"
-    assert governance(["keys", "generate", "--out", str(keys)]) == 0
-    (key,) = keys.glob("*.signing-key")
-    assert (
-        governance([*base, "policy", "publish", str(SOURCE_DIR), "--key", str(key)])
-        == 0
-    )
+    assert governance([*base, "policy", "publish", str(SOURCE_DIR)]) == 0
     capsys.readouterr()
     assert governance([*base, "device", "enroll-token"]) == 0
     token = capsys.readouterr().out.split()[0]

@@ -23,12 +23,12 @@ from policies import (
     request_for_call,
 )
 from policies.defaults import SOURCE_DIR
-from policies.signing import SigningKey, generate_signing_key
+from policies.signing import SigningKey
 from sync import ActionState, Outbox, payload_hash
 from sync.auth import signed_headers
+from sync.enrolment_binding import binding_key, device_secret, enrol_request
 from sync.outbox.rows import format_time
 from sync.protocol import (
-    EnrollRequest,
     PullRequest,
     PushRequest,
     WireAction,
@@ -79,9 +79,13 @@ class Harness:
     services: Services
     clock: Clock
     connector: RecordingConnector
-    key: SigningKey
     publisher: Publisher
     nonce: Iterator[int] = field(default_factory=itertools.count)
+
+    @property
+    def key(self) -> SigningKey:
+        """The centre's active signing key."""
+        return self.services.keys.signing_key()
 
     def token(
         self, technician: str | None = TECHNICIAN, role: str = "technician"
@@ -96,16 +100,17 @@ class Harness:
 
     def publish_default_policy(self) -> int:
         return self.publisher.publish_policy_dir(
-            SOURCE_DIR, self.key, expires_in=timedelta(days=30), actor="test"
+            SOURCE_DIR, expires_in=timedelta(days=30), actor="test"
         )
 
     def enrol(
         self, device_id: str = "dev-test-0001", technician: str = TECHNICIAN
     ) -> FieldDevice:
+        token = self.token(technician)
         response = self.http.post(
             "/v1/enroll",
-            json=EnrollRequest(
-                token=self.token(technician),
+            json=enrol_request(
+                token,
                 device_name="laptop",
                 technician_id=technician,
                 device_id=device_id,
@@ -113,7 +118,8 @@ class Harness:
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        return FieldDevice(self, body["device_id"], body["secret"], technician)
+        secret = device_secret(binding_key(token), body["secret_seed"])
+        return FieldDevice(self, body["device_id"], secret, technician)
 
 
 @contextmanager
@@ -141,8 +147,7 @@ def harness(
                 services_of(app),
                 clock,
                 connector,
-                generate_signing_key("test-key"),
-                Publisher(storage, clock=clock),
+                Publisher(storage, services_of(app).keys, clock=clock),
             )
     finally:
         storage.close()

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sync.protocol import EnrollRequest
+from sync.enrolment_binding import (
+    binding_key,
+    device_secret,
+    enrol_request,
+    matches,
+    response_binding,
+)
+from sync.protocol import EnrollResponse
 from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
 
 
@@ -19,8 +26,8 @@ def centre(tmp_path: Path, sqlite_url: str):
 
 
 def enrol_body(token: str, **fields: str) -> dict[str, str | None]:
-    request = EnrollRequest(
-        token=token,
+    request = enrol_request(
+        token,
         device_name=fields.get("device_name", "laptop"),
         technician_id=fields.get("technician_id", "ann"),
         device_id=fields.get("device_id"),
@@ -29,11 +36,21 @@ def enrol_body(token: str, **fields: str) -> dict[str, str | None]:
 
 
 def test_enrolment_gives_a_device_id_and_a_secret(centre: Harness) -> None:
-    response = centre.http.post("/v1/enroll", json=enrol_body(centre.token()))
+    token = centre.token()
+    body = enrol_body(token)
+
+    response = centre.http.post("/v1/enroll", json=body)
 
     assert response.status_code == 200
-    body = response.json()
-    assert body["device_id"].startswith("dev-") and len(body["secret"]) >= 40
+    assert token not in str(body)
+    reply = EnrollResponse.model_validate(response.json())
+    assert reply.device_id.startswith("dev-") and len(reply.secret_seed) >= 40
+    assert reply.key_set == centre.services.keys.current().encode()
+    key = binding_key(token)
+    assert matches(response_binding(key, reply), reply.binding)
+    secret = device_secret(key, reply.secret_seed)
+    device = FieldDevice(centre, reply.device_id, secret, "ann")
+    assert device.pull().status_code == 200
 
 
 def test_an_enrolment_token_works_once(centre: Harness) -> None:

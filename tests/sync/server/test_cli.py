@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from policies import Decision, Outcome, TrustedKeys, verify_bundle
+from policies import Decision, Outcome, verify_bundle
 from policies.defaults import SOURCE_DIR
-from sync.protocol import EnrollRequest, KbDelta
+from sync.enrolment_binding import enrol_request
+from sync.protocol import KbDelta
 from sync.server.__main__ import main
+from sync.server.centre_keys import CentreKeys
+from sync.server.clock import utc_now
 from tests.sync.server.support import (
     BIG_ORDER,
     REPAIR,
@@ -23,22 +26,27 @@ from tests.sync.server.support import (
 
 
 @pytest.fixture
-def key_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """The service's signing key, made by the existing ``keys generate``."""
-    assert (
-        main(["keys", "generate", "--out", str(tmp_path / "keys"), "--key-id", "svc"])
-        == 0
-    )
-    capsys.readouterr()
-    return tmp_path / "keys" / "svc.signing-key"
+def data_dir(tmp_path: Path) -> Path:
+    """The centre's data folder: the harness's, so both share the centre's keys."""
+    return tmp_path / "data"
 
 
 @pytest.fixture
-def cli(sqlite_url: str, key_file: Path, capsys: pytest.CaptureFixture[str]):
+def cli(sqlite_url: str, data_dir: Path, capsys: pytest.CaptureFixture[str]):
     """Run a command on the test database as supervisor ``sam``."""
 
     def run(*args: str) -> tuple[int, str, str]:
-        code = main(["--database-url", sqlite_url, "--as", "sam", *args])
+        code = main(
+            [
+                "--database-url",
+                sqlite_url,
+                "--data-dir",
+                str(data_dir),
+                "--as",
+                "sam",
+                *args,
+            ]
+        )
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -46,8 +54,8 @@ def cli(sqlite_url: str, key_file: Path, capsys: pytest.CaptureFixture[str]):
 
 
 @pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str, cli, key_file: Path):
-    code, _, err = cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))
+def centre(tmp_path: Path, sqlite_url: str, cli):
+    code, _, err = cli("policy", "publish", str(SOURCE_DIR))
     assert code == 0, err
     with harness(tmp_path, sqlite_url) as h:
         h.clock.now = datetime.now(UTC)  # the CLI publishes with the real clock
@@ -61,8 +69,8 @@ def test_an_enrolment_token_from_the_cli_enrols_one_device(
         "device", "enroll-token", "--technician", "ann", "--expires-in", "2h"
     )
     assert code == 0 and "Single-use token for technician ann" in err
-    body = EnrollRequest(
-        token=token.strip(),
+    body = enrol_request(
+        token.strip(),
         device_name="van 3",
         technician_id="ann",
         device_id="dev-van-3",
@@ -167,90 +175,123 @@ def test_bulk_review_by_filter_counts_first_and_records_one_reason(
     assert code != 0 and "not quarantined" in err
 
 
-def test_policy_versions_only_go_up(
-    cli, key_file: Path, centre: Harness, tmp_path: Path
-) -> None:
-    assert cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))[0] == 0
+def test_policy_versions_only_go_up(cli, centre: Harness, tmp_path: Path) -> None:
+    assert cli("policy", "publish", str(SOURCE_DIR))[0] == 0
     signed = tmp_path / "v1.json"
-    assert (
-        main(
-            [
-                "policy",
-                "sign",
-                str(SOURCE_DIR),
-                "--key",
-                str(key_file),
-                "--version",
-                "1",
-                "--expires",
-                "2030-01-01T00:00:00Z",
-                "--out",
-                str(signed),
-            ]
-        )
-        == 0
+    code, _, err = cli(
+        "policy",
+        "sign",
+        str(SOURCE_DIR),
+        "--version",
+        "1",
+        "--expires",
+        "2030-01-01T00:00:00Z",
+        "--out",
+        str(signed),
     )
+    assert code == 0, err  # signed with the centre's key: only the version is old
 
-    code, _, err = cli("policy", "publish", str(signed), "--key", str(key_file))
+    code, _, err = cli("policy", "publish", str(signed))
 
     assert code == 1 and "only go up" in err
     bundle = centre.enrol().pull().json()["policy_bundle"]
-    from policies.signing import read_signing_key
-
-    trusted = TrustedKeys.of(read_signing_key(key_file).public_key)
+    trusted = centre.services.keys.current().key_set.trusted
     verified = verify_bundle(
         bundle.encode(), trusted, active_version=0, now=centre.clock.now
     )
     assert verified.version == 3  # the fixture's 2, then this one
 
 
-def test_published_versions_start_above_what_devices_run(
-    cli, key_file: Path, centre: Harness
-) -> None:
+def test_published_versions_start_above_what_devices_run(cli, centre: Harness) -> None:
     device = centre.enrol()
     pulled = device.pull().json()["policy_bundle"]
     first = json.loads(pulled)["manifest"]["version"]
     assert first == 2  # above the bundle the app ships (version 1)
     device.pull(policy_version=7)  # a device reports running version 7
-    assert cli("policy", "publish", str(SOURCE_DIR), "--key", str(key_file))[0] == 0
+    assert cli("policy", "publish", str(SOURCE_DIR))[0] == 0
     bundle = json.loads(centre.enrol("dev-test-0002").pull().json()["policy_bundle"])
     assert bundle["manifest"]["version"] == 8
 
 
-def test_publishing_without_a_key_is_a_configuration_error(cli) -> None:
-    code, _, err = cli("kb", "publish", str(SOURCE_DIR))
+def test_a_fresh_centre_publishes_with_the_key_made_at_first_start(
+    cli, data_dir: Path, sqlite_url: str, tmp_path: Path
+) -> None:
+    code, out, err = cli("policy", "publish", str(SOURCE_DIR))
 
-    assert code == 2 and "No signing key" in err
+    assert code == 0, err
+    assert "Published policy version 2" in out
+    keys = CentreKeys(data_dir / "keys", clock=utc_now)
+    (private,) = (data_dir / "keys").glob("*.signing-key")
+    assert private.name == f"{keys.current().key_set.active}.signing-key"
+    with harness(tmp_path, sqlite_url) as h:
+        bundle = h.enrol().pull().json()["policy_bundle"]
+        verified = verify_bundle(
+            bundle.encode(),
+            h.services.keys.current().key_set.trusted,
+            active_version=0,
+            now=datetime.now(UTC),
+        )
+    assert verified.manifest.key_id == keys.current().key_set.active
+    assert len(list((data_dir / "keys").glob("*.signing-key"))) == 1  # kept, not new
+
+
+def test_a_bundle_signed_outside_the_centre_s_key_set_is_refused(
+    cli, centre: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    standalone = tmp_path / "standalone"
+    assert main(["keys", "generate", "--out", str(standalone), "--key-id", "svc"]) == 0
+    signed = tmp_path / "v9.json"
+    code, _, err = cli(
+        "policy",
+        "sign",
+        str(SOURCE_DIR),
+        "--key",
+        str(standalone / "svc.signing-key"),
+        "--version",
+        "9",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "--out",
+        str(signed),
+    )
+    assert code == 0, err
+
+    code, _, err = cli("policy", "publish", str(signed))
+
+    assert code == 1
+    assert "not published" in err and "key set version 1" in err
+    bundle = json.loads(centre.enrol().pull().json()["policy_bundle"])
+    assert bundle["manifest"]["version"] == 2  # the fixture's stays newest
 
 
 def test_kb_publish_gives_a_snapshot_then_a_signed_delta(
-    cli, key_file: Path, centre: Harness, tmp_path: Path
+    cli, centre: Harness, tmp_path: Path
 ) -> None:
     docs = tmp_path / "kb"
     docs.mkdir()
     (docs / "pump.md").write_text("# Pump\nE-42: seal")
     (docs / "valve.md").write_text("# Valve")
-    assert cli("kb", "publish", str(docs), "--key", str(key_file))[0] == 0
+    assert cli("kb", "publish", str(docs))[0] == 0
     (docs / "pump.md").write_text("# Pump\nE-42: seal, check impeller")
     (docs / "valve.md").unlink()
-    assert cli("kb", "publish", str(docs), "--key", str(key_file))[0] == 0
+    assert cli("kb", "publish", str(docs))[0] == 0
     device = centre.enrol()
 
     fresh = KbDelta.model_validate(device.pull().json()["kb"])
-    delta = KbDelta.model_validate(device.pull(kb_version=1).json()["kb"])
+    delta = KbDelta.model_validate(device.pull(kb_version=2).json()["kb"])
 
+    # Versions start above the KB a device's home is set up with (version 1).
     assert (fresh.version, fresh.base_version, sorted(fresh.files)) == (
-        2,
+        3,
         None,
         ["pump.md"],
     )
-    assert (delta.base_version, delta.removed) == (1, ["valve.md"])
+    assert (delta.base_version, delta.removed) == (2, ["valve.md"])
     assert base64.b64decode(delta.files["pump.md"]).endswith(b"check impeller")
-    from policies.signing import read_signing_key
-
-    public = read_signing_key(key_file).private_key.public_key()
+    assert delta.key_id == centre.key.key_id
+    public = centre.key.private_key.public_key()
     public.verify(base64.b64decode(delta.signature), delta.signed_bytes())
-    assert device.pull(kb_version=2).json()["kb"] is None
+    assert device.pull(kb_version=3).json()["kb"] is None
 
 
 def test_jobs_assign_reaches_the_device_and_scopes_revalidation(

@@ -11,6 +11,8 @@ import pytest
 from policies import TrustedKeys, read_policy_sources, read_public_key, verify_bundle
 from policies.defaults import SOURCE_DIR
 from sync.server.__main__ import main
+from sync.server.centre_keys import CentreKeys
+from sync.server.clock import utc_now
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -108,6 +110,37 @@ def test_policy_sign_builds_a_bundle_devices_accept(
     assert bundle.manifest.key_id == "dev-test"
     assert dict(bundle.files) == read_policy_sources(SOURCE_DIR)
     assert bundle.manifest.expires_at == datetime(2027, 6, 30, tzinfo=UTC)
+
+
+def test_policy_sign_without_a_key_signs_with_the_centre_s_active_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    out_file = tmp_path / "bundle.json"
+    code, _, err = run(
+        capsys,
+        "--data-dir",
+        str(data),
+        "policy",
+        "sign",
+        str(SOURCE_DIR),
+        "--version",
+        "4",
+        "--expires",
+        "2099-01-01T00:00:00Z",
+        "--out",
+        str(out_file),
+    )
+
+    assert code == 0, err
+    key_set = CentreKeys(data / "keys", clock=utc_now).current().key_set
+    bundle = verify_bundle(
+        out_file.read_bytes(),
+        key_set.trusted,
+        active_version=3,
+        now=datetime.now(UTC),
+    )
+    assert bundle.version == 4 and bundle.manifest.key_id == key_set.active
 
 
 def test_policy_sign_writes_next_to_the_caller_and_never_overwrites(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from sync.auth import signed_headers
-from sync.protocol import EnrollRequest, PullRequest
+from sync.client import enroll
+from sync.protocol import PullRequest
 from sync.server.app import create_app, services_of
 from sync.server.connectors import RecordingConnector
 from sync.server.storage import Storage
@@ -19,11 +21,13 @@ from tests.sync.server.support import BIG_ORDER, REPAIR, Clock, Recorder, settin
 pytestmark = pytest.mark.server
 
 
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 def signed_post(
     http: httpx.Client, path: str, body: bytes, device: tuple[str, str], nonce: str
 ) -> httpx.Response:
-    from datetime import UTC, datetime
-
     headers = signed_headers(
         *device,
         method="POST",
@@ -41,7 +45,6 @@ def test_a_device_enrols_pushes_and_pulls_over_http(
     from datetime import timedelta
 
     from policies.defaults import SOURCE_DIR
-    from policies.signing import generate_signing_key
     from sync.server.publishing import Publisher
 
     storage = Storage.open(sqlite_url)
@@ -50,21 +53,20 @@ def test_a_device_enrols_pushes_and_pulls_over_http(
         settings_for(tmp_path, sqlite_url), storage=storage, connector=connector
     )
     services = services_of(app)
-    Publisher(storage, clock=services.clock).publish_policy_dir(
-        SOURCE_DIR, generate_signing_key("k"), expires_in=timedelta(days=1), actor="t"
+    Publisher(storage, services.keys, clock=services.clock).publish_policy_dir(
+        SOURCE_DIR, expires_in=timedelta(days=1), actor="t"
     )
     token = services.enrolment.issue(expires_in=timedelta(hours=1), actor="t").token
     with serving(app) as url, httpx.Client(base_url=url, timeout=10) as http:
-        enrolled = http.post(
-            "/v1/enroll",
-            json=EnrollRequest(
-                token=token,
-                device_name="van",
-                technician_id="ann",
-                device_id="dev-live-1",
-            ).model_dump(),
-        ).json()
-        device = (enrolled["device_id"], enrolled["secret"])
+        enrolled = enroll(
+            http,
+            token=token,
+            device_name="van",
+            technician_id="ann",
+            device_id="dev-live-1",
+            clock=now,
+        )
+        device = (enrolled.device_id, enrolled.secret)
         recorder = Recorder("dev-live-1", "ann", Clock())
         recorder.record("record_repair", REPAIR)
         recorder.record("order_part", BIG_ORDER)
@@ -85,6 +87,7 @@ def test_a_device_enrols_pushes_and_pulls_over_http(
     assert [r["status"] for r in pushed.json()["results"]] == ["applied", "quarantined"]
     assert replay.status_code == 401
     assert pulled.json()["results_cursor"] == 2
+    assert enrolled.key_set == services.keys.current().encode()
     assert health.json()["status"] == "ok"
 
 
@@ -94,14 +97,13 @@ def test_concurrent_devices_over_http_each_get_their_own_results(
     from datetime import timedelta
 
     from policies.defaults import SOURCE_DIR
-    from policies.signing import generate_signing_key
     from sync.server.publishing import Publisher
 
     storage = Storage.open(sqlite_url)
     app = create_app(settings_for(tmp_path, sqlite_url), storage=storage)
     services = services_of(app)
-    Publisher(storage, clock=services.clock).publish_policy_dir(
-        SOURCE_DIR, generate_signing_key("k"), expires_in=timedelta(days=1), actor="t"
+    Publisher(storage, services.keys, clock=services.clock).publish_policy_dir(
+        SOURCE_DIR, expires_in=timedelta(days=1), actor="t"
     )
     outcomes: dict[str, list[str]] = {}
     with serving(app) as url:
@@ -112,15 +114,14 @@ def test_concurrent_devices_over_http_each_get_their_own_results(
             ).token
             with httpx.Client(base_url=url, timeout=30) as http:
                 device_id = f"dev-live-{n:03d}"
-                enrolled = http.post(
-                    "/v1/enroll",
-                    json=EnrollRequest(
-                        token=token,
-                        device_name="v",
-                        technician_id=f"t{n}",
-                        device_id=device_id,
-                    ).model_dump(),
-                ).json()
+                enrolled = enroll(
+                    http,
+                    token=token,
+                    device_name="v",
+                    technician_id=f"t{n}",
+                    device_id=device_id,
+                    clock=now,
+                )
                 recorder = Recorder(device_id, f"t{n}", Clock())
                 for _ in range(5):
                     recorder.record("record_repair", REPAIR)
@@ -129,7 +130,7 @@ def test_concurrent_devices_over_http_each_get_their_own_results(
                     http,
                     "/v1/push",
                     body,
-                    (device_id, enrolled["secret"]),
+                    (device_id, enrolled.secret),
                     f"nonce-{n:08d}",
                 )
                 outcomes[device_id] = [r["status"] for r in response.json()["results"]]

@@ -13,15 +13,23 @@ import pytest
 import sqlalchemy as sa
 
 from policies.defaults import SOURCE_DIR
-from policies.signing import generate_signing_key
-from sync.protocol import EnrollRequest, PushRequest
+from sync.enrolment_binding import enrol_request
+from sync.protocol import PushRequest
+from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import PolicyCache
 from sync.server.enrolment import Enrolment
 from sync.server.errors import EnrolmentRefused, ServerError
 from sync.server.publishing import Publisher
 from sync.server.push import Reconciler
 from sync.server.storage import SCHEMA_VERSION, Storage
-from sync.server.storage.schema import actions, decisions, deliveries, metadata
+from sync.server.storage.schema import (
+    actions,
+    decisions,
+    deliveries,
+    metadata,
+    schema_migrations,
+)
+from sync.server.storage.store import MIGRATIONS
 from tests.sync.server.support import REPAIR, Clock, Recorder
 
 
@@ -57,7 +65,7 @@ def test_migrations_create_every_table_and_reapply_as_a_no_op(
 ) -> None:
     first = Storage.open(database_url, migrate=False)
     try:
-        assert first.migrate() == 1
+        assert first.migrate() == len(MIGRATIONS) == SCHEMA_VERSION
         assert first.migrate() == 0
         assert first.schema_version() == SCHEMA_VERSION
         names = set(sa.inspect(first.engine).get_table_names())
@@ -70,36 +78,71 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None
     engines = [Storage.open(database_url, migrate=False) for _ in range(2)]
     try:
         results = together(*(storage.migrate for storage in engines))
-        assert sorted(results) == [0, 1]
+        assert sorted(results) == [0, len(MIGRATIONS)]
     finally:
         for storage in engines:
             storage.close()
 
 
+def test_a_version_one_database_gains_token_binding_and_refuses_its_old_tokens(
+    database_url: str, tmp_path: Path
+) -> None:
+    clock = Clock()
+    keys = CentreKeys(tmp_path / "keys", clock=clock)
+    storage = Storage.open(database_url)
+    token = (
+        Enrolment(storage, keys, clock=clock)
+        .issue(expires_in=timedelta(hours=1), actor="test")
+        .token
+    )
+    with storage.write() as connection:  # as a version 1 centre left it
+        connection.execute(sa.text("ALTER TABLE enrol_tokens DROP COLUMN binding_key"))
+        connection.execute(
+            schema_migrations.delete().where(schema_migrations.c.version == 2)
+        )
+    storage.close()
+
+    upgraded = Storage.open(database_url, migrate=False)
+    try:
+        assert upgraded.migrate() == 1
+        assert upgraded.schema_version() == SCHEMA_VERSION
+        columns = sa.inspect(upgraded.engine).get_columns("enrol_tokens")
+        assert "binding_key" in {column["name"] for column in columns}
+        with pytest.raises(EnrolmentRefused, match="older version of the centre"):
+            Enrolment(upgraded, keys, clock=clock).enrol(
+                enrol_request(
+                    token, device_name="laptop", technician_id="ann", device_id=None
+                )
+            )
+    finally:
+        upgraded.close()
+
+
 @pytest.fixture
-def two_processes(database_url: str):
+def two_processes(database_url: str, tmp_path: Path):
     """Two storages (separate engines and pools) on one database, migrated,
-    with the default policy published and one enrolled device."""
+    with the default policy published and one enrolled device; both share
+    the centre's keys folder."""
     clock = Clock()
     one, two = Storage.open(database_url), Storage.open(database_url)
-    key = generate_signing_key("test-key")
-    Publisher(one, clock=clock).publish_policy_dir(
-        SOURCE_DIR, key, expires_in=timedelta(days=30), actor="test"
+    keys = CentreKeys(tmp_path / "keys", clock=clock)
+    Publisher(one, keys, clock=clock).publish_policy_dir(
+        SOURCE_DIR, expires_in=timedelta(days=30), actor="test"
     )
-    enrolment = Enrolment(one, clock=clock)
+    enrolment = Enrolment(one, keys, clock=clock)
     token = enrolment.issue(expires_in=timedelta(hours=1), actor="test").token
     enrolment.enrol(
-        EnrollRequest(
-            token=token, device_name="laptop", technician_id="ann", device_id="dev-1234"
+        enrol_request(
+            token, device_name="laptop", technician_id="ann", device_id="dev-1234"
         )
     )
-    yield one, two, clock
+    yield one, two, clock, keys
     one.close()
     two.close()
 
 
 def test_concurrent_pushes_of_one_batch_apply_it_once(two_processes) -> None:
-    one, two, clock = two_processes
+    one, two, clock, _ = two_processes
     recorder = Recorder("dev-1234", "ann", clock)
     for _ in range(20):
         recorder.record("record_repair", REPAIR)
@@ -121,7 +164,7 @@ def test_concurrent_pushes_of_one_batch_apply_it_once(two_processes) -> None:
 def test_overlapping_batches_from_two_processes_keep_sequence_order(
     two_processes,
 ) -> None:
-    one, two, clock = two_processes
+    one, two, clock, _ = two_processes
     recorder = Recorder("dev-1234", "ann", clock)
     for _ in range(30):
         recorder.record("record_repair", REPAIR)
@@ -149,20 +192,20 @@ def test_overlapping_batches_from_two_processes_keep_sequence_order(
 
 
 def test_a_token_raced_by_two_devices_enrols_one(two_processes) -> None:
-    one, two, clock = two_processes
+    one, two, clock, keys = two_processes
     token = (
-        Enrolment(one, clock=clock)
+        Enrolment(one, keys, clock=clock)
         .issue(expires_in=timedelta(hours=1), actor="t")
         .token
     )
     requests = [
-        EnrollRequest(token=token, device_name="x", technician_id="ann", device_id=d)
+        enrol_request(token, device_name="x", technician_id="ann", device_id=d)
         for d in ("dev-race-1", "dev-race-2")
     ]
 
     results = together(
         *(
-            lambda s=s, r=r: Enrolment(s, clock=clock).enrol(r)
+            lambda s=s, r=r: Enrolment(s, keys, clock=clock).enrol(r)
             for s, r in zip((one, two), requests, strict=True)
         )
     )
@@ -175,7 +218,7 @@ def test_a_token_raced_by_two_devices_enrols_one(two_processes) -> None:
 def test_a_nonce_raced_by_two_processes_is_accepted_once(two_processes) -> None:
     from sync.server.storage import devices as storage_devices
 
-    one, two, clock = two_processes
+    one, two, clock, _ = two_processes
 
     def remember(storage: Storage) -> bool:
         with storage.write() as connection:

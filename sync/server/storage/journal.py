@@ -1,0 +1,129 @@
+"""SQL for devices' journals: every turn's trace and every decision."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.protocol import JournalEntry
+from sync.server.storage.actions import save_traces
+from sync.server.storage.schema import actions, device_decisions, devices, traces
+from sync.server.storage.store import dump_json, upsert
+
+
+def known_traces(
+    connection: Connection, device_id: str, trace_ids: Sequence[str]
+) -> set[str]:
+    """Which of ``trace_ids`` the centre holds for the device already."""
+    if not trace_ids:
+        return set()
+    query = sa.select(traces.c.trace_id).where(
+        traces.c.device_id == device_id, traces.c.trace_id.in_(list(trace_ids))
+    )
+    return set(connection.scalars(query))
+
+
+def store_entries(
+    connection: Connection,
+    device_id: str,
+    technician_id: str,
+    entries: Sequence[JournalEntry],
+    *,
+    at: datetime,
+) -> int:
+    """Store the entries' traces and decisions; returns the device's new place.
+
+    A trace or decision sent again replaces the one kept (the device saved it
+    again, or the action moved on there).
+    """
+    save_traces(connection, device_id, [entry.trace for entry in entries], at=at)
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        for decision in entry.decisions:
+            recorded = decision.decision
+            rows[decision.key] = {
+                "device_id": device_id,
+                "key": decision.key,
+                "seq": decision.seq,
+                "technician_id": technician_id,
+                "tool": decision.tool,
+                "outcome": str(recorded.get("outcome", "unknown"))[:16],
+                "reasons": dump_json(list(recorded.get("reasons", []))),
+                "state": decision.state,
+                "payload": dump_json(decision.payload),
+                "decision": dump_json(recorded),
+                "trace_id": entry.trace.trace_id,
+                "created_at": decision.created_at,
+                "received_at": at,
+            }
+    upsert(
+        connection,
+        device_decisions,
+        list(rows.values()),
+        ["device_id", "key"],
+        ["state", "received_at"],
+    )
+    reached = max(entry.place for entry in entries)
+    connection.execute(
+        devices.update()
+        .where(devices.c.device_id == device_id, devices.c.journal_place < reached)
+        .values(journal_place=reached)
+    )
+    place = connection.scalar(
+        sa.select(devices.c.journal_place).where(devices.c.device_id == device_id)
+    )
+    return int(place or 0)
+
+
+def turns(
+    connection: Connection,
+    *,
+    device_id: str | None = None,
+    since: datetime | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Stored turns, the latest received first, with their decisions' outcomes."""
+    query = sa.select(traces).order_by(traces.c.saved_at.desc()).limit(limit)
+    if device_id is not None:
+        query = query.where(traces.c.device_id == device_id)
+    if since is not None:
+        query = query.where(traces.c.saved_at >= since)
+    rows = [dict(row._mapping) for row in connection.execute(query)]
+    outcomes: dict[tuple[str, str], list[str]] = {}
+    if rows:
+        decided = sa.select(
+            device_decisions.c.device_id,
+            device_decisions.c.trace_id,
+            device_decisions.c.tool,
+            device_decisions.c.outcome,
+        ).where(device_decisions.c.trace_id.in_({row["trace_id"] for row in rows}))
+        for found in connection.execute(decided):
+            place = (found.device_id, found.trace_id)
+            outcomes.setdefault(place, []).append(f"{found.tool}: {found.outcome}")
+    for row in rows:
+        row["spans"] = json.loads(row["spans"])
+        row["decisions"] = outcomes.get((row["device_id"], row["trace_id"]), [])
+    return rows
+
+
+def prune_journal(connection: Connection, before: datetime) -> int:
+    """Forget turns and decisions received before ``before``; returns how many.
+
+    A trace an action at the centre still names is kept with the action.
+    """
+    named = sa.select(actions.c.trace_id).where(
+        actions.c.device_id == traces.c.device_id,
+        actions.c.trace_id == traces.c.trace_id,
+    )
+    gone = connection.execute(
+        traces.delete().where(traces.c.saved_at < before, ~named.exists())
+    ).rowcount
+    gone += connection.execute(
+        device_decisions.delete().where(device_decisions.c.received_at < before)
+    ).rowcount
+    return int(gone or 0)
