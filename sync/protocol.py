@@ -203,6 +203,8 @@ class PullRequest(WireModel):
     )
     """Why the device refused what its last pull brought ([]: it took
     everything); ``None``: no news since it last said."""
+    model: str = Field(default="", max_length=200)
+    """The model file the device answers with (its name; empty: unknown)."""
     queue_depth: int | None = Field(default=None, ge=0, le=2**31 - 1)
     """Actions still waiting on the device (queued, awaiting approval or sent
     without a result) once its sync is done; ``None``: not said."""

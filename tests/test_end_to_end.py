@@ -134,6 +134,8 @@ def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(
             run(capsys, governance, *base, "device", "list", "--json")
         )
         assert "99.0.0" in " ".join(device["refused_updates"])
+        assert device["model"].endswith(".gguf") and device["queue_depth"] == 0
+        assert device["key_set_version"] == 3
         assert _policy(capsys)["bundle"]["version"] == 3
 
 

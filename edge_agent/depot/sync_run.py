@@ -24,9 +24,10 @@ from edge_agent.depot.enrolment import Credentials, read_credentials
 from edge_agent.depot.sync_state import SyncState, read_sync_state, write_sync_state
 from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
 from edge_agent.device import device_id
-from edge_agent.errors import EdgeAgentError
+from edge_agent.errors import EdgeAgentError, ModelUnavailable
 from edge_agent.home import HomeLayout
 from edge_agent.knowledge import open_knowledge
+from edge_agent.llm.default_model import default_model_path
 from edge_agent.policy_store import (
     DeviceTrust,
     PolicyStore,
@@ -96,7 +97,13 @@ def run_sync(
             clock=utc_now,
             sleep=sleep,
             rng=random.Random(),
-            pull=pull_request(before, trust=trust, policy=policy, knowledge=knowledge),
+            pull=pull_request(
+                before,
+                trust=trust,
+                policy=policy,
+                knowledge=knowledge,
+                model=model_name(settings),
+            ),
             progress=progress,
             client_version=app_version() or "",
         )
@@ -223,6 +230,16 @@ def _check_identity(outbox: Outbox, credentials: Credentials) -> None:
             f"the id {outbox.device_id}; the queued actions are kept.",
             title="Device id differs",
         )
+
+
+def model_name(settings: EdgeSettings) -> str:
+    """The name of the model file the device answers with ('' if none)."""
+    if settings.model_path is not None:
+        return settings.model_path.name
+    try:
+        return default_model_path().name
+    except ModelUnavailable:
+        return ""
 
 
 def _report_state(

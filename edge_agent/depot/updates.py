@@ -71,8 +71,10 @@ def pull_request(
     trust: DeviceTrust,
     policy: PolicyStore,
     knowledge: KnowledgeStore,
+    model: str = "",
 ) -> PullRequest:
-    """What the device holds, for the centre to send only what is newer.
+    """What the device holds, for the centre to send only what is newer
+    (``model``: the model file it answers with, for the fleet's state).
 
     Raises:
         PolicyError: the centre's key set file is damaged.
@@ -86,6 +88,7 @@ def pull_request(
         kb_version=knowledge.manifest().version,
         jobs_version=state.jobs_version,
         refused=list(state.refused),
+        model=model,
     )
 
 

@@ -59,6 +59,8 @@ class Puller:
                 "jobs_version": request.jobs_version,
                 "key_set_version": request.key_set_version,
             }
+            if request.model:
+                reported["model"] = request.model
             if request.refused is not None:
                 reported["refused_updates"] = dump_json(request.refused)
             if request.queue_depth is not None:

@@ -46,6 +46,7 @@ class DeviceRecord:
             it took everything).
         queue_depth: Actions waiting on it at the end of its last sync.
         journal_place: How far its journal reached the centre.
+        model: The model file it answers with, from its last pull.
     """
 
     device_id: str
@@ -68,6 +69,7 @@ class DeviceRecord:
     refused_updates: tuple[str, ...] = ()
     queue_depth: int = 0
     journal_place: int = 0
+    model: str = ""
 
     @property
     def revoked(self) -> bool:

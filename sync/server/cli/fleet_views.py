@@ -25,6 +25,7 @@ def device_json(device: DeviceState) -> dict[str, Any]:
         "kb_version": d.kb_version,
         "jobs_version": d.jobs_version,
         "app_version": d.client_version,
+        "model": d.model,
         "key_set_version": d.key_set_version,
         "refused_updates": list(d.refused_updates),
         "queue_depth": d.queue_depth,
@@ -55,6 +56,7 @@ def render_device(device: DeviceState) -> str:
         f"{d.queue_depth} action(s) waiting on it at its last sync",
         f"  in use: policy v{d.policy_version}, KB v{d.kb_version}, "
         f"jobs v{d.jobs_version}, app {d.client_version or 'unknown'}, "
+        f"model {d.model or 'unknown'}, "
         f"centre key set v{d.key_set_version}",
         f"  actions at the centre: {actions or 'none'}",
     ]

@@ -178,4 +178,5 @@ def device_from_row(row: sa.Row[Any]) -> DeviceRecord:
         refused_updates=tuple(load_json(m["refused_updates"]) or ()),
         queue_depth=m["queue_depth"],
         journal_place=m["journal_place"],
+        model=m["model"],
     )

@@ -81,6 +81,7 @@ devices = sa.Table(
     sa.Column("refused_updates", sa.Text, nullable=False, server_default="[]"),
     sa.Column("queue_depth", sa.Integer, nullable=False, server_default="0"),
     sa.Column("journal_place", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("model", sa.String(200), nullable=False, server_default=""),
 )
 
 enrol_tokens = sa.Table(

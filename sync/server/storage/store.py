@@ -201,6 +201,7 @@ def _m002_centre_keys(connection: Connection) -> None:
             "refused_updates": "TEXT NOT NULL DEFAULT '[]'",
             "queue_depth": "INTEGER NOT NULL DEFAULT 0",
             "journal_place": "BIGINT NOT NULL DEFAULT 0",
+            "model": "VARCHAR(200) NOT NULL DEFAULT ''",
         },
     }
     inspector = sa.inspect(connection)
