@@ -226,6 +226,20 @@ class KbDelta(WireModel):
         return canonical_json(self.model_dump(mode="json", exclude={"signature"}))
 
 
+KB_DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".pdf", ".csv")
+"""The kinds of file a KB snapshot may carry as documents (devices read these)."""
+KB_DESCRIPTION_FILES = frozenset({"kb.toml", "glossary.toml"})
+"""Files a KB snapshot may carry that describe the KB itself (code formats,
+glossary)."""
+
+
+def is_kb_file(name: str) -> bool:
+    """Whether a device takes a file of this name in a KB snapshot."""
+    base = name.rsplit("/", 1)[-1]
+    suffix = base[base.rfind(".") :].lower() if "." in base else ""
+    return suffix in KB_DOCUMENT_SUFFIXES or base in KB_DESCRIPTION_FILES
+
+
 class KillSwitchState(WireModel):
     agent: bool = False
     tools: list[str] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from policies import BundleRejected, authenticate_bundle, format_time
 from policies.defaults import DEMO_VERSION
 from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
-from sync.protocol import KbDelta
+from sync.protocol import KB_DOCUMENT_SUFFIXES, KbDelta, is_kb_file
 from sync.server.centre_keys import CentreKeys
 from sync.server.errors import PublishRefused, RecordNotFound
 from sync.server.records import Clock
@@ -144,17 +145,19 @@ class Publisher:
         )
         return self.publish_bundle(data, actor=actor)
 
-    def publish_kb(self, path: Path, *, actor: str) -> int:
+    def publish_kb(self, path: Path, *, actor: str) -> KbPublished:
         """Sign and publish the documents at ``path`` as the next KB version.
 
         A folder's files become documents named by their relative paths; a
-        single file is one document. The version is stored as a full
-        snapshot and as a delta from the previous version.
+        single file is one document. Files devices do not take in a KB
+        (anything but documents and the KB's own description) are left out
+        and named. The version is stored as a full snapshot and as a delta
+        from the previous version.
 
         Raises:
             PublishRefused: nothing to publish, or a file cannot be read.
         """
-        files = read_kb_files(path)
+        files, skipped = read_kb_files(path)
         key = self._keys.signing_key()
         now = self._clock()
         with self._storage.write() as connection:
@@ -191,7 +194,7 @@ class Publisher:
                 event="kb_published",
                 detail={"version": version, "documents": len(files)},
             )
-        return version
+        return KbPublished(version, len(files), skipped)
 
     def assign_jobs(
         self, device_id: str, document: Mapping[str, Any], *, actor: str
@@ -259,8 +262,18 @@ def signed_kb(
     return unsigned.model_copy(update={"signature": signature})
 
 
-def read_kb_files(path: Path) -> dict[str, str]:
-    """Document id to base64 content of the files at ``path``.
+@dataclass(frozen=True, slots=True)
+class KbPublished:
+    """A published KB version: its number, its files, and what was left out."""
+
+    version: int
+    files: int
+    skipped: tuple[str, ...]
+
+
+def read_kb_files(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Document id to base64 content of the files at ``path`` that devices
+    take in a KB, and the ids of those left out.
 
     Raises:
         PublishRefused: no files, a file too large, or unreadable.
@@ -274,16 +287,23 @@ def read_kb_files(path: Path) -> dict[str, str]:
             else [path]
         )
         files = {}
+        skipped = []
         for file in paths:
             if file.stat().st_size > MAX_KB_FILE_BYTES:
                 raise PublishRefused(f"{file} is over {MAX_KB_FILE_BYTES} bytes.")
             doc_id = file.relative_to(path).as_posix() if path.is_dir() else file.name
+            if not is_kb_file(doc_id):
+                skipped.append(doc_id)
+                continue
             files[doc_id] = encode_base64(file.read_bytes())
     except OSError as exc:
         raise PublishRefused(f"Cannot read {path} ({exc.strerror}).") from exc
     if not files:
-        raise PublishRefused(f"{path} holds no documents to publish.")
-    return files
+        raise PublishRefused(
+            f"{path} holds no documents to publish (devices take "
+            f"{', '.join(KB_DOCUMENT_SUFFIXES)} files, kb.toml and glossary.toml)."
+        )
+    return files, tuple(skipped)
 
 
 def _check_job_book(document: Mapping[str, Any]) -> None:

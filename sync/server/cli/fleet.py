@@ -5,7 +5,7 @@ edge-governance device enroll-token [--technician T] [--role R] [--expires-in 24
 edge-governance device list [--json]
 edge-governance device show DEVICE [--json]
 edge-governance device revoke DEVICE [--reason TEXT]
-edge-governance jobs assign --device D FILE.json
+edge-governance jobs assign --device D|--technician T FILE.json
 edge-governance kill-switch (--device D | --tool T | --fleet) on|off [--reason]
 edge-governance kill-switch [list] [--json]
 edge-governance deliveries retry
@@ -32,7 +32,7 @@ from sync.server.enrolment import DEFAULT_ROLE, Enrolment
 from sync.server.errors import RecordNotFound
 from sync.server.fleet_state import device_state, fleet_state
 from sync.server.publishing import Publisher, read_json_object
-from sync.server.storage import deliveries, devices
+from sync.server.storage import Storage, deliveries, devices
 from sync.server.storage.audit import record_event
 from sync.server.storage.fleet import Scope
 
@@ -150,14 +150,23 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("assign")
-@click.option("--device", "device_id", required=True, help="The device.")
+@click.option("--device", "device_id", help="The device.")
+@click.option(
+    "--technician", help="The technician's device (when they have exactly one)."
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
-def assign(ctx: click.Context, device_id: str, file: Path) -> None:
+def assign(
+    ctx: click.Context, device_id: str | None, technician: str | None, file: Path
+) -> None:
     """Replace a device's job book with FILE ({"jobs": [...], "assets": [...]})."""
+    if (device_id is None) == (technician is None):
+        raise click.UsageError("Name the device with --device or --technician.")
     cli = state(ctx)
     document = read_json_object(file)
     with cli.storage() as storage:
+        if device_id is None:
+            device_id = _device_of(storage, str(technician))
         version = Publisher(storage, cli.keys(), clock=utc_now).assign_jobs(
             device_id, document, actor=cli.actor
         )
@@ -238,3 +247,24 @@ def retry(ctx: click.Context) -> None:
     with state(ctx).storage() as storage, storage.write() as connection:
         n = deliveries.retry_failed(connection, now=utc_now())
     click.echo(f"{n} deliveries put back in line.", file=sys.stdout)
+
+
+def _device_of(storage: Storage, technician: str) -> str:
+    """The one active device of ``technician``.
+
+    Raises:
+        click.UsageError: none, or several (then --device names one).
+    """
+    found = [
+        d.record.device_id
+        for d in fleet_state(storage).devices
+        if d.record.technician_id == technician and not d.record.revoked
+    ]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise click.UsageError(f"No active device is enrolled for {technician}.")
+    raise click.UsageError(
+        f"{technician} has {len(found)} devices ({', '.join(found)}); name one "
+        "with --device."
+    )

@@ -257,10 +257,19 @@ def publish_kb(ctx: click.Context, path: Path) -> None:
     the next KB version."""
     cli = state(ctx)
     with cli.storage() as storage:
-        version = Publisher(storage, cli.keys(), clock=utc_now).publish_kb(
+        published = Publisher(storage, cli.keys(), clock=utc_now).publish_kb(
             path, actor=cli.actor
         )
-    click.echo(f"Published KB version {version}; devices get it on their next sync.")
+    if published.skipped:
+        click.echo(
+            f"Left out {len(published.skipped)} file(s) devices do not take in a "
+            f"KB: {', '.join(published.skipped)}.",
+            err=True,
+        )
+    click.echo(
+        f"Published KB version {published.version} ({published.files} file(s)); "
+        "devices get it on their next sync."
+    )
 
 
 @click.command("report")
