@@ -11,7 +11,7 @@ import click
 
 from edge_agent import exit_codes
 from edge_agent.cli.state import CliState, pass_state
-from edge_agent.knowledge import open_knowledge
+from edge_agent.session import Session
 from knowledge_cache import TABLE_KINDS
 
 if TYPE_CHECKING:
@@ -39,7 +39,13 @@ def ocr(
     be read is reported and the others are still read (exit code 1).
     """
     # The OCR stack is imported here, so other commands start without it.
-    from edge_agent.ocr import OcrError, PhotoReader, load_engine, result_to_json
+    from edge_agent.ocr import (
+        OcrError,
+        PhotoReader,
+        load_engine,
+        read_in_session,
+        result_to_json,
+    )
 
     settings = state.settings()
     # No warm-up run: this process reads its photos once and exits.
@@ -48,12 +54,12 @@ def ocr(
         click.echo(f"note: {loaded.notice}", err=True)
     records: list[dict[str, Any]] = []
     failed = 0
-    with open_knowledge(settings) as store:
-        reader = PhotoReader(loaded.engine, store)
+    with Session(settings) as session:
+        reader = PhotoReader(loaded.engine, session.store)
         for path in images:
             started = time.perf_counter()
             try:
-                result = reader.read(path)
+                result = read_in_session(session, reader, path)
             except OcrError as exc:
                 failed += 1
                 message = _with_name(path, exc.message)

@@ -19,6 +19,7 @@ from edge_agent.ocr.extraction import LOW_CONFIDENCE, FoundCode, extract_codes
 from edge_agent.ocr.images import Photo, load_photo, supported_formats
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import correct_code, lookup_code
+from edge_agent.ocr.photo_turn import correct_in_session, read_in_session
 from edge_agent.ocr.reader import PhotoReader, ReaderSettings
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode, result_to_json
 from edge_agent.ocr.selection import ENGINES, EngineName, LoadedEngine, load_engine
@@ -46,11 +47,13 @@ __all__ = [
     "TextBox",
     "TextLine",
     "correct_code",
+    "correct_in_session",
     "extract_codes",
     "group_lines",
     "load_engine",
     "load_photo",
     "lookup_code",
+    "read_in_session",
     "result_to_json",
     "supported_formats",
 ]

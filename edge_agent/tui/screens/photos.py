@@ -255,7 +255,7 @@ class PhotoScreen(FieldScreen):
         original = result.codes[index]
         try:
             fixed, lookup = correct(
-                field_app(self).settings, self._engine(), typed, original
+                field_app(self).settings, self._engine(), typed, original, result.sha256
             )
         except CorrectionInvalid as exc:
             self.app.call_from_thread(

@@ -18,9 +18,11 @@ from edge_agent.ocr import (
     OcrResult,
     PhotoReader,
     ReadCode,
+    correct_in_session,
     load_engine,
+    read_in_session,
 )
-from edge_agent.tui.tasks.stores import knowledge
+from edge_agent.tui.tasks.stores import session
 
 
 def start_engine(name: str) -> LoadedEngine:
@@ -43,23 +45,31 @@ def resolve_photo(typed: str, photos_folder: Path) -> Path:
 
 
 def read_photo(settings: EdgeSettings, engine: OcrEngine, path: Path) -> OcrResult:
-    """Read every code on the photo and look each one up.
+    """Read every code on the photo and look each one up, as a traced turn.
 
     Raises:
         ImageUnreadable: the photo is missing, damaged, not an image or too large.
         OcrError: the engine failed on this photo.
     """
-    with knowledge(settings) as store:
-        return PhotoReader(engine, store).read(path)
+    with session(settings) as opened:
+        return read_in_session(opened, PhotoReader(engine, opened.store), path)
 
 
 def correct(
-    settings: EdgeSettings, engine: OcrEngine, typed: str, original: ReadCode
+    settings: EdgeSettings,
+    engine: OcrEngine,
+    typed: str,
+    original: ReadCode,
+    photo_sha256: str,
 ) -> tuple[ReadCode, CodeLookup]:
-    """Look up the code the technician typed in place of ``original``.
+    """Look up the code the technician typed in place of ``original``, as a
+    traced turn.
 
     Raises:
         CorrectionInvalid: the typed text cannot be a code the KB declares.
     """
-    with knowledge(settings) as store:
-        return PhotoReader(engine, store).correct(typed, original=original)
+    with session(settings) as opened:
+        reader = PhotoReader(engine, opened.store)
+        return correct_in_session(
+            opened, reader, typed, original=original, photo_sha256=photo_sha256
+        )

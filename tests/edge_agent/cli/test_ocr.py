@@ -14,8 +14,10 @@ import pytest
 from PIL import Image
 
 from edge_agent.__main__ import main
+from edge_agent.device import device_id
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
+from sync import Outbox
 from tests.ocr_eval.generate import ImageTruth, generate
 
 pytestmark = pytest.mark.slow
@@ -189,3 +191,27 @@ def test_no_photo_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert code == 2
     assert "Missing argument" in err
+
+
+def test_a_photo_read_is_a_traced_turn_that_keeps_the_photo_on_the_device(
+    capsys: pytest.CaptureFixture[str], home: Path, photos: Photos
+) -> None:
+    folder, truths = photos
+    path = folder / truths[0].file
+    code, out, err = run(capsys, "ocr", str(path), "--json")
+    assert code == 0, err
+    (image,) = json.loads(out)["images"]
+
+    with Outbox.open(home / "outbox.db", device_id=device_id(home)) as outbox:
+        (trace,) = outbox.list_traces()
+    (read,) = [span for span in trace.spans if span["name"] == "edge.ocr"]
+    attributes = read["attributes"]
+
+    assert trace.name == "photo"
+    assert attributes["edge.photo.sha256"] == image["sha256"]
+    assert attributes["edge.photo.name"] == path.name  # a name, not the folder
+    assert attributes["edge.ocr.codes"] == len(image["codes"])
+    for found in image["codes"]:
+        assert f"{found['kind']} {found['value']} " in attributes["edge.ocr.read"]
+    photo_bytes = path.read_bytes()
+    assert len(json.dumps(trace.as_dict())) < len(photo_bytes) / 10
