@@ -246,6 +246,14 @@ class KillSwitchState(WireModel):
     reason: str = ""
 
 
+class SkippedUpdate(WireModel):
+    """An update the centre holds but did not send: the device reports a
+    newer version than the centre's newest, so it would ignore it."""
+
+    part: Literal["policy", "kb"]
+    message: str
+
+
 class PullResponse(WireModel):
     results: list[ActionResult]
     results_cursor: int
@@ -258,6 +266,8 @@ class PullResponse(WireModel):
     """The device's job book (``jobs`` and ``assets``), when changed."""
     jobs_version: int = 0
     kill_switch: KillSwitchState = Field(default_factory=KillSwitchState)
+    skipped: list[SkippedUpdate] = Field(default_factory=list)
+    """Updates not sent, and why: the device says so as it says a refusal."""
     key_sets: list[str] = Field(default_factory=list)
     """The centre's key set documents above the device's, oldest first; the
     device follows them before it checks the bundle and the KB."""

@@ -115,6 +115,7 @@ def merged_pulls(pages: Sequence[PullResponse]) -> PullResponse:
         "kb": next((p.kb for p in pages if p.kb), None),
         "jobs": next((p.jobs for p in pages if p.jobs is not None), None),
         "key_sets": next((p.key_sets for p in pages if p.key_sets), []),
+        "skipped": pages[0].skipped,
     }
     jobs_page = next((p for p in pages if p.jobs is not None), last)
     return last.model_copy(

@@ -120,6 +120,7 @@ def apply_pull(
         parts.append(_apply_kb(knowledge, pull.kb, policy.trusted_keys))
     if pull.jobs is not None:
         parts.append(_apply_jobs(jobs_file, pull.jobs, received_at))
+    parts += [PartOutcome(s.part, "refused", s.message) for s in pull.skipped]
     switch = pull.kill_switch
     return ApplyReport(
         parts=tuple(parts),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from sync.protocol import KbDelta, PullRequest, PullResponse
+from sync.protocol import KbDelta, PullRequest, PullResponse, SkippedUpdate
 from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import switch_state
 from sync.server.storage import Storage, actions, devices, fleet
@@ -50,6 +50,11 @@ class Puller:
                 bundle is not None and bundle.version > request.policy_version
             )
             kb = _kb(connection, request.kb_version)
+            skipped = _skipped(
+                request,
+                bundle.version if bundle else 0,
+                fleet.latest_kb_version(connection),
+            )
             book = fleet.job_book(connection, device_id)
             newer_jobs = book is not None and book[0] > request.jobs_version
             switches = switch_state(fleet.kill_switches_on(connection), device_id)
@@ -76,7 +81,41 @@ class Puller:
             jobs_version=book[0] if book else 0,
             kill_switch=switches,
             key_sets=key_sets,
+            skipped=skipped,
         )
+
+
+def _skipped(
+    request: PullRequest, newest_policy: int, newest_kb: int
+) -> list[SkippedUpdate]:
+    """What the device would ignore because it runs a newer version."""
+    skipped = []
+    if 0 < newest_policy < request.policy_version:
+        skipped.append(
+            SkippedUpdate(
+                part="policy",
+                message=(
+                    f"The centre's newest policy is version {newest_policy}, below "
+                    f"version {request.policy_version} that this device runs, so it "
+                    "was not sent. Ask the depot to publish the policy again: it "
+                    f"will be numbered above {request.policy_version}."
+                ),
+            )
+        )
+    if 0 < newest_kb < request.kb_version:
+        skipped.append(
+            SkippedUpdate(
+                part="kb",
+                message=(
+                    f"The centre's newest knowledge base is version {newest_kb}, "
+                    f"below version {request.kb_version} on this device (what was "
+                    "ingested here counts), so it was not sent. Ask the depot to "
+                    f"publish the KB again: it will be numbered above "
+                    f"{request.kb_version}."
+                ),
+            )
+        )
+    return skipped
 
 
 def _kb(connection: Connection, have: int) -> KbDelta | None:

@@ -231,3 +231,24 @@ def test_a_damaged_key_set_file_is_named_in_the_error(
 
     with pytest.raises(Exception, match="centre-keys.json is damaged"):
         trust.accepted()
+
+
+def test_an_update_the_centre_did_not_send_is_reported_like_a_refusal(
+    centre, trust, knowledge, tmp_path
+) -> None:
+    trust.adopt(centre.current().encode())
+    policy = store_for(trust, tmp_path)
+    why = "The centre's newest knowledge base is version 2, below version 5 ..."
+
+    report = sync(
+        centre,
+        trust,
+        policy,
+        knowledge,
+        tmp_path,
+        skipped=[{"part": "kb", "message": why}],
+    )
+
+    assert [(p.part, p.status, p.message) for p in report.parts] == [
+        ("kb", "refused", why)
+    ]

@@ -280,7 +280,7 @@ class FieldDevice(Recorder):
         request = request or self.batch()
         return self.post("/v1/push", request.model_dump_json().encode())
 
-    def pull(self, **fields: int) -> httpx.Response:
+    def pull(self, **fields: Any) -> httpx.Response:
         return self.post("/v1/pull", PullRequest(**fields).model_dump_json().encode())
 
 
