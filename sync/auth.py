@@ -3,7 +3,10 @@
 ``signature = hex(HMAC-SHA256(secret, method \\n path \\n timestamp \\n nonce \\n
 sha256_hex(body)))``. The centre refuses a timestamp outside
 :data:`~sync.protocol.SIGNATURE_WINDOW_SECONDS` of its clock and any nonce it
-has seen from that device, so a captured request cannot be replayed. Pure.
+has seen from that device, so a captured request cannot be replayed. It signs
+its reply alike, over the request's nonce, the status and the reply's body
+(:func:`reply_signature`), so a reply can be neither forged nor moved to
+another request. Pure.
 """
 
 from __future__ import annotations
@@ -53,6 +56,16 @@ def signed_headers(
             body=body,
         ),
     }
+
+
+def reply_signature(secret: str, *, nonce: str, status: int, body: bytes) -> str:
+    """The signature of the centre's reply to the request that carried
+    ``nonce`` (64 hex digits): a reply cannot be forged without the device's
+    secret, nor replayed to another request."""
+    message = "\n".join(
+        ["reply", nonce, str(status), hashlib.sha256(body).hexdigest()]
+    ).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def signature_matches(expected: str, given: str) -> bool:

@@ -30,7 +30,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from policies import PolicyError, first_key_set
-from sync.auth import signed_headers
+from sync.auth import reply_signature, signature_matches, signed_headers
 from sync.enrolment_binding import (
     MAX_TOKEN,
     MIN_TOKEN,
@@ -44,6 +44,7 @@ from sync.errors import (
     BatchTooLarge,
     CentreBusy,
     CentreUnreachable,
+    ReplyNotAuthentic,
     SyncAuthFailed,
     SyncConflict,
     SyncRejected,
@@ -52,6 +53,7 @@ from sync.errors import (
 from sync.outbox.models import Clock, IdSource
 from sync.protocol import (
     API_PREFIX,
+    REPLY_SIGNATURE_HEADER,
     EnrollResponse,
     ErrorBody,
     JournalRequest,
@@ -146,6 +148,7 @@ class SyncClient:
 
     def _signed(self, path: str, body: BaseModel, reply: type[Reply]) -> Reply:
         content = body.model_dump_json().encode("utf-8")
+        nonce = self._new_nonce()
 
         def sign(request: httpx.Request) -> None:
             request.headers.update(
@@ -156,11 +159,36 @@ class SyncClient:
                     path=request.url.path,
                     body=content,
                     timestamp=signing_timestamp(self._clock()),
-                    nonce=self._new_nonce(),
+                    nonce=nonce,
                 )
             )
 
-        return send(self._http, path, content, reply, clock=self._clock, sign=sign)
+        def verify(response: httpx.Response) -> None:
+            expected = reply_signature(
+                self._secret,
+                nonce=nonce,
+                status=response.status_code,
+                body=response.content,
+            )
+            given = response.headers.get(REPLY_SIGNATURE_HEADER, "")
+            if not signature_matches(expected, given):
+                raise ReplyNotAuthentic(
+                    f"The reply from {_where(self._http, path)} is not signed by "
+                    "the centre for this request (changed or forged on the way): "
+                    f"it was not taken. {KEPT} Sync again on a network you trust.",
+                    title="Reply not trusted",
+                    status_code=response.status_code,
+                )
+
+        return send(
+            self._http,
+            path,
+            content,
+            reply,
+            clock=self._clock,
+            sign=sign,
+            verify=verify,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +304,12 @@ def send(
     *,
     clock: Clock,
     sign: Callable[[httpx.Request], None] | None = None,
+    verify: Callable[[httpx.Response], None] | None = None,
 ) -> Reply:
     """POST ``content`` as JSON to ``path``; parse the reply as ``reply``.
+
+    ``verify`` checks a successful reply once it parses (it raises when the
+    reply is not authentic), before anything of it is returned.
 
     Raises:
         SyncError: a subclass for every failure, as in the module's table.
@@ -307,7 +339,10 @@ def send(
         ) from exc
     if response.status_code >= 300:
         raise error_for(response, where, now=clock())
-    return _parsed(response, reply, where)
+    parsed = _parsed(response, reply, where)
+    if verify is not None:
+        verify(response)
+    return parsed
 
 
 def error_for(response: httpx.Response, where: str, *, now: datetime) -> Exception:

@@ -8,7 +8,8 @@
     │   └── InvalidTransition   the action's state does not allow that change
     ├── SyncUnavailable         the centre cannot be reached now: retry later
     │   ├── CentreBusy          429 or 503: wait as long as it asked, then retry
-    │   └── CentreUnreachable   no connection could be made; the request never left
+    │   ├── CentreUnreachable   no connection could be made; the request never left
+    │   └── ReplyNotAuthentic   a reply not signed for its request: not taken
     ├── SyncRejected            the centre refused the request: drop or flag it
     │   ├── SyncAuthFailed      401 or 403: the device must be enrolled again
     │   └── BatchTooLarge       413: send fewer actions at once
@@ -98,6 +99,12 @@ class CentreUnreachable(SyncUnavailable):
 
     Offline is a state: the device keeps its actions and tries at the next sync.
     """
+
+
+class ReplyNotAuthentic(SyncUnavailable):
+    """A reply without the centre's signature for this request (changed or
+    forged on the way): nothing of it is taken, and as with a lost reply,
+    sending again later is safe."""
 
 
 class SyncRejected(SyncError):

@@ -44,6 +44,10 @@ DEVICE_HEADER = "X-Edge-Device"
 TIMESTAMP_HEADER = "X-Edge-Timestamp"
 NONCE_HEADER = "X-Edge-Nonce"
 SIGNATURE_HEADER = "X-Edge-Signature"
+REPLY_SIGNATURE_HEADER = "X-Edge-Reply-Signature"
+"""On every successful reply to a signed request: an HMAC with the device's
+secret over the request's nonce, the status and the body's hash
+(:func:`sync.auth.reply_signature`). A device takes no reply without it."""
 SIGNATURE_WINDOW_SECONDS = 300
 """How far a request's timestamp may be from the centre's clock."""
 

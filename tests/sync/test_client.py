@@ -21,7 +21,7 @@ from sync import (
     SyncRejected,
     SyncUnavailable,
 )
-from sync.auth import signature
+from sync.auth import reply_signature, signature
 from sync.client import SyncClient, enroll, retry_after
 from sync.enrolment_binding import (
     binding_key,
@@ -33,6 +33,7 @@ from sync.enrolment_binding import (
 from sync.protocol import (
     DEVICE_HEADER,
     NONCE_HEADER,
+    REPLY_SIGNATURE_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     EnrollResponse,
@@ -54,8 +55,28 @@ class Nonces:
         return f"nonce-{self.issued:08d}"
 
 
+def signing(handler: Handler) -> Handler:
+    """The handler's successful replies signed as the centre signs them."""
+
+    def signed(request: httpx.Request) -> httpx.Response:
+        response = handler(request)
+        if response.status_code >= 300:
+            return response
+        body = response.read()
+        response.headers[REPLY_SIGNATURE_HEADER] = reply_signature(
+            SECRET,
+            nonce=request.headers[NONCE_HEADER],
+            status=response.status_code,
+            body=body,
+        )
+        return response
+
+    return signed
+
+
 def make_client(handler: Handler, base_url: str = "https://centre.test") -> SyncClient:
-    http = httpx.Client(transport=httpx.MockTransport(handler), base_url=base_url)
+    transport = httpx.MockTransport(signing(handler))
+    http = httpx.Client(transport=transport, base_url=base_url)
     return SyncClient(
         http, device_id="dev-1", secret=SECRET, clock=lambda: NOW, new_nonce=Nonces()
     )

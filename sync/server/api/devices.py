@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from sync.auth import reply_signature
 from sync.protocol import (
     API_PREFIX,
+    NONCE_HEADER,
+    REPLY_SIGNATURE_HEADER,
     EnrollRequest,
     EnrollResponse,
     JournalRequest,
@@ -47,34 +50,53 @@ def device_routes(services: Services) -> APIRouter:
         return await run_in_threadpool(services.enrolment.enrol, parsed)
 
     @router.post("/push", response_model=PushResponse, openapi_extra=_body(PushRequest))
-    async def push(request: Request) -> PushResponse:
+    async def push(request: Request) -> Response:
         """Push queued actions and traces; one result per action."""
         body = await _read_body(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
         parsed = _parse(PushRequest, body, limit=settings.max_batch_actions)
-        return await run_in_threadpool(
+        result = await run_in_threadpool(
             services.reconciler.push, device.device_id, parsed
         )
+        return _signed_reply(result, device, request)
 
     @router.post("/pull", response_model=PullResponse, openapi_extra=_body(PullRequest))
-    async def pull(request: Request) -> PullResponse:
+    async def pull(request: Request) -> Response:
         """Results since the cursor, and whatever the centre has newer."""
         body = await _read_body(request, 64 * 1024)
         device = await _authenticated(services, request, body)
         parsed = _parse(PullRequest, body)
-        return await run_in_threadpool(services.puller.pull, device.device_id, parsed)
+        result = await run_in_threadpool(services.puller.pull, device.device_id, parsed)
+        return _signed_reply(result, device, request)
 
     @router.post(
         "/journal", response_model=JournalResponse, openapi_extra=_body(JournalRequest)
     )
-    async def journal(request: Request) -> JournalResponse:
+    async def journal(request: Request) -> Response:
         """Turns and decisions since the device's cursor; stored once each."""
         body = await _read_body(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
         parsed = _parse(JournalRequest, body)
-        return await run_in_threadpool(services.journal.record, device, parsed)
+        result = await run_in_threadpool(services.journal.record, device, parsed)
+        return _signed_reply(result, device, request)
 
     return router
+
+
+def _signed_reply(model: BaseModel, device: DeviceRecord, request: Request) -> Response:
+    """``model`` as the JSON reply, signed for the request it answers."""
+    content = model.model_dump_json().encode("utf-8")
+    signature = reply_signature(
+        device.secret,
+        nonce=request.headers.get(NONCE_HEADER, ""),
+        status=200,
+        body=content,
+    )
+    return Response(
+        content,
+        media_type="application/json",
+        headers={REPLY_SIGNATURE_HEADER: signature},
+    )
 
 
 async def _authenticated(

@@ -117,7 +117,11 @@ def test_a_failure_keeps_the_cursor_where_the_centre_confirmed_it(centre) -> Non
         forwarded = centre.http.post(
             request.url.path, content=request.content, headers=request.headers
         )
-        return httpx.Response(forwarded.status_code, content=forwarded.content)
+        return httpx.Response(
+            forwarded.status_code,
+            content=forwarded.content,
+            headers=forwarded.headers,
+        )
 
     http = httpx.Client(base_url="http://centre", transport=httpx.MockTransport(flaky))
     stopped = send_journal(
