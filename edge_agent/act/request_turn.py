@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from edge_agent.act.catalogue import ToolSpec, action_tools
+from edge_agent.act.catalogue import TOOLS, ToolSpec, action_tools
 from edge_agent.act.proposals import Proposer, ToolCall
 from edge_agent.act.request_reading import RequestReading, read_request
 from edge_agent.act.service import ActionService, Decided
@@ -192,7 +192,7 @@ def call_from_request(
             asked,
             facts=facts,
             known=known_values(store, jobs),
-            fixed=reading.args,
+            fixed=settled(reading),
         )
         span.set(
             gen_ai__usage__input_tokens=result.completion.prompt_tokens,
@@ -251,6 +251,18 @@ def propose_from_request(
             raise
         return AgentProposal(request, None, None, exc.message, made.reading)
     return AgentProposal(request, made.model_call, decided, None, made.reading)
+
+
+def settled(reading: RequestReading) -> dict[str, Any]:
+    """What the model may not change: every argument rules read, and, for a
+    tool they read, every optional one the request does not give (``None``:
+    the model may not add a job or an asset the technician did not name)."""
+    if reading.tool is None:
+        return dict(reading.args)
+    fields = TOOLS[reading.tool].args.model_fields
+    return {
+        name: reading.args.get(name) for name in fields if name not in reading.missing
+    }
 
 
 def argument_sources(call: ToolCall, read: Mapping[str, object]) -> dict[str, str]:

@@ -6,7 +6,8 @@ confidence is the geometric mean probability it gave the argument values it
 chose; a proposal is grounded when every id and code in it was in the
 technician's request or in the facts the model was shown. Arguments read by
 rules may be given as ``fixed``: the model writes only the others, and the
-call carries the fixed ones as given.
+call carries the fixed ones as given (an argument fixed to ``None`` is
+settled as left out: the model cannot add it).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def propose_call(
     """Ask the model for one call of one of ``tools`` (grammar-constrained).
 
     ``fixed`` arguments are left out of the grammar and added to the call of
-    any tool that takes them; the confidence is the model's on the rest.
+    any tool that takes them (those fixed to ``None`` are left out of both);
+    the confidence is the model's on the rest.
     """
     fixed = fixed or {}
     schema = tool_call_schema(tools, known=known, fixed=fixed)
@@ -104,8 +106,10 @@ def with_fixed(call: ToolCall, fixed: Mapping[str, Any]) -> ToolCall:
     spec = TOOLS.get(call.tool)
     if spec is None or not fixed:
         return call
-    taken = {k: v for k, v in fixed.items() if k in spec.args.model_fields}
-    return ToolCall(call.tool, {**call.args, **taken})
+    fields = spec.args.model_fields
+    args = {k: v for k, v in call.args.items() if fixed.get(k, v) is not None}
+    taken = {k: v for k, v in fixed.items() if k in fields and v is not None}
+    return ToolCall(call.tool, {**args, **taken})
 
 
 def value_confidence(tokens: Sequence[tuple[str, float]]) -> float | None:

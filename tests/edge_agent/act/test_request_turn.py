@@ -173,3 +173,24 @@ def test_a_rules_proposal_kept_for_later_is_confirmed_as_read_by_rules(
     assert queued.state is ActionState.QUEUED
     assert queued.evidence["proposed_by"] == "rules"
     assert queued.evidence["argument_sources"]["quantity"] == "rules"
+
+
+def test_the_model_may_not_add_what_the_technician_did_not_name(
+    store, jobs, outbox
+) -> None:
+    model = ScriptedModel(
+        [
+            '{"tool": "escalate_to_supervisor", "args": {"summary": "Need help", '
+            '"asset_id": "PUMP-0452"}}'
+        ]
+    )
+    result, _, _ = propose(store, jobs, outbox, "escalate", model=model, job="J-1001")
+    (schema,) = model.schemas
+    assert schema is not None
+    (only,) = schema["oneOf"]
+    assert set(only["properties"]["args"]["properties"]) == {"summary"}
+    assert result.decided is not None
+    assert dict(result.decided.proposal.args) == {
+        "summary": "Need help",
+        "job_id": "J-1001",
+    }

@@ -115,3 +115,12 @@ def test_a_fixed_argument_wins_and_goes_only_to_tools_that_take_it() -> None:
     assert with_fixed(call, {"job_id": "J-1001", "quantity": 2}) == ToolCall(
         "close_work_order", {"job_id": "J-1001", "resolution": "done"}
     )
+
+
+def test_an_argument_fixed_to_none_cannot_be_added_by_the_model() -> None:
+    call = ToolCall(
+        "escalate_to_supervisor", {"summary": "stuck", "asset_id": "PUMP-0451"}
+    )
+    assert with_fixed(call, {"asset_id": None, "job_id": "J-1001"}) == ToolCall(
+        "escalate_to_supervisor", {"summary": "stuck", "job_id": "J-1001"}
+    )
