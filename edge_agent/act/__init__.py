@@ -2,6 +2,11 @@
 
 - ``request_turn``: the use case every front end calls: a request in words
   becomes one decided proposal.
+- ``request_reading``: a request read by rules, without the model: the tool,
+  codes by the knowledge base's formats, jobs and assets by the job list
+  (``request_spans``: the codes, jobs, assets and customers it names;
+  ``request_words``: verbs, counts, times, priorities, statuses, channels;
+  ``request_text``: free text in the technician's words).
 - ``catalogue``: the tools the assistant has, reading or changing the world.
 - ``arguments``: typed arguments of every tool.
 - ``grammar``: the JSON schema that constrains the model's tool call.

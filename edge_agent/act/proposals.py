@@ -23,7 +23,9 @@ from edge_agent.jobs import JobBook
 from knowledge_cache import CodeKind, KnowledgeStore, code_key
 from sync import payload_hash
 
-Proposer = Literal["model", "technician"]
+Proposer = Literal["model", "rules", "technician"]
+"""Who made the call: the model, rules reading the technician's words (no
+model), or the technician by hand."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ confirmation); ``approve`` is then queued as awaiting a supervisor's approval;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from edge_agent.act.proposals import (
@@ -60,15 +60,21 @@ class Decided:
     decision: Decision
     model_confidence: float | None = None
     grounded: bool | None = None
+    argument_sources: Mapping[str, str] = field(default_factory=dict)
+    """Where each argument came from (``rules`` or ``model``), for a call
+    read from words; empty for a call typed by hand."""
 
     def evidence(self) -> dict[str, Any]:
         """What the centre needs to judge the proposal again."""
-        return {
+        evidence = {
             **self.proposal.evidence,
             "proposed_by": self.proposal.proposed_by,
             "model_confidence": self.model_confidence,
             "grounded": self.grounded,
         }
+        if self.argument_sources:
+            evidence["argument_sources"] = dict(self.argument_sources)
+        return evidence
 
     @property
     def needs_confirmation(self) -> bool:
@@ -131,8 +137,12 @@ class ActionService:
         tracer: TurnTracer,
         model_confidence: float | None = None,
         grounded: bool | None = None,
+        argument_sources: Mapping[str, str] | None = None,
     ) -> Decided:
         """Check ``call`` and ask the policy.
+
+        ``argument_sources`` says which arguments rules read and which the
+        model chose; it is kept as evidence and plays no part in the decision.
 
         Raises:
             ProposalError: the call is invalid or names what the device does
@@ -163,7 +173,12 @@ class ActionService:
                 edge__policy__rules=",".join(decision.matched_rules),
             )
         return Decided(
-            proposal, request.action_type, decision, model_confidence, grounded
+            proposal,
+            request.action_type,
+            decision,
+            model_confidence,
+            grounded,
+            dict(argument_sources or {}),
         )
 
     def _switched_off(self, request: Request) -> Decision | None:
@@ -267,10 +282,9 @@ class ActionService:
             )
         decided = self.decide(
             call_from_payload(kept.payload),
-            proposed_by="model"
-            if kept.evidence.get("proposed_by") == "model"
-            else "technician",
+            proposed_by=_proposer(kept.evidence.get("proposed_by")),
             tracer=tracer,
+            argument_sources=_sources(kept.evidence.get("argument_sources")),
         )
         if decided.proposal.payload_hash != kept.payload_hash:
             raise ConfirmationMismatch(
@@ -312,6 +326,20 @@ class ActionService:
                 "This confirmation was given for another payload, technician or "
                 "policy version; confirm the action as it stands now."
             )
+
+
+def _proposer(recorded: object) -> Proposer:
+    """Who proposed a kept action, as recorded; the technician if unreadable."""
+    if recorded == "model":
+        return "model"
+    return "rules" if recorded == "rules" else "technician"
+
+
+def _sources(recorded: object) -> dict[str, str] | None:
+    """A kept action's argument sources, as recorded, if readable."""
+    if not isinstance(recorded, Mapping):
+        return None
+    return {str(name): str(source) for name, source in recorded.items()}
 
 
 def _queue_reason(decided: Decided, confirmation: Confirmation | None) -> str:

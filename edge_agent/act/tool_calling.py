@@ -4,7 +4,10 @@ The grammar admits only the tools that the policy lets this technician use,
 with arguments in range and ids from what the device knows. The model's
 confidence is the geometric mean probability it gave the argument values it
 chose; a proposal is grounded when every id and code in it was in the
-technician's request or in the facts the model was shown.
+technician's request or in the facts the model was shown. Arguments read by
+rules may be given as ``fixed``: the model writes only the others, and the
+call carries the fixed ones as given (an argument fixed to ``None`` is
+settled as left out: the model cannot add it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.act.catalogue import ToolSpec
+from edge_agent.act.catalogue import TOOLS, ToolSpec
 from edge_agent.act.grammar import tool_call_schema
 from edge_agent.act.proposals import ToolCall, parse_tool_call
 from edge_agent.answer.prompting import FENCE
@@ -59,9 +62,16 @@ def propose_call(
     facts: Sequence[str] = (),
     known: Mapping[str, Sequence[str]] | None = None,
     limits: GenerationLimits | None = None,
+    fixed: Mapping[str, Any] | None = None,
 ) -> ModelCall:
-    """Ask the model for one call of one of ``tools`` (grammar-constrained)."""
-    schema = tool_call_schema(tools, known=known)
+    """Ask the model for one call of one of ``tools`` (grammar-constrained).
+
+    ``fixed`` arguments are left out of the grammar and added to the call of
+    any tool that takes them (those fixed to ``None`` are left out of both);
+    the confidence is the model's on the rest.
+    """
+    fixed = fixed or {}
+    schema = tool_call_schema(tools, known=known, fixed=fixed)
     fenced = "\n".join(line.replace(FENCE, "< < <") for line in facts)
     user = (
         f"{FENCE}FACTS\n{fenced}\n{FENCE}END FACTS\n\n"
@@ -83,12 +93,23 @@ def propose_call(
             text, None, None, completion, f"the model stopped early ({reason})"
         )
     try:
-        call = parse_tool_call(text)
+        call = with_fixed(parse_tool_call(text), fixed)
     except ProposalError as exc:
         return ModelCall(text, None, None, completion, exc.message)
     return ModelCall(
         text, call, value_confidence(completion.token_logprobs), completion
     )
+
+
+def with_fixed(call: ToolCall, fixed: Mapping[str, Any]) -> ToolCall:
+    """``call`` with the ``fixed`` arguments its tool takes (they win)."""
+    spec = TOOLS.get(call.tool)
+    if spec is None or not fixed:
+        return call
+    fields = spec.args.model_fields
+    args = {k: v for k, v in call.args.items() if fixed.get(k, v) is not None}
+    taken = {k: v for k, v in fixed.items() if k in fields and v is not None}
+    return ToolCall(call.tool, {**args, **taken})
 
 
 def value_confidence(tokens: Sequence[tuple[str, float]]) -> float | None:

@@ -13,13 +13,29 @@ def describe_args(args: dict[str, Any]) -> str:
     return ", ".join(f"{name}={value}" for name, value in args.items())
 
 
+PROPOSERS = {
+    "model": "the model",
+    "rules": "rules reading your words (no model)",
+    "technician": "you, by hand",
+}
+
+
 def render_decided(decided: Decided) -> str:
-    """The proposal, exactly as it would be queued, and the policy's decision."""
+    """The proposal, exactly as it would be queued, and the policy's decision;
+    each argument the model chose is marked."""
     proposal = decided.proposal
+    chosen = {
+        name
+        for name, source in decided.argument_sources.items()
+        if source == "model" and proposal.proposed_by == "model"
+    }
     lines = [
         f"Action: {proposal.tool} ({decided.action_type}), proposed by "
-        f"{proposal.proposed_by}",
-        *(f"  {name}: {value}" for name, value in proposal.args.items()),
+        f"{PROPOSERS.get(proposal.proposed_by, proposal.proposed_by)}",
+        *(
+            f"  {name}: {value}" + ("  (model)" if name in chosen else "")
+            for name, value in proposal.args.items()
+        ),
         f"Payload hash: {proposal.payload_hash}",
         f"Decision: {str(decided.decision.outcome).upper()} "
         f"(policy version {decided.decision.bundle_version})",

@@ -8,7 +8,12 @@ import pytest
 from edge_agent.act.catalogue import TOOLS, action_tools
 from edge_agent.act.grammar import tool_call_schema
 from edge_agent.act.proposals import ToolCall
-from edge_agent.act.tool_calling import is_grounded, propose_call, value_confidence
+from edge_agent.act.tool_calling import (
+    is_grounded,
+    propose_call,
+    value_confidence,
+    with_fixed,
+)
 from edge_agent.llm import ScriptedModel
 
 
@@ -84,3 +89,38 @@ def test_grounded_only_when_every_id_was_in_the_request_or_facts() -> None:
         call, "order an impeller", ["4471-A20-339: Impeller", "Job J-1001: pump"]
     )
     assert not is_grounded(call, "order an impeller for J-1001", [])
+
+
+def test_fixed_arguments_are_left_out_of_the_grammar_and_added_back() -> None:
+    tools = action_tools(["order_part", "close_work_order"])
+    schema = tool_call_schema(tools, fixed={"quantity", "job_id"})
+    close, order = (option["properties"]["args"] for option in schema["oneOf"])
+    assert set(order["properties"]) == {"part_number"}
+    assert order["required"] == ["part_number"]
+    assert set(close["properties"]) == {"resolution"}
+    model = ScriptedModel(
+        ['{"tool": "order_part", "args": {"part_number": "4471-G10-131"}}']
+    )
+    result = propose_call(
+        model, "order two", tools, fixed={"quantity": 2, "job_id": "J-1001"}
+    )
+    assert result.call == ToolCall(
+        "order_part",
+        {"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"},
+    )
+
+
+def test_a_fixed_argument_wins_and_goes_only_to_tools_that_take_it() -> None:
+    call = ToolCall("close_work_order", {"job_id": "J-9", "resolution": "done"})
+    assert with_fixed(call, {"job_id": "J-1001", "quantity": 2}) == ToolCall(
+        "close_work_order", {"job_id": "J-1001", "resolution": "done"}
+    )
+
+
+def test_an_argument_fixed_to_none_cannot_be_added_by_the_model() -> None:
+    call = ToolCall(
+        "escalate_to_supervisor", {"summary": "stuck", "asset_id": "PUMP-0451"}
+    )
+    assert with_fixed(call, {"asset_id": None, "job_id": "J-1001"}) == ToolCall(
+        "escalate_to_supervisor", {"summary": "stuck", "job_id": "J-1001"}
+    )

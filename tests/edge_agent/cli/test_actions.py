@@ -135,7 +135,8 @@ def test_do_turns_a_request_into_a_decided_action_or_says_why_not(demo_home, cap
     assert code in (0, 1)
     if code == 0:
         action = json.loads(out)
-        assert action["evidence"]["proposed_by"] == "model"
+        # Every argument is written in the request: rules read it, not the model.
+        assert action["evidence"]["proposed_by"] == "rules"
         assert action["decision"]["outcome"] in {"allow", "confirm", "approve", "deny"}
     else:
         assert "No action proposed" in err

@@ -44,9 +44,12 @@ async def test_a_job_becomes_the_context_of_action_requests(
         context = app.screen.query_one("#job-context", Static)
         assert context.display
         assert str(context.content).startswith("Job J-1001 (PUMP-0451): Pump trips")
-        await submit(pilot, "#question", "/do order two gaskets 4471-G10-131")
+        # No part number: the model is asked for the part, with the job as a fact.
+        await submit(pilot, "#question", "/do order two strainer cover gaskets")
         card = app.screen.query_one(ProposalCard)
         await wait_for(pilot, lambda: card.proposed is not None)
+        assert card.proposed is not None and card.proposed.decided is not None
+        assert card.proposed.decided.proposal.args["job_id"] == "J-1001"
         prompt = model.prompts[-1][-1].content
         assert "Job J-1001: Pump trips on overload" in prompt
 
