@@ -37,6 +37,7 @@ def test_benchmark_runs_at_tiny_size_and_every_turn_reaches_the_centre(
         }
         assert run["bytes_sent"]["push"] > 0 and run["bytes_sent"]["journal"] > 0
         assert 0 < run["actions_at_centre_seconds"] <= run["seconds"]
+        assert run["pull_and_apply_seconds"] >= 0 and run["journal_seconds"] > 0
         assert run["database_growth_bytes"] > 0
     assert with_turns["bytes_sent"]["journal"] > alone["bytes_sent"]["journal"]
     assert with_turns["trace_bytes"]["ask"] > 0
