@@ -46,6 +46,7 @@ from tests.benchmarks.reporting import emit, log, machine_facts, working_dir
 
 if TYPE_CHECKING:
     from edge_agent.config import EdgeSettings
+    from sync import Progress
 
 TARGET_ACTIONS = 10_000
 TARGET_TURNS = 50_000
@@ -86,7 +87,7 @@ def timed_sync(settings: EdgeSettings) -> dict[str, Any]:
     transport = CountingTransport(lambda: time.perf_counter() - started)
     pushed: list[float] = []
 
-    def progress(step: Any) -> None:
+    def progress(step: Progress) -> None:
         if step.stage == "pull" and not pushed:
             pushed.append(time.perf_counter() - started)
 
