@@ -68,10 +68,13 @@ def run_sync(
     server: str | None = None,
     progress: Callable[[Progress], None],
     sleep: Callable[[float], None],
+    transport: httpx.BaseTransport | None = None,
 ) -> Summary:
     """Push every queued action, then pull and apply; return the summary.
 
     ``server`` overrides the ``server_url`` setting and the enrolment address.
+    ``transport`` carries the requests instead of httpx's own (benchmarks
+    count the bytes sent with it).
 
     Raises:
         EdgeAgentError: the device is not enrolled, another sync is running,
@@ -89,7 +92,7 @@ def run_sync(
         trust = device_trust(settings)
         policy = open_policy_store(settings)
         before = read_sync_state(settings.home)
-        http = stack.enter_context(http_client(url))
+        http = stack.enter_context(http_client(url, transport))
         client = _client(http, credentials)
         report = drain(
             outbox,
@@ -191,8 +194,8 @@ def is_http_address(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def http_client(url: str) -> httpx.Client:
-    """An HTTP client for the centre at ``url``.
+def http_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An HTTP client for the centre at ``url`` (over ``transport``, if given).
 
     Raises:
         EdgeAgentError: ``url`` is not an http:// or https:// address.
@@ -203,7 +206,7 @@ def http_client(url: str) -> httpx.Client:
             "the settings or pass --server.",
             title="Bad server address",
         )
-    return httpx.Client(base_url=url, timeout=TIMEOUT)
+    return httpx.Client(base_url=url, timeout=TIMEOUT, transport=transport)
 
 
 @contextmanager

@@ -36,11 +36,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tests.benchmarks.reporting import emit, log, machine_facts
+
+if TYPE_CHECKING:
+    from policies import Policy
+    from sync import Outbox
+    from sync.server.centre_keys import CentreKeys
+    from sync.server.storage import Storage
 
 TARGET_SECONDS = 30.0
 TARGET_ACTIONS = 10_000
@@ -86,48 +92,64 @@ def record_actions(
     path: Path, device_id: str, technician: str, count: int, spans: int, seed: int
 ) -> None:
     """Fill an outbox file as the app would: decided, confirmed, with traces."""
-    from policies import Outcome, evaluate, load_policy_dir, request_for_call
-    from policies.defaults import SOURCE_DIR
-    from sync import ActionState, Outbox, payload_hash
+    from sync import Outbox
 
-    policy = load_policy_dir(SOURCE_DIR).with_version(1)
-    rng = random.Random(seed)
     with closing(Outbox.open(path, device_id=device_id)) as outbox:
         outbox.db.execute("PRAGMA synchronous = OFF")  # preload only
-        for start in range(0, count, 1000):
-            with outbox.atomic():
-                for _ in range(min(1000, count - start)):
-                    tool, args = _call(rng)
-                    request = request_for_call(
-                        policy,
-                        tool=tool,
-                        args=args,
-                        technician_id=technician,
-                        role="technician",
-                    )
-                    decision = evaluate(policy, request)
-                    payload = {"tool": tool, "args": args}
-                    outbox.enqueue(
-                        tool=tool,
-                        action_type=request.action_type,
-                        payload=payload,
-                        decision=decision.as_dict(),
-                        confirmation={
-                            "technician_id": technician,
-                            "payload_hash": payload_hash(payload),
-                            "bundle_version": 1,
-                            "confirmed_at": "2026-03-02T08:00:00Z",
-                        },
-                        evidence={
-                            "kb_version": "3",
-                            "proposed_by": "technician",
-                            "cited_chunks": [f"manual.md#{rng.randrange(90)}"],
-                        },
-                        trace=make_trace(rng, spans),
-                        state=ActionState.AWAITING_APPROVAL
-                        if decision.outcome is Outcome.APPROVE
-                        else ActionState.QUEUED,
-                    )
+        queue_actions(outbox, random.Random(seed), technician, count, spans)
+
+
+def default_policy() -> Policy:
+    """The shipped policy, as version 1 (the version the centre publishes)."""
+    from policies import load_policy_dir
+    from policies.defaults import SOURCE_DIR
+
+    return load_policy_dir(SOURCE_DIR).with_version(1)
+
+
+def queue_actions(
+    outbox: Outbox, rng: random.Random, technician: str, count: int, spans: int
+) -> None:
+    """Queue ``count`` actions in ``outbox``: decided by the default policy,
+    confirmed by ``technician``, each with its turn's trace."""
+    from policies import Outcome, evaluate, request_for_call
+    from sync import ActionState, payload_hash
+
+    policy = default_policy()
+    for start in range(0, count, 1000):
+        with outbox.atomic():
+            for _ in range(min(1000, count - start)):
+                tool, args = _call(rng)
+                request = request_for_call(
+                    policy,
+                    tool=tool,
+                    args=args,
+                    technician_id=technician,
+                    role="technician",
+                )
+                decision = evaluate(policy, request)
+                payload = {"tool": tool, "args": args}
+                outbox.enqueue(
+                    tool=tool,
+                    action_type=request.action_type,
+                    payload=payload,
+                    decision=decision.as_dict(),
+                    confirmation={
+                        "technician_id": technician,
+                        "payload_hash": payload_hash(payload),
+                        "bundle_version": 1,
+                        "confirmed_at": "2026-03-02T08:00:00Z",
+                    },
+                    evidence={
+                        "kb_version": "3",
+                        "proposed_by": "technician",
+                        "cited_chunks": [f"manual.md#{rng.randrange(90)}"],
+                    },
+                    trace=make_trace(rng, spans),
+                    state=ActionState.AWAITING_APPROVAL
+                    if decision.outcome is Outcome.APPROVE
+                    else ActionState.QUEUED,
+                )
 
 
 def _call(rng: random.Random) -> tuple[str, dict[str, Any]]:
@@ -189,31 +211,36 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare_centre(url: str, data_dir: Path, devices: Sequence[str]) -> dict[str, str]:
-    """Publish the default policy and enrol the devices; their secrets by id.
+def issue_tokens(url: str, data_dir: Path, count: int) -> list[str]:
+    """Publish the default policy and issue ``count`` enrolment tokens.
 
     The centre's keys are made in ``data_dir``, which the service shares.
     """
     from policies.defaults import SOURCE_DIR
-    from sync.enrolment_binding import binding_key, device_secret, enrol_request
-    from sync.server.centre_keys import CentreKeys
     from sync.server.enrolment import Enrolment
     from sync.server.publishing import Publisher
-    from sync.server.settings import ServerSettings
-    from sync.server.storage import Storage
 
-    keys = CentreKeys(
-        ServerSettings(data_dir=data_dir).resolved_keys_dir(), clock=utc_now
-    )
-    storage = Storage.open(url)
-    try:
+    with centre_storage(url, data_dir) as (storage, keys):
         Publisher(storage, keys, clock=utc_now).publish_policy_dir(
             SOURCE_DIR, expires_in=timedelta(days=1), actor="bench"
         )
         enrolment = Enrolment(storage, keys, clock=utc_now)
+        return [
+            enrolment.issue(expires_in=timedelta(hours=1), actor="bench").token
+            for _ in range(count)
+        ]
+
+
+def prepare_centre(url: str, data_dir: Path, devices: Sequence[str]) -> dict[str, str]:
+    """Publish the default policy and enrol the devices; their secrets by id."""
+    from sync.enrolment_binding import binding_key, device_secret, enrol_request
+    from sync.server.enrolment import Enrolment
+
+    tokens = issue_tokens(url, data_dir, len(devices))
+    with centre_storage(url, data_dir) as (storage, keys):
+        enrolment = Enrolment(storage, keys, clock=utc_now)
         secrets = {}
-        for n, device_id in enumerate(devices):
-            token = enrolment.issue(expires_in=timedelta(hours=1), actor="bench").token
+        for n, (device_id, token) in enumerate(zip(devices, tokens, strict=True)):
             reply = enrolment.enrol(
                 enrol_request(
                     token,
@@ -224,6 +251,21 @@ def prepare_centre(url: str, data_dir: Path, devices: Sequence[str]) -> dict[str
             )
             secrets[device_id] = device_secret(binding_key(token), reply.secret_seed)
         return secrets
+
+
+@contextmanager
+def centre_storage(url: str, data_dir: Path) -> Iterator[tuple[Storage, CentreKeys]]:
+    """The centre's storage at ``url`` and its keys in ``data_dir``."""
+    from sync.server.centre_keys import CentreKeys
+    from sync.server.settings import ServerSettings
+    from sync.server.storage import Storage
+
+    keys = CentreKeys(
+        ServerSettings(data_dir=data_dir).resolved_keys_dir(), clock=utc_now
+    )
+    storage = Storage.open(url)
+    try:
+        yield storage, keys
     finally:
         storage.close()
 

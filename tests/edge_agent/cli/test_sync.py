@@ -7,13 +7,16 @@ import socket
 import stat
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
 from edge_agent.__main__ import main
 from edge_agent.cli.root import cli
 from edge_agent.cli.sync import enroll, render_summary, sync_command
+from edge_agent.config import load_settings
 from edge_agent.depot.enrolment import Credentials, read_credentials, write_credentials
+from edge_agent.depot.sync_run import run_sync
 from edge_agent.device import device_id
 
 GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
@@ -86,6 +89,27 @@ def test_the_server_flag_overrides_the_enrolment_address(
     code, out, _ = run(capsys, "sync", "--server", url, "--json")
     assert code == 0
     assert json.loads(out)["server"] == url
+
+
+def test_a_sync_sends_its_requests_over_the_transport_it_is_given(
+    demo_home,
+) -> None:
+    enrolled(demo_home, "http://centre.invalid")
+    seen: list[str] = []
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        raise httpx.ConnectError("no route to the centre", request=request)
+
+    summary = run_sync(
+        load_settings(home=demo_home),
+        progress=lambda _step: None,
+        sleep=lambda _seconds: None,
+        transport=httpx.MockTransport(offline),
+    )
+
+    assert (summary["reached"], summary["queued"]) == (False, 1)
+    assert seen and set(seen) == {"/v1/push"}
 
 
 def test_sync_before_enrolment_says_how_to_enrol(demo_home, capsys) -> None:
