@@ -26,7 +26,7 @@ from sync.protocol import (
     WireTrace,
 )
 
-BATCH_ENTRIES = 100
+BATCH_ENTRIES = MAX_JOURNAL_ENTRIES
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +61,13 @@ def send_journal(
     batch = max(1, min(batch, MAX_JOURNAL_ENTRIES))
     sent = 0
     while True:
-        items = outbox.journal_after(cursor, batch)
-        if not items:
-            return JournalOutcome(cursor, sent)
-        request = _fitting(items, max_bytes)
+        page = outbox.journal_after(cursor, batch)
+        if not page.items:
+            if page.through <= cursor:
+                return JournalOutcome(cursor, sent)
+            cursor = page.through  # only turns a push carried: nothing to send
+            continue
+        request = _fitting(list(page.items), max_bytes)
         try:
             reply = client.journal(request)
         except SyncError as exc:
@@ -73,7 +76,8 @@ def send_journal(
         if reply.stored_through < last:
             why = f"the centre holds the journal up to {reply.stored_through} only"
             return JournalOutcome(max(cursor, reply.stored_through), sent, why)
-        cursor = last
+        whole = len(request.entries) == len(page.items)
+        cursor = page.through if whole else last
         sent += len(request.entries)
 
 
@@ -102,14 +106,15 @@ def _fitting(items: list[JournalItem], max_bytes: int) -> JournalRequest:
     """The longest leading run of ``items`` whose request fits ``max_bytes``
     (at least one: the centre says so if a single turn is too large)."""
     entries = [journal_entry(item) for item in items]
-    while True:
-        request = JournalRequest(entries=entries)
-        size = len(request.model_dump_json())
-        if size <= max_bytes:
-            return request
-        if len(entries) == 1:
-            return JournalRequest(entries=[_trimmed(entries[0], size)])
-        entries = entries[: len(entries) // 2]
+    sizes = [len(entry.model_dump_json()) + 1 for entry in entries]
+    if sizes[0] + 16 > max_bytes:
+        return JournalRequest(entries=[_trimmed(entries[0], sizes[0])])
+    total, count = 16, 0  # the request's own braces and key
+    for size in sizes:
+        if total + size > max_bytes:
+            break
+        total, count = total + size, count + 1
+    return JournalRequest(entries=entries[:count])
 
 
 def _trimmed(entry: JournalEntry, size: int) -> JournalEntry:

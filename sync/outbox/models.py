@@ -141,6 +141,21 @@ class PendingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class JournalPage:
+    """The next part of the journal.
+
+    Attributes:
+        items: The turns to send, oldest first.
+        through: The last place looked at (the cursor once ``items`` are
+            held by the centre): turns whose actions all go with a push
+            are passed over, as the push carries their trace and decision.
+    """
+
+    items: tuple[JournalItem, ...]
+    through: int
+
+
+@dataclass(frozen=True, slots=True)
 class JournalItem:
     """One turn as the journal sends it to the centre.
 

@@ -20,6 +20,7 @@ from sync.outbox.db import translated
 from sync.outbox.models import (
     Clock,
     JournalItem,
+    JournalPage,
     PendingAction,
     QueuedAction,
     TraceRecord,
@@ -166,16 +167,23 @@ def list_traces(db: Database, limit: int, offset: int) -> list[TraceRecord]:
     return [trace_from_row(row) for row in rows]
 
 
-def journal_after(db: Database, cursor: int, limit: int) -> list[JournalItem]:
+JOURNAL_ONLY_STATES = frozenset(
+    {ActionState.PROPOSED, ActionState.DENIED, ActionState.CANCELLED}
+)
+"""Actions in these states never go with a push: the journal carries them."""
+
+
+def journal_after(db: Database, cursor: int, limit: int) -> JournalPage:
     """Turns written after ``cursor`` in the journal, oldest first, with the
-    actions each recorded."""
+    actions each recorded; a turn whose actions all go with a push is passed
+    over (the push carries its trace and decision)."""
     rows = db.execute(
         f"SELECT journal_seq, {TRACE_COLUMNS} FROM traces WHERE journal_seq > ? "
         "ORDER BY journal_seq LIMIT ?",
         [cursor, limit],
     ).fetchall()
     if not rows:
-        return []
+        return JournalPage((), cursor)
     marks = ", ".join("?" for _ in rows)
     found: dict[str, list[QueuedAction]] = {}
     for row in db.execute(
@@ -185,10 +193,13 @@ def journal_after(db: Database, cursor: int, limit: int) -> list[JournalItem]:
     ).fetchall():
         action = action_from_row(row)
         found.setdefault(action.trace_id, []).append(action)
-    return [
-        JournalItem(row[0], trace_from_row(row[1:]), tuple(found.get(row[1], ())))
-        for row in rows
-    ]
+    items = []
+    for row in rows:
+        actions = tuple(found.get(row[1], ()))
+        if actions and all(a.state not in JOURNAL_ONLY_STATES for a in actions):
+            continue
+        items.append(JournalItem(row[0], trace_from_row(row[1:]), actions))
+    return JournalPage(tuple(items), rows[-1][0])
 
 
 def first_broken_seq(db: Database, device_id: str) -> int | None:
@@ -302,9 +313,7 @@ class OutboxReader:
         with self._translated():
             return list_traces(self._db, limit, offset)
 
-    def journal_after(
-        self, cursor: int, limit: int = 100
-    ) -> builtins.list[JournalItem]:
+    def journal_after(self, cursor: int, limit: int = 200) -> JournalPage:
         """Turns written after ``cursor``, for the journal sent to the centre."""
         with self._translated():
             return journal_after(self._db, cursor, limit)

@@ -28,18 +28,20 @@ def test_benchmark_runs_at_tiny_size_and_every_turn_reaches_the_centre(
         assert sum(run["statuses"].values()) == 30
         assert set(run["statuses"]) <= {"applied", "quarantined"}
         assert run["stopped"] is None and run["journal_stopped"] is None
-        assert run["journal_entries"] == 30 + turns
+        # The pushed actions' turns went with the push, not the journal.
+        assert run["journal_entries"] == turns
         assert run["centre"] == {
             "actions": 30,
             "turns": 30 + turns,
-            "decisions": 30 + denied,
+            "decisions": denied,
             "denied": denied,
         }
-        assert run["bytes_sent"]["push"] > 0 and run["bytes_sent"]["journal"] > 0
+        assert run["bytes_sent"]["push"] > 0
         assert 0 < run["actions_at_centre_seconds"] <= run["seconds"]
-        assert run["pull_and_apply_seconds"] >= 0 and run["journal_seconds"] > 0
+        assert run["pull_and_apply_seconds"] >= 0 and run["journal_seconds"] >= 0
         assert run["database_growth_bytes"] > 0
-    assert with_turns["bytes_sent"]["journal"] > alone["bytes_sent"]["journal"]
+    assert alone["bytes_sent"].get("journal", 0) == 0
+    assert with_turns["bytes_sent"]["journal"] > 0
     assert with_turns["trace_bytes"]["ask"] > 0
     assert sqlite["actions_at_centre_ratio"] > 0
     out, err = capsys.readouterr()
