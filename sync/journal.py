@@ -1,8 +1,10 @@
-"""Sending the device's journal: every turn's trace and every decision.
+"""Sending the device's journal: every turn and decision no push carries.
 
 After the actions are pushed and the results pulled, the device sends what
 its outbox recorded since the cursor the centre last confirmed, in bounded
-batches. Each entry carries its place; the centre stores it once (a trace
+batches: questions answered, photos read, codes corrected, and proposals
+denied, cancelled or still waiting for the technician (a pushed action
+brings its own trace and decision). Each entry carries its place; the centre stores it once (a trace
 saved again replaces the one it holds) and answers with the highest place it
 holds, which becomes the cursor. A lost reply or a killed process means the
 batch is sent again, which changes nothing at the centre.
