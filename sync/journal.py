@@ -4,10 +4,11 @@ After the actions are pushed and the results pulled, the device sends what
 its outbox recorded since the cursor the centre last confirmed, in bounded
 batches: questions answered, photos read, codes corrected, and proposals
 denied, cancelled or still waiting for the technician (a pushed action
-brings its own trace and decision). Each entry carries its place; the centre stores it once (a trace
-saved again replaces the one it holds) and answers with the highest place it
-holds, which becomes the cursor. A lost reply or a killed process means the
-batch is sent again, which changes nothing at the centre.
+brings its own trace and decision). Each entry carries its place; the
+centre stores it once (a trace saved again replaces the one it holds) and
+answers with the highest place it holds, which becomes the cursor. A lost
+reply or a killed process means the batch is sent again, which changes
+nothing at the centre.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from edge_agent.act.proposals import ToolCall
-from edge_agent.act.request_turn import propose_in_session
+from edge_agent.act.request_turn import AgentProposal, propose_in_session
 from edge_agent.act.service import Decided
 from edge_agent.act.views import (
     action_to_json,
@@ -60,27 +60,47 @@ def create(state: CliState, tool: str, raw_args: str, yes: bool, as_json: bool) 
 @click.option("--job", "job_id", help="The job this request is about.")
 @click.option("--yes", is_flag=True, help="Confirm without asking, if needed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--no-model", is_flag=True, help="Read the request by rules only.")
 @pass_state
 def do(
-    state: CliState, request: str, job_id: str | None, yes: bool, as_json: bool
+    state: CliState,
+    request: str,
+    job_id: str | None,
+    yes: bool,
+    as_json: bool,
+    no_model: bool,
 ) -> None:
-    """Ask the assistant to do something; it proposes one action for you."""
+    """Ask the assistant to do something; it proposes one action for you.
+
+    The request is read by rules first (the tool from its verbs, counts,
+    codes by the knowledge base's formats, the job); the local model is
+    loaded and asked only for what the rules could not read.
+    """
     settings = state.settings()
-    model = ModelLoader(settings.model_path).wait()
     with Session(settings) as session:
-        if model is None:
-            raise EdgeAgentError(
-                "No local model, so requests in words cannot be turned into "
-                "actions; use 'edge-agent actions create TOOL --args JSON'."
-            )
         tracer = session.tracer("propose")
         result = propose_in_session(
-            session, request, model=model, tracer=tracer, job_id=job_id
+            session, request, model=None, tracer=tracer, job_id=job_id
         )
+        if _model_could_help(result) and not no_model:
+            model = ModelLoader(settings.model_path).wait()
+            if model is not None:
+                tracer = session.tracer("propose")
+                result = propose_in_session(
+                    session, request, model=model, tracer=tracer, job_id=job_id
+                )
         if result.decided is None:
             session.outbox.save_trace(tracer.finish(result.problem).as_dict())
             raise EdgeAgentError(f"No action proposed: {result.problem}")
         _settle(session, result.decided, tracer, yes=yes, as_json=as_json)
+
+
+def _model_could_help(result: AgentProposal) -> bool:
+    """Rules named no tool, or one they could not fill: the model may."""
+    reading = result.reading
+    if result.decided is not None or reading is None:
+        return False
+    return reading.tool is None or bool(reading.missing)
 
 
 def _settle(

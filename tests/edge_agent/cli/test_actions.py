@@ -143,3 +143,27 @@ def test_do_turns_a_request_into_a_decided_action_or_says_why_not(demo_home, cap
     assert "Traceback" not in err
     names = [t["name"] for t in json.loads(run(capsys, "trace", "list", "--json")[1])]
     assert names == ["propose"]
+
+
+def test_do_reads_a_plain_request_by_rules_without_loading_the_model(
+    demo_home, capsys
+) -> None:
+    code, out, err = run(
+        capsys, "do", "order two gaskets 4471-G10-131", "--no-model", "--json", "--yes"
+    )
+
+    assert code == 0, err
+    action = json.loads(out)
+    assert action["tool"] == "order_part"
+    assert action["payload"]["args"]["quantity"] == 2
+    assert action["payload"]["args"]["part_number"] == "4471-G10-131"
+    assert action["evidence"]["proposed_by"] == "rules"
+
+
+def test_do_says_what_rules_could_not_read_when_told_not_to_use_the_model(
+    demo_home, capsys
+) -> None:
+    code, _, err = run(capsys, "do", "sort it out please", "--no-model", "--yes")
+
+    assert code == 1
+    assert "No action proposed" in err and "no local model to ask" in err
