@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -22,6 +22,7 @@ from edge_agent.config import EdgeSettings
 from edge_agent.logs import log_file_hint
 from edge_agent.tui.deps import AppDeps
 from edge_agent.tui.failures import error_message, error_title
+from edge_agent.tui.focus import focus_home, focus_is_lost
 from edge_agent.tui.messages import ActionRecorded, ModelSettled, WorkerFailed
 from edge_agent.tui.screens.actions import ActionsScreen
 from edge_agent.tui.screens.chat import ChatScreen
@@ -189,6 +190,20 @@ class FieldApp(App[None]):
             self.notify(message, title=error_title(error), severity="error", timeout=10)
 
     # --- keys ------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._keep_focus_reachable()
+        await super().on_event(event)
+
+    def _keep_focus_reachable(self) -> None:
+        """Before a key is dispatched: if the focused widget was removed or
+        hidden, focus the screen's main widget, so the key reaches a binding."""
+        screen = self.screen
+        if focus_is_lost(screen):
+            logger.debug("focus was on %r, gone; sent home", screen.focused)
+            screen.set_focus(None)
+            focus_home(screen)
 
     def action_toggle_theme(self) -> None:
         """Switch between the light and the dark theme."""

@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from edge_agent.tui.context import field_app
+from edge_agent.tui.focus import focus_home_if_within
 from edge_agent.tui.messages import ActionRecorded
 from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
@@ -77,6 +78,7 @@ class ActionsScreen(FieldScreen):
     """The queue: what was proposed, decided, sent and applied."""
 
     MODE = "actions"
+    AUTO_FOCUS = "#queue"
     BINDINGS = [
         Binding("c", "confirm", "Confirm"),
         Binding("x", "withdraw", "Withdraw"),
@@ -224,9 +226,10 @@ class ActionsScreen(FieldScreen):
         """Propose an action by hand: a tool and its arguments."""
         self.app.push_screen(NewActionScreen(), self._proposed)
 
-    def _proposed(self, proposed: Proposed | None) -> None:
+    async def _proposed(self, proposed: Proposed | None) -> None:
         if proposed is None:
             return
         holder = self.query_one("#new-action", Vertical)
-        holder.remove_children()
-        holder.mount(ProposalCard(proposed.request, proposed))
+        focus_home_if_within(holder)
+        await holder.remove_children()
+        await holder.mount(ProposalCard(proposed.request, proposed))

@@ -61,6 +61,7 @@ class ChatScreen(FieldScreen):
     """Questions, answers as they stream, action proposals."""
 
     MODE = "chat"
+    AUTO_FOCUS = "#question"
     SHOWN_HERE = frozenset({"answers"})
     BINDINGS = [
         Binding("escape", "cancel", "Cancel answer"),

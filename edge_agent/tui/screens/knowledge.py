@@ -41,6 +41,7 @@ class KnowledgeScreen(FieldScreen):
     """Search results, documents and sections, and the text of one."""
 
     MODE = "knowledge"
+    AUTO_FOCUS = "#kb-search"
     BINDINGS = [
         Binding("escape", "documents", "Documents"),
         Binding("ctrl+f", "search", "Search"),

@@ -83,6 +83,7 @@ class PhotoScreen(FieldScreen):
     """A photo's codes, their confidence and meaning, corrections, lookups."""
 
     MODE = "photo"
+    AUTO_FOCUS = "#photo-path"
     BINDINGS = [
         Binding("ctrl+o", "browse", "Browse photos"),
         Binding("e", "correct", "Correct code"),

@@ -46,6 +46,7 @@ class SyncScreen(FieldScreen):
     """Starting a sync and following it."""
 
     MODE = "sync"
+    AUTO_FOCUS = "#sync-log"
     SHOWN_HERE = frozenset({"sync"})
     BINDINGS = [Binding("s", "sync", "Sync now")]
 

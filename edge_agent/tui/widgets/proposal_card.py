@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from edge_agent.tui.context import field_app
 from edge_agent.tui.failures import ReportsWorkerFailures
+from edge_agent.tui.focus import focus_home_if_within
 from edge_agent.tui.messages import ActionRecorded
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
     def _recorded(self, action: QueuedAction | None, *, kept: bool = False) -> None:
         self.settled = True
         self.recorded = action
-        self.query_one(".buttons").display = False
+        self._hide_buttons()
         if action is None:
             self._outcome("Declined: nothing was queued.", "warning")
             return
@@ -131,6 +132,12 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
             text = f"Recorded as action {action.seq}: {action.state.value}{reason}."
         self._outcome(text, "error" if action.state.value == "denied" else "good")
         self.app.post_message(ActionRecorded(action))
+
+    def _hide_buttons(self) -> None:
+        """Hide the buttons; the focus, if on one of them, goes back home."""
+        buttons = self.query_one(".buttons")
+        buttons.display = False
+        focus_home_if_within(buttons)
 
     def _outcome(self, text: str, tone: str) -> None:
         widget = self.query_one(".outcome", Static)
