@@ -14,24 +14,33 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 
+def reachable(widget: Widget) -> bool:
+    """Whether keys can reach ``widget``: mounted, focusable, and neither it
+    nor any of its parents hidden. (Read from the styles themselves: the
+    screen's focus chain catches up with a change of display only later.)"""
+    return (
+        widget.is_attached
+        and widget.focusable
+        and all(node.display for node in widget.ancestors_with_self)
+    )
+
+
 def focus_is_lost(screen: Screen[Any]) -> bool:
     """Whether the screen's focused widget was removed or can no longer be
     reached (hidden, or inside something hidden)."""
     focused = screen.focused
-    if focused is None:
-        return False
-    return not focused.is_attached or focused not in screen.focus_chain
+    return focused is not None and not reachable(focused)
 
 
 def focus_home(screen: Screen[Any]) -> Widget | None:
     """Focus the screen's main widget (its ``AUTO_FOCUS``), else the first
     that can take the focus; returns the widget focused, if any."""
-    chain = screen.focus_chain
     selector = screen.AUTO_FOCUS or "*"
-    home = next((widget for widget in screen.query(selector) if widget in chain), None)
-    target = home or (chain[0] if chain else None)
-    screen.set_focus(target)
-    return target
+    home = next((w for w in screen.query(selector) if reachable(w)), None)
+    if home is None:
+        home = next((w for w in screen.focus_chain if reachable(w)), None)
+    screen.set_focus(home)
+    return home
 
 
 def focus_home_if_within(node: Widget) -> None:
