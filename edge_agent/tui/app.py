@@ -70,6 +70,7 @@ class FieldApp(App[None]):
         ),
         Binding("f10", "toggle_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "interrupt", "Stop", show=False, priority=True),
     ]
 
     status: reactive[StatusSnapshot | None] = reactive(None)
@@ -89,6 +90,8 @@ class FieldApp(App[None]):
         """The OCR engine, once the photo screen has started it."""
         self.theme = THEMES[settings.theme]
         self.model_state = MODEL_OFF if deps.model is None else MODEL_LOADING
+        self._interrupted = False
+        """The last key was ctrl+c: another one quits."""
 
     # --- start-up ---------------------------------------------------------------
 
@@ -194,7 +197,29 @@ class FieldApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
             self._keep_focus_reachable()
+            if event.key != "ctrl+c":
+                self._interrupted = False
         await super().on_event(event)
+
+    async def action_interrupt(self) -> None:
+        """ctrl+c: stop the answers being written; a second ctrl+c in a row
+        quits (as ctrl+q does)."""
+        if self._interrupted:
+            await self.action_quit()
+            return
+        self._interrupted = True
+        if self._stop_answers():
+            self.notify("Answer stopped. ctrl+c again quits.", timeout=4)
+        else:
+            self.notify("ctrl+c again (or ctrl+q) quits.", title="Quit?", timeout=4)
+
+    def _stop_answers(self) -> bool:
+        """Cancel every answer being written; whether there was one."""
+        stopped = False
+        for screen in self.get_screen_stack("chat"):
+            if isinstance(screen, ChatScreen):
+                stopped = screen.stop_answers() or stopped
+        return stopped
 
     def _keep_focus_reachable(self) -> None:
         """Before a key is dispatched: if the focused widget was removed or

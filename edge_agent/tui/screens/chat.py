@@ -37,7 +37,7 @@ PLACEHOLDER = "A fault code, a part number or a question; /do … proposes an ac
 WELCOME = (
     "Field assistant, offline. Type a fault code (E-42), a part number or a "
     "question and press Enter. '/do order two gaskets 4471-G10-131' asks for an "
-    "action. Esc cancels an answer; Tab or ctrl+o reaches its sources."
+    "action. Esc or ctrl+c stops an answer; Tab or ctrl+o reaches its sources."
 )
 SOURCES_HINT = "Sources: ↑/↓ choose, Enter opens, Esc goes back to the question."
 EMPTY_KB = (
@@ -211,11 +211,17 @@ class ChatScreen(FieldScreen):
 
     def action_cancel(self) -> None:
         """Stop the answer being written; what was found so far stays."""
+        self.stop_answers()
+
+    def stop_answers(self) -> bool:
+        """Stop every answer being written (Esc here, ctrl+c anywhere); what
+        was found so far stays. Whether one was being written."""
         for turn, cancel in self._answering.items():
             cancel.set()
             self._views[turn].cancelled = True
         if self._answering:
             self._progress("… cancelling")
+        return bool(self._answering)
 
     def action_sources(self) -> None:
         """Move to the sources of the latest answer that has some."""
