@@ -41,6 +41,8 @@ from edge_agent.tui.status import (
 from edge_agent.tui.widgets.nav_bar import PLACES
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from edge_agent.jobs import Job
     from edge_agent.ocr import LoadedEngine
 
@@ -92,6 +94,7 @@ class FieldApp(App[None]):
         self.model_state = MODEL_OFF if deps.model is None else MODEL_LOADING
         self._interrupted = False
         """The last key was ctrl+c: another one quits."""
+        self._status_timer: Timer | None = None
 
     # --- start-up ---------------------------------------------------------------
 
@@ -99,7 +102,6 @@ class FieldApp(App[None]):
         """After the first frame: read the device's state, then (once it is
         shown) load the model in the background."""
         self.refresh_status()
-        self.set_interval(self.deps.status_seconds, self.refresh_status)
 
     def watch_status(
         self, old: StatusSnapshot | None, new: StatusSnapshot | None
@@ -148,15 +150,31 @@ class FieldApp(App[None]):
     # --- the device's state ----------------------------------------------------------
 
     def refresh_status(self) -> None:
-        """Read the device's state again (after a sync, an action, a minute)."""
+        """Read the device's state again (after a sync, an action, a while)."""
         self._read_status()
+
+    def on_app_focus(self, _event: events.AppFocus) -> None:
+        """Back in the terminal: the centre may have come or gone meanwhile."""
+        self.refresh_status()
 
     @work(thread=True, exit_on_error=False, group="status", exclusive=True)
     def _read_status(self) -> None:
         from edge_agent.tui.tasks.status import read_status
 
         snapshot = read_status(self.settings, self.deps.reachable)
-        self.call_from_thread(setattr, self, "status", snapshot)
+        self.call_from_thread(self._status_read, snapshot)
+
+    def _status_read(self, snapshot: StatusSnapshot) -> None:
+        """Show the state read, and read it again later: soon while an
+        enrolled device cannot reach its centre, so the status bar says
+        'online' shortly after the centre is back."""
+        self.status = snapshot
+        deps = self.deps
+        waiting = snapshot.enrolled and not snapshot.online
+        seconds = deps.offline_status_seconds if waiting else deps.status_seconds
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = self.set_timer(seconds, self.refresh_status)
 
     def on_action_recorded(self, _message: ActionRecorded) -> None:
         self.outbox_changed()
