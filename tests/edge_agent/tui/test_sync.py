@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from textual.widgets import DataTable, Log, Static
+from textual.widgets import DataTable, Log, ProgressBar, Static
 
 from edge_agent.__main__ import main as edge_agent
 from edge_agent.config import EdgeSettings
@@ -124,14 +124,18 @@ async def test_with_no_centre_in_reach_sync_says_offline_and_keeps_the_queue(
             enrolled_at="2026-03-02T07:00:00+00:00",
         ),
     )
-    queue(GASKETS)
+    queue(GASKETS, GASKETS)
     app = make_app(settings, offline_deps())
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await sync_now(pilot)
 
-        assert text(screen, "#sync-summary") == "offline: 1 queued, last sync at never"
+        assert text(screen, "#sync-summary") == "offline: 2 queued, last sync at never"
         assert screen.query_one("#sync-summary").has_class("-warning")
-        assert app.status is not None and app.status.queued == 1
+        assert app.status is not None and app.status.queued == 2
+        log = screen.query_one("#sync-log", Log)
+        assert [str(line) for line in log.lines] == ["Sending 2 action(s) (0/2)"]
+        bar = screen.query_one("#sync-progress", ProgressBar)
+        assert (bar.progress, bar.total) == (0, 2)  # nothing went
 
 
 async def test_sync_before_enrolment_says_how_to_enrol(settings: EdgeSettings) -> None:
