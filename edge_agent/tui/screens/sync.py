@@ -106,7 +106,7 @@ class SyncScreen(FieldScreen):
         bar.update(total=max(step.total, 1), progress=step.sent)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
-        from edge_agent.depot.sync_run import render_summary
+        from edge_agent.depot.sync_run import back_on_message, render_summary
 
         self.summary = message.summary
         reached = bool(message.summary.get("reached"))
@@ -118,6 +118,9 @@ class SyncScreen(FieldScreen):
         tone = "-good" if reached else "-warning"
         self._summary(render_summary(message.summary), tone)
         self.summary_shown = True
+        back_on = back_on_message(message.summary)
+        if back_on is not None:
+            self.notify(back_on, title="Kill switch reset", timeout=10)
         field_app(self).outbox_changed()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
