@@ -173,15 +173,52 @@ def show(state: CliState, key: str, as_json: bool) -> None:
 
 @actions.command()
 @click.argument("key")
+@click.option("--yes", is_flag=True, help="Confirm without asking.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def confirm(state: CliState, key: str, as_json: bool) -> None:
-    """Confirm an action kept for later; it is decided again under today's policy."""
+def confirm(state: CliState, key: str, yes: bool, as_json: bool) -> None:
+    """Confirm an action kept for later; it is decided again under today's policy.
+
+    As with ``create``, the exact action is shown and confirmed on a terminal,
+    or with --yes; without either, nothing changes.
+    """
     with Session(state.settings()) as session:
-        action = session.actions.confirm_later(
-            _full_key(session, key), tracer=session.tracer("confirm")
-        )
+        full = _full_key(session, key)
+        kept = session.outbox.get(full)
+        if kept.state is ActionState.PROPOSED and not yes:
+            _ask_to_confirm_kept(session, kept)
+        action = session.actions.confirm_later(full, tracer=session.tracer("confirm"))
     _echo_action(action, as_json)
+
+
+def _ask_to_confirm_kept(session: Session, kept: QueuedAction) -> None:
+    """Show the kept action and ask; no terminal or no answer: exit 1."""
+    if not sys.stdin.isatty():
+        raise EdgeAgentError(
+            f"Action {kept.seq} is not confirmed: there is no terminal to ask on. "
+            f"Confirm it with 'edge-agent actions confirm {kept.seq} --yes'."
+        )
+    click.echo(render_kept(kept))
+    who = session.technician.technician_id
+    if not click.confirm(f"Confirm this exact action as {who}?", default=False):
+        click.echo(f"Not confirmed: action {kept.seq} still waits.", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def render_kept(action: QueuedAction) -> str:
+    """An action kept for later: its exact payload and the decision it had."""
+    decision = action.decision
+    reasons = [f"  - {reason}" for reason in decision.get("reasons", ())]
+    return "\n".join(
+        [
+            f"Action {action.seq}: {action.tool} ({action.action_type})",
+            "Payload: " + json.dumps(dict(action.payload), sort_keys=True),
+            f"Payload hash: {action.payload_hash}",
+            f"Decision: {str(decision.get('outcome', '')).upper()} (policy "
+            f"version {decision.get('bundle_version')})",
+            *reasons,
+        ]
+    )
 
 
 @actions.command()
