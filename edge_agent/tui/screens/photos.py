@@ -151,15 +151,22 @@ class PhotoScreen(FieldScreen):
 
     def on_key(self, event: events.Key) -> None:
         """Typing goes to the path, wherever the focus is: the first letter
-        replaces the path last read."""
-        box = self.query_one("#photo-path", Input)
-        if not event.is_printable or box.has_focus:
+        replaces the path last read.
+
+        A letter reaching the screen did not go into the path (the path box
+        keeps what is typed into it), so it is passed on, even when the box
+        has just taken the focus: letters typed quickly were all sent to the
+        codes before the first of them got here.
+        """
+        if not event.is_printable:
             return
         event.stop()
         event.prevent_default()
-        # Focused now (not after a refresh), so the box selects the whole
-        # path before the letter arrives, and the letter replaces it.
-        self.set_focus(box)
+        box = self.query_one("#photo-path", Input)
+        if not box.has_focus:
+            # Focused now (not after a refresh), so the box selects the whole
+            # path before the letter arrives, and the letter replaces it.
+            self.set_focus(box)
         box.post_message(events.Key(event.key, event.character))
 
     def action_browse(self) -> None:

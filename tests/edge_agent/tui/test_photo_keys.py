@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from textual import events
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Static
 
@@ -81,6 +82,23 @@ async def test_after_a_reading_typing_starts_a_new_path_and_fires_no_shortcut(
         assert app.screen is screen  # no correction dialog opened
         assert box.has_focus
         assert box.value == "elx"
+
+
+async def test_a_path_typed_in_a_burst_after_a_reading_arrives_whole(
+    settings: EdgeSettings, tmp_path: Path
+) -> None:
+    app = photo_app(settings, tmp_path / "photos")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await read_label(pilot)
+        assert screen.query_one("#codes", DataTable).has_focus
+
+        for letter in "elsewhere.jpg":  # all at once, as a terminal sends a paste
+            app.post_message(events.Key(letter, letter))
+        await pilot.pause()
+
+        box = screen.query_one("#photo-path", Input)
+        assert app.screen is screen
+        assert box.value == "elsewhere.jpg"
 
 
 async def test_the_path_keeps_the_focus_while_a_photo_is_read(
