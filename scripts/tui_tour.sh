@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # A short tour of the terminal app, driven in a real 80x24 terminal (a detached
 # tmux session) as a technician would drive it, printing each screen as text.
-# It uses a fresh temporary home with the demo fleet, so your own is untouched.
+# It uses a fresh temporary home with the demo fleet (and one generated photo
+# of a part label), so your own is untouched. After the sights, it walks two
+# sequences that once left the app stuck or confused: an order kept for later
+# then one of sixty (a card removed under the focus), and typing a new path
+# on the photo screen right after a reading.
 #   ./scripts/tui_tour.sh            # the whole tour
 #   ./scripts/tui_tour.sh --no-model # without the local model
 set -euo pipefail
@@ -46,6 +50,18 @@ wait_for() {
     done
 }
 
+# Wait until the text is off the screen (30 s at most).
+wait_gone() {
+    local deadline=$((SECONDS + 30))
+    while [[ "$(tmux_ capture-pane -p -t tour)" == *"$1"* ]]; do
+        if ((SECONDS > deadline)); then
+            printf '\n=== still there: %s\n' "$1"
+            exit 1
+        fi
+        sleep 0.05
+    done
+}
+
 keys() { tmux_ send-keys -t tour "$@"; }
 type_() { tmux_ send-keys -t tour -l "$1"; }
 
@@ -62,8 +78,17 @@ step() {
 }
 
 EDGE_AGENT_HOME="$TOUR_HOME" "$VENV/bin/edge-agent" demo --no-start >/dev/null 2>&1
+PHOTOS="$TOUR_HOME/photos"
+(cd "$ROOT" && "$VENV/bin/python" -c '
+import sys
+from pathlib import Path
+from tests.ocr_eval.generate import generate
+(truth,) = generate(Path(sys.argv[1]), count=1, seed=5, clean=True, scenes=("part_label",))
+Path(sys.argv[1], truth.file).rename(Path(sys.argv[1], "label" + Path(truth.file).suffix))
+' "$PHOTOS")
+LABEL="$(cd "$PHOTOS" && ls label.*)"
 tmux_ new-session -d -s tour -x 80 -y 24 -e "EDGE_AGENT_HOME=$TOUR_HOME" \
-    "$VENV/bin/edge-agent app $*"
+    -e "EDGE_AGENT_PHOTOS_DIR=$PHOTOS" "$VENV/bin/edge-agent app $*"
 
 wait_for "F1 Chat" "policy v1" "Ready."
 show "1. Start-up: the chat, the status bar, the keys"
@@ -87,7 +112,8 @@ wait_for "Answered (retrieval)."
 show "4. A question: quotes first, then model text checked against them"
 
 type_ "/do order two gaskets 4471-G10-131 for J-1001"; keys Enter
-wait_for "Action request:" "Decision:"
+wait_for "Action request:"
+wait_gone "Asking the model"
 show "5. An action request: the proposal and the policy's decision"
 
 keys F3
@@ -114,5 +140,54 @@ show "9. Sync (F6, s): this tour's device is not enrolled, and says so"
 keys F2
 wait_for "Browse photos" "OCR ready"
 show "10. Photo (F2): a path, or ctrl+o to pick one from the photos folder"
+
+# --- an order kept for later, then one of sixty -----------------------------------
+
+keys F3
+wait_for "New action"
+keys n
+wait_for "Propose an action by hand"
+type_ '{"part_number":"4471-G10-131","quantity":2}'; keys Enter
+wait_for "Decision CONFIRM" "Keep for later"
+show "11. A hand order (F3, n): a short card over the queue, which stays in view"
+keys Tab Enter
+wait_for "Kept as action"
+show "12. Kept for later: the card says so, the queue lists it 'to confirm'"
+keys n
+wait_for "Propose an action by hand"
+type_ '{"part_number":"4471-G10-131","quantity":60}'; keys Enter
+wait_for "Decision DENY" "denied"
+show "13. Sixty: DENY, the card scrolls within its share, reasons end in '…'"
+keys F1
+wait_for "proposes an action"
+keys F3
+wait_for "Decision DENY"
+show "14. Every key still answers (F1, then F3 again)"
+keys Escape
+wait_for "New action"
+show "15. Esc closes the card; the queue has the screen"
+
+# --- typing a new path on the photo screen right after a reading -------------------
+
+keys F2
+wait_for "Browse photos"
+type_ "$LABEL"; keys Enter
+wait_for "$LABEL: "
+show "16. A photo read: its codes, the highlighted one in detail"
+type_ "elsewhere.jpg"
+wait_for "elsewhere.jpg"
+show "17. Typing goes to the path: 'e' corrects nothing, 'l' looks nothing up"
+keys Enter
+wait_for "elsewhere.jpg"
+wait_for "does not exist"
+show "18. A photo that is not there: the error stands alone, no codes of the last"
+keys C-u
+type_ "$LABEL"; keys Enter
+wait_for "$LABEL: "
+keys C-e
+wait_for "Type it as printed"
+keys Enter
+wait_for "nothing corrected"
+show "19. A correction typed as read (ctrl+e, Enter) changes nothing, and says so"
 
 keys C-q

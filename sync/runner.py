@@ -163,6 +163,8 @@ class _Run:
         self.client_version = client_version
         self.outcomes: dict[str, ActionOutcome] = {}
         self.pushed: set[str] = set()
+        self.delivered: set[str] = set()
+        """Actions the centre answered for in this run: those really sent."""
         self.stopped: str | None = None
         self.reached = False
         self.total = 0
@@ -179,7 +181,7 @@ class _Run:
         if pull is not None and self.stopped is None:
             pulled = self._pull(pull)
         return SyncReport(
-            sent=len(self.pushed),
+            sent=len(self.delivered),
             outcomes=tuple(sorted(self.outcomes.values(), key=lambda o: o.seq)),
             pull=pulled,
             stopped=self.stopped,
@@ -295,6 +297,7 @@ class _Run:
 
     def _record_push(self, batch: list[PendingAction], response: PushResponse) -> None:
         results = {result.key: result for result in response.results}
+        self.delivered.update(key for key in _keys(batch) if key in results)
         missing = [item for item in batch if item.action.key not in results]
         with self.outbox.atomic():
             for item in batch:
@@ -434,7 +437,7 @@ class _Run:
         )
 
     def _report(self, stage: Stage, message: str) -> None:
-        self.progress(Progress(stage, message, len(self.pushed), self.total))
+        self.progress(Progress(stage, message, len(self.delivered), self.total))
 
 
 def _keys(batch: Sequence[PendingAction]) -> list[str]:

@@ -50,7 +50,8 @@ class Progress:
     Attributes:
         stage: What the run is doing.
         message: The step in plain language.
-        sent: Actions pushed so far in this run.
+        sent: Actions the centre has answered for so far in this run (one
+            being sent, or sent in vain, does not count).
         total: Actions waiting in line when the run started.
     """
 
@@ -84,7 +85,8 @@ class SyncReport:
     """The result of one run.
 
     Attributes:
-        sent: Distinct actions pushed.
+        sent: Distinct actions the centre answered for (received and
+            recorded a result); an action pushed in vain is not counted.
         outcomes: The last word on each action pushed or reported, by sequence.
         pull: What the pull brought for the app to apply; ``None`` when there
             was no pull or it failed.

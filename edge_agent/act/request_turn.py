@@ -45,6 +45,15 @@ class AgentProposal:
     reading: RequestReading | None = None
     """What rules read from the request (``None`` when nothing is offered)."""
 
+    @property
+    def model_could_help(self) -> bool:
+        """No proposal, and rules named no tool or could not fill the one they
+        named: the model may read what they could not."""
+        reading = self.reading
+        if self.decided is not None or reading is None:
+            return False
+        return reading.tool is None or bool(reading.missing)
+
 
 def offered_tools(policy: Policy | None, role: str) -> list[ToolSpec]:
     """Action tools the role may use and no kill switch has stopped."""

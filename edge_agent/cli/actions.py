@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from edge_agent.act.proposals import ToolCall
-from edge_agent.act.request_turn import AgentProposal, propose_in_session
+from edge_agent.act.request_turn import propose_in_session
 from edge_agent.act.service import Decided
 from edge_agent.act.views import (
     action_to_json,
@@ -82,7 +82,7 @@ def do(
         result = propose_in_session(
             session, request, model=None, tracer=tracer, job_id=job_id
         )
-        if _model_could_help(result) and not no_model:
+        if result.model_could_help and not no_model:
             model = ModelLoader(settings.model_path).wait()
             if model is not None:
                 tracer = session.tracer("propose")
@@ -93,14 +93,6 @@ def do(
             session.outbox.save_trace(tracer.finish(result.problem).as_dict())
             raise EdgeAgentError(f"No action proposed: {result.problem}")
         _settle(session, result.decided, tracer, yes=yes, as_json=as_json)
-
-
-def _model_could_help(result: AgentProposal) -> bool:
-    """Rules named no tool, or one they could not fill: the model may."""
-    reading = result.reading
-    if result.decided is not None or reading is None:
-        return False
-    return reading.tool is None or bool(reading.missing)
 
 
 def _settle(
@@ -193,15 +185,52 @@ def show(state: CliState, key: str, as_json: bool) -> None:
 
 @actions.command()
 @click.argument("key")
+@click.option("--yes", is_flag=True, help="Confirm without asking.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def confirm(state: CliState, key: str, as_json: bool) -> None:
-    """Confirm an action kept for later; it is decided again under today's policy."""
+def confirm(state: CliState, key: str, yes: bool, as_json: bool) -> None:
+    """Confirm an action kept for later; it is decided again under today's policy.
+
+    As with ``create``, the exact action is shown and confirmed on a terminal,
+    or with --yes; without either, nothing changes.
+    """
     with Session(state.settings()) as session:
-        action = session.actions.confirm_later(
-            _full_key(session, key), tracer=session.tracer("confirm")
-        )
+        full = _full_key(session, key)
+        kept = session.outbox.get(full)
+        if kept.state is ActionState.PROPOSED and not yes:
+            _ask_to_confirm_kept(session, kept)
+        action = session.actions.confirm_later(full, tracer=session.tracer("confirm"))
     _echo_action(action, as_json)
+
+
+def _ask_to_confirm_kept(session: Session, kept: QueuedAction) -> None:
+    """Show the kept action and ask; no terminal or no answer: exit 1."""
+    if not sys.stdin.isatty():
+        raise EdgeAgentError(
+            f"Action {kept.seq} is not confirmed: there is no terminal to ask on. "
+            f"Confirm it with 'edge-agent actions confirm {kept.seq} --yes'."
+        )
+    click.echo(render_kept(kept))
+    who = session.technician.technician_id
+    if not click.confirm(f"Confirm this exact action as {who}?", default=False):
+        click.echo(f"Not confirmed: action {kept.seq} still waits.", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def render_kept(action: QueuedAction) -> str:
+    """An action kept for later: its exact payload and the decision it had."""
+    decision = action.decision
+    reasons = [f"  - {reason}" for reason in decision.get("reasons", ())]
+    return "\n".join(
+        [
+            f"Action {action.seq}: {action.tool} ({action.action_type})",
+            "Payload: " + json.dumps(dict(action.payload), sort_keys=True),
+            f"Payload hash: {action.payload_hash}",
+            f"Decision: {str(decision.get('outcome', '')).upper()} (policy "
+            f"version {decision.get('bundle_version')})",
+            *reasons,
+        ]
+    )
 
 
 @actions.command()

@@ -34,6 +34,11 @@ def ask(
     no_model: bool,
 ) -> None:
     """Answer QUESTION: quoted KB facts first, then a checked explanation."""
+    if not question.strip():
+        raise click.BadParameter(
+            "is empty: type a fault code (E-42), a part number or a question.",
+            param_hint="QUESTION",
+        )
     settings = state.settings()
     # Loaded on first need, so questions answered by lookup never wait for it.
     loader = None if no_model else ModelLoader(model_path or settings.model_path)

@@ -21,7 +21,12 @@ import httpx
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.enrolment import Credentials, read_credentials
-from edge_agent.depot.sync_state import SyncState, read_sync_state, write_sync_state
+from edge_agent.depot.sync_state import (
+    KillSwitch,
+    SyncState,
+    read_sync_state,
+    write_sync_state,
+)
 from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
 from edge_agent.device import device_id
 from edge_agent.errors import EdgeAgentError, ModelUnavailable
@@ -131,7 +136,28 @@ def run_sync(
             journal = send_journal(outbox, client, cursor=after.journal_cursor)
             after = replace(after, journal_cursor=journal.cursor)
         write_sync_state(settings.home, after)
-    return _summary(url, report, applied, after, waiting, journal)
+    return _summary(url, report, applied, before, after, waiting, journal)
+
+
+def switched_back_on(before: KillSwitch, after: KillSwitch) -> dict[str, Any]:
+    """What the centre's kill switch allowed again: all actions, or tools."""
+    if after.agent:
+        return {"agent": False, "tools": []}
+    return {
+        "agent": before.agent,
+        "tools": [tool for tool in before.tools if tool not in after.tools],
+    }
+
+
+def back_on_message(summary: Summary) -> str | None:
+    """``Actions are back on: ...`` when the sync lifted a kill switch."""
+    back = summary.get("switched_back_on") or {}
+    if back.get("agent"):
+        return "Actions are back on: the centre reset its kill switch."
+    if back.get("tools"):
+        tools = ", ".join(back["tools"])
+        return f"Back on: {tools} (the centre reset its kill switch)."
+    return None
 
 
 def render_summary(summary: Summary) -> str:
@@ -158,6 +184,9 @@ def render_summary(summary: Summary) -> str:
     if switch["agent"] or switch["tools"]:
         what = "all actions" if switch["agent"] else ", ".join(switch["tools"])
         lines.append(f"Switched off by the centre: {what}. {switch['reason']}".strip())
+    back_on = back_on_message(summary)
+    if back_on is not None:
+        lines.append(back_on)
     if summary["stopped"]:
         lines.append(f"Stopped early: {summary['stopped']}")
     journal = summary.get("journal")
@@ -279,6 +308,7 @@ def _summary(
     url: str,
     report: SyncReport,
     applied: ApplyReport | None,
+    before: SyncState,
     state: SyncState,
     queued: int,
     journal: JournalOutcome | None = None,
@@ -297,6 +327,7 @@ def _summary(
             "tools": list(state.kill_switch.tools),
             "reason": state.kill_switch.reason,
         },
+        "switched_back_on": switched_back_on(before.kill_switch, state.kill_switch),
         "queued": queued,
         "last_sync_at": state.last_sync_at,
         "journal": None

@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from llama_cpp import Llama, LogitsProcessorList
+from llama_cpp import (
+    Llama,
+    LogitsProcessorList,
+    ggml_abort_callback,
+    llama_set_abort_callback,
+)
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from edge_agent.errors import ModelUnavailable
@@ -48,6 +53,10 @@ class LlamaModel:
     The chat template comes from the model file. llama.cpp keeps the evaluated
     tokens, so a prompt that starts with the same system prefix as the
     previous one only evaluates what follows it.
+
+    A stream's cancel switch reaches into llama.cpp: its abort callback is
+    asked between the steps of every evaluation, so a cancel stops even the
+    reading of a long prompt (seconds on a small CPU) at once, not after it.
     """
 
     def __init__(
@@ -77,6 +86,16 @@ class LlamaModel:
             ) from exc
         name = self._llama.metadata.get("general.name", "")
         self._model_id = f"{path.name}" + (f" ({name})" if name else "")
+        self._cancel: threading.Event | None = None
+        # Kept on the instance: llama.cpp holds a pointer to it.
+        self._abort = ggml_abort_callback(self._should_abort)
+        llama_set_abort_callback(self._llama.ctx, self._abort, None)
+
+    def _should_abort(self, _data: object) -> bool:
+        """Called by llama.cpp during evaluation: stop when the stream running
+        now is cancelled."""
+        cancel = self._cancel
+        return cancel is not None and cancel.is_set()
 
     @property
     def model_id(self) -> str:
@@ -99,6 +118,7 @@ class LlamaModel:
     ) -> Iterator[str]:
         """Stream the reply; stop at the token or time limit or on cancel."""
         with self._lock:
+            self._cancel = limits.cancel
             started = time.perf_counter()
             prompt: list[Any] = [
                 {"role": m.role, "content": m.content} for m in messages
@@ -121,7 +141,14 @@ class LlamaModel:
             )
             try:
                 yield from self._pieces(chunks, limits, completion, started)
+            except RuntimeError:
+                # llama.cpp reports an evaluation aborted by the cancel switch
+                # as a failed decode.
+                if not limits.cancel.is_set():
+                    raise
+                completion.stop_reason = "cancelled"
             finally:
+                self._cancel = None
                 close = getattr(chunks, "close", None)
                 if close is not None:
                     close()

@@ -73,7 +73,8 @@ def correct_in_session(
             session.outbox.save_trace(tracer.finish(exc.message).as_dict())
             raise
         span.set(edge__code__corrected=corrected.value, edge__code__known=lookup.known)
-    session.outbox.save_trace(tracer.finish().as_dict())
+    if (corrected.kind, corrected.value) != (original.kind, original.value):
+        session.outbox.save_trace(tracer.finish().as_dict())  # a real correction
     return corrected, lookup
 
 

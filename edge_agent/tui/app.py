@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -22,6 +22,7 @@ from edge_agent.config import EdgeSettings
 from edge_agent.logs import log_file_hint
 from edge_agent.tui.deps import AppDeps
 from edge_agent.tui.failures import error_message, error_title
+from edge_agent.tui.focus import focus_home, focus_is_lost
 from edge_agent.tui.messages import ActionRecorded, ModelSettled, WorkerFailed
 from edge_agent.tui.screens.actions import ActionsScreen
 from edge_agent.tui.screens.chat import ChatScreen
@@ -40,6 +41,8 @@ from edge_agent.tui.status import (
 from edge_agent.tui.widgets.nav_bar import PLACES
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from edge_agent.jobs import Job
     from edge_agent.ocr import LoadedEngine
 
@@ -69,6 +72,7 @@ class FieldApp(App[None]):
         ),
         Binding("f10", "toggle_theme", "Theme"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+c", "interrupt", "Stop", show=False, priority=True),
     ]
 
     status: reactive[StatusSnapshot | None] = reactive(None)
@@ -88,6 +92,9 @@ class FieldApp(App[None]):
         """The OCR engine, once the photo screen has started it."""
         self.theme = THEMES[settings.theme]
         self.model_state = MODEL_OFF if deps.model is None else MODEL_LOADING
+        self._interrupted = False
+        """The last key was ctrl+c: another one quits."""
+        self._status_timer: Timer | None = None
 
     # --- start-up ---------------------------------------------------------------
 
@@ -95,7 +102,6 @@ class FieldApp(App[None]):
         """After the first frame: read the device's state, then (once it is
         shown) load the model in the background."""
         self.refresh_status()
-        self.set_interval(self.deps.status_seconds, self.refresh_status)
 
     def watch_status(
         self, old: StatusSnapshot | None, new: StatusSnapshot | None
@@ -144,15 +150,31 @@ class FieldApp(App[None]):
     # --- the device's state ----------------------------------------------------------
 
     def refresh_status(self) -> None:
-        """Read the device's state again (after a sync, an action, a minute)."""
+        """Read the device's state again (after a sync, an action, a while)."""
         self._read_status()
+
+    def on_app_focus(self, _event: events.AppFocus) -> None:
+        """Back in the terminal: the centre may have come or gone meanwhile."""
+        self.refresh_status()
 
     @work(thread=True, exit_on_error=False, group="status", exclusive=True)
     def _read_status(self) -> None:
         from edge_agent.tui.tasks.status import read_status
 
         snapshot = read_status(self.settings, self.deps.reachable)
-        self.call_from_thread(setattr, self, "status", snapshot)
+        self.call_from_thread(self._status_read, snapshot)
+
+    def _status_read(self, snapshot: StatusSnapshot) -> None:
+        """Show the state read, and read it again later: soon while an
+        enrolled device cannot reach its centre, so the status bar says
+        'online' shortly after the centre is back."""
+        self.status = snapshot
+        deps = self.deps
+        waiting = snapshot.enrolled and not snapshot.online
+        seconds = deps.offline_status_seconds if waiting else deps.status_seconds
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        self._status_timer = self.set_timer(seconds, self.refresh_status)
 
     def on_action_recorded(self, _message: ActionRecorded) -> None:
         self.outbox_changed()
@@ -189,6 +211,42 @@ class FieldApp(App[None]):
             self.notify(message, title=error_title(error), severity="error", timeout=10)
 
     # --- keys ------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._keep_focus_reachable()
+            if event.key != "ctrl+c":
+                self._interrupted = False
+        await super().on_event(event)
+
+    async def action_interrupt(self) -> None:
+        """ctrl+c: stop the answers being written; a second ctrl+c in a row
+        quits (as ctrl+q does)."""
+        if self._interrupted:
+            await self.action_quit()
+            return
+        self._interrupted = True
+        if self._stop_answers():
+            self.notify("Answer stopped. ctrl+c again quits.", timeout=4)
+        else:
+            self.notify("ctrl+c again (or ctrl+q) quits.", title="Quit?", timeout=4)
+
+    def _stop_answers(self) -> bool:
+        """Cancel every answer being written; whether there was one."""
+        stopped = False
+        for screen in self.get_screen_stack("chat"):
+            if isinstance(screen, ChatScreen):
+                stopped = screen.stop_answers() or stopped
+        return stopped
+
+    def _keep_focus_reachable(self) -> None:
+        """Before a key is dispatched: if the focused widget was removed or
+        hidden, focus the screen's main widget, so the key reaches a binding."""
+        screen = self.screen
+        if focus_is_lost(screen):
+            logger.debug("focus was on %r, gone; sent home", screen.focused)
+            screen.set_focus(None)
+            focus_home(screen)
 
     def action_toggle_theme(self) -> None:
         """Switch between the light and the dark theme."""

@@ -47,6 +47,8 @@ class AppDeps:
         sleep: Waits between sync retries.
         clock: The current time (ages in the status bar).
         status_seconds: How often the status bar is read again.
+        offline_status_seconds: How often, while an enrolled device cannot
+            reach its centre (a probe takes at most a second and a half).
         warm_up_ranking: Loads what ranks search results by meaning, in a
             worker after the first screen, so the first question is not
             slower than the rest.
@@ -59,6 +61,7 @@ class AppDeps:
     sleep: Callable[[float], None] = time.sleep
     clock: Clock = utc_now
     status_seconds: float = 60.0
+    offline_status_seconds: float = 5.0
     warm_up_ranking: Callable[[], None] = warm_up_similarity
 
 

@@ -45,11 +45,16 @@ class ActionRecorded(Message, bubble=False):
 
 
 class PhotoRead(Message, bubble=False):
-    """A photo was read and its codes looked up."""
+    """A photo was read and its codes looked up (or one was corrected).
 
-    def __init__(self, result: OcrResult) -> None:
+    ``typed`` is the path as typed for a new reading, ``None`` for a
+    correction.
+    """
+
+    def __init__(self, result: OcrResult, typed: str | None = None) -> None:
         super().__init__()
         self.result = result
+        self.typed = typed
 
 
 class SyncProgressed(Message, bubble=False):

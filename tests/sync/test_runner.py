@@ -251,6 +251,24 @@ def test_a_connection_lost_mid_run_is_retried_with_backoff_then_kept(
     assert outbox.pending(now=clock.now)  # offline-like: due again at once
 
 
+def test_progress_counts_only_what_the_centre_received(outbox, clock) -> None:
+    queue(outbox, 2)
+    centre = FakeCentre()
+    centre.go_offline(times=10)
+    seen: list[Progress] = []
+    report = run(outbox, centre, clock, progress=seen)
+    assert [(p.message, p.sent, p.total) for p in seen] == [
+        ("Sending 2 action(s)", 0, 2)
+    ]
+    assert report.sent == 0
+
+    seen.clear()
+    report = run(outbox, FakeCentre(), clock, batch_size=1, progress=seen)
+    pushes = [(p.stage, p.sent) for p in seen if p.stage in ("push", "pushed")]
+    assert pushes == [("push", 0), ("pushed", 1), ("push", 1), ("pushed", 2)]
+    assert report.sent == 2
+
+
 def test_backoff_is_capped_exponential_with_full_jitter() -> None:
     policy = RetryPolicy(base=timedelta(seconds=1), cap=timedelta(seconds=10))
 

@@ -2,8 +2,12 @@
 
 ``c`` confirms an action kept for later (the dialog shows its exact payload),
 ``x`` withdraws one not yet sent, ``n`` proposes one by hand, Enter shows one
-in full with its history. The list is read again whenever the device's state
-changes (an action recorded, a sync).
+in full with its history. A hand proposal shows as a short card above the
+queue, never taller than a part of the screen; Esc closes it (declining it if
+it still waits for an answer). The queue's columns fit the screen's width: a
+long reason ends in an ellipsis, and the detail below (or Enter) shows it
+whole. The list is read again whenever the device's state changes (an action
+recorded, a sync).
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
@@ -24,7 +28,7 @@ from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
 from edge_agent.tui.screens.dialogs import QuestionScreen, TextScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
-from edge_agent.tui.widgets.proposal_card import ProposalCard
+from edge_agent.tui.widgets.proposal_card import ProposalCard, joined_reasons
 
 if TYPE_CHECKING:
     from edge_agent.tui.tasks.actions import ActionList, Proposed
@@ -35,6 +39,24 @@ STATE_LABELS = {
     "awaiting_approval": "awaiting approval",
 }
 WITHDRAWABLE = ("proposed", "queued", "awaiting_approval")
+FIXED_COLUMNS = (("#", "seq", 4), ("state", "state", 17), ("tool", "tool", 17))
+"""The queue's columns before the reason: title, key and width."""
+CELL_PADDING = 2
+"""Cells the table adds around each column (one on either side)."""
+SCROLLBAR = 2
+"""Room kept for the table's vertical scrollbar."""
+MIN_REASON = 12
+
+
+def reason_width(table_width: int) -> int:
+    """How wide the reason column can be in a table ``table_width`` cells wide."""
+    fixed = sum(width + CELL_PADDING for _, _, width in FIXED_COLUMNS)
+    return max(MIN_REASON, table_width - fixed - CELL_PADDING - SCROLLBAR)
+
+
+def cell(text: str) -> Text:
+    """A one-line cell that ends in an ellipsis when it is too long."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
 
 
 def state_label(state: str) -> str:
@@ -58,7 +80,7 @@ def detail_text(action: QueuedAction) -> str:
 
     args = action.payload.get("args", {})
     decision = action.decision
-    reasons = "; ".join(str(r) for r in decision.get("reasons", ()))
+    reasons = joined_reasons(decision.get("reasons", ()))
     confirmed = action.confirmation or {}
     lines = [
         f"{action.tool}: {describe_args(dict(args)) if isinstance(args, dict) else ''}",
@@ -77,32 +99,45 @@ class ActionsScreen(FieldScreen):
     """The queue: what was proposed, decided, sent and applied."""
 
     MODE = "actions"
+    AUTO_FOCUS = "#queue"
     BINDINGS = [
         Binding("c", "confirm", "Confirm"),
         Binding("x", "withdraw", "Withdraw"),
         Binding("n", "new", "New action"),
         Binding("r", "reload", "Refresh"),
+        Binding("escape", "close_card", "Close card"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.actions: tuple[QueuedAction, ...] = ()
+        self._reason_width = 0
 
     def compose_body(self) -> ComposeResult:
         yield Static(Content("Reading the queue…"), id="queue-counts")
-        yield Vertical(id="new-action")
+        yield VerticalScroll(id="new-action", can_focus=False)
         table: DataTable[Text] = DataTable(id="queue", cursor_type="row")
         yield table
         yield Static("", id="queue-detail")
 
     def on_mount(self) -> None:
-        table = self.query_one("#queue", DataTable)
-        table.add_column("#", key="seq", width=4)
-        table.add_column("state", key="state", width=17)
-        table.add_column("tool", key="tool", width=20)
-        table.add_column("reason", key="reason")
+        self._fit_columns(self.app.size.width)
         self.watch(field_app(self), "outbox_version", self._state_changed, init=False)
         self.action_reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if reason_width(event.size.width) != self._reason_width:
+            self._fit_columns(event.size.width)
+            self._rows()
+
+    def _fit_columns(self, width: int) -> None:
+        """Lay the columns out for a table ``width`` cells wide."""
+        self._reason_width = reason_width(width)
+        table = self.query_one("#queue", DataTable)
+        table.clear(columns=True)
+        for title, key, column_width in FIXED_COLUMNS:
+            table.add_column(title, key=key, width=column_width)
+        table.add_column("reason", key="reason", width=self._reason_width)
 
     def on_screen_resume(self) -> None:
         self.action_reload()
@@ -123,21 +158,25 @@ class ActionsScreen(FieldScreen):
 
     def _show(self, listing: ActionList) -> None:
         self.actions = listing.actions
+        self._rows()
+        self.query_one("#queue-counts", Static).update(Content(counts_line(listing)))
+        self._show_detail()
+
+    def _rows(self) -> None:
+        """Fill the table with the actions; keep the cursor where it was."""
         table = self.query_one("#queue", DataTable)
         row = table.cursor_row
         table.clear()
-        for action in listing.actions:
+        for action in self.actions:
             table.add_row(
-                Text(str(action.seq)),
-                Text(state_label(action.state.value)),
-                Text(action.tool),
-                Text(action.state_reason),
+                cell(str(action.seq)),
+                cell(state_label(action.state.value)),
+                cell(action.tool),
+                cell(action.state_reason),
                 key=action.key,
             )
-        if listing.actions:
-            table.move_cursor(row=min(row, len(listing.actions) - 1))
-        self.query_one("#queue-counts", Static).update(Content(counts_line(listing)))
-        self._show_detail()
+        if self.actions:
+            table.move_cursor(row=min(max(row, 0), len(self.actions) - 1))
 
     def selected(self) -> QueuedAction | None:
         """The action under the cursor, if any."""
@@ -224,9 +263,22 @@ class ActionsScreen(FieldScreen):
         """Propose an action by hand: a tool and its arguments."""
         self.app.push_screen(NewActionScreen(), self._proposed)
 
-    def _proposed(self, proposed: Proposed | None) -> None:
+    async def _proposed(self, proposed: Proposed | None) -> None:
         if proposed is None:
             return
-        holder = self.query_one("#new-action", Vertical)
-        holder.remove_children()
-        holder.mount(ProposalCard(proposed.request, proposed))
+        for card in self.query(ProposalCard):
+            card.close()
+        holder = self.query_one("#new-action", VerticalScroll)
+        await holder.mount(ProposalCard(proposed.request, proposed, compact=True))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_card":
+            return bool(self.query(ProposalCard))
+        return True
+
+    def action_close_card(self) -> None:
+        """Close the proposal card (declining it if it still waits)."""
+        for card in self.query(ProposalCard):
+            card.close()
+        self.call_after_refresh(self.refresh_bindings)

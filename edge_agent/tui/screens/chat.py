@@ -35,15 +35,25 @@ if TYPE_CHECKING:
 ACTION_PREFIX = "/do "
 PLACEHOLDER = "A fault code, a part number or a question; /do … proposes an action"
 WELCOME = (
-    "Field assistant, offline. Type a fault code (E-42), a part number or a "
-    "question and press Enter. '/do order two gaskets 4471-G10-131' asks for an "
-    "action. Esc cancels an answer; Tab or ctrl+o reaches its sources."
+    "Type a fault code (E-42), a part number or a question and press Enter. "
+    "'/do order two gaskets 4471-G10-131' asks for an action. Esc or ctrl+c "
+    "stops an answer; Tab or ctrl+o reaches its sources."
 )
 SOURCES_HINT = "Sources: ↑/↓ choose, Enter opens, Esc goes back to the question."
 EMPTY_KB = (
     "The knowledge base is empty: load documents with 'edge-agent kb ingest "
     "PATH', or the demo fleet with 'edge-agent demo'."
 )
+
+
+def welcome_text(status: StatusSnapshot | None) -> str:
+    """The first lines of the chat: whether the centre is in reach, as the
+    status bar says it (from the same reading), then how to begin."""
+    if status is None:
+        return f"Field assistant. {WELCOME}"
+    connection = "online" if status.online else "offline"
+    rest = EMPTY_KB if status.kb_documents == 0 else WELCOME
+    return f"Field assistant, {connection}. {rest}"
 
 
 def progress_text(event: AnswerEvent, kept: int, dropped: int) -> str | None:
@@ -61,6 +71,7 @@ class ChatScreen(FieldScreen):
     """Questions, answers as they stream, action proposals."""
 
     MODE = "chat"
+    AUTO_FOCUS = "#question"
     SHOWN_HERE = frozenset({"answers"})
     BINDINGS = [
         Binding("escape", "cancel", "Cancel answer"),
@@ -78,7 +89,7 @@ class ChatScreen(FieldScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="transcript"):
-            yield Static(Content(WELCOME), id="welcome")
+            yield Static(Content(welcome_text(None)), id="welcome")
         yield Static("", id="job-context")
         yield Static(Content("Ready."), id="progress")
         yield Input(placeholder=PLACEHOLDER, id="question")
@@ -86,7 +97,7 @@ class ChatScreen(FieldScreen):
     def on_mount(self) -> None:
         app = field_app(self)
         self.watch(app, "job_context", self._show_job, init=True)
-        self.watch(app, "status", self._show_kb, init=True)
+        self.watch(app, "status", self._show_welcome, init=True)
         self.query_one("#question", Input).focus()
 
     # --- asking ---------------------------------------------------------------
@@ -210,11 +221,17 @@ class ChatScreen(FieldScreen):
 
     def action_cancel(self) -> None:
         """Stop the answer being written; what was found so far stays."""
+        self.stop_answers()
+
+    def stop_answers(self) -> bool:
+        """Stop every answer being written (Esc here, ctrl+c anywhere); what
+        was found so far stays. Whether one was being written."""
         for turn, cancel in self._answering.items():
             cancel.set()
             self._views[turn].cancelled = True
         if self._answering:
             self._progress("… cancelling")
+        return bool(self._answering)
 
     def action_sources(self) -> None:
         """Move to the sources of the latest answer that has some."""
@@ -258,6 +275,5 @@ class ChatScreen(FieldScreen):
         if job is not None:
             line.update(Content(f"Job {job.job_id} ({job.asset_id}): {job.summary}"))
 
-    def _show_kb(self, status: StatusSnapshot | None) -> None:
-        if status is not None and status.kb_documents == 0:
-            self.query_one("#welcome", Static).update(Content(EMPTY_KB))
+    def _show_welcome(self, status: StatusSnapshot | None) -> None:
+        self.query_one("#welcome", Static).update(Content(welcome_text(status)))

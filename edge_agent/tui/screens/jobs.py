@@ -47,6 +47,7 @@ class JobsScreen(FieldScreen):
     """The job list and the job in context."""
 
     MODE = "jobs"
+    AUTO_FOCUS = "#jobs"
     BINDINGS = [
         Binding("enter", "use_job", "Use as context", priority=True),
         Binding("x", "clear_context", "Clear context"),

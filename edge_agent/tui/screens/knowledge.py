@@ -2,7 +2,9 @@
 
 With the search box empty the list shows the documents; Enter on a document
 lists its sections (pages, table rows); the highlighted section or search
-result is shown on the right. Esc goes back to the documents.
+result is shown on the right. Esc goes back to the documents. Each entry of
+the list takes one line (a long title ends in an ellipsis); the right side
+names the highlighted document in full.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class KnowledgeScreen(FieldScreen):
     """Search results, documents and sections, and the text of one."""
 
     MODE = "knowledge"
+    AUTO_FOCUS = "#kb-search"
     BINDINGS = [
         Binding("escape", "documents", "Documents"),
         Binding("ctrl+f", "search", "Search"),
@@ -140,9 +143,15 @@ class KnowledgeScreen(FieldScreen):
     def on_option_list_option_highlighted(
         self, event: OptionList.OptionHighlighted
     ) -> None:
-        chunk = self.chunks.get(event.option.id or "")
+        option_id = event.option.id or ""
+        chunk = self.chunks.get(option_id)
+        document = self.documents.get(option_id)
         if self.listing != "documents" and chunk is not None:
             self._read(f"{chunk_heading(chunk)}\n\n{chunk.text}")
+        elif self.listing == "documents" and document is not None:
+            title = document.title or document.id
+            sections = f"{document.chunk_count} section(s)"
+            self._read(f"{title}\n\n{sections}; Enter lists them.")
 
     @work(thread=True, exit_on_error=False, group="kb", exclusive=True)
     def _open_document(self, document: Document) -> None:

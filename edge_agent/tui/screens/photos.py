@@ -2,9 +2,11 @@
 
 Type a path (or ctrl+o to pick one from the photos folder) and press Enter.
 The codes read are listed with their confidence and what the knowledge base
-says of them; ``e`` corrects the highlighted code, Enter or ``l`` looks it up
-in the chat. The OCR engine is started once, in a worker, when this screen
-first opens, and kept warm; its stack is never imported before that.
+says of them; ctrl+e corrects the highlighted code, Enter or ctrl+l looks it
+up in the chat. Typing always goes to the path: a letter typed while the
+codes have the focus starts a new path, so no typing can fire a shortcut.
+The OCR engine is started once, in a worker, when this screen first opens,
+and kept warm; its stack is never imported before that.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -65,7 +67,7 @@ def code_detail(result: OcrResult, index: int) -> str:
     if lookup.citations:
         lines.append("  sources: " + ", ".join(lookup.citations))
     if result.needs_review:
-        lines.append("Text read (correct a code with e if it was misread):")
+        lines.append("Text read (correct a code with ctrl+e if it was misread):")
         lines += [f"  | {line}" for line in (result.text or "(no text)").splitlines()]
     return "\n".join(lines)
 
@@ -83,10 +85,11 @@ class PhotoScreen(FieldScreen):
     """A photo's codes, their confidence and meaning, corrections, lookups."""
 
     MODE = "photo"
+    AUTO_FOCUS = "#photo-path"
     BINDINGS = [
         Binding("ctrl+o", "browse", "Browse photos"),
-        Binding("e", "correct", "Correct code"),
-        Binding("l", "look_up", "Look up"),
+        Binding("ctrl+e", "correct", "Correct code"),
+        Binding("ctrl+l", "look_up", "Look up"),
     ]
 
     def __init__(self) -> None:
@@ -146,6 +149,26 @@ class PhotoScreen(FieldScreen):
         if event.value.strip():
             self.read(event.value)
 
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes to the path, wherever the focus is: the first letter
+        replaces the path last read.
+
+        A letter reaching the screen did not go into the path (the path box
+        keeps what is typed into it), so it is passed on, even when the box
+        has just taken the focus: letters typed quickly were all sent to the
+        codes before the first of them got here.
+        """
+        if not event.is_printable:
+            return
+        event.stop()
+        event.prevent_default()
+        box = self.query_one("#photo-path", Input)
+        if not box.has_focus:
+            # Focused now (not after a refresh), so the box selects the whole
+            # path before the letter arrives, and the letter replaces it.
+            self.set_focus(box)
+        box.post_message(events.Key(event.key, event.character))
+
     def action_browse(self) -> None:
         """Pick a photo from the photos folder."""
         folder = field_app(self).settings.photos_folder
@@ -163,8 +186,16 @@ class PhotoScreen(FieldScreen):
             self.read(str(path))
 
     def read(self, typed: str) -> None:
-        """Read the photo at the typed path (kept in the box if it fails)."""
+        """Read the photo at the typed path (kept in the box if it fails);
+        the previous photo's codes go at once."""
+        self._clear_result()
+        self.query_one("#photo-path", Input).focus()
         self._read(typed)
+
+    def _clear_result(self) -> None:
+        self.result = None
+        self.query_one("#codes", DataTable).clear()
+        self._show_detail()
 
     @work(thread=True, exit_on_error=False, group="photo", exclusive=True)
     def _read(self, typed: str) -> None:
@@ -180,13 +211,17 @@ class PhotoScreen(FieldScreen):
         except OcrError as exc:
             self.app.call_from_thread(self._state, exc.message, "-error")
             return
-        self.post_message(PhotoRead(result))
+        self.post_message(PhotoRead(result, typed))
 
     def on_photo_read(self, message: PhotoRead) -> None:
-        self.show_result(message.result)
+        box = self.query_one("#photo-path", Input)
+        still_there = message.typed is None or box.value == message.typed
+        self.show_result(message.result, focus_codes=still_there)
 
-    def show_result(self, result: OcrResult) -> None:
-        """List the result's codes; keep the cursor where it was."""
+    def show_result(self, result: OcrResult, *, focus_codes: bool = True) -> None:
+        """List the result's codes; keep the cursor where it was. The codes
+        take the focus unless ``focus_codes`` is false (a new path is being
+        typed)."""
         self.result = result
         table = self.query_one("#codes", DataTable)
         row = table.cursor_row
@@ -204,7 +239,8 @@ class PhotoScreen(FieldScreen):
         self._state(reading_line(result), tone)
         if result.codes:
             table.move_cursor(row=min(max(row, 0), len(result.codes) - 1))
-            table.focus()
+            if focus_codes:
+                table.focus()
         self._show_detail()
 
     def selected(self) -> int | None:
@@ -239,8 +275,12 @@ class PhotoScreen(FieldScreen):
         kind = code.kind.value.replace("_", " ")
 
         def typed(text: str | None) -> None:
-            if text and text.strip():
-                self._correct(index, text)
+            if text is None or not text.strip():
+                return
+            if text.strip() == code.value:
+                self.notify(f"{code.value} is what was read: nothing corrected.")
+                return
+            self._correct(index, text)
 
         self.app.push_screen(CorrectionScreen(code.value, kind), typed)
 
@@ -261,6 +301,10 @@ class PhotoScreen(FieldScreen):
             self.app.call_from_thread(
                 self.notify, exc.message, title="Not a code", severity="error"
             )
+            return
+        if (fixed.kind, fixed.value) == (original.kind, original.value):
+            unchanged = f"{original.value} is what was read: nothing corrected."
+            self.app.call_from_thread(self.notify, unchanged)
             return
         self.post_message(PhotoRead(result.with_correction(original, fixed, lookup)))
 

@@ -46,6 +46,7 @@ class SyncScreen(FieldScreen):
     """Starting a sync and following it."""
 
     MODE = "sync"
+    AUTO_FOCUS = "#sync-log"
     SHOWN_HERE = frozenset({"sync"})
     BINDINGS = [Binding("s", "sync", "Sync now")]
 
@@ -54,6 +55,8 @@ class SyncScreen(FieldScreen):
         self.summary: dict[str, Any] | None = None
         self.summary_shown = False
         """A run ended and its outcome (summary or failure) is on screen."""
+        self._to_send = 0
+        """Actions waiting in line when the running sync started."""
 
     def compose_body(self) -> ComposeResult:
         yield Static(Content(centre_line(None)), id="sync-centre")
@@ -77,6 +80,7 @@ class SyncScreen(FieldScreen):
             self.notify("A sync is running already.", timeout=4)
             return
         self.summary_shown = False
+        self._to_send = 0
         self.query_one("#sync-log", Log).clear()
         self.query_one("#sync-progress", ProgressBar).update(total=None, progress=0)
         self._summary("Syncing…", "")
@@ -95,21 +99,28 @@ class SyncScreen(FieldScreen):
 
     def on_sync_progressed(self, message: SyncProgressed) -> None:
         step = message.progress
+        self._to_send = step.total
         count = f" ({step.sent}/{step.total})" if step.total else ""
         self.query_one("#sync-log", Log).write_line(f"{step.message}{count}")
         bar = self.query_one("#sync-progress", ProgressBar)
         bar.update(total=max(step.total, 1), progress=step.sent)
 
     def on_sync_finished(self, message: SyncFinished) -> None:
-        from edge_agent.depot.sync_run import render_summary
+        from edge_agent.depot.sync_run import back_on_message, render_summary
 
         self.summary = message.summary
-        bar = self.query_one("#sync-progress", ProgressBar)
-        bar.update(total=1, progress=1)
         reached = bool(message.summary.get("reached"))
+        bar = self.query_one("#sync-progress", ProgressBar)
+        if self._to_send:  # what was really sent, not what was tried
+            bar.update(total=self._to_send, progress=message.summary["sent"])
+        else:
+            bar.update(total=1, progress=1 if reached else 0)
         tone = "-good" if reached else "-warning"
         self._summary(render_summary(message.summary), tone)
         self.summary_shown = True
+        back_on = back_on_message(message.summary)
+        if back_on is not None:
+            self.notify(back_on, title="Kill switch reset", timeout=10)
         field_app(self).outbox_changed()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

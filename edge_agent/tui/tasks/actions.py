@@ -54,16 +54,22 @@ def propose(
     *,
     job_id: str | None = None,
 ) -> Proposed:
-    """Let the model turn ``request`` into one action, checked and decided."""
-    loaded = model.wait() if model is not None else None
+    """Turn ``request`` into one action, checked and decided: read by rules
+    first, the model (waited for only then) asked for what they could not."""
     with session(settings) as opened:
         tracer = opened.tracer("propose")
-        if loaded is None:
-            opened.outbox.save_trace(tracer.finish(NO_MODEL).as_dict())
-            return Proposed(request, None, tracer, NO_MODEL)
         result = propose_in_session(
-            opened, request, model=loaded, tracer=tracer, job_id=job_id
+            opened, request, model=None, tracer=tracer, job_id=job_id
         )
+        if result.model_could_help:
+            loaded = model.wait() if model is not None else None
+            if loaded is None:
+                opened.outbox.save_trace(tracer.finish(NO_MODEL).as_dict())
+                return Proposed(request, None, tracer, NO_MODEL)
+            tracer = opened.tracer("propose")
+            result = propose_in_session(
+                opened, request, model=loaded, tracer=tracer, job_id=job_id
+            )
         if result.decided is None:
             problem = f"No action proposed: {result.problem}"
             opened.outbox.save_trace(tracer.finish(result.problem).as_dict())

@@ -3,6 +3,7 @@ decision with its reasons, and what the technician can do about it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -13,13 +14,35 @@ from textual.widgets import Button, Static
 
 from edge_agent.tui.context import field_app
 from edge_agent.tui.failures import ReportsWorkerFailures
+from edge_agent.tui.focus import focus_home_if_within
 from edge_agent.tui.messages import ActionRecorded
 
 if TYPE_CHECKING:
+    from edge_agent.act.service import Decided
     from edge_agent.tui.tasks.actions import Proposed
     from sync import QueuedAction
 
 WAITING_TEXT = "Asking the model for one action…"
+
+
+def joined_reasons(reasons: Iterable[object]) -> str:
+    """Reasons on one line: sentences one after another, else with ``;``."""
+    texts = [str(reason).strip() for reason in reasons]
+    sentences = all(text.endswith((".", "!", "?")) for text in texts)
+    return (" " if sentences else "; ").join(texts)
+
+
+def decided_in_short(decided: Decided) -> str:
+    """The call and the decision in a few lines (the dialog shows it all)."""
+    from edge_agent.act.views import describe_args
+
+    proposal, decision = decided.proposal, decided.decision
+    reasons = joined_reasons(decision.reasons)
+    return (
+        f"{proposal.tool}: {describe_args(dict(proposal.args))}\n"
+        f"Decision {str(decision.outcome).upper()} (policy v"
+        f"{decision.bundle_version}): {reasons}"
+    )
 
 
 class ProposalCard(ReportsWorkerFailures, Vertical):
@@ -32,33 +55,52 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
 
     DEFAULT_CLASSES = "proposal"
 
-    def __init__(self, request: str, proposed: Proposed | None = None) -> None:
-        """A card for ``request``; ``proposed`` when it is decided already."""
+    def __init__(
+        self, request: str, proposed: Proposed | None = None, *, compact: bool = False
+    ) -> None:
+        """A card for ``request``; ``proposed`` when it is decided already.
+        A ``compact`` card states the call and the decision in short and has
+        one-line buttons."""
         super().__init__()
+        self.set_class(compact, "-compact")
         self.request = request
+        self.compact = compact
         self._decided_before = proposed
         self.proposed: Proposed | None = None
         self.recorded: QueuedAction | None = None
         self.settled = False
+        self._close_when_settled = False
+        self._mounted = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"Action request: {self.request}"), classes="title")
         yield Static(Content(WAITING_TEXT), classes="decision")
-        yield Static("", classes="outcome")
-        with Horizontal(classes="buttons"):
-            yield Button("Review and confirm", id="review", variant="primary")
-            yield Button("Keep for later", id="later")
-            yield Button("Discard", id="discard", variant="error")
+        outcome = Static("", classes="outcome")
+        outcome.display = False
+        yield outcome
+        buttons = Horizontal(classes="buttons")
+        buttons.display = False
+        with buttons:
+            compact = self.compact
+            yield Button(
+                "Review and confirm", id="review", variant="primary", compact=compact
+            )
+            yield Button("Keep for later", id="later", compact=compact)
+            yield Button("Discard", id="discard", variant="error", compact=compact)
 
     def on_mount(self) -> None:
-        self.query_one(".buttons").display = False
+        self._mounted = True
         if self._decided_before is not None:
             self.show_proposed(self._decided_before)
 
     def show_proposed(self, proposed: Proposed) -> None:
-        """Show the decided proposal, or why there is none."""
+        """Show the decided proposal, or why there is none (once mounted: a
+        decision that comes first waits for the card)."""
         from edge_agent.act.views import render_decided
 
+        if not self._mounted:
+            self._decided_before = proposed
+            return
         self.proposed = proposed
         decided = proposed.decided
         if decided is None:
@@ -68,13 +110,34 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
             return
         outcome = str(decided.decision.outcome)
         self.add_class(f"-{outcome}")
-        self.query_one(".decision", Static).update(Content(render_decided(decided)))
+        text = decided_in_short(decided) if self.compact else render_decided(decided)
+        self.query_one(".decision", Static).update(Content(text))
         self._into_view()
         if decided.needs_confirmation and not decided.decision.denied:
             self.query_one(".buttons").display = True
             self.query_one("#review", Button).focus()
         else:
             self._settle(confirmed=False)
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Decided, and waiting for the technician to confirm, keep or discard."""
+        return not self.settled and self.query_one(".buttons").display
+
+    def close(self) -> None:
+        """Remove the card; one still waiting for an answer is declined first
+        (nothing is queued, the turn's trace is kept), then removed."""
+        if self.awaiting_answer:
+            self._close_when_settled = True
+            self._settle(confirmed=False)
+            return
+        self._remove_self()
+
+    def _remove_self(self) -> None:
+        screen = self.screen
+        focus_home_if_within(self)
+        self.remove()
+        screen.call_after_refresh(screen.refresh_bindings)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -117,9 +180,10 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
     def _recorded(self, action: QueuedAction | None, *, kept: bool = False) -> None:
         self.settled = True
         self.recorded = action
-        self.query_one(".buttons").display = False
+        self._hide_buttons()
         if action is None:
             self._outcome("Declined: nothing was queued.", "warning")
+            self._closed_if_asked()
             return
         if kept:
             text = (
@@ -131,11 +195,23 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
             text = f"Recorded as action {action.seq}: {action.state.value}{reason}."
         self._outcome(text, "error" if action.state.value == "denied" else "good")
         self.app.post_message(ActionRecorded(action))
+        self._closed_if_asked()
+
+    def _closed_if_asked(self) -> None:
+        if self._close_when_settled:
+            self._remove_self()
+
+    def _hide_buttons(self) -> None:
+        """Hide the buttons; the focus, if on one of them, goes back home."""
+        buttons = self.query_one(".buttons")
+        buttons.display = False
+        focus_home_if_within(buttons)
 
     def _outcome(self, text: str, tone: str) -> None:
         widget = self.query_one(".outcome", Static)
         widget.update(Content(text))
         widget.set_classes(f"outcome -{tone}")
+        widget.display = True
         self._into_view()
 
     def _into_view(self) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
@@ -48,7 +50,7 @@ def test_without_a_terminal_the_proposal_waits_for_confirmation(demo_home, capsy
     (kept,) = json.loads(run(capsys, "actions", "list", "--json")[1])
     assert kept["state"] == "proposed"
     assert kept["confirmation"] is None
-    code, out, _ = run(capsys, "actions", "confirm", "1", "--json")
+    code, out, _ = run(capsys, "actions", "confirm", "1", "--yes", "--json")
     assert code == 0
     queued = json.loads(out)
     assert queued["state"] == "queued"
@@ -167,3 +169,53 @@ def test_do_says_what_rules_could_not_read_when_told_not_to_use_the_model(
 
     assert code == 1
     assert "No action proposed" in err and "no local model to ask" in err
+
+
+class Terminal(io.StringIO):
+    """A standard input that is a terminal, with the technician's answers.
+
+    Why: confirming asks only on a terminal; the test types the answer.
+    """
+
+    def isatty(self) -> bool:
+        return True
+
+
+def kept_states(capsys) -> dict[int, str]:
+    listed = json.loads(run(capsys, "actions", "list", "--json")[1])
+    return {a["seq"]: a["state"] for a in listed}
+
+
+def test_confirming_a_kept_action_without_a_terminal_needs_yes(demo_home, capsys):
+    assert run(capsys, "actions", "create", "order_part", "--args", GASKETS)[0] == 0
+
+    code, out, err = run(capsys, "actions", "confirm", "1")
+    assert code == 1
+    assert "no terminal to ask on" in err
+    assert "edge-agent actions confirm 1 --yes" in err
+    assert kept_states(capsys) == {1: "proposed"}
+
+    code, out, _ = run(capsys, "actions", "confirm", "1", "--yes")
+    assert code == 0
+    assert out.strip() == "Recorded as action 2: queued."
+
+
+def test_confirming_on_a_terminal_shows_the_action_and_asks(
+    demo_home, capsys, monkeypatch
+) -> None:
+    assert run(capsys, "actions", "create", "order_part", "--args", GASKETS)[0] == 0
+
+    monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+    code, out, err = run(capsys, "actions", "confirm", "1")
+    assert code == 1
+    assert '"part_number": "4471-G10-131"' in out
+    assert "Decision: CONFIRM (policy version 1)" in out
+    assert "Confirm this exact action as technician?" in out
+    assert "Not confirmed: action 1 still waits." in err
+    assert kept_states(capsys) == {1: "proposed"}
+
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    code, out, _ = run(capsys, "actions", "confirm", "1")
+    assert code == 0
+    assert out.rstrip().endswith("Recorded as action 2: queued.")
+    assert kept_states(capsys) == {1: "cancelled", 2: "queued"}

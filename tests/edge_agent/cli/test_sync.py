@@ -161,6 +161,7 @@ def test_the_summary_shows_each_action_and_each_update() -> None:
         ],
         "parts": [{"part": "policy", "message": "Policy version 8 is active."}],
         "kill_switch": {"agent": False, "tools": ["order_part"], "reason": "recall"},
+        "switched_back_on": {"agent": False, "tools": ["contact_customer"]},
         "queued": 0,
         "last_sync_at": "2026-03-02T08:00:00+00:00",
     }
@@ -169,4 +170,20 @@ def test_the_summary_shows_each_action_and_each_update() -> None:
     assert "   2 order_part: quarantined (over budget)" in text
     assert "policy: Policy version 8 is active." in text
     assert "Switched off by the centre: order_part. recall" in text
+    assert "Back on: contact_customer (the centre reset its kill switch)." in text
     assert text.endswith("0 still queued; last sync at 2026-03-02T08:00:00+00:00.")
+
+
+def test_a_switch_that_went_off_is_back_on_and_one_still_on_is_not() -> None:
+    from edge_agent.depot.sync_run import switched_back_on
+    from edge_agent.depot.sync_state import KillSwitch
+
+    everything = KillSwitch(agent=True, reason="storm")
+    two_tools = KillSwitch(tools=("order_part", "contact_customer"))
+    assert switched_back_on(everything, KillSwitch()) == {"agent": True, "tools": []}
+    assert switched_back_on(two_tools, KillSwitch(tools=("order_part",))) == {
+        "agent": False,
+        "tools": ["contact_customer"],
+    }
+    assert switched_back_on(two_tools, everything) == {"agent": False, "tools": []}
+    assert switched_back_on(KillSwitch(), KillSwitch()) == {"agent": False, "tools": []}

@@ -81,6 +81,31 @@ def test_cancel_stops_the_stream(model) -> None:
     assert completion.stop_reason == "cancelled"
 
 
+def test_a_cancel_stops_the_model_while_it_still_reads_the_prompt(model) -> None:
+    long_prompt = (
+        ChatMessage("system", "You answer field questions. " * 120),
+        ChatMessage("user", "How do I prime a centrifugal pump?"),
+    )
+    before = "".join(model.stream(MESSAGES, GenerationLimits(16, 300), Completion()))
+    cancel = threading.Event()
+    cancel.set()  # before the first token: only llama.cpp's evaluation can see it
+    completion = Completion()
+
+    pieces = list(
+        model.stream(long_prompt, GenerationLimits(50, 300, cancel), completion)
+    )
+
+    assert pieces == []
+    assert completion.stop_reason == "cancelled"
+    assert completion.completion_tokens == 0
+    # Stopped within the first evaluation: the context holds no more than
+    # one batch of it, not the whole long prompt.
+    read = completion.prompt_tokens
+    assert read < model.count_tokens(long_prompt[0].content) // 2
+    after = "".join(model.stream(MESSAGES, GenerationLimits(16, 300), Completion()))
+    assert after == before  # the model is as good as before the abort
+
+
 def test_same_prompt_twice_gives_the_same_text(model) -> None:
     first = "".join(model.stream(MESSAGES, GenerationLimits(16, 300), Completion()))
     second = "".join(model.stream(MESSAGES, GenerationLimits(16, 300), Completion()))

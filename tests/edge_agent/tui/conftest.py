@@ -22,7 +22,9 @@ from edge_agent.llm import (
     ModelLoader,
     ScriptedModel,
 )
+from edge_agent.ocr import LoadedEngine, TextBox
 from edge_agent.tui import AppDeps, FieldApp, make_app
+from tests.edge_agent.ocr.samples import line_boxes
 
 GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 """An order the demo policy asks the technician to confirm."""
@@ -126,6 +128,37 @@ class StallingModel:
         self.started.set()
         if limits.cancel.wait(timeout=30):
             completion.stop_reason = "cancelled"
+
+
+class LabelEngine:
+    """An OCR engine that reads the same label on every photo, at once.
+
+    Why: the screens around a photo (the picker, the codes, corrections) need
+    a reading, not a real engine's seconds of start-up and recognition.
+    """
+
+    name = "label"
+    max_side = 2000
+
+    def __init__(self, rows: Sequence[str] = ("P/N 4471-G10-131", "FAULT E-42")):
+        self.rows = tuple(rows)
+
+    def read(self, image: object) -> list[TextBox]:
+        return line_boxes(self.rows)
+
+
+def label_engine(_name: str) -> LoadedEngine:
+    """Starts a :class:`LabelEngine` (the ``start_ocr`` seam)."""
+    return LoadedEngine(LabelEngine())
+
+
+def photo_folder(folder: Path) -> Path:
+    """``folder`` with one blank photo in it, ``label.png``."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (640, 480), "white").save(folder / "label.png")
+    return folder
 
 
 async def wait_for(

@@ -13,7 +13,7 @@ from edge_agent.llm import ScriptedModel
 from edge_agent.tui import FieldApp, make_app
 from edge_agent.tui.screens.actions import ActionsScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
-from edge_agent.tui.screens.dialogs import QuestionScreen
+from edge_agent.tui.screens.dialogs import QuestionScreen, TextScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 from sync import ActionState, Outbox
@@ -200,3 +200,94 @@ async def test_an_action_made_by_hand_can_be_kept_then_confirmed_from_the_queue(
         await wait_for(pilot, lambda: isinstance(app.screen, QuestionScreen))
         await pilot.press("y")
         await wait_for(pilot, lambda: outbox_states(settings).get(2) == "cancelled")
+
+
+SIXTY = '{"part_number": "4471-G10-131", "quantity": 60}'
+"""A stock order: denied, with four reasons (the tallest card)."""
+
+
+async def propose_by_hand(pilot, args: str) -> ProposalCard:
+    """n, the arguments, Enter; returns the new card once it is decided."""
+    await pilot.press("n")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, NewActionScreen))
+    await submit(pilot, "#args", args)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ActionsScreen))
+    cards = pilot.app.screen.query(ProposalCard)
+    await wait_for(pilot, lambda: any(card.proposed is not None for card in cards))
+    await settle(pilot)
+    return [card for card in pilot.app.screen.query(ProposalCard)][-1]
+
+
+def queue_rows_shown(screen: ActionsScreen) -> int:
+    """How many rows of the queue (its heading included) are on screen."""
+    table = screen.query_one("#queue", DataTable)
+    card_area = screen.query_one("#new-action").region
+    assert not card_area.overlaps(table.region), "the card covers the queue"
+    return table.region.height
+
+
+async def test_a_hand_card_never_covers_the_queue_at_80x24(app, settings) -> None:
+    assert edge_agent(["actions", "create", "order_part", "--args", GASKETS]) == 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ActionsScreen)
+
+        card = await propose_by_hand(pilot, SIXTY)
+        assert card.recorded is not None and card.recorded.state.value == "denied"
+        assert queue_rows_shown(screen) >= 4
+
+        await pilot.press("f1", "f3")
+        await settle(pilot)
+        assert app.screen is screen
+        assert queue_rows_shown(screen) >= 4
+        table = screen.query_one("#queue", DataTable)
+        assert table.row_count == 2
+
+
+async def test_the_queue_columns_fit_80_columns_and_a_long_reason_ends_in_dots(
+    app, settings
+) -> None:
+    args = '{"part_number": "4471-G10-131", "quantity": 60}'
+    assert edge_agent(["actions", "create", "order_part", "--args", args]) == 0
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        table = app.screen.query_one("#queue", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        widths = [column.get_render_width(table) for column in table.columns.values()]
+        assert sum(widths) <= table.size.width
+        (line,) = [
+            line.text
+            for line in app.screen.query_one("#queue").render_lines(
+                table.region.reset_offset
+            )[1:2]
+        ]
+        assert "More than 50 of one part" in line and line.rstrip().endswith("…")
+
+        await pilot.press("enter")  # the action in full, its reason whole
+        await wait_for(pilot, lambda: isinstance(app.screen, TextScreen))
+        assert "More than 50 of one part is a stock order for the depot." in (
+            app.screen.text
+        )
+
+
+async def test_esc_closes_a_card_declining_it_if_it_still_waits(app, settings) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        card = await propose_by_hand(pilot, GASKETS)
+        assert card.awaiting_answer
+
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.query(ProposalCard))
+        await settle(pilot)
+        assert outbox_states(settings) == {}  # declined: nothing queued
+        assert app.focused is screen.query_one("#queue", DataTable)
+
+        await propose_by_hand(pilot, SIXTY)  # denied: recorded at once
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.query(ProposalCard))
+        assert outbox_states(settings) == {1: "denied"}

@@ -130,6 +130,59 @@ async def test_escape_cancels_the_answer_being_written(settings) -> None:
         assert app.screen.query_one("#question", Input).has_focus
 
 
+async def test_ctrl_c_stops_the_answer_from_any_screen_and_twice_quits(
+    settings,
+) -> None:
+    model = StallingModel()
+    app = make_app(settings, offline_deps(model))
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        chat = app.screen
+        await submit(pilot, "#question", "how do I prime the pump")
+        await wait_for(pilot, model.started.is_set)
+        await pilot.press("f3")  # the answer goes on while the queue shows
+        await pilot.press("ctrl+c")
+        view = chat.query_one(AnswerView)
+        await wait_for(pilot, lambda: view.finished)
+
+        assert view.answer is not None
+        assert "The model stopped early (cancelled)." in view.answer.notices
+        assert notes[-1] == "Answer stopped. ctrl+c again quits."
+        assert app.is_running
+
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not app.is_running)
+        assert app.return_code == 0
+
+
+async def test_ctrl_c_with_no_answer_running_asks_for_a_second_one_in_a_row(
+    settings,
+) -> None:
+    app = make_app(settings, offline_deps())
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert notes[-1] == "ctrl+c again (or ctrl+q) quits."
+        await pilot.press("a", "ctrl+c")  # another key between: not a quit
+        await pilot.pause()
+        assert app.is_running
+        assert app.screen.query_one("#question", Input).value == "a"
+
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
 async def test_without_a_model_the_app_starts_and_answers_from_quotes(
     settings, tmp_path: Path
 ) -> None:

@@ -98,3 +98,26 @@ async def test_the_browser_searches_and_opens_documents_by_section(
         assert screen.listing == "results"
         assert listing.option_count > 0
         assert "impeller" in str(reader.content).lower()
+
+
+async def test_each_document_takes_one_line_and_is_named_in_full_on_the_right(
+    settings: EdgeSettings,
+) -> None:
+    app = make_app(settings, offline_deps())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        listing = screen.query_one("#kb-list", OptionList)
+        assert listing.virtual_size.height == listing.option_count  # no wrapping
+        lines = [
+            strip.text.strip(" ▊▎")
+            for strip in listing.render_lines(listing.region.reset_offset)
+        ]
+        assert lines[2].startswith("AirMax AC-75 Series") and lines[2].endswith("…")
+
+        await pilot.press("down", "down")  # to the list, then the compressor manual
+        await settle(pilot)
+        reader = str(screen.query_one("#kb-text", Static).content)
+        assert reader.startswith("AirMax AC-75 Series Two-Stage Air Compressor")
+        assert "31 section(s); Enter lists them." in reader

@@ -67,7 +67,7 @@ async def test_a_photo_is_read_corrected_and_looked_up(
         assert row[2].endswith("%") and int(row[2][:-1]) >= 50
         assert row[4]  # the catalogue's description of the part
 
-        await pilot.press("e")
+        await pilot.press("ctrl+e")
         await wait_for(pilot, lambda: isinstance(app.screen, CorrectionScreen))
         await submit(pilot, "#corrected", "E-42")
         await wait_for(pilot, lambda: screen.result.codes[0].value == "E-42")
@@ -77,7 +77,7 @@ async def test_a_photo_is_read_corrected_and_looked_up(
         detail = str(screen.query_one("#code-detail", Static).content)
         assert f"(corrected from {printed})" in detail
 
-        await pilot.press("l")
+        await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen))
         view = app.screen.query_one(AnswerView)
         await wait_for(pilot, lambda: view.finished)

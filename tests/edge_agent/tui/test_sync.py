@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from textual.widgets import DataTable, Log, Static
+from textual.notifications import Notify
+from textual.widgets import DataTable, Log, ProgressBar, Static
 
 from edge_agent.__main__ import main as edge_agent
 from edge_agent.config import EdgeSettings
@@ -46,6 +47,13 @@ async def sync_now(pilot) -> SyncScreen:
     return screen
 
 
+def governance_options(tmp_path: Path) -> list[str]:
+    """The options of ``edge-governance`` for the test's centre (see ``centre``)."""
+    data = tmp_path / "centre"
+    url = f"sqlite:///{data / 'governance.db'}"
+    return ["--data-dir", str(data), "--database-url", url, "--as", "sam"]
+
+
 @pytest.fixture
 def centre(tmp_path: Path, demo_home: Path, capsys) -> Iterator[str]:
     """The central service on 127.0.0.1 with the demo policy, this home enrolled.
@@ -59,9 +67,9 @@ def centre(tmp_path: Path, demo_home: Path, capsys) -> Iterator[str]:
     from sync.server.settings import ServerSettings
     from tests.sync.server.live import serving
 
+    base = governance_options(tmp_path)
     data = tmp_path / "centre"
     url = f"sqlite:///{data / 'governance.db'}"
-    base = ["--data-dir", str(data), "--database-url", url, "--as", "sam"]
     assert governance([*base, "policy", "publish", str(SOURCE_DIR)]) == 0
     capsys.readouterr()
     assert governance([*base, "device", "enroll-token"]) == 0
@@ -102,6 +110,46 @@ async def test_sync_pushes_the_queue_and_shows_what_the_centre_did(
         assert states == ["applied", "quarantined"]
 
 
+@pytest.mark.server
+async def test_a_kill_switch_reset_at_the_centre_says_actions_are_back_on(
+    centre: str, settings: EdgeSettings, tmp_path: Path, capsys
+) -> None:
+    from sync.server.__main__ import main as governance
+
+    def switch(state: str) -> None:
+        device = ["--device", device_id(settings.home)]
+        assert (
+            governance([*governance_options(tmp_path), "kill-switch", *device, state])
+            == 0
+        )
+        capsys.readouterr()
+
+    notes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            notes.append(message.notification.message)
+
+    switch("on")
+    app = make_app(settings, offline_deps(reachable=centre_reachable))
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        screen = await sync_now(pilot)
+        assert "Switched off by the centre: all actions." in text(
+            screen, "#sync-summary"
+        )
+        await wait_for(pilot, lambda: app.status is not None and app.status.read_only)
+        assert not any("back on" in note for note in notes)
+
+        switch("off")
+        screen = await sync_now(pilot)
+        back_on = "Actions are back on: the centre reset its kill switch."
+        assert back_on in text(screen, "#sync-summary").splitlines()
+        await wait_for(pilot, lambda: back_on in notes)
+        await wait_for(
+            pilot, lambda: app.status is not None and not app.status.read_only
+        )
+
+
 async def test_with_no_centre_in_reach_sync_says_offline_and_keeps_the_queue(
     settings: EdgeSettings,
 ) -> None:
@@ -118,14 +166,18 @@ async def test_with_no_centre_in_reach_sync_says_offline_and_keeps_the_queue(
             enrolled_at="2026-03-02T07:00:00+00:00",
         ),
     )
-    queue(GASKETS)
+    queue(GASKETS, GASKETS)
     app = make_app(settings, offline_deps())
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await sync_now(pilot)
 
-        assert text(screen, "#sync-summary") == "offline: 1 queued, last sync at never"
+        assert text(screen, "#sync-summary") == "offline: 2 queued, last sync at never"
         assert screen.query_one("#sync-summary").has_class("-warning")
-        assert app.status is not None and app.status.queued == 1
+        assert app.status is not None and app.status.queued == 2
+        log = screen.query_one("#sync-log", Log)
+        assert [str(line) for line in log.lines] == ["Sending 2 action(s) (0/2)"]
+        bar = screen.query_one("#sync-progress", ProgressBar)
+        assert (bar.progress, bar.total) == (0, 2)  # nothing went
 
 
 async def test_sync_before_enrolment_says_how_to_enrol(settings: EdgeSettings) -> None:
