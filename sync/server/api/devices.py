@@ -2,16 +2,16 @@
 
 Push and pull read the raw body first, because the signature covers its exact
 bytes: size limits (413), then the signature (401), then the batch limits
-(413, nothing applied), then the protocol's model (422).
+(413, nothing applied), then the JSON and the protocol's model (422, see
+:mod:`sync.server.api.bodies`).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import (
@@ -25,11 +25,10 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server.errors import BatchRefused, RequestInvalid
+from sync.server.api.bodies import parse_body
+from sync.server.errors import BatchRefused
 from sync.server.records import DeviceRecord
 from sync.server.services import Services
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def device_routes(services: Services) -> APIRouter:
@@ -43,7 +42,7 @@ def device_routes(services: Services) -> APIRouter:
     async def enroll(request: Request) -> EnrollResponse:
         """Enrol a device with a single-use token (the only unsigned device call)."""
         body = await _read_body(request, 64 * 1024)
-        parsed = _parse(EnrollRequest, body)
+        parsed = parse_body(EnrollRequest, body)
         return await run_in_threadpool(services.enrolment.enrol, parsed)
 
     @router.post("/push", response_model=PushResponse, openapi_extra=_body(PushRequest))
@@ -51,7 +50,7 @@ def device_routes(services: Services) -> APIRouter:
         """Push queued actions and traces; one result per action."""
         body = await _read_body(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
-        parsed = _parse(PushRequest, body, limit=settings.max_batch_actions)
+        parsed = parse_body(PushRequest, body, limit=settings.max_batch_actions)
         return await run_in_threadpool(
             services.reconciler.push, device.device_id, parsed
         )
@@ -61,7 +60,7 @@ def device_routes(services: Services) -> APIRouter:
         """Results since the cursor, and whatever the centre has newer."""
         body = await _read_body(request, 64 * 1024)
         device = await _authenticated(services, request, body)
-        parsed = _parse(PullRequest, body)
+        parsed = parse_body(PullRequest, body)
         return await run_in_threadpool(services.puller.pull, device.device_id, parsed)
 
     @router.post(
@@ -71,7 +70,7 @@ def device_routes(services: Services) -> APIRouter:
         """Turns and decisions since the device's cursor; stored once each."""
         body = await _read_body(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
-        parsed = _parse(JournalRequest, body)
+        parsed = parse_body(JournalRequest, body)
         return await run_in_threadpool(services.journal.record, device, parsed)
 
     return router
@@ -108,29 +107,6 @@ def _too_large(limit: int) -> BatchRefused:
         f"The request is larger than {limit} bytes; send smaller batches. Nothing "
         "was applied."
     )
-
-
-def _parse(model: type[M], body: bytes, *, limit: int | None = None) -> M:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestInvalid("The request body is not JSON.") from exc
-    if limit is not None and isinstance(data, dict):
-        for field in ("actions", "links"):
-            items = data.get(field)
-            if isinstance(items, list) and len(items) > limit:
-                raise BatchRefused(
-                    f"The push holds {len(items)} {field}; at most {limit} go in one "
-                    "batch. Nothing was applied."
-                )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise RequestInvalid(
-            f"The request does not follow the protocol: {where}: {first['msg']}."
-        ) from exc
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:

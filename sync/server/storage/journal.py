@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sync.protocol import JournalEntry
 from sync.server.storage.actions import save_traces
 from sync.server.storage.schema import actions, device_decisions, devices, traces
-from sync.server.storage.store import dump_json, upsert
+from sync.server.storage.store import column_text, dump_json, upsert
 
 
 def known_traces(
@@ -52,7 +52,7 @@ def store_entries(
                 "seq": decision.seq,
                 "technician_id": technician_id,
                 "tool": decision.tool,
-                "outcome": str(recorded.get("outcome", "unknown"))[:16],
+                "outcome": column_text(recorded.get("outcome", "unknown"), 16),
                 "reasons": dump_json(list(recorded.get("reasons", []))),
                 "state": decision.state,
                 "payload": dump_json(decision.payload),
