@@ -1,5 +1,9 @@
 """Request bodies as the device routes take them: JSON a device could have sent.
 
+A body larger than its route's limit is refused with 413 as soon as that is
+known; a body that has not fully arrived within the body timeout gets 408 (so
+a client that sends slowly cannot hold the service).
+
 A body is refused with 422 ``invalid_request`` (nothing read from it is
 applied) when it is not JSON, nests arrays and objects deeper than
 :data:`~sync.protocol.MAX_JSON_DEPTH`, holds NaN or Infinity (or a number too
@@ -16,14 +20,60 @@ import math
 import re
 from typing import Any, TypeVar
 
+import anyio
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect, Request
 
 from sync.protocol import MAX_BIG_INT, MAX_JSON_DEPTH
-from sync.server.errors import BatchRefused, RequestInvalid
+from sync.server.admission import Admission
+from sync.server.errors import BatchRefused, BodyTimeout, RequestInvalid
 
 M = TypeVar("M", bound=BaseModel)
 
+SMALL_BODY = 64 * 1024
+"""Largest enrolment or pull body, in bytes."""
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+async def read_body(
+    request: Request, limit: int, *, timeout: float, admission: Admission
+) -> bytes:
+    """The request's body, at most ``limit`` bytes, within ``timeout`` seconds.
+
+    Raises:
+        BatchRefused: the body is (or says it is) larger than ``limit``.
+        BodyTimeout: it did not arrive in time.
+        RequestInvalid: the client went away before it arrived.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks, size = [], 0
+    try:
+        with admission.receiving_body(), anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError as exc:
+        raise BodyTimeout(
+            f"The request's body did not arrive within {timeout:g} s; nothing was "
+            "applied. Send it again."
+        ) from exc
+    except ClientDisconnect as exc:
+        raise RequestInvalid(
+            "The connection closed before the request's body arrived."
+        ) from exc
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> BatchRefused:
+    return BatchRefused(
+        f"The request is larger than {limit} bytes; send smaller batches. Nothing "
+        "was applied."
+    )
 
 
 class _Unreadable(ValueError):

@@ -1,9 +1,11 @@
 """The device endpoints: enrol, push, pull, journal (see :mod:`sync.protocol`).
 
-Push and pull read the raw body first, because the signature covers its exact
-bytes: size limits (413), then the signature (401), then the batch limits
-(413, nothing applied), then the JSON and the protocol's model (422, see
-:mod:`sync.server.api.bodies`).
+Each route reads the raw body first, because the signature covers its exact
+bytes: size limits (413) and the body timeout (408), then the signature (401),
+then the batch limits (413, nothing applied), then the JSON and the protocol's
+model (422, see :mod:`sync.server.api.bodies`). Only then does the request
+take a place in its pool (429 when full, see :mod:`sync.server.admission`):
+the devices' for a signed request, the unsigned one for an enrolment.
 """
 
 from __future__ import annotations
@@ -25,8 +27,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server.api.bodies import parse_body
-from sync.server.errors import BatchRefused
+from sync.server.api.bodies import SMALL_BODY, parse_body, read_body
 from sync.server.records import DeviceRecord
 from sync.server.services import Services
 
@@ -36,42 +37,56 @@ def device_routes(services: Services) -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, tags=["devices"])
     settings = services.settings
 
+    async def read(request: Request, limit: int) -> bytes:
+        return await read_body(
+            request,
+            limit,
+            timeout=settings.body_timeout_seconds,
+            admission=services.admission,
+        )
+
     @router.post(
         "/enroll", response_model=EnrollResponse, openapi_extra=_body(EnrollRequest)
     )
     async def enroll(request: Request) -> EnrollResponse:
         """Enrol a device with a single-use token (the only unsigned device call)."""
-        body = await _read_body(request, 64 * 1024)
+        body = await read(request, SMALL_BODY)
         parsed = parse_body(EnrollRequest, body)
-        return await run_in_threadpool(services.enrolment.enrol, parsed)
+        with services.admission.unsigned.slot():
+            return await run_in_threadpool(services.enrolment.enrol, parsed)
 
     @router.post("/push", response_model=PushResponse, openapi_extra=_body(PushRequest))
     async def push(request: Request) -> PushResponse:
         """Push queued actions and traces; one result per action."""
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await read(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
         parsed = parse_body(PushRequest, body, limit=settings.max_batch_actions)
-        return await run_in_threadpool(
-            services.reconciler.push, device.device_id, parsed
-        )
+        with services.admission.devices.slot():
+            return await run_in_threadpool(
+                services.reconciler.push, device.device_id, parsed
+            )
 
     @router.post("/pull", response_model=PullResponse, openapi_extra=_body(PullRequest))
     async def pull(request: Request) -> PullResponse:
         """Results since the cursor, and whatever the centre has newer."""
-        body = await _read_body(request, 64 * 1024)
+        body = await read(request, SMALL_BODY)
         device = await _authenticated(services, request, body)
         parsed = parse_body(PullRequest, body)
-        return await run_in_threadpool(services.puller.pull, device.device_id, parsed)
+        with services.admission.devices.slot():
+            return await run_in_threadpool(
+                services.puller.pull, device.device_id, parsed
+            )
 
     @router.post(
         "/journal", response_model=JournalResponse, openapi_extra=_body(JournalRequest)
     )
     async def journal(request: Request) -> JournalResponse:
         """Turns and decisions since the device's cursor; stored once each."""
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await read(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
         parsed = parse_body(JournalRequest, body)
-        return await run_in_threadpool(services.journal.record, device, parsed)
+        with services.admission.devices.slot():
+            return await run_in_threadpool(services.journal.record, device, parsed)
 
     return router
 
@@ -86,26 +101,6 @@ async def _authenticated(
             headers=request.headers,
             body=body,
         )
-    )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> BatchRefused:
-    return BatchRefused(
-        f"The request is larger than {limit} bytes; send smaller batches. Nothing "
-        "was applied."
     )
 
 
