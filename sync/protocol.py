@@ -18,10 +18,24 @@ Endpoints:
   resumable from the device's cursor; at most :data:`MAX_JOURNAL_ENTRIES`
   entries and :data:`MAX_BATCH_BYTES` bytes.
 - ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
+  Health answers ``ok``, ``degraded`` (every device slot taken) or
+  ``unavailable`` (503), with the slots in use and their limits.
+
+Limits of every request body (the centre refuses a body past one with 422,
+nothing applied): JSON nested at most :data:`MAX_JSON_DEPTH` deep; no NaN or
+Infinity; whole numbers within 64 bits (:data:`MAX_BIG_INT`), and sequence
+numbers, versions and cursors within :data:`MAX_INT`; text no longer than the
+field's ``max_length`` (the centre's column), without NUL characters or lone
+surrogates; times as ISO 8601 with a time zone (:data:`WireTime`). A body
+must arrive within the centre's body timeout (10 s by default), else 408.
 
 Errors are JSON ``{"error": code, "detail": message}`` (:class:`ErrorBody`)
-with 400, 401 (unknown, revoked or bad signature), 403, 409 (same key, other
-payload), 413, 422 or 429 (with ``Retry-After``).
+with 400, 401, 403, 408 (the body came too slowly), 409 (same key, other
+payload), 413, 422 or 429 (with ``Retry-After``). Every request that does not
+prove its device (a header missing, an unknown device, a wrong signature)
+gets the same 401 ``not_authenticated``; only a correctly signed request
+hears that its device is revoked (``device_revoked``) or that its time or
+nonce is refused (``replay_refused``).
 """
 
 from __future__ import annotations
