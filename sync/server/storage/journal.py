@@ -53,7 +53,7 @@ def store_entries(
                 "technician_id": technician_id,
                 "tool": decision.tool,
                 "outcome": column_text(recorded.get("outcome", "unknown"), 16),
-                "reasons": dump_json(list(recorded.get("reasons", []))),
+                "reasons": dump_json(_reasons(recorded.get("reasons"))),
                 "state": decision.state,
                 "payload": dump_json(decision.payload),
                 "decision": dump_json(recorded),
@@ -78,6 +78,13 @@ def store_entries(
         sa.select(devices.c.journal_place).where(devices.c.device_id == device_id)
     )
     return int(place or 0)
+
+
+def _reasons(given: object) -> list[Any]:
+    """The reasons a device's decision gives, as a list whatever it sent."""
+    if isinstance(given, list):
+        return given
+    return [] if given is None else [given]
 
 
 def turns(

@@ -268,6 +268,21 @@ def test_a_journal_entry_beyond_the_protocol_is_refused_and_nothing_kept(
     assert reported(centre, device)["journal_place"] == 0
 
 
+@pytest.mark.parametrize("reasons", [None, 7, "quantity above 50", {"a": 1}])
+def test_a_journal_decision_with_odd_reasons_is_kept_as_it_came(
+    centre: Harness, device: FieldDevice, reasons: Any
+) -> None:
+    entry = journal_entry(**{decision("decision"): {"outcome": 3, "reasons": reasons}})
+
+    response = device.post("/v1/journal", json.dumps({"entries": [entry]}).encode())
+
+    assert response.status_code == 200, response.text
+    with centre.services.storage.read() as connection:
+        row = connection.execute(sa.select(device_decisions)).one()
+    expected = [] if reasons is None else [reasons]
+    assert (row.outcome, json.loads(row.reasons)) == ("3", expected)
+
+
 def test_a_device_decision_naming_a_huge_policy_version_is_kept_as_unknown(
     centre: Harness, device: FieldDevice
 ) -> None:
