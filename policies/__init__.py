@@ -7,6 +7,7 @@ is given, and :func:`evaluate` has no I/O, clock or randomness.
 from __future__ import annotations
 
 from policies.bundle import (
+    MAX_CLOCK_SKEW,
     SIGNATURE_BYTES,
     Bundle,
     BundleManifest,
@@ -56,6 +57,7 @@ __all__ = [
     "ACTION_TYPES",
     "DEMO_BUNDLE",
     "KEYS_DIR",
+    "MAX_CLOCK_SKEW",
     "SIGNATURE_BYTES",
     "READ",
     "Budgets",

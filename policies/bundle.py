@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -35,6 +35,11 @@ FORMAT = "edge-policy-bundle/1"
 MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_FILES = 64
 SIGNATURE_BYTES = 64
+MAX_CLOCK_SKEW = timedelta(hours=24)
+"""How far ahead of the device's time a bundle may say it was issued. Clocks
+differ a little; a bundle from further ahead is refused, because installing it
+would move the device's time (its high-water clock, which never goes back) to
+the issue time, and good bundles would then look expired."""
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 CLIENT_VERSION = re.compile(r"\d+(\.\d+){0,3}")
@@ -201,11 +206,12 @@ def check_fresh(
     now: datetime,
     client_version: str | None = None,
 ) -> None:
-    """Refuse a bundle that is not newer than the active one, expired, or too new.
+    """Refuse a bundle that is not newer than the active one, issued more than
+    :data:`MAX_CLOCK_SKEW` ahead of ``now``, expired, or for a newer app.
 
     Raises:
-        BundleRejected: with reason ``rollback``, ``same_version``, ``expired``
-            or ``client_too_old``.
+        BundleRejected: with reason ``rollback``, ``same_version``,
+            ``issued_in_future``, ``expired`` or ``client_too_old``.
         ValueError: ``now`` has no timezone.
     """
     if now.tzinfo is None:
@@ -222,6 +228,16 @@ def check_fresh(
             RejectReason.SAME_VERSION,
             f"The bundle is version {version}, the same as the active bundle but "
             "with different content.",
+        )
+    issued = bundle.manifest.issued_at
+    if issued - now > MAX_CLOCK_SKEW:
+        hours = int(MAX_CLOCK_SKEW.total_seconds() // 3600)
+        raise BundleRejected(
+            RejectReason.ISSUED_IN_FUTURE,
+            f"The bundle says it was issued at {format_time(issued)}, more than "
+            f"{hours} h ahead of the device's time {format_time(now)}; the "
+            "device's or the centre's clock is wrong. Set the clocks right and "
+            "sync again.",
         )
     expires = bundle.manifest.expires_at
     if bundle.manifest.is_expired(now):

@@ -72,6 +72,9 @@ class RejectReason(StrEnum):
     """The version equals the active bundle's but the content differs."""
     EXPIRED = "expired"
     """The bundle's expiry time has passed (by the device's high-water clock)."""
+    ISSUED_IN_FUTURE = "issued_in_future"
+    """The bundle says it was issued further ahead of the device's time than
+    the allowed clock skew (:data:`policies.bundle.MAX_CLOCK_SKEW`)."""
     CLIENT_TOO_OLD = "client_too_old"
     """The bundle needs a newer version of the app."""
     INVALID_POLICY = "invalid_policy"

@@ -69,5 +69,11 @@ def reply_signature(secret: str, *, nonce: str, status: int, body: bytes) -> str
 
 
 def signature_matches(expected: str, given: str) -> bool:
-    """Constant-time comparison of two signatures."""
-    return hmac.compare_digest(expected, given)
+    """Constant-time comparison of two signatures.
+
+    Any text may be given (a header can hold bytes outside ASCII): it is
+    compared as UTF-8 bytes, so a garbled signature is simply no match.
+    """
+    return hmac.compare_digest(
+        expected.encode("utf-8", "replace"), given.encode("utf-8", "replace")
+    )

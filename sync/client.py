@@ -7,6 +7,7 @@ this module::
     cannot connect                       CentreUnreachable   offline: retry later
     timeout, connection lost             SyncUnavailable     retry (maybe applied)
     429, 503 (Retry-After)               CentreBusy          wait, then retry
+    408 (the body came too slowly)       SyncUnavailable     retry later
     other 5xx, a reply that is not JSON  SyncUnavailable     retry later
     401, 403                             SyncAuthFailed      ask the depot to re-enrol
     409                                  SyncConflict        a person must look
@@ -377,6 +378,13 @@ def error_for(response: httpx.Response, where: str, *, now: datetime) -> Excepti
             f"The centre refused the batch as too large ({detail}); send fewer "
             "actions at once.",
             title="Batch too large",
+            status_code=status,
+        )
+    if status == 408:
+        return SyncUnavailable(
+            f"The centre at {where} stopped waiting for the request ({detail}). "
+            f"{KEPT} Try again later.",
+            title="Request too slow",
             status_code=status,
         )
     if 400 <= status < 500:

@@ -18,17 +18,32 @@ Endpoints:
   resumable from the device's cursor; at most :data:`MAX_JOURNAL_ENTRIES`
   entries and :data:`MAX_BATCH_BYTES` bytes.
 - ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
+  Health answers ``ok``, ``degraded`` (every device slot taken) or
+  ``unavailable`` (503), with the slots in use and their limits.
+
+Limits of every request body (the centre refuses a body past one with 422,
+nothing applied): JSON nested at most :data:`MAX_JSON_DEPTH` deep; no NaN or
+Infinity; whole numbers within 64 bits (:data:`MAX_BIG_INT`), and sequence
+numbers, versions and cursors within :data:`MAX_INT`; text no longer than the
+field's ``max_length`` (the centre's column), without NUL characters or lone
+surrogates; times as ISO 8601 with a time zone (:data:`WireTime`). A body
+must arrive within the centre's body timeout (10 s by default), else 408.
 
 Errors are JSON ``{"error": code, "detail": message}`` (:class:`ErrorBody`)
-with 400, 401 (unknown, revoked or bad signature), 403, 409 (same key, other
-payload), 413, 422 or 429 (with ``Retry-After``).
+with 400, 401, 403, 408 (the body came too slowly), 409 (same key, other
+payload), 413, 422 or 429 (with ``Retry-After``). Every request that does not
+prove its device (a header missing, an unknown device, a wrong signature)
+gets the same 401 ``not_authenticated``; only a correctly signed request
+hears that its device is revoked (``device_revoked``) or that its time or
+nonce is refused (``replay_refused``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from policies.encoding import canonical_json
 
@@ -37,7 +52,16 @@ API_PREFIX = "/v1"
 MAX_BATCH_ACTIONS = 500
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_JOURNAL_ENTRIES = 200
+MAX_INT = 2**31 - 1
+"""Largest sequence number of an action, version or result cursor (the
+centre keeps them in 32-bit columns)."""
 MAX_BIG_INT = 2**63 - 1
+"""Largest whole number anywhere in a request (and a journal place, a decision's
+sequence number, a trace's nanoseconds)."""
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of arrays and objects in a request body."""
+MAX_TIME_TEXT = 40
+"""Longest time text (``2026-05-04T10:11:12.123456Z`` is 27 characters)."""
 
 # Signed-request headers.
 DEVICE_HEADER = "X-Edge-Device"
@@ -54,6 +78,34 @@ SIGNATURE_WINDOW_SECONDS = 300
 ResultStatus = Literal["applied", "quarantined", "rejected", "held"]
 """What the centre did with an action. ``held``: a gap in the device's
 sequence before it; it is applied once the gap is filled."""
+
+
+def _plain(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text must not hold a NUL character")
+    return text
+
+
+def _time(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise ValueError("no time zone")
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(
+            "must be an ISO 8601 time with a time zone, within the calendar"
+        ) from exc
+    return text
+
+
+Plain = Annotated[str, AfterValidator(_plain)]
+"""Text without NUL characters (the centre keeps it in a text column)."""
+WireTime = Annotated[str, Field(max_length=MAX_TIME_TEXT), AfterValidator(_time)]
+"""A time as ISO 8601 with a time zone, e.g. ``2026-05-04T10:11:12.123456Z``."""
+Seq = Annotated[int, Field(ge=1, le=MAX_INT)]
+Counter = Annotated[int, Field(ge=0, le=MAX_INT)]
+Nanoseconds = Annotated[int, Field(ge=0, le=MAX_BIG_INT)]
 
 
 class WireModel(BaseModel):
@@ -75,8 +127,8 @@ class EnrollRequest(WireModel):
     """The enrolment token's SHA-256 (hex)."""
     proof: str = Field(pattern=r"^[0-9a-f]{64}$")
     """HMAC of the other fields with the key derived from the token."""
-    device_name: str = Field(min_length=1, max_length=120)
-    technician_id: str = Field(min_length=1, max_length=120)
+    device_name: Plain = Field(min_length=1, max_length=120)
+    technician_id: Plain = Field(min_length=1, max_length=120)
     device_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$"
     )
@@ -98,30 +150,30 @@ class EnrollResponse(WireModel):
 class WireTrace(WireModel):
     """A turn's trace as the outbox stores it."""
 
-    trace_id: str
-    name: str
-    start_ns: int
-    end_ns: int
+    trace_id: Plain = Field(max_length=128)
+    name: Plain = Field(max_length=120)
+    start_ns: Nanoseconds
+    end_ns: Nanoseconds
     spans: list[dict[str, Any]]
 
 
 class WireAction(WireModel):
     """One queued action, exactly as the device recorded it (chain fields too)."""
 
-    key: str = Field(min_length=8, max_length=64)
-    seq: int = Field(ge=1)
-    tool: str
-    action_type: str
+    key: Plain = Field(min_length=8, max_length=64)
+    seq: Seq
+    tool: Plain = Field(max_length=120)
+    action_type: Plain = Field(max_length=64)
     payload: dict[str, Any]
-    payload_hash: str
+    payload_hash: Plain = Field(max_length=64)
     state: Literal["queued", "awaiting_approval"]
     decision: dict[str, Any]
     confirmation: dict[str, Any] | None
     evidence: dict[str, Any]
-    trace_id: str
-    created_at: str
-    prev_hash: str
-    row_hash: str
+    trace_id: Plain = Field(max_length=128)
+    created_at: WireTime
+    prev_hash: Plain = Field(max_length=64)
+    row_hash: Plain = Field(max_length=64)
 
 
 class WireLink(WireModel):
@@ -129,16 +181,16 @@ class WireLink(WireModel):
     device, cancelled, or still waiting for the technician), so the centre can
     check the chain across it instead of waiting for it."""
 
-    seq: int = Field(ge=1)
-    prev_hash: str
-    row_hash: str
+    seq: Seq
+    prev_hash: Plain = Field(max_length=64)
+    row_hash: Plain = Field(max_length=64)
     state: Literal["proposed", "denied", "cancelled"]
 
 
 class PushRequest(WireModel):
     actions: list[WireAction] = Field(max_length=MAX_BATCH_ACTIONS)
     traces: list[WireTrace] = Field(default_factory=list)
-    client_version: str = ""
+    client_version: Plain = Field(default="", max_length=200)
     links: list[WireLink] = Field(default_factory=list, max_length=MAX_BATCH_ACTIONS)
     """Links of unsent actions with sequence numbers up to the batch's last."""
 
@@ -147,13 +199,13 @@ class WireDecision(WireModel):
     """What the device decided about one proposed action, and what became of it
     there (``denied`` ones never reach the centre any other way)."""
 
-    key: str = Field(max_length=64)
+    key: Plain = Field(max_length=64)
     seq: int = Field(ge=1, le=MAX_BIG_INT)
-    tool: str = Field(max_length=64)
-    state: str = Field(max_length=32)
+    tool: Plain = Field(max_length=64)
+    state: Plain = Field(max_length=32)
     payload: dict[str, Any]
     decision: dict[str, Any]
-    created_at: str = Field(max_length=40)
+    created_at: WireTime
 
 
 class JournalEntry(WireModel):
@@ -162,7 +214,7 @@ class JournalEntry(WireModel):
     place: int = Field(ge=1, le=MAX_BIG_INT)
     """Its place in the device's journal (the cursor after it)."""
     trace: WireTrace
-    saved_at: str = Field(max_length=40)
+    saved_at: WireTime
     decisions: list[WireDecision] = Field(default_factory=list, max_length=50)
 
 
@@ -195,21 +247,21 @@ class PushResponse(WireModel):
 
 
 class PullRequest(WireModel):
-    results_after: int = Field(default=0, ge=0)
+    results_after: Counter = 0
     """Cursor: the highest ``result_id`` the device has stored."""
-    policy_version: int = Field(default=0, ge=0)
-    kb_version: int = Field(default=0, ge=0)
-    jobs_version: int = Field(default=0, ge=0)
-    key_set_version: int = Field(default=0, ge=0)
+    policy_version: Counter = 0
+    kb_version: Counter = 0
+    jobs_version: Counter = 0
+    key_set_version: Counter = 0
     """The centre key set the device trusts (0: none, it is not enrolled)."""
     refused: list[Annotated[str, Field(max_length=2000)]] | None = Field(
         default=None, max_length=20
     )
     """Why the device refused what its last pull brought ([]: it took
     everything); ``None``: no news since it last said."""
-    model: str = Field(default="", max_length=200)
+    model: Plain = Field(default="", max_length=200)
     """The model file the device answers with (its name; empty: unknown)."""
-    queue_depth: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    queue_depth: int | None = Field(default=None, ge=0, le=MAX_INT)
     """Actions still waiting on the device (queued, awaiting approval or sent
     without a result) once its sync is done; ``None``: not said."""
 

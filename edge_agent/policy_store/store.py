@@ -319,6 +319,8 @@ class PolicyStore:
             active=name,
             sha256=hashlib.sha256(data).hexdigest(),
             version=bundle.version,
+            # At most MAX_CLOCK_SKEW ahead: check_fresh refuses bundles from
+            # further in the future.
             high_water=max(now, bundle.manifest.issued_at),
         )
         self._files.write_state(state)

@@ -3,7 +3,10 @@
 No state lives at module level: each app gets its own storage, services and
 background delivery worker, started and stopped with the app's lifespan.
 Domain errors become ``{"error": code, "detail": message}`` with their status;
-anything unexpected is logged and answered with 500, never a traceback.
+anything unexpected is logged and answered with 500, never a traceback. How
+many requests run at once is the routes' business (:mod:`sync.server.admission`):
+a request takes a place only once its body is read (and, from a device, its
+signature checked).
 """
 
 from __future__ import annotations
@@ -16,14 +19,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync.protocol import API_PREFIX, PROTOCOL_VERSION
 from sync.server.api import device_routes, ops_routes
 from sync.server.clock import utc_now
 from sync.server.connectors import Connector
 from sync.server.errors import Overloaded, ServerError
-from sync.server.metrics import Metrics
 from sync.server.records import Clock
 from sync.server.services import Services, build_services, connector_for
 from sync.server.settings import ServerSettings
@@ -81,12 +82,6 @@ def create_app(
     app.include_router(device_routes(services))
     app.include_router(ops_routes(services))
     _handle_errors(app)
-    app.add_middleware(
-        InFlightLimit,
-        limit=settings.max_in_flight,
-        retry_after=settings.retry_after_seconds,
-        metrics=services.metrics,
-    )
     return app
 
 
@@ -140,36 +135,3 @@ def _handle_errors(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(Exception, unexpected)
-
-
-class InFlightLimit:
-    """Answers 429 with ``Retry-After`` while ``limit`` requests are in flight.
-
-    Health checks are exempt, so a load balancer still sees the process alive.
-    """
-
-    def __init__(
-        self, app: ASGIApp, *, limit: int, retry_after: int, metrics: Metrics
-    ) -> None:
-        self._app = app
-        self._limit = limit
-        self._retry_after = retry_after
-        self._metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == f"{API_PREFIX}/health":
-            await self._app(scope, receive, send)
-            return
-        if self._metrics.in_flight >= self._limit:
-            self._metrics.refuse()
-            busy = Overloaded(
-                "The service is busy; retry after the time given.",
-                retry_after=self._retry_after,
-            )
-            await error_response(busy)(scope, receive, send)
-            return
-        self._metrics.in_flight += 1
-        try:
-            await self._app(scope, receive, send)
-        finally:
-            self._metrics.in_flight -= 1

@@ -2,11 +2,18 @@
 
 Each signed request names its device, a timestamp, a single-use nonce and the
 HMAC of :func:`sync.auth.signature` over method, path, timestamp, nonce and the
-body's hash. The centre refuses, in this order: a missing header, an unknown
-device, a revoked device (revocation counts from the next request), a wrong
-signature (such as another device's secret), a timestamp outside the window,
-and a nonce the device used before. The nonce is remembered only once the
-signature holds, so nobody can fill the store without the secret.
+body's hash. The centre refuses, in this order: a missing or malformed header,
+an unknown device or a wrong signature (such as another device's secret), a
+revoked device (revocation counts from the next request), a timestamp outside
+the window, and a nonce the device used before. The nonce is remembered only
+once the signature holds, so nobody can fill the store without the secret.
+
+Until the signature holds, every refusal gets the same answer (401
+``not_authenticated``, one detail), so nobody can probe which device ids are
+enrolled; the real reason goes to the service's log. An unknown device's
+signature is computed all the same, against a stand-in secret. Only a request
+that proves its device's secret is told that the device is revoked, or that
+its timestamp or nonce is refused.
 
 Timestamps are Unix seconds (``1767225600`` or ``1767225600.25``) or ISO 8601
 with a timezone (``2026-01-01T00:00:00Z``).
@@ -14,7 +21,9 @@ with a timezone (``2026-01-01T00:00:00Z``).
 
 from __future__ import annotations
 
+import logging
 import math
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +40,20 @@ from sync.server.storage import Storage
 from sync.server.storage import devices as store
 
 NONCE_MIN, NONCE_MAX = 8, 128
+DEVICE_ID_MAX = 64
+TIMESTAMP_MAX = 64
+REFUSED = (
+    "The centre cannot authenticate this request: it must be signed with the "
+    "credential of a device enrolled here. If this device was enrolled, ask the "
+    "depot to enrol it again."
+)
+"""The one answer to every request whose signature does not hold."""
+
+logger = logging.getLogger("sync.server.auth")
+
+
+class _Unproven(Exception):
+    """Why a request did not prove its device (logged, never answered)."""
 
 
 class Authenticator:
@@ -47,6 +70,7 @@ class Authenticator:
         self._storage = storage
         self._clock = clock
         self._window = timedelta(seconds=window_seconds)
+        self._stand_in = secrets.token_hex(32)
 
     def verify(
         self, *, method: str, path: str, headers: Mapping[str, str], body: bytes
@@ -54,49 +78,62 @@ class Authenticator:
         """The device that signed this request.
 
         Raises:
-            NotAuthenticated: a header is missing, the device is unknown or
-                the signature is wrong.
-            DeviceRevoked: the device is revoked.
+            NotAuthenticated: a header is missing or malformed, the device is
+                unknown or the signature is wrong: one answer for all of them
+                (:data:`REFUSED`); the reason is logged.
+            DeviceRevoked: the device, proven by its signature, is revoked.
             ReplayRefused: the timestamp is out of the window or the nonce
                 was used before.
         """
-        device_id, timestamp, nonce, given = _signed_headers(headers)
-        now = self._clock()
-        with self._storage.write() as connection:
-            device = store.device(connection, device_id)
-            if device is None:
-                raise NotAuthenticated(
-                    f"Device {device_id} is not enrolled here; enrol it with a "
-                    "token from the depot.",
-                    record_id=device_id,
-                )
-            if device.revoked:
-                raise DeviceRevoked(
-                    f"Device {device_id} was revoked; ask the depot to enrol it again.",
-                    record_id=device_id,
-                )
-            expected = signature(
-                device.secret,
-                method=method,
-                path=path,
-                timestamp=timestamp,
-                nonce=nonce,
-                body=body,
+        try:
+            device, timestamp, nonce = self._proven(method, path, headers, body)
+        except _Unproven as exc:
+            logger.warning("refused %s %s: %s", method, path[:200], exc)
+            raise NotAuthenticated(REFUSED) from None
+        if device.revoked:
+            raise DeviceRevoked(
+                f"Device {device.device_id} was revoked; ask the depot to enrol it "
+                "again.",
+                record_id=device.device_id,
             )
-            if not signature_matches(expected, given):
-                raise NotAuthenticated(
-                    "The request's signature does not match this device's credential.",
-                    record_id=device_id,
-                )
-            self._check_fresh(timestamp, now)
-            if not store.remember_nonce(connection, device_id, nonce, at=now):
+        now = self._clock()
+        self._check_fresh(timestamp, now)
+        with self._storage.write() as connection:
+            if not store.remember_nonce(connection, device.device_id, nonce, at=now):
                 raise ReplayRefused(
                     "This request was received before (its nonce was used); a "
                     "replayed request is never accepted.",
-                    record_id=device_id,
+                    record_id=device.device_id,
                 )
-            store.seen(connection, device_id, at=now)
+            store.seen(connection, device.device_id, at=now)
         return device
+
+    def _proven(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[DeviceRecord, str, str]:
+        """The device whose secret signed the request, its timestamp and nonce.
+
+        Reads only: a request that proves nothing takes no write lock.
+        """
+        device_id, timestamp, nonce, given = _signed_headers(headers)
+        with self._storage.read() as connection:
+            device = store.device(connection, device_id)
+        expected = signature(
+            device.secret if device is not None else self._stand_in,
+            method=method,
+            path=path,
+            timestamp=timestamp,
+            nonce=nonce,
+            body=body,
+        )
+        matched = signature_matches(expected, given)
+        if device is None:
+            raise _Unproven(f"device {device_id!r} is not enrolled here")
+        if not matched:
+            raise _Unproven(
+                f"the signature does not match the credential of device {device_id!r}"
+            )
+        return device, timestamp, nonce
 
     def forget_old_nonces(self) -> int:
         """Drop nonces too old to matter (twice the window); returns how many."""
@@ -120,7 +157,8 @@ class Authenticator:
 
 
 def parse_timestamp(text: str) -> datetime | None:
-    """A request timestamp as a UTC time, or ``None`` when it is neither form."""
+    """A request timestamp as a UTC time, or ``None`` when it is neither form
+    (or a time no calendar of this service can hold)."""
     try:
         seconds = float(text)
     except ValueError:
@@ -131,9 +169,9 @@ def parse_timestamp(text: str) -> datetime | None:
         return datetime.fromtimestamp(seconds, UTC)
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        return None if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return None if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _signed_headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
@@ -141,13 +179,12 @@ def _signed_headers(headers: Mapping[str, str]) -> tuple[str, str, str, str]:
     values = [headers.get(name, "") for name in names]
     missing = [name for name, value in zip(names, values, strict=True) if not value]
     if missing:
-        raise NotAuthenticated(
-            f"The request is not signed (missing {', '.join(missing)}); enrol the "
-            "device and sign every request."
-        )
+        raise _Unproven(f"missing {', '.join(missing)}")
     device_id, timestamp, nonce, given = values
-    if not NONCE_MIN <= len(nonce) <= NONCE_MAX or len(device_id) > 64:
-        raise NotAuthenticated(
-            f"The nonce must be {NONCE_MIN} to {NONCE_MAX} characters long."
-        )
+    if len(device_id) > DEVICE_ID_MAX:
+        raise _Unproven(f"a device id of {len(device_id)} characters")
+    if len(timestamp) > TIMESTAMP_MAX:
+        raise _Unproven(f"a timestamp of {len(timestamp)} characters")
+    if not NONCE_MIN <= len(nonce) <= NONCE_MAX:
+        raise _Unproven(f"a nonce of {len(nonce)} characters")
     return device_id, timestamp, nonce, given

@@ -9,6 +9,7 @@
         ├── RecordNotFound      404: no such action, device or file
         ├── Conflict            409: the centre holds something else under a key
         │   └── PayloadConflict 409: same idempotency key, different action
+        ├── BodyTimeout         408: the body did not arrive in time
         ├── BatchRefused        413: too many actions or bytes; nothing applied
         ├── RequestInvalid      422: the body is not what the protocol says
         ├── Overloaded          429: too many requests in flight; retry later
@@ -94,6 +95,13 @@ class PayloadConflict(Conflict):
     """An idempotency key was pushed before with a different action."""
 
     code = "key_conflict"
+
+
+class BodyTimeout(ServerError):
+    """The request's body did not arrive within the body timeout."""
+
+    code = "request_timeout"
+    http_status = 408
 
 
 class BatchRefused(ServerError):

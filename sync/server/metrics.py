@@ -1,4 +1,4 @@
-"""In-process service metrics: requests in flight, refusals, push latency.
+"""In-process service metrics: refusals, push latency.
 
 Queue depths (held, quarantined, deliveries) come from the database when the
 metrics endpoint is read; these counters cover this process since it started.
@@ -28,7 +28,6 @@ class Metrics:
         self._results: Counter[str] = Counter()
         self._pushes = 0
         self._actions = 0
-        self.in_flight = 0
         self.refused = 0
 
     def observe_push(
@@ -62,7 +61,6 @@ class Metrics:
                 else 0.0,
                 "push_latency_ms": _percentiles([s * 1000 for s in self._push_seconds]),
                 "apply_latency_ms_per_action": _percentiles(list(self._per_action_ms)),
-                "in_flight": self.in_flight,
                 "refused_overloaded": self.refused,
             }
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 
+from sync.server.admission import Admission
 from sync.server.auth import Authenticator
 from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import PolicyCache
@@ -32,6 +33,7 @@ class Services:
     storage: Storage
     clock: Clock
     metrics: Metrics
+    admission: Admission
     keys: CentreKeys
     authenticator: Authenticator
     enrolment: Enrolment
@@ -89,6 +91,12 @@ def build_services(
         storage=storage,
         clock=clock,
         metrics=metrics,
+        admission=Admission(
+            max_in_flight=settings.max_in_flight,
+            max_unsigned_in_flight=settings.max_unsigned_in_flight,
+            retry_after=settings.retry_after_seconds,
+            refused=metrics.refuse,
+        ),
         keys=keys,
         authenticator=authenticator,
         enrolment=enrolment or Enrolment(storage, keys, clock=clock),

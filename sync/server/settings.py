@@ -49,7 +49,14 @@ class ServerSettings(BaseSettings):
     """How long devices' turns and decisions are kept (a trace an action at
     the centre names stays with the action)."""
     max_in_flight: int = Field(default=32, ge=1)
-    """Requests handled at once; more get 429 with ``Retry-After``."""
+    """Signed device requests handled at once; more get 429 with
+    ``Retry-After``. A request takes its place once its body is read and its
+    signature checked."""
+    max_unsigned_in_flight: int = Field(default=4, ge=1)
+    """Enrolments and metrics handled at once (apart from the devices' places);
+    more get 429 with ``Retry-After``."""
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """How long a request's body may take to arrive; a slower one gets 408."""
     retry_after_seconds: int = Field(default=2, ge=1)
     """The ``Retry-After`` given with 429."""
     signature_window_seconds: int = Field(default=SIGNATURE_WINDOW_SECONDS, ge=1)

@@ -13,7 +13,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import strategies as st
 
-from policies import RejectReason, read_policy_sources
+from policies import MAX_CLOCK_SKEW, RejectReason, read_policy_sources
 from policies.defaults import SOURCE_DIR
 from policies.encoding import canonical_json, encode_base64
 from policies.signing import SigningKey, build_bundle, generate_signing_key
@@ -248,6 +248,20 @@ def attacks(kit: Kit) -> dict[str, tuple[st.SearchStrategy[bytes], set[RejectRea
             ),
             {RejectReason.EXPIRED},
         ),
+        "issued in the future": (
+            st.builds(
+                lambda ahead, life: sign(
+                    kit.key,
+                    version=ACTIVE_VERSION + 1,
+                    files=kit.sources,
+                    issued_at=NOW + MAX_CLOCK_SKEW + timedelta(seconds=ahead),
+                    expires_at=NOW + MAX_CLOCK_SKEW + timedelta(seconds=ahead + life),
+                ),
+                st.integers(1, 5 * 365 * 86_400),
+                st.integers(1, 365 * 86_400),
+            ),
+            {RejectReason.ISSUED_IN_FUTURE},
+        ),
         "rollback": (
             st.builds(
                 lambda version, extra: sign(
@@ -295,6 +309,7 @@ ATTACK_NAMES = (
     "wrong key",
     "unknown key id",
     "expired",
+    "issued in the future",
     "rollback",
     "same version, other content",
     "truncated",

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policies import (
+    MAX_CLOCK_SKEW,
     BundleRejected,
     PolicyError,
     PublicKey,
@@ -97,6 +100,57 @@ def test_a_bundle_is_expired_from_its_expiry_second_on(
         verify_bundle(kit.candidate, trusted, active_version=0, now=expiry)
     assert info.value.reason is RejectReason.EXPIRED
     assert "2027-05-30T12:00:00Z" in info.value.message
+
+
+def test_a_bundle_issued_up_to_the_clock_skew_ahead_is_accepted(
+    kit: Kit, trusted: TrustedKeys
+) -> None:
+    data = sign(
+        kit.key,
+        version=1,
+        files=kit.sources,
+        issued_at=NOW + MAX_CLOCK_SKEW,
+        expires_at=NOW + timedelta(days=30),
+    )
+    assert verify_bundle(data, trusted, active_version=0, now=NOW).version == 1
+
+
+def test_a_bundle_issued_ten_days_ahead_is_refused_with_the_reason(
+    kit: Kit, trusted: TrustedKeys
+) -> None:
+    data = sign(
+        kit.key,
+        version=1,
+        files=kit.sources,
+        issued_at=NOW + timedelta(days=10),
+        expires_at=NOW + timedelta(days=30),
+    )
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(data, trusted, active_version=0, now=NOW)
+    assert info.value.reason is RejectReason.ISSUED_IN_FUTURE
+    assert "2027-03-11T12:00:00Z" in info.value.message
+    assert "more than 24 h ahead" in info.value.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(ahead=st.integers(-60 * 86_400, 60 * 86_400))
+def test_a_bundle_is_refused_exactly_when_issued_beyond_the_clock_skew(
+    kit: Kit, trusted: TrustedKeys, ahead: int
+) -> None:
+    issued = NOW + timedelta(seconds=ahead)
+    data = sign(
+        kit.key,
+        version=1,
+        files=kit.sources,
+        issued_at=issued,
+        expires_at=max(issued, NOW) + timedelta(days=1),
+    )
+    if timedelta(seconds=ahead) <= MAX_CLOCK_SKEW:
+        assert verify_bundle(data, trusted, active_version=0, now=NOW).version == 1
+        return
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(data, trusted, active_version=0, now=NOW)
+    assert info.value.reason is RejectReason.ISSUED_IN_FUTURE
 
 
 def test_a_bundle_needing_a_newer_app_is_rejected(

@@ -156,6 +156,7 @@ def test_the_secret_never_shows_in_the_clients_repr() -> None:
         (413, BatchTooLarge, "fewer actions"),
         (400, SyncRejected, "refused"),
         (422, SyncRejected, "refused"),
+        (408, SyncUnavailable, "stopped waiting"),
         (500, SyncUnavailable, "failed"),
         (502, SyncUnavailable, "failed"),
     ],

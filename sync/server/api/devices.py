@@ -1,17 +1,19 @@
 """The device endpoints: enrol, push, pull, journal (see :mod:`sync.protocol`).
 
-Push and pull read the raw body first, because the signature covers its exact
-bytes: size limits (413), then the signature (401), then the batch limits
-(413, nothing applied), then the protocol's model (422).
+Each route reads the raw body first, because the signature covers its exact
+bytes: size limits (413) and the body timeout (408), then the signature (401),
+then the batch limits (413, nothing applied), then the JSON and the protocol's
+model (422, see :mod:`sync.server.api.bodies`). Only then does the request
+take a place in its pool (429 when full, see :mod:`sync.server.admission`):
+the devices' for a signed request, the unsigned one for an enrolment.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from sync.auth import reply_signature
@@ -28,11 +30,9 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server.errors import BatchRefused, RequestInvalid
+from sync.server.api.bodies import SMALL_BODY, parse_body, read_body
 from sync.server.records import DeviceRecord
 from sync.server.services import Services
-
-M = TypeVar("M", bound=BaseModel)
 
 
 def device_routes(services: Services) -> APIRouter:
@@ -40,33 +40,46 @@ def device_routes(services: Services) -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, tags=["devices"])
     settings = services.settings
 
+    async def read(request: Request, limit: int) -> bytes:
+        return await read_body(
+            request,
+            limit,
+            timeout=settings.body_timeout_seconds,
+            admission=services.admission,
+        )
+
     @router.post(
         "/enroll", response_model=EnrollResponse, openapi_extra=_body(EnrollRequest)
     )
     async def enroll(request: Request) -> EnrollResponse:
         """Enrol a device with a single-use token (the only unsigned device call)."""
-        body = await _read_body(request, 64 * 1024)
-        parsed = _parse(EnrollRequest, body)
-        return await run_in_threadpool(services.enrolment.enrol, parsed)
+        body = await read(request, SMALL_BODY)
+        parsed = parse_body(EnrollRequest, body)
+        with services.admission.unsigned.slot():
+            return await run_in_threadpool(services.enrolment.enrol, parsed)
 
     @router.post("/push", response_model=PushResponse, openapi_extra=_body(PushRequest))
     async def push(request: Request) -> Response:
         """Push queued actions and traces; one result per action."""
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await read(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
-        parsed = _parse(PushRequest, body, limit=settings.max_batch_actions)
-        result = await run_in_threadpool(
-            services.reconciler.push, device.device_id, parsed
-        )
+        parsed = parse_body(PushRequest, body, limit=settings.max_batch_actions)
+        with services.admission.devices.slot():
+            result = await run_in_threadpool(
+                services.reconciler.push, device.device_id, parsed
+            )
         return _signed_reply(result, device, request)
 
     @router.post("/pull", response_model=PullResponse, openapi_extra=_body(PullRequest))
     async def pull(request: Request) -> Response:
         """Results since the cursor, and whatever the centre has newer."""
-        body = await _read_body(request, 64 * 1024)
+        body = await read(request, SMALL_BODY)
         device = await _authenticated(services, request, body)
-        parsed = _parse(PullRequest, body)
-        result = await run_in_threadpool(services.puller.pull, device.device_id, parsed)
+        parsed = parse_body(PullRequest, body)
+        with services.admission.devices.slot():
+            result = await run_in_threadpool(
+                services.puller.pull, device.device_id, parsed
+            )
         return _signed_reply(result, device, request)
 
     @router.post(
@@ -74,10 +87,11 @@ def device_routes(services: Services) -> APIRouter:
     )
     async def journal(request: Request) -> Response:
         """Turns and decisions since the device's cursor; stored once each."""
-        body = await _read_body(request, settings.max_batch_bytes)
+        body = await read(request, settings.max_batch_bytes)
         device = await _authenticated(services, request, body)
-        parsed = _parse(JournalRequest, body)
-        result = await run_in_threadpool(services.journal.record, device, parsed)
+        parsed = parse_body(JournalRequest, body)
+        with services.admission.devices.slot():
+            result = await run_in_threadpool(services.journal.record, device, parsed)
         return _signed_reply(result, device, request)
 
     return router
@@ -110,49 +124,6 @@ async def _authenticated(
             body=body,
         )
     )
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> BatchRefused:
-    return BatchRefused(
-        f"The request is larger than {limit} bytes; send smaller batches. Nothing "
-        "was applied."
-    )
-
-
-def _parse(model: type[M], body: bytes, *, limit: int | None = None) -> M:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RequestInvalid("The request body is not JSON.") from exc
-    if limit is not None and isinstance(data, dict):
-        for field in ("actions", "links"):
-            items = data.get(field)
-            if isinstance(items, list) and len(items) > limit:
-                raise BatchRefused(
-                    f"The push holds {len(items)} {field}; at most {limit} go in one "
-                    "batch. Nothing was applied."
-                )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise RequestInvalid(
-            f"The request does not follow the protocol: {where}: {first['msg']}."
-        ) from exc
 
 
 def _body(model: type[BaseModel]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Operations endpoints: health and metrics (unsigned; no device data)."""
+"""Operations endpoints: health and metrics (unsigned; no device data).
+
+Health takes no place in any pool, so it answers while the service is full and
+says so; metrics read the database and take a place in the unsigned pool.
+"""
 
 from __future__ import annotations
 
@@ -20,19 +24,31 @@ def ops_routes(services: Services) -> APIRouter:
 
     @router.get("/health")
     async def health() -> JSONResponse:
-        """Whether the process and its database answer."""
+        """Whether the process and its database answer, and how busy it is.
+
+        ``status`` is ``ok``, ``degraded`` (200: every device slot is taken,
+        so device requests get 429 until one is free) or ``unavailable``
+        (503: the database does not answer). Health checks take no slot.
+        """
+        admission = services.admission
         try:
             version = await run_in_threadpool(services.storage.schema_version)
         except ServerError as exc:
             return JSONResponse(
-                {"status": "unavailable", "detail": exc.message}, status_code=503
+                {
+                    "status": "unavailable",
+                    "detail": exc.message,
+                    **admission.snapshot(),
+                },
+                status_code=503,
             )
         return JSONResponse(
             {
-                "status": "ok",
+                "status": "degraded" if admission.devices.full else "ok",
                 "protocol_version": PROTOCOL_VERSION,
                 "schema_version": version,
                 "database": services.storage.dialect,
+                **admission.snapshot(),
             }
         )
 
@@ -48,13 +64,15 @@ def ops_routes(services: Services) -> APIRouter:
             with services.storage.read() as connection:
                 return figures.queue_depths(connection)
 
-        depths = await run_in_threadpool(read)
+        with services.admission.unsigned.slot():
+            depths = await run_in_threadpool(read)
         decided = sum(depths[s] for s in ("applied", "quarantined", "rejected"))
         stored_rate = round(depths["quarantined"] / decided, 4) if decided else 0.0
         return {
             "queues": depths,
             "quarantined_now_rate": stored_rate,
             **services.metrics.snapshot(),
+            **services.admission.snapshot(),
         }
 
     return router

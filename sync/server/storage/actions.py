@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies.encoding import canonical_json
-from sync.protocol import ActionResult, WireAction, WireLink, WireTrace
+from sync.protocol import MAX_INT, ActionResult, WireAction, WireLink, WireTrace
 from sync.server.records import DeviceRecord, StoredResult, Verdict
 from sync.server.storage.schema import (
     actions,
@@ -22,7 +22,13 @@ from sync.server.storage.schema import (
     devices,
     traces,
 )
-from sync.server.storage.store import dump_json, insert_ignoring, load_json, upsert
+from sync.server.storage.store import (
+    column_text,
+    dump_json,
+    insert_ignoring,
+    load_json,
+    upsert,
+)
 
 _IN_CHUNK = 500
 """Most values in one ``IN (...)`` list."""
@@ -307,8 +313,9 @@ def result_of(outcome: Settled) -> ActionResult:
 
 
 def wire_action(row: Mapping[str, Any]) -> WireAction:
-    """A stored action as the device sent it."""
-    return WireAction(
+    """A stored action as the device sent it (checked when it arrived; rows
+    stored under older, looser rules are read back all the same)."""
+    return WireAction.model_construct(
         key=row["key"],
         seq=row["seq"],
         tool=row["tool"],
@@ -327,7 +334,7 @@ def wire_action(row: Mapping[str, Any]) -> WireAction:
 
 
 def _link(row: Mapping[str, Any]) -> WireLink:
-    return WireLink(
+    return WireLink.model_construct(
         seq=row["seq"],
         prev_hash=row["prev_hash"],
         row_hash=row["row_hash"],
@@ -344,6 +351,8 @@ def _action_row(device: DeviceRecord, outcome: Settled, at: datetime) -> dict[st
     action, verdict = outcome.action, outcome.verdict
     evidence = action.evidence
     version = action.decision.get("bundle_version", 0)
+    if type(version) is not int or not 0 <= version <= MAX_INT:
+        version = 0
     return {
         "device_id": device.device_id,
         "key": action.key,
@@ -364,10 +373,10 @@ def _action_row(device: DeviceRecord, outcome: Settled, at: datetime) -> dict[st
         "prev_hash": action.prev_hash,
         "row_hash": action.row_hash,
         "content_digest": content_digest(action),
-        "device_outcome": str(action.decision.get("outcome", ""))[:16],
-        "device_bundle_version": version if type(version) is int else 0,
-        "kb_version": str(evidence.get("kb_version", ""))[:64],
-        "model_id": str(evidence.get("model_id", ""))[:120],
+        "device_outcome": column_text(action.decision.get("outcome", ""), 16),
+        "device_bundle_version": version,
+        "kb_version": column_text(evidence.get("kb_version", ""), 64),
+        "model_id": column_text(evidence.get("model_id", ""), 120),
         "status": verdict.status,
         "reason": verdict.reason,
         "centre_decision": _decision_text(verdict),

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sync.protocol import JournalEntry
 from sync.server.storage.actions import save_traces
 from sync.server.storage.schema import actions, device_decisions, devices, traces
-from sync.server.storage.store import dump_json, upsert
+from sync.server.storage.store import column_text, dump_json, upsert
 
 
 def known_traces(
@@ -52,8 +52,8 @@ def store_entries(
                 "seq": decision.seq,
                 "technician_id": technician_id,
                 "tool": decision.tool,
-                "outcome": str(recorded.get("outcome", "unknown"))[:16],
-                "reasons": dump_json(list(recorded.get("reasons", []))),
+                "outcome": column_text(recorded.get("outcome", "unknown"), 16),
+                "reasons": dump_json(_reasons(recorded.get("reasons"))),
                 "state": decision.state,
                 "payload": dump_json(decision.payload),
                 "decision": dump_json(recorded),
@@ -78,6 +78,13 @@ def store_entries(
         sa.select(devices.c.journal_place).where(devices.c.device_id == device_id)
     )
     return int(place or 0)
+
+
+def _reasons(given: object) -> list[Any]:
+    """The reasons a device's decision gives, as a list whatever it sent."""
+    if isinstance(given, list):
+        return given
+    return [] if given is None else [given]
 
 
 def turns(

@@ -12,6 +12,7 @@ own beside this one, as functions on a :class:`~sqlalchemy.engine.Connection`.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,8 +27,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from policies.encoding import canonical_json
 from sync.server.clock import utc_now
-from sync.server.errors import Conflict, StorageUnavailable
+from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import device_decisions, metadata, schema_migrations
+
+logger = logging.getLogger("sync.server.storage")
 
 SCHEMA_VERSION = 2
 _MIGRATION_LOCK = 7_404_202_601
@@ -37,6 +40,12 @@ _MIGRATION_LOCK = 7_404_202_601
 def dump_json(value: Any) -> str:
     """``value`` as canonical JSON text, the form every JSON column holds."""
     return canonical_json(value).decode("utf-8")
+
+
+def column_text(value: object, length: int) -> str:
+    """``value`` as text a text column of ``length`` holds on every backend
+    (cut to length, NUL characters left out)."""
+    return str(value).replace("\x00", "")[:length]
 
 
 def load_json(text: str | None) -> Any:
@@ -230,6 +239,13 @@ def _translated() -> Iterator[None]:
     except sa.exc.IntegrityError as exc:
         raise Conflict(
             "A concurrent change got there first; nothing was written. Try again."
+        ) from exc
+    except sa.exc.DataError as exc:
+        # The API checks what it takes against the columns; should a value
+        # still not fit, the request is refused and nothing is written.
+        logger.warning("a value the database cannot store", exc_info=exc)
+        raise RequestInvalid(
+            "The request holds a value the database cannot store; nothing was written."
         ) from exc
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         raise StorageUnavailable(

@@ -243,7 +243,7 @@ def test_setting_the_clock_back_does_not_admit_a_bundle_that_has_expired(
 def test_a_bundles_signed_issue_time_moves_the_device_time_forward(
     installed: PolicyStore, kit: Kit, clock: FakeClock
 ) -> None:
-    issued = NOW + timedelta(days=5)
+    issued = NOW + timedelta(hours=6)
     fresh = sign(
         kit.key,
         version=ACTIVE_VERSION + 1,
@@ -253,6 +253,34 @@ def test_a_bundles_signed_issue_time_moves_the_device_time_forward(
     )
     installed.install(fresh)
     assert installed.status().now == issued
+
+
+def test_a_bundle_from_the_future_neither_installs_nor_moves_the_device_time(
+    installed: PolicyStore, folder: Path, kit: Kit, clock: FakeClock
+) -> None:
+    ahead = sign(
+        kit.key,
+        version=ACTIVE_VERSION + 1,
+        files=kit.sources,
+        issued_at=NOW + timedelta(days=10),
+        expires_at=NOW + timedelta(days=60),
+    )
+    good = sign(
+        kit.key,
+        version=ACTIVE_VERSION + 2,
+        files=kit.sources,
+        issued_at=NOW - timedelta(hours=1),
+        expires_at=NOW + timedelta(days=5),
+    )
+    before = snapshot(folder)
+
+    with pytest.raises(BundleRejected) as info:
+        installed.install(ahead)
+
+    assert info.value.reason is RejectReason.ISSUED_IN_FUTURE
+    assert snapshot(folder) == before
+    assert make_store(folder, kit, clock).status().now == NOW
+    assert installed.install(good).version == ACTIVE_VERSION + 2
 
 
 def test_the_high_water_time_is_written_once_it_moved_a_minute(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from sync.auth import signed_headers
 from sync.enrolment_binding import (
     binding_key,
     device_secret,
@@ -14,7 +16,9 @@ from sync.enrolment_binding import (
     matches,
     response_binding,
 )
-from sync.protocol import EnrollResponse
+from sync.protocol import SIGNATURE_HEADER, EnrollResponse
+from sync.server.auth import REFUSED
+from sync.server.storage import devices as storage_devices
 from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
 
 
@@ -113,7 +117,81 @@ def test_another_devices_credential_is_refused(
     response = device.post("/v1/pull", b"{}", secret=other.secret)
 
     assert response.status_code == 401
-    assert "signature does not match" in response.json()["detail"]
+    assert response.json() == {"error": "not_authenticated", "detail": REFUSED}
+
+
+def test_an_unknown_device_and_a_wrong_signature_get_the_same_answer(
+    centre: Harness, device: FieldDevice
+) -> None:
+    unknown = device.post("/v1/pull", b"{}", device_id="dev-nobody-01")
+    wrong = device.post("/v1/pull", b"{}", secret="not-the-secret")
+    unsigned = centre.http.post("/v1/pull", content=b"{}")
+
+    answers = {(r.status_code, r.text) for r in (unknown, wrong, unsigned)}
+    assert answers == {(401, wrong.text)}
+    assert wrong.json() == {"error": "not_authenticated", "detail": REFUSED}
+
+
+def test_a_revoked_device_id_tells_nothing_without_its_secret(
+    centre: Harness, device: FieldDevice
+) -> None:
+    with centre.services.storage.write() as connection:
+        storage_devices.revoke(
+            connection, device.device_id, at=centre.clock(), reason="lost laptop"
+        )
+
+    probe = device.post("/v1/pull", b"{}", secret="not-the-secret")
+    unknown = device.post("/v1/pull", b"{}", device_id="dev-nobody-01")
+
+    assert probe.status_code == 401
+    assert probe.text == unknown.text
+
+
+def test_the_centre_logs_why_it_refused(
+    centre: Harness, device: FieldDevice, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="sync.server.auth"):
+        device.post("/v1/pull", b"{}", device_id="dev-nobody-01")
+        device.post("/v1/pull", b"{}", secret="not-the-secret")
+
+    logged = [r.getMessage() for r in caplog.records]
+    assert "'dev-nobody-01' is not enrolled here" in logged[0]
+    assert "signature does not match" in logged[1] and device.device_id in logged[1]
+    assert device.secret not in " ".join(logged)
+
+
+def test_a_signature_outside_ascii_is_refused_like_any_wrong_one(
+    centre: Harness, device: FieldDevice
+) -> None:
+    headers = signed_headers(
+        device.device_id,
+        device.secret,
+        method="POST",
+        path="/v1/pull",
+        body=b"{}",
+        timestamp=str(centre.clock.now.timestamp()),
+        nonce="nonce-latin-1",
+    )
+    raw = {name: value.encode() for name, value in headers.items()}
+    raw[SIGNATURE_HEADER] = "é".encode("latin-1") * 64
+
+    response = centre.http.post("/v1/pull", content=b"{}", headers=raw)
+
+    assert response.status_code == 401
+    assert response.json() == {"error": "not_authenticated", "detail": REFUSED}
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1e400", "nan"],
+)
+def test_a_timestamp_no_calendar_holds_is_refused(
+    centre: Harness, device: FieldDevice, timestamp: str
+) -> None:
+    response = device.post("/v1/pull", b"{}", timestamp=timestamp)
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "replay_refused"
 
 
 def test_a_replayed_request_is_refused(centre: Harness, device: FieldDevice) -> None:
@@ -145,8 +223,6 @@ def test_iso_timestamps_are_accepted(centre: Harness, device: FieldDevice) -> No
 def test_a_tampered_body_is_refused(centre: Harness, device: FieldDevice) -> None:
     device.record("record_repair", REPAIR)
     body = device.batch().model_dump_json().encode()
-    from sync.auth import signed_headers
-
     headers = signed_headers(
         device.device_id,
         device.secret,
@@ -169,8 +245,6 @@ def test_revocation_takes_effect_on_the_next_request(
     assert device.pull().status_code == 200
 
     with centre.services.storage.write() as connection:
-        from sync.server.storage import devices as storage_devices
-
         storage_devices.revoke(
             connection, device.device_id, at=centre.clock(), reason="lost laptop"
         )

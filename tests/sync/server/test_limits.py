@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from sync.enrolment_binding import enrol_request
 from sync.protocol import PushRequest
-from sync.server.app import InFlightLimit
-from sync.server.metrics import Metrics
 from sync.server.storage import SCHEMA_VERSION
 from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
 
@@ -72,43 +69,64 @@ def test_health_and_metrics_answer_without_credentials(
 
     assert health["status"] == "ok"
     assert health["schema_version"] == SCHEMA_VERSION
+    assert (health["in_flight"], health["receiving"]) == (0, 0)
     assert metrics["queues"]["quarantined"] == 1
     assert metrics["queues"]["deliveries_pending"] == 1
     assert metrics["quarantine_rate"] == 0.5
     assert metrics["apply_latency_ms_per_action"]["count"] == 1
 
 
-async def test_requests_over_the_in_flight_limit_get_429_with_retry_after() -> None:
-    release = asyncio.Event()
-    entered = asyncio.Event()
+def test_device_requests_over_the_limit_get_429_and_health_says_degraded(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    with harness(
+        tmp_path, sqlite_url, max_in_flight=2, retry_after_seconds=7
+    ) as centre:
+        centre.publish_default_policy()
+        device = centre.enrol()
+        device.record("record_repair", REPAIR)
+        pool = centre.services.admission.devices
+        with pool.slot(), pool.slot():
+            busy = device.push()
+            health = centre.http.get("/v1/health")
+        freed = centre.http.get("/v1/health").json()
+        results = device.pull().json()["results"]
+        refused = centre.http.get("/v1/metrics").json()["refused_overloaded"]
 
-    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
-        entered.set()
-        await release.wait()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
+    assert busy.status_code == 429
+    assert busy.headers["Retry-After"] == "7"
+    assert busy.json()["error"] == "overloaded"
+    assert results == []  # the refused push applied nothing
+    assert health.status_code == 200
+    assert health.json()["status"] == "degraded"
+    assert (health.json()["in_flight"], health.json()["max_in_flight"]) == (2, 2)
+    assert (freed["status"], freed["in_flight"]) == ("ok", 0)
+    assert refused == 1
 
-    metrics = Metrics()
-    limited = InFlightLimit(slow_app, limit=1, retry_after=7, metrics=metrics)
-    sent: list[Any] = []
 
-    async def record(message: Any) -> None:
-        sent.append(message)
+def test_unsigned_requests_have_their_own_places(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    with harness(tmp_path, sqlite_url, max_unsigned_in_flight=1) as centre:
+        device = centre.enrol()
+        with centre.services.admission.unsigned.slot():
+            enrolment = centre.http.post(
+                "/v1/enroll",
+                json=enrol_request(
+                    centre.token(),
+                    device_name="van",
+                    technician_id="ann",
+                    device_id=None,
+                ).model_dump(),
+            )
+            metrics = centre.http.get("/v1/metrics")
+            pulled = device.pull()
+            health = centre.http.get("/v1/health").json()
 
-    async def nothing() -> Any:
-        return {"type": "http.request", "body": b""}
-
-    scope = {"type": "http", "path": "/v1/push", "method": "POST", "headers": []}
-    first = asyncio.create_task(limited(scope, nothing, record))
-    await entered.wait()
-    await limited(scope, nothing, record)
-    release.set()
-    await first
-
-    start = sent[0]
-    assert start["status"] == 429
-    assert (b"retry-after", b"7") in start["headers"]
-    assert metrics.refused == 1 and metrics.in_flight == 0
+    assert (enrolment.status_code, metrics.status_code) == (429, 429)
+    assert pulled.status_code == 200
+    assert health["status"] == "ok"
+    assert (health["unsigned_in_flight"], health["max_unsigned_in_flight"]) == (1, 1)
 
 
 def test_an_empty_push_is_fine(centre: Harness, device: FieldDevice) -> None:

@@ -9,13 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.auth import signed_headers
 from sync.client import enroll
 from sync.protocol import PullRequest
 from sync.server.app import create_app, services_of
 from sync.server.connectors import RecordingConnector
 from sync.server.storage import Storage
-from tests.sync.server.live import serving
+from tests.sync.server.live import serving, signed_post
 from tests.sync.server.support import BIG_ORDER, REPAIR, Clock, Recorder, settings_for
 
 pytestmark = pytest.mark.server
@@ -23,20 +22,6 @@ pytestmark = pytest.mark.server
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def signed_post(
-    http: httpx.Client, path: str, body: bytes, device: tuple[str, str], nonce: str
-) -> httpx.Response:
-    headers = signed_headers(
-        *device,
-        method="POST",
-        path=path,
-        body=body,
-        timestamp=str(datetime.now(UTC).timestamp()),
-        nonce=nonce,
-    )
-    return http.post(path, content=body, headers=headers)
 
 
 def test_a_device_enrols_pushes_and_pulls_over_http(

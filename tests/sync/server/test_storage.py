@@ -18,19 +18,21 @@ from sync.protocol import PushRequest
 from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import PolicyCache
 from sync.server.enrolment import Enrolment
-from sync.server.errors import EnrolmentRefused, ServerError
+from sync.server.errors import EnrolmentRefused, RequestInvalid, ServerError
 from sync.server.publishing import Publisher
 from sync.server.push import Reconciler
 from sync.server.storage import SCHEMA_VERSION, Storage
 from sync.server.storage.schema import (
     actions,
+    audit_log,
     decisions,
     deliveries,
     metadata,
     schema_migrations,
 )
 from sync.server.storage.store import MIGRATIONS
-from tests.sync.server.support import REPAIR, Clock, Recorder
+from tests.sync.server.postgres import PostgresServer
+from tests.sync.server.support import REPAIR, START, Clock, Recorder
 
 
 def together(*calls: Callable[[], Any]) -> list[Any]:
@@ -237,3 +239,26 @@ def test_sqlite_database_folder_is_created_on_open(tmp_path: Path) -> None:
         assert storage.schema_version() == SCHEMA_VERSION
     finally:
         storage.close()
+
+
+def test_a_value_postgresql_cannot_store_is_refused_and_nothing_is_written(
+    postgres: PostgresServer,
+) -> None:
+    # The API checks bodies against the columns first; this is the net below it.
+    with postgres.database() as url:
+        storage = Storage.open(url)
+        try:
+            with pytest.raises(RequestInvalid), storage.write() as connection:
+                connection.execute(
+                    audit_log.insert().values(
+                        at=START, actor="test", event="fine", detail=""
+                    )
+                )
+                connection.execute(
+                    audit_log.insert().values(
+                        at=START, actor="test", event="e" * 65, detail=""
+                    )
+                )
+            assert count(storage, audit_log) == 0
+        finally:
+            storage.close()
