@@ -84,18 +84,16 @@ class CentreKeys:
             ConfigInvalid: the folder cannot be written, or what it holds is
                 damaged (the message says which file).
         """
-        with self._locked():
-            return self._ensured()[-1].key_set
+        return self._chain_or_first()[-1].key_set
 
     def current(self) -> SignedKeySet:
         """The newest key set (made first when there is none)."""
-        self.ensure()
-        return self._chain()[-1]
+        return self._chain_or_first()[-1]
 
     def documents_after(self, version: int) -> list[str]:
         """The key set documents above ``version``, oldest first."""
-        self.ensure()
-        return [s.encode() for s in self._chain() if s.key_set.version > version]
+        chain = self._chain_or_first()
+        return [s.encode() for s in chain if s.key_set.version > version]
 
     def signing_key(self) -> SigningKey:
         """The active key, to sign bundles and KB snapshots with.
@@ -197,8 +195,9 @@ class CentreKeys:
     # --- files ------------------------------------------------------------------
 
     def _chain_or_first(self) -> list[SignedKeySet]:
-        self.ensure()
-        return self._chain()
+        """The chain, read and checked once, begun first when empty."""
+        with self._locked():
+            return self._ensured()
 
     def _ensured(self) -> list[SignedKeySet]:
         """The chain, begun with a new key when empty; the lock is held."""
