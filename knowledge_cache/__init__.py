@@ -39,7 +39,12 @@ from knowledge_cache.models import (
     SnapshotFile,
 )
 from knowledge_cache.namesakes import Namesakes
-from knowledge_cache.question_codes import CodeReading, TypedCode
+from knowledge_cache.question_codes import (
+    CodeReading,
+    CuedFormats,
+    TypedCode,
+    cued_formats_of,
+)
 from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
 from knowledge_cache.stopwords import STOP_WORDS
@@ -62,6 +67,7 @@ __all__ = [
     "DocumentKind",
     "FileOutcome",
     "FormatMatch",
+    "CuedFormats",
     "FormatSet",
     "IngestError",
     "IngestReport",
@@ -85,6 +91,7 @@ __all__ = [
     "VectorCounts",
     "code_key",
     "code_keys_in_text",
+    "cued_formats_of",
     "is_english",
     "compile_formats",
     "looks_like_code",

@@ -13,12 +13,13 @@ it is decided later, by exact lookup, never by finding a similar code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
 from knowledge_cache.format_matching import Fix, FormatSet
-from knowledge_cache.models import CodeEntry, CodeKind
+from knowledge_cache.intent import default_cues
+from knowledge_cache.models import CodeEntry, CodeFormat, CodeKind
 
 MAX_QUESTION_CHARS = 500
 _ATOM = re.compile(r"[A-Za-z0-9]+")
@@ -84,6 +85,11 @@ class CuedFormats:
         """The run ``text[start:end]`` follows a cue and no count word."""
         before = text[max(0, start - _CUE_WINDOW) : start].lower()
         return self.cue.search(before) is not None and not _COUNTED.match(text, end)
+
+
+def cued_formats_of(formats: Sequence[CodeFormat]) -> CuedFormats:
+    """``formats`` read after the code cues shipped with this package."""
+    return CuedFormats(FormatSet(formats), cue_pattern(default_cues().code_cues))
 
 
 def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
