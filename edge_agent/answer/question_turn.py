@@ -10,7 +10,9 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from edge_agent.answer.answerer import Answerer, EventSink, answer_settings
+from edge_agent.answer.answer_turn import EventSink
+from edge_agent.answer.answerer import Answerer
+from edge_agent.answer.budgets import answer_settings
 from edge_agent.answer.values import Answer, AnswerEvent
 from edge_agent.llm import ModelLoader
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from edge_agent.answer.answerer import EventSink
+from edge_agent.answer.answer_turn import EventSink
 from edge_agent.answer.question_turn import answer_in_session
 from edge_agent.answer.values import Answer
 from edge_agent.config import EdgeSettings
