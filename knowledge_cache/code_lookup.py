@@ -10,11 +10,16 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
-from knowledge_cache.code_formats import code_formats
+from knowledge_cache.code_formats import code_formats, cued_formats
 from knowledge_cache.code_keys import code_key
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
-from knowledge_cache.question_codes import CodeReading, TypedCode, codes_in_question
+from knowledge_cache.question_codes import (
+    CodeReading,
+    TypedCode,
+    codes_in_question,
+    cued_formats_of,
+)
 from knowledge_cache.search import known_code_keys
 
 
@@ -50,8 +55,12 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
 
 
 def typed_codes(db: Database, text: str) -> list[TypedCode]:
-    """The codes ``text`` spells in the KB's declared formats, slips read."""
-    return codes_in_question(text, FormatSet(code_formats(db)))
+    """The codes ``text`` spells in the KB's formats, slips read; plain
+    numbers of a loose format only right after a code cue ("alarm 5298")."""
+    cued = cued_formats(db)
+    return codes_in_question(
+        text, FormatSet(code_formats(db)), cued_formats_of(cued) if cued else None
+    )
 
 
 def closest_codes(

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from knowledge_cache import code_lookup, contents
-from knowledge_cache.code_formats import code_formats
+from knowledge_cache.code_formats import code_formats, cued_formats
 from knowledge_cache.db import open_db
 from knowledge_cache.error_translation import translated
 from knowledge_cache.glossary import Glossary
@@ -252,6 +252,13 @@ class KnowledgeStore:
         learned from the code tables for the kinds it does not declare."""
         with self._translated():
             return code_formats(self._db)
+
+    def cued_formats(self) -> list[CodeFormat]:
+        """Formats too loose to read anywhere (plain numbers, mostly), read
+        only right after a code cue such as "alarm" (see
+        :mod:`knowledge_cache.question_codes`)."""
+        with self._translated():
+            return cued_formats(self._db)
 
     def stats(self) -> KbStats:
         with self._translated():
