@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
-from knowledge_cache.format_matching import Fix, FormatSet
+from knowledge_cache.format_matching import Fix, FormatMatch, FormatSet
 from knowledge_cache.intent import default_cues
 from knowledge_cache.models import CodeEntry, CodeFormat, CodeKind
 
@@ -81,6 +81,19 @@ class CuedFormats:
     cue: re.Pattern[str]
     """Matches where the text before a code ends with a cue, e.g. ``alarm no.``"""
 
+    def read(self, text: str, start: int, end: int) -> FormatMatch | None:
+        """``text[start:end]`` read as a code of these formats, if a cue is
+        before it, or if it is a number typed with a look-alike letter
+        (``53O2``): most digits, three at least, which no count or year is."""
+        typed = text[start:end]
+        match = self.formats.match(typed)
+        if match is None or self.cued(text, start, end):
+            return match
+        digits = sum(ch.isdigit() for ch in typed)
+        letters = sum(ch.isalpha() for ch in typed)
+        slipped = bool(match.fixes) and digits >= _SLIPPED_DIGITS and digits > letters
+        return match if slipped else None
+
     def cued(self, text: str, start: int, end: int) -> bool:
         """The run ``text[start:end]`` follows a cue and no count word."""
         before = text[max(0, start - _CUE_WINDOW) : start].lower()
@@ -104,6 +117,8 @@ def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
 
 
 _CUE_WINDOW = 120
+_SLIPPED_DIGITS = 3
+"""Fewest digits in a number typed with a look-alike letter read uncued."""
 _LISTED = r"[a-z0-9]*\d[a-z0-9]*(?:[-.][a-z0-9]+)*"
 """A code earlier in a cued list: a token holding a digit."""
 _COUNTED = re.compile(
@@ -142,8 +157,8 @@ def codes_in_question(
                 continue
             typed = text[start:end]
             match = formats.match(typed)
-            if match is None and cued is not None and cued.cued(text, start, end):
-                match = cued.formats.match(typed)
+            if match is None and cued is not None:
+                match = cued.read(text, start, end)
             if match is not None:
                 code = TypedCode(
                     typed, match.value, match.kind, match.fixes, start, end

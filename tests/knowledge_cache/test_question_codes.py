@@ -165,6 +165,8 @@ def test_plain_numbers_are_read_as_codes_right_after_a_code_cue(
         "alarm 300 times a day",
         "the alarm went off at 1430",
         "error after 1500 minutes",
+        "O2 sensor reads low",
+        "B52 on the tag",
     ],
 )
 def test_plain_numbers_without_a_cue_are_never_codes(question: str) -> None:
@@ -174,3 +176,13 @@ def test_plain_numbers_without_a_cue_are_never_codes(question: str) -> None:
 def test_a_cued_format_never_reads_a_number_inside_a_longer_declared_code() -> None:
     both = codes_in_question("alarm 4471-A20-339", FORMATS, NUMBERED)
     assert [c.value for c in both] == ["4471-A20-339"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("53O2 on the heat pump", ["5302"]), ("l010 on the display", ["1010"])],
+)
+def test_a_number_typed_with_a_look_alike_letter_needs_no_cue(
+    question: str, expected: list[str]
+) -> None:
+    assert cued_values(question) == expected
