@@ -89,6 +89,7 @@ class Explainer:
             sources=prompt.sources,
             code_meanings=self._meanings(prompt.sources),
             code_patterns=compile_formats(self._store.code_formats()),
+            shown=(answer.question, *(fact.text for fact in answer.facts)),
         )
         limits = GenerationLimits(
             settings.max_tokens, settings.max_seconds, turn.cancel
@@ -109,7 +110,10 @@ class Explainer:
                 gen_ai__usage__input_tokens=completion.prompt_tokens,
                 gen_ai__usage__output_tokens=completion.completion_tokens,
                 edge__sentences_kept=sum(v.supported for v in verdicts),
-                edge__sentences_dropped=sum(not v.supported for v in verdicts),
+                edge__sentences_dropped=sum(
+                    not v.supported and not v.redundant for v in verdicts
+                ),
+                edge__sentences_redundant=sum(v.redundant for v in verdicts),
             )
         return self._with_model_text(answer, verdicts, completion, model, waited)
 
@@ -139,11 +143,14 @@ class Explainer:
     ) -> Answer:
         kept = [v for v in verdicts if v.supported]
         unsupported = tuple(
-            Unsupported(v.sentence, v.problems) for v in verdicts if not v.supported
+            Unsupported(v.sentence, v.problems)
+            for v in verdicts
+            if not v.supported and not v.redundant
         )
-        mostly_unsupported = not kept or len(kept) * 2 < len(verdicts)
+        judged = [v for v in verdicts if not v.redundant]
+        mostly_unsupported = not kept or len(kept) * 2 < len(judged)
         notices = answer.notices
-        if verdicts and mostly_unsupported:
+        if judged and mostly_unsupported:
             notices = (*notices, WITHDRAWN_NOTICE)
         if completion.stop_reason in ("max_seconds", "cancelled"):
             reason = completion.stop_reason.replace("_", " ")

@@ -67,6 +67,6 @@ def _emit(
     if verdict.supported:
         kept.append(verdict.sentence)
         on_event(AnswerEvent("model_sentence", verdict.sentence))
-    else:
+    elif not verdict.redundant:  # a sentence that adds nothing goes quietly
         on_event(AnswerEvent("dropped", verdict.sentence))
     return verdict

@@ -518,6 +518,7 @@ def bench_answers(asked: Sequence[Asked]) -> dict[str, Any]:
         else None,
         "unsupported_sentences": sum(len(a.answer.unsupported) for a in modelled),
         "kept_sentences": sum(len(a.answer.model_sentences) for a in modelled),
+        **explanation_figures(modelled),
         "retrieval_answers": len(retrieval),
         "extractive": len(extractive),
         "extractive_rate": rounded(len(extractive) / len(retrieval), 3)
@@ -536,6 +537,25 @@ def bench_answers(asked: Sequence[Asked]) -> dict[str, Any]:
             a.question.id for a in asked if a.prompt_matches is False
         ],
         "details": [answer_record(a) for a in asked],
+    }
+
+
+def explanation_figures(modelled: Sequence[Asked]) -> dict[str, Any]:
+    """How often the model's explanation is shown (it passed the checks and
+    added something to the quotes), and what generating it cost."""
+    shown = [
+        a for a in modelled if a.answer.model_sentences and not a.answer.extractive
+    ]
+    generation = [a.answer.timings.get("generation_ms", 0.0) for a in modelled]
+    return {
+        "explanations_shown": len(shown),
+        "explanations_shown_share": rounded(len(shown) / len(modelled), 3)
+        if modelled
+        else None,
+        "generation_ms_p50": rounded(statistics.median(generation), 1)
+        if generation
+        else None,
+        "generation_ms_total": rounded(sum(generation), 1),
     }
 
 
@@ -808,6 +828,10 @@ def render_answers(a: dict[str, Any]) -> list[str]:
         f"{a['model_answers']} model answers (rate {a['ungrounded_rate']}); "
         f"sentences kept {a['kept_sentences']}, dropped "
         f"{a['unsupported_sentences']}",
+        f"   explanations shown (checked, adding to the quotes): "
+        f"{a['explanations_shown']}/{a['model_answers']} model answers (share "
+        f"{a['explanations_shown_share']}); generation p50 "
+        f"{a['generation_ms_p50']} ms, total {a['generation_ms_total']} ms",
         f"   extractive fallbacks: {a['extractive']}/{a['retrieval_answers']} "
         f"retrieval answers (rate {a['extractive_rate']})",
         f"   citations of chunks neither retrieved nor quoted: "
