@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from edge_agent.answer.values import AnswerEvent
-from edge_agent.conversations import Conversation
+from edge_agent.conversations import Conversation, shortened_title
 from edge_agent.tui.status import StatusSnapshot
 
 PLACEHOLDER = "A fault code, a part number or a question; /do … proposes an action"
@@ -28,6 +28,8 @@ GONE = (
     "That conversation is no longer kept (pruned meanwhile, or by another "
     "copy of the app); ctrl+r lists the ones that are."
 )
+REOPENED_TITLE = 24
+"""Longest title in the progress line of a reopened conversation."""
 NEW_CONVERSATION = "New conversation: it starts with your next question."
 
 
@@ -41,7 +43,7 @@ def welcome_text(status: StatusSnapshot | None, kept: str = "") -> str:
         connection = "online" if status.online else "offline"
         rest = EMPTY_KB if status.kb_documents == 0 else WELCOME
         text = f"Field assistant, {connection}. {rest}"
-    return f"{text} {kept}" if kept else text
+    return f"{text}\n{kept}" if kept else text
 
 
 def when_label(moment: datetime, now: datetime) -> str:
@@ -72,13 +74,11 @@ def last_conversation_text(conversation: Conversation, now: datetime) -> str:
     )
 
 
-def reopened_text(conversation: Conversation, turns: int, now: datetime) -> str:
-    """The progress line once a conversation is reopened."""
-    when = when_label(conversation.started_at, now)
-    return (
-        f"Reopened “{conversation.title}” ({when}, {turns_label(turns)}): new "
-        "questions continue it; ctrl+n starts another."
-    )
+def reopened_text(conversation: Conversation, turns: int) -> str:
+    """The progress line once a conversation is reopened (one line at 80
+    columns: a long title is shortened)."""
+    title = shortened_title(conversation.title, REOPENED_TITLE)
+    return f"Reopened “{title}”, {turns_label(turns)}: the next question goes on in it."
 
 
 def progress_text(event: AnswerEvent, kept: int, dropped: int) -> str | None:

@@ -159,8 +159,10 @@ class KeptChatScreen(FieldScreen):
         await self.transcript.clear_turns()
         await self.transcript.show_kept(turns)
         self.keeper.current.reopen(conversation, turns)
-        now = field_app(self).deps.clock()
-        self.progress(reopened_text(conversation, len(turns), now))
+        self.progress(reopened_text(conversation, len(turns)))
+        if self.keeper.available:
+            self._kept_note = ""  # the offer is taken up
+            self._show_welcome(field_app(self).status)
 
     @work(group="history-read", exit_on_error=False)
     async def _offer_last_conversation(self) -> None:

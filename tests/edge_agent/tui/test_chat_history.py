@@ -88,7 +88,7 @@ async def test_a_conversation_is_listed_and_reopened_after_a_restart(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         welcome = text(app.screen.query_one("#welcome", Static))
-        assert "Last conversation: “E-42” (today" in welcome
+        assert "\nLast conversation: “E-42” (today" in welcome
         assert "2 turns); ctrl+r then Enter reopens it." in welcome
         assert shown_turns(app) == []
 
@@ -107,7 +107,8 @@ async def test_a_conversation_is_listed_and_reopened_after_a_restart(
         assert "Exact lookup" in text(first.query_one(".answer-marker", Static))
         assert PART in text(second.query_one(".answer-body", Static))
         progress = text(app.screen.query_one("#progress", Static))
-        assert progress.startswith("Reopened “E-42” (today")
+        assert progress == "Reopened “E-42”, 2 turns: the next question goes on in it."
+        assert "Last conversation" not in text(app.screen.query_one("#welcome", Static))
         assert app.screen.query_one("#question", Input).has_focus
 
         await pilot.press("ctrl+o")  # the sources of the last answer open as today
