@@ -23,6 +23,7 @@ from edge_agent.tui.widgets.transcript import Transcript
 from sync import Outbox
 from tests.edge_agent.tui.conftest import (
     GASKETS_CALL,
+    StallingModel,
     confident_model,
     offline_deps,
     settle,
@@ -136,6 +137,35 @@ async def test_each_answer_keeps_its_trace_id_from_the_outbox(
         settings.layout.outbox_db, device_id=device_id(settings.home)
     ) as box:
         assert box.get_trace(turn.trace_id).name == "ask"
+
+
+async def test_a_stopped_answer_is_kept_as_cancelled_with_what_was_found(
+    settings: EdgeSettings,
+) -> None:
+    model = StallingModel()
+    app = make_app(settings, offline_deps(model))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await submit(pilot, "#question", "how do I prime the pump")
+        await wait_for(pilot, model.started.is_set)
+        await pilot.press("escape")
+        stopped = app.screen.query_one(AnswerView)
+        await wait_for(pilot, lambda: stopped.finished)
+        await settle(pilot)
+        body = text(stopped.query_one(".answer-body", Static))
+    assert kept(settings) == [
+        ("how do I prime the pump", [("how do I prime the pump", "cancelled")])
+    ]
+
+    app = no_model_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_history(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(shown_turns(app)) == 1)
+        await settle(pilot)
+        view = app.screen.query_one(AnswerView)
+        assert text(view.query_one(".answer-body", Static)) == body
+        assert "CANCELLED" in text(view.query_one(".answer-marker", Static))
 
 
 async def test_ctrl_n_starts_a_new_conversation_with_the_next_question(
