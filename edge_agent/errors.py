@@ -11,6 +11,8 @@ EdgeAgentError                 anything the app reports to the technician
 │                              outbox's (depot.enrolment)
 ├── PolicyStateDamaged         the policy folder's state cannot be read; the
 │                              device turns read-only (policy_store)
+├── HistoryUnavailable         the chat's kept conversations cannot be read or
+│                              written; the chat goes on in memory (conversations)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -28,6 +30,7 @@ __all__ = [
     "ConfirmationNeeded",
     "CorrectionInvalid",
     "EdgeAgentError",
+    "HistoryUnavailable",
     "IdentityMismatch",
     "ImageUnreadable",
     "JobsUnreadable",
@@ -84,6 +87,11 @@ class IdentityMismatch(EdgeAgentError):
 class PolicyStateDamaged(EdgeAgentError):
     """The policy folder's ``state.json`` exists but cannot be read or parsed;
     the policy store reports read-only mode with this message."""
+
+
+class HistoryUnavailable(EdgeAgentError):
+    """The chat's history cannot be read or written (damaged, locked, no
+    room); the chat still answers, keeping the conversation in memory only."""
 
 
 class OcrError(EdgeAgentError):

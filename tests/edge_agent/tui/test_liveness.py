@@ -34,6 +34,7 @@ from edge_agent.tui.screens.chunk import ChunkScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
 from edge_agent.tui.screens.correction import CorrectionScreen
 from edge_agent.tui.screens.dialogs import ErrorScreen, QuestionScreen, TextScreen
+from edge_agent.tui.screens.history import HistoryScreen
 from edge_agent.tui.screens.jobs import JobsScreen
 from edge_agent.tui.screens.knowledge import KnowledgeScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
@@ -271,6 +272,12 @@ def answered(app: FieldApp) -> bool:
     return bool(views) and views[-1].finished
 
 
+def reopened(app: FieldApp) -> bool:
+    """The chat shows a reopened conversation's answers again."""
+    views = list(app.screen.query(AnswerView))
+    return isinstance(app.screen, ChatScreen) and bool(views) and views[0].settled
+
+
 def picker_listed(app: FieldApp) -> bool:
     trees = list(app.screen.query(PhotoTree))
     return bool(trees) and len(trees[0].root.children) == 1
@@ -349,6 +356,22 @@ WALKS = {
             ("n: decline", press("n", until=card_settled)),
         ),
         model_replies=(GASKETS_CALL,),
+    ),
+    # Two conversations kept, the first found in the history and reopened,
+    # then scrolled and copied; the history opened again at the end.
+    "history": Walk(
+        (
+            ("code, Enter", type_in("#question", "E-42", until=answered)),
+            ("ctrl+n: new", press("ctrl+n")),
+            ("part, Enter", type_in("#question", "4471-G10-131", until=answered)),
+            ("ctrl+r: history", press("ctrl+r", until=showing(HistoryScreen))),
+            ("filter", press("4", "2")),
+            ("Enter: reopen", press("enter", until=reopened)),
+            ("PageUp", press("pageup")),
+            ("ctrl+home", press("ctrl+home")),
+            ("ctrl+y: copy", press("ctrl+y")),
+            ("ctrl+r again", press("ctrl+r", until=showing(HistoryScreen))),
+        )
     ),
     "queue-dialogs": Walk(
         (
@@ -461,6 +484,7 @@ OTHER_KEYS = (
     *("escape", "enter", "tab", "shift+tab", "up", "down", "left", "right"),
     *("pageup", "pagedown", "home", "end", "backspace", "space"),
     *("ctrl+o", "ctrl+f", "ctrl+e", "ctrl+l", "ctrl+c"),
+    *("ctrl+r", "ctrl+n", "ctrl+y", "ctrl+home", "ctrl+end"),
     *"cnrsxyelq",
     *"E42ab7",
     *("minus", "slash"),
