@@ -151,7 +151,8 @@ def read_value(spec: FieldSpec, text: str) -> Any:
     text = text.strip()
     if not text:
         if spec.required:
-            verb = "pick one" if spec.kind == "choice" or spec.source else "type it"
+            listed = spec.kind == "choice" or spec.source in ("job", "asset")
+            verb = "pick one" if listed else "type it"
             raise ValueError(f"{spec.label} is needed: {verb}.")
         return None
     if spec.kind == "choice":

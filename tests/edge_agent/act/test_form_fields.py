@@ -173,3 +173,10 @@ def test_jobs_and_assets_are_offered_from_the_job_list() -> None:
     assert "PUMP-0451" in assets and assets == sorted(assets)
     assert choices.options("part") == ()
     assert isinstance(choices.part("4471G10131"), Part)
+
+
+def test_a_missing_job_is_picked_and_a_missing_part_typed() -> None:
+    with pytest.raises(ValueError, match="Job id is needed: pick one"):
+        read_value(fields_of("close_work_order")["job_id"], "")
+    with pytest.raises(ValueError, match="Part number is needed: type it"):
+        read_value(fields_of("order_part")["part_number"], "")
