@@ -2,7 +2,8 @@
 
 The form is built from the tool's argument schema (see
 :class:`~edge_agent.tui.widgets.argument_form.ArgumentForm`); choosing
-another tool rebuilds it, keeping what was typed in fields of the same name.
+another tool rebuilds it, keeping what was typed in fields of the same name
+(in any tool's form so far: choosing a tool back loses nothing).
 A moment after each change, once the arguments read well, the policy's
 decision on them is shown (nothing is recorded). Enter moves to the next
 field and proposes from the last box; ctrl+s or the button proposes from
@@ -80,6 +81,9 @@ class NewActionScreen(ReportsWorkerFailures, ModalScreen["Proposed | None"]):
         self._asked: tuple[str, Mapping[str, Any]] | None = None
         self._form_tool = ""
         """The tool the form shown is for."""
+        self._typed: dict[str, str] = {}
+        """What was typed in the forms of other tools, by field name: a field
+        of the same name starts with it (switching back loses nothing)."""
         self._timer: Timer | None = None
         self._tried = False
         """A proposal was tried: every problem shows, empty fields too."""
@@ -152,12 +156,14 @@ class NewActionScreen(ReportsWorkerFailures, ModalScreen["Proposed | None"]):
 
     async def _build_form(self) -> None:
         """(Re)build the form for the chosen tool, keeping what was typed in
-        fields of the same name (and the focus in the field of that name)."""
+        fields of the same name, in this form or an earlier one (and the focus
+        in the field of that name)."""
         tool = self.tool()
         old = self.form()
         if self.choices is None or (old is not None and self._form_tool == tool):
             return
-        values = old.texts() if old is not None else {}
+        if old is not None:
+            self._typed.update(old.texts())
         focused = self.focused
         keep = ""
         if old is not None and focused is not None and old in focused.ancestors:
@@ -168,7 +174,7 @@ class NewActionScreen(ReportsWorkerFailures, ModalScreen["Proposed | None"]):
         form = ArgumentForm(
             tool_fields(tool),
             self.choices,
-            values=values,
+            values=self._typed,
             start=self._start_values(),
             id="new-action-form",
         )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 NONE_PROMPT = "(none)"
 PICK_PROMPT = "pick one"
-NO_JOBS = "none known: a sync brings your jobs"
+NO_JOBS = "none known: a sync brings the job list"
 
 
 def field_label(spec: FieldSpec) -> str:

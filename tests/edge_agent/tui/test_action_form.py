@@ -150,7 +150,9 @@ async def test_a_quantity_in_words_or_below_one_is_shown_beside_it_and_kept(
         assert nothing_recorded(settings)
 
 
-async def test_switching_the_tool_keeps_the_job_chosen(app: FieldApp) -> None:
+async def test_switching_the_tool_keeps_the_job_and_switching_back_loses_nothing(
+    app: FieldApp,
+) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_the_queue(pilot)
         screen = await open_form(pilot)
@@ -165,9 +167,12 @@ async def test_switching_the_tool_keeps_the_job_chosen(app: FieldApp) -> None:
         assert field_text(screen, "job_id") == "J-1002"
         assert field_text(screen, "note") == ""
 
-        await choose_tool(pilot, "order_part")
+        await pilot.press("tab", "tab", *"Waiting")  # the note
+        await choose_tool(pilot, "order_part")  # back: nothing typed is lost
         assert field_text(screen, "job_id") == "J-1002"
-        assert field_text(screen, "part_number") == ""  # not a field of the last tool
+        assert field_text(screen, "part_number") == GASKETS_PART
+        await choose_tool(pilot, "update_work_order")
+        assert field_text(screen, "note") == "Waiting"
 
 
 async def test_the_job_in_context_and_its_asset_are_chosen_to_start_with(
