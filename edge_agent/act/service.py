@@ -284,6 +284,8 @@ class ActionService:
             call_from_payload(kept.payload),
             proposed_by=_proposer(kept.evidence.get("proposed_by")),
             tracer=tracer,
+            model_confidence=_confidence(kept.evidence.get("model_confidence")),
+            grounded=_flag(kept.evidence.get("grounded")),
             argument_sources=_sources(kept.evidence.get("argument_sources")),
         )
         if decided.proposal.payload_hash != kept.payload_hash:
@@ -333,6 +335,18 @@ def _proposer(recorded: object) -> Proposer:
     if recorded == "model":
         return "model"
     return "rules" if recorded == "rules" else "technician"
+
+
+def _confidence(recorded: object) -> float | None:
+    """A kept action's model confidence, as recorded, if it is a number."""
+    if isinstance(recorded, int | float) and not isinstance(recorded, bool):
+        return float(recorded)
+    return None
+
+
+def _flag(recorded: object) -> bool | None:
+    """A kept action's grounding, as recorded, if it is true or false."""
+    return recorded if isinstance(recorded, bool) else None
 
 
 def _sources(recorded: object) -> dict[str, str] | None:
