@@ -214,3 +214,4 @@ def test_a_model_proposal_kept_for_later_is_decided_again_with_its_confidence(
     assert queued.state is ActionState.QUEUED
     assert queued.decision["outcome"] == "confirm"
     assert queued.evidence["model_confidence"] == 1.0
+    assert queued.evidence["argument_origins"]["part_number"] == "typed"
