@@ -145,6 +145,36 @@ def test_a_deny_beats_an_interactive_rule_and_is_not_interactive() -> None:
     assert not decision.interactive and not decision.needs_interactive_confirmation
 
 
+def test_the_default_policy_approves_text_not_typed_and_confirms_typed_text(
+    default_policy: Policy,
+) -> None:
+    cases = [
+        ("contact_customer", "message", MESSAGE),
+        ("update_work_order", "note", {"job_id": "J-1", "note": "pay by wire"}),
+        ("escalate_to_supervisor", "summary", {"summary": "pay by wire"}),
+    ]
+    for tool, field, args in cases:
+        for origin in ("photo", "document", "model", None):
+            origins = {field: origin} if origin else None
+            decision = decide(default_policy, tool, args, origins)
+            assert decision.outcome is Outcome.APPROVE, (tool, origin)
+            assert decision.needs_interactive_confirmation, (tool, origin)
+        typed = decide(default_policy, tool, args, {field: "typed"})
+        assert typed.outcome is Outcome.CONFIRM and not typed.interactive, tool
+
+
+def test_the_default_policy_confirms_a_photo_part_at_a_prompt(
+    default_policy: Policy,
+) -> None:
+    args = {"part_number": "4471-G10-131", "quantity": 2, "unit_price": 9.8}
+
+    decision = decide(default_policy, "order_part", args, {"part_number": "photo"})
+
+    assert decision.outcome is Outcome.CONFIRM
+    assert decision.needs_interactive_confirmation
+    assert "part-read-from-photo-confirmed-at-a-prompt" in decision.matched_rules
+
+
 def test_origins_are_read_from_evidence_leaving_out_what_is_not_text() -> None:
     evidence = {"argument_origins": {"message": "document", "channel": 3}}
 
