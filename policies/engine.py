@@ -9,6 +9,7 @@ Order of judgement:
    allow). With no matching rule, a tool on the role's allow-list is allowed.
 3. A ``confirm`` or ``approve`` decision is *interactive* when any matching
    rule says so: the technician's confirmation must be given at a prompt.
+   Among rules of the same outcome, an interactive one's reason comes first.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def evaluate(policy: Policy, request: Request) -> Decision:
             (f"roles.{request.role}",),
             policy.version,
         )
-    matched.sort(key=lambda rule: rule.outcome, reverse=True)
+    matched.sort(key=lambda rule: (rule.outcome, rule.interactive), reverse=True)
     outcome = matched[0].outcome
     return Decision(
         outcome,

@@ -181,3 +181,18 @@ def test_origins_are_read_from_evidence_leaving_out_what_is_not_text() -> None:
     assert origins_in_evidence(evidence) == {"message": "document"}
     assert origins_in_evidence({"argument_origins": ["document"]}) == {}
     assert origins_in_evidence({}) == {}
+
+
+def test_an_interactive_rules_reason_comes_first_among_its_outcome() -> None:
+    orders = frozenset({"order_part"})
+    plain = Rule("plain", Outcome.CONFIRM, "Orders are confirmed.", Condition(orders))
+    prompt = Rule(
+        "prompt", Outcome.CONFIRM, "At a prompt.", Condition(orders), interactive=True
+    )
+    base = policy_from_sources({"catalogue.toml": CATALOGUE, "rules.toml": ""})
+    policy = Policy(base.tools, base.roles, (plain, prompt))
+
+    decision = decide(policy, "order_part", {"part_number": "P", "quantity": 1}, None)
+
+    assert decision.matched_rules == ("prompt", "plain")
+    assert decision.reasons[0] == "At a prompt."
