@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from edge_agent.act.proposals import CATALOGUE_FIELDS
 from policies import (
     DOCUMENT,
     EVIDENCE_KEY,
@@ -115,6 +116,32 @@ def argument_origins(
         for name, value in args.items()
         if value is not None
     }
+
+
+def call_origins(
+    tool: str,
+    args: Mapping[str, Any],
+    *,
+    proposed_by: str,
+    texts: TurnTexts | None,
+    sources: Mapping[str, str],
+    recorded: Mapping[str, ArgumentOrigin] | None = None,
+) -> dict[str, ArgumentOrigin]:
+    """The origin of each argument a checked call gave (not what the parts
+    catalogue added to an order): all typed for a call by hand; else found
+    in the turn's ``texts`` (arguments ``sources`` says rules read are
+    typed); else as ``recorded`` for a call kept for later."""
+    given = {
+        name: value
+        for name, value in args.items()
+        if tool != "order_part" or name not in CATALOGUE_FIELDS
+    }
+    if proposed_by == "technician":
+        return typed_by_hand(given)
+    if texts is None and recorded is not None:
+        return {name: recorded[name] for name in given if name in recorded}
+    read = [name for name, source in sources.items() if source == "rules"]
+    return argument_origins(given, texts, typed=read)
 
 
 def typed_by_hand(args: Mapping[str, Any]) -> dict[str, ArgumentOrigin]:

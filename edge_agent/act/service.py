@@ -25,14 +25,12 @@ from typing import Any
 from edge_agent.act.argument_origins import (
     ArgumentOrigin,
     TurnTexts,
-    argument_origins,
+    call_origins,
     origin_names,
     origins_evidence,
-    origins_from_evidence,
-    typed_by_hand,
 )
+from edge_agent.act.kept_evidence import KeptEvidence
 from edge_agent.act.proposals import (
-    CATALOGUE_FIELDS,
     Proposal,
     Proposer,
     ToolCall,
@@ -187,7 +185,14 @@ class ActionService:
         proposal = check_call(
             call, proposed_by=proposed_by, store=self._store, jobs=self._jobs
         )
-        origins = _origins(proposal, texts, argument_sources or {}, recorded_origins)
+        origins = call_origins(
+            proposal.tool,
+            proposal.args,
+            proposed_by=proposal.proposed_by,
+            texts=texts,
+            sources=argument_sources or {},
+            recorded=recorded_origins,
+        )
         job = self._jobs.job(str(proposal.args.get("job_id", "")))
         request = request_for_call(
             self._policy.policy,
@@ -337,14 +342,15 @@ class ActionService:
                 f"Action {kept.seq} is {kept.state.value}, not waiting for "
                 "confirmation."
             )
+        recorded = KeptEvidence.read(kept.evidence)
         decided = self.decide(
             call_from_payload(kept.payload),
-            proposed_by=_proposer(kept.evidence.get("proposed_by")),
+            proposed_by=recorded.proposed_by,
             tracer=tracer,
-            model_confidence=_confidence(kept.evidence.get("model_confidence")),
-            grounded=_flag(kept.evidence.get("grounded")),
-            argument_sources=_sources(kept.evidence.get("argument_sources")),
-            recorded_origins=origins_from_evidence(kept.evidence),
+            model_confidence=recorded.model_confidence,
+            grounded=recorded.grounded,
+            argument_sources=recorded.argument_sources,
+            recorded_origins=recorded.origins,
         )
         if decided.proposal.payload_hash != kept.payload_hash:
             raise ConfirmationMismatch(
@@ -403,56 +409,10 @@ class ActionService:
             )
 
 
-def _origins(
-    proposal: Proposal,
-    texts: TurnTexts | None,
-    sources: Mapping[str, str],
-    recorded: Mapping[str, ArgumentOrigin] | None,
-) -> dict[str, ArgumentOrigin]:
-    """The origin of each argument the call gave (not what the catalogue added)."""
-    given = {
-        name: value
-        for name, value in proposal.args.items()
-        if proposal.tool != "order_part" or name not in CATALOGUE_FIELDS
-    }
-    if proposal.proposed_by == "technician":
-        return typed_by_hand(given)
-    if texts is None and recorded is not None:
-        return {name: recorded[name] for name in given if name in recorded}
-    read = [name for name, source in sources.items() if source == "rules"]
-    return argument_origins(given, texts, typed=read)
-
-
 def _prompt_reason(decided: Decided) -> str:
     """The decision's deciding reason, to say why it asks for a prompt."""
     reasons = decided.decision.reasons
     return reasons[0] if reasons else "the policy asks for it"
-
-
-def _proposer(recorded: object) -> Proposer:
-    """Who proposed a kept action, as recorded; the technician if unreadable."""
-    if recorded == "model":
-        return "model"
-    return "rules" if recorded == "rules" else "technician"
-
-
-def _confidence(recorded: object) -> float | None:
-    """A kept action's model confidence, as recorded, if it is a number."""
-    if isinstance(recorded, int | float) and not isinstance(recorded, bool):
-        return float(recorded)
-    return None
-
-
-def _flag(recorded: object) -> bool | None:
-    """A kept action's grounding, as recorded, if it is true or false."""
-    return recorded if isinstance(recorded, bool) else None
-
-
-def _sources(recorded: object) -> dict[str, str] | None:
-    """A kept action's argument sources, as recorded, if readable."""
-    if not isinstance(recorded, Mapping):
-        return None
-    return {str(name): str(source) for name, source in recorded.items()}
 
 
 def _queue_reason(decided: Decided, confirmation: Confirmation | None) -> str:
