@@ -144,7 +144,10 @@ def _payload_problems(action: WireAction) -> list[str]:
 
 
 def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
-    args: Mapping[str, Any] = action.payload["args"]
+    given = action.payload.get("args")
+    # Arguments that are not an object are an integrity problem already; the
+    # centre still decides on the tool alone.
+    args: Mapping[str, Any] = given if isinstance(given, dict) else {}
     job = context.jobs.get(str(args.get("job_id", "")), {})
     evidence = action.evidence
     confidence = evidence.get("model_confidence")
