@@ -10,7 +10,11 @@ import click
 
 from edge_agent import exit_codes
 from edge_agent.cli.root import cli
-from edge_agent.errors import ConfigError, EdgeAgentError
+from edge_agent.errors import (
+    ConfigError,
+    EdgeAgentError,
+    InteractiveConfirmationNeeded,
+)
 from edge_agent.logs import log_file_hint
 
 logger = logging.getLogger("edge_agent")
@@ -30,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIG
+    except InteractiveConfirmationNeeded as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exit_codes.CONFIRM_AT_PROMPT
     except EdgeAgentError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.FAILURE

@@ -6,6 +6,8 @@ EdgeAgentError                 anything the app reports to the technician
 ├── JobsUnreadable             the cached job list is damaged (jobs)
 ├── ProposalError              a tool call that cannot be proposed (act.proposals)
 ├── ConfirmationNeeded         the policy asks for the technician's confirmation
+│   └── InteractiveConfirmationNeeded
+│                              ... given at a prompt, which --yes cannot (exit 4)
 ├── ConfirmationMismatch       a confirmation for another payload or policy
 ├── IdentityMismatch           the centre's id for the device differs from the
 │                              outbox's (depot.enrolment)
@@ -33,6 +35,7 @@ __all__ = [
     "HistoryUnavailable",
     "IdentityMismatch",
     "ImageUnreadable",
+    "InteractiveConfirmationNeeded",
     "JobsUnreadable",
     "ModelUnavailable",
     "OcrError",
@@ -74,6 +77,17 @@ class ProposalError(EdgeAgentError):
 
 class ConfirmationNeeded(EdgeAgentError):
     """The policy asks the technician to confirm this exact action first."""
+
+
+class InteractiveConfirmationNeeded(ConfirmationNeeded):
+    """The policy asks for the technician's confirmation at a prompt that
+    shows the action (the app's dialog, a terminal's question); a flag such
+    as ``--yes`` or a script cannot give it. ``seq``: the action kept for
+    that confirmation, when there is one."""
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message, title="Confirm at a prompt")
+        self.seq = seq
 
 
 class ConfirmationMismatch(EdgeAgentError):

@@ -15,3 +15,9 @@ UPDATE_REFUSED = 3
 """``sync`` reached the centre, but the device refused an update it sent (a
 policy bundle or a KB snapshot): the previous one stays in force; the message
 says why."""
+
+CONFIRM_AT_PROMPT = 4
+"""The policy asks for the technician's confirmation at a prompt that shows the
+action, which ``--yes`` cannot give: ``actions create``/``do`` keep the action
+for later, ``actions confirm`` leaves it waiting. Confirm it in the app or
+with ``edge-agent actions confirm N`` on a terminal."""
