@@ -11,6 +11,12 @@ EdgeAgentError                 anything the app reports to the technician
 │                              outbox's (depot.enrolment)
 ├── PolicyStateDamaged         the policy folder's state cannot be read; the
 │                              device turns read-only (policy_store)
+├── SuiteInvalid               an evaluation suite cannot be used: names the file
+│                              and the case (evaluation, exit 4)
+├── CandidateInvalid           a candidate release cannot be evaluated: its KB,
+│                              policy bundle or model (evaluation, exit 5)
+├── BaselineInvalid            a baseline report to compare with cannot be read
+│                              (evaluation, a usage error: exit 2)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -23,8 +29,10 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BaselineInvalid",
     "ConfigError",
     "ConfirmationMismatch",
+    "CandidateInvalid",
     "ConfirmationNeeded",
     "CorrectionInvalid",
     "EdgeAgentError",
@@ -36,6 +44,7 @@ __all__ = [
     "OcrUnavailable",
     "PolicyStateDamaged",
     "ProposalError",
+    "SuiteInvalid",
 ]
 
 
@@ -84,6 +93,33 @@ class IdentityMismatch(EdgeAgentError):
 class PolicyStateDamaged(EdgeAgentError):
     """The policy folder's ``state.json`` exists but cannot be read or parsed;
     the policy store reports read-only mode with this message."""
+
+
+class SuiteInvalid(EdgeAgentError):
+    """An evaluation suite that cannot be used as it stands.
+
+    ``file`` is the suite file (or a file it names) and ``case_id`` the case
+    at fault, when one is.
+    """
+
+    def __init__(self, message: str, *, file: Path, case_id: str = "") -> None:
+        where = f"{file}" + (f", case {case_id}" if case_id else "")
+        super().__init__(f"{where}: {message}", title="Evaluation suite unusable")
+        self.file = file
+        self.case_id = case_id
+
+
+class CandidateInvalid(EdgeAgentError):
+    """A candidate release that cannot be evaluated; ``part`` names which of
+    its parts (``kb``, ``policy`` or ``model``)."""
+
+    def __init__(self, message: str, *, part: str) -> None:
+        super().__init__(message, title="Candidate release unusable")
+        self.part = part
+
+
+class BaselineInvalid(EdgeAgentError):
+    """A baseline report that cannot be read or is not an evaluation report."""
 
 
 class OcrError(EdgeAgentError):

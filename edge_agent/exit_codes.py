@@ -15,3 +15,12 @@ UPDATE_REFUSED = 3
 """``sync`` reached the centre, but the device refused an update it sent (a
 policy bundle or a KB snapshot): the previous one stays in force; the message
 says why."""
+
+SUITE_INVALID = 4
+"""``eval``: the evaluation suite cannot be used (a file missing or malformed,
+a case incomplete or contradictory); the message names the file and the case."""
+
+CANDIDATE_INVALID = 5
+"""``eval``: the candidate release cannot be evaluated (a knowledge base that
+cannot be read or ingested, a policy bundle that does not verify, a model file
+that is missing or does not load); the message says which and why."""
