@@ -207,7 +207,14 @@ def _value(value: object) -> str:
 
 
 def _write(report: dict[str, Any], out: Path) -> None:
-    _say(f"wrote {write_report_json(report, out)}")
+    from edge_agent.evaluation.html_report import HtmlUnavailable, write_html
+
+    written = write_report_json(report, out)
+    _say(f"wrote {written}")
+    try:
+        _say(f"wrote {write_html(report, out)}")
+    except HtmlUnavailable as exc:
+        _say(f"note: {exc.message}")
 
 
 def render_summary(report: Mapping[str, Any]) -> str:

@@ -1,12 +1,14 @@
-"""``edge-agent eval``: the report it writes, and the
+"""``edge-agent eval``: the report it writes, the HTML page, and the
 comparison with a baseline (a worse candidate's failures named)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,35 @@ def test_the_report_is_bound_to_the_candidate_and_holds_every_case(
     assert report["comparison"] is None
     assert "question: " in err and " s a case)" in err
     assert re.search(r"  policy +\d+/\d+ passed, matches \d+, mismatches 0; ", out)
+
+
+def test_the_html_report_embeds_its_plots(tmp_path: Path) -> None:
+    evaluate(tmp_path / "out", "--kinds", "policy")
+
+    page = (tmp_path / "out" / "report.html").read_text("utf-8")
+    images = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
+    assert len(images) == 3
+    assert all(base64.b64decode(image).startswith(b"\x89PNG\r\n") for image in images)
+    assert "<style>" in page and "policy-order-over-2000" in page
+    assert "http" not in page, "self-contained: nothing to fetch"
+
+
+def test_without_matplotlib_the_json_is_written_and_the_html_explained(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+    code, report = evaluate(tmp_path / "out", "--kinds", "policy")
+
+    assert code == exit_codes.OK
+    assert report["figures"]["policy"]["cases"] > 0
+    assert not (tmp_path / "out" / "report.html").exists()
+    err = capsys.readouterr().err
+    assert "note: report.html was not written: matplotlib is not installed" in err
+    assert "pip install 'edge-field-assistant[eval]'" in err
 
 
 def test_a_worse_candidate_s_failures_are_listed_against_the_baseline(
