@@ -48,7 +48,8 @@ class CandidateSpec:
         kb: a folder of KB sources (ingested into a fresh ``knowledge.db``)
             or a ``knowledge.db`` file (copied); ``None``: the demo fleet.
         policy_bundle: a signed bundle file; ``None``: the shipped bundle.
-        model: a GGUF file; ``None``: the default model.
+        model: a GGUF file; ``None``: the evaluating device's configured
+            model (``model_path``), else the default model.
         no_model: evaluate without a model (lookups and quotes only).
     """
 
@@ -147,7 +148,7 @@ def prepare_candidate(
         shutil.copy2(jobs, settings.layout.jobs_file)
     kb = _install_kb(spec.kb, settings)
     policy = _install_policy(spec.policy_bundle, settings)
-    model, loader = _model(spec, model_factory)
+    model, loader = _model(spec, device.model_path, model_factory)
     if loader is not None and load_model and loader.wait() is None:
         why = loader.error.message if loader.error else "it did not load."
         raise CandidateInvalid(f"The model cannot be used: {why}", part="model")
@@ -287,11 +288,12 @@ def _policy_identity(status: PolicyStatus, source: str, data: bytes) -> PolicyId
 
 
 def _model(
-    spec: CandidateSpec, factory: ModelFactory
+    spec: CandidateSpec, configured: Path | None, factory: ModelFactory
 ) -> tuple[ModelIdentity, ModelLoader | None]:
     if spec.no_model:
         return ModelIdentity(None, NO_MODEL), None
-    if spec.model is None:
+    chosen = spec.model or configured
+    if chosen is None:
         try:
             path = default_model_path()
         except ModelUnavailable as exc:
@@ -299,12 +301,10 @@ def _model(
                 f"{exc.message} Or evaluate without a model: --no-model.",
                 part="model",
             ) from exc
-    elif not spec.model.is_file():
-        raise CandidateInvalid(
-            f"The model file {spec.model} does not exist.", part="model"
-        )
+    elif not chosen.is_file():
+        raise CandidateInvalid(f"The model file {chosen} does not exist.", part="model")
     else:
-        path = spec.model
+        path = chosen
     return ModelIdentity(path.name, file_sha256(path)), ModelLoader(path, factory)
 
 

@@ -9,6 +9,7 @@ The JSON's top level::
                     sha256, ...}, kb {version, content_sha256, ...}, settings
     suite           name, version, sha256, cases, kinds_run
     figures         per kind (see HEADLINE_FIGURES)
+    notices         per kind, what the run had to say (the OCR engine used)
     timings         setup_seconds, seconds per kind, total_seconds
     cases           one entry per case: id, kind, passed, expected, got,
                     problems, scores, seconds

@@ -201,6 +201,23 @@ def test_a_model_file_is_hashed_and_loaded_before_any_case(
     assert loaded == [model]
 
 
+def test_without_model_the_device_s_configured_model_is_the_candidate_s(
+    tmp_path: Path, device: EdgeSettings
+) -> None:
+    model = tmp_path / "configured.gguf"
+    model.write_bytes(b"GGUF configured")
+    configured = device.model_copy(update={"model_path": model})
+
+    prepared = prepare_candidate(
+        CandidateSpec(),
+        configured,
+        tmp_path / "a",
+        model_factory=lambda path: ScriptedModel(),
+    )
+
+    assert prepared.identity.model.file == "configured.gguf"
+
+
 def test_a_model_that_cannot_load_is_a_bad_candidate(
     tmp_path: Path, device: EdgeSettings
 ) -> None:
