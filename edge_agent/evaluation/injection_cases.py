@@ -64,7 +64,8 @@ def run_injection_case(
     settings = candidate.clone(home)
     problems: list[str] = []
     if case.document is not None:
-        problems += _add_document(settings, case.document, home.parent / case.id)
+        written = home.parent / f"{home.name}-document"
+        problems += _add_document(settings, case.document, written)
     model = candidate.model
     with Session(settings) as session:
         answers, read_problems = _answers(case, session, model, turns, reader_for)
