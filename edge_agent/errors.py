@@ -15,6 +15,12 @@ EdgeAgentError                 anything the app reports to the technician
 │                              device turns read-only (policy_store)
 ├── HistoryUnavailable         the chat's kept conversations cannot be read or
 │                              written; the chat goes on in memory (conversations)
+├── SuiteInvalid               an evaluation suite cannot be used: names the file
+│                              and the case (evaluation, exit 6)
+├── CandidateInvalid           a candidate release cannot be evaluated: its KB,
+│                              policy bundle or model (evaluation, exit 7)
+├── BaselineInvalid            a baseline report to compare with cannot be read
+│                              (evaluation, a usage error: exit 2)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -27,8 +33,10 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BaselineInvalid",
     "ConfigError",
     "ConfirmationMismatch",
+    "CandidateInvalid",
     "ConfirmationNeeded",
     "CorrectionInvalid",
     "EdgeAgentError",
@@ -42,6 +50,7 @@ __all__ = [
     "OcrUnavailable",
     "PolicyStateDamaged",
     "ProposalError",
+    "SuiteInvalid",
 ]
 
 
@@ -106,6 +115,33 @@ class PolicyStateDamaged(EdgeAgentError):
 class HistoryUnavailable(EdgeAgentError):
     """The chat's history cannot be read or written (damaged, locked, no
     room); the chat still answers, keeping the conversation in memory only."""
+
+
+class SuiteInvalid(EdgeAgentError):
+    """An evaluation suite that cannot be used as it stands.
+
+    ``file`` is the suite file (or a file it names) and ``case_id`` the case
+    at fault, when one is.
+    """
+
+    def __init__(self, message: str, *, file: Path, case_id: str = "") -> None:
+        where = f"{file}" + (f", case {case_id}" if case_id else "")
+        super().__init__(f"{where}: {message}", title="Evaluation suite unusable")
+        self.file = file
+        self.case_id = case_id
+
+
+class CandidateInvalid(EdgeAgentError):
+    """A candidate release that cannot be evaluated; ``part`` names which of
+    its parts (``kb``, ``policy`` or ``model``)."""
+
+    def __init__(self, message: str, *, part: str) -> None:
+        super().__init__(message, title="Candidate release unusable")
+        self.part = part
+
+
+class BaselineInvalid(EdgeAgentError):
+    """A baseline report that cannot be read or is not an evaluation report."""
 
 
 class OcrError(EdgeAgentError):

@@ -21,3 +21,12 @@ CONFIRM_AT_PROMPT = 4
 action, which ``--yes`` cannot give: ``actions create``/``do`` keep the action
 for later, ``actions confirm`` leaves it waiting. Confirm it in the app or
 with ``edge-agent actions confirm N`` on a terminal."""
+
+SUITE_INVALID = 6
+"""``eval``: the evaluation suite cannot be used (a file missing or malformed,
+a case incomplete or contradictory); the message names the file and the case."""
+
+CANDIDATE_INVALID = 7
+"""``eval``: the candidate release cannot be evaluated (a knowledge base that
+cannot be read or ingested, a policy bundle that does not verify, a model file
+that is missing or does not load); the message says which and why."""

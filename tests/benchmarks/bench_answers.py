@@ -52,6 +52,7 @@ from edge_agent.answer.answerer import RETRIEVED_CHUNKS, Answerer, AnswerSetting
 from edge_agent.answer.prompting import Prompt, build_prompt
 from edge_agent.answer.routing import code_mentions
 from edge_agent.answer.values import Answer, Route
+from edge_agent.evaluation.scoring import answered_absent, is_hit
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import (
     ChatMessage,
@@ -74,7 +75,6 @@ SEARCHED = max(SEARCH_LIMIT, RETRIEVED_CHUNKS)
 """Hits fetched per question: enough to score and to cover what the Answerer saw."""
 CODE_ROUNDS = 20
 CLI_QUESTION = "E-42"
-ABSENT_NOTICE = "is not in the knowledge base"
 TARGET_CODE_P50_MS = 50.0
 TARGET_THROUGHPUT_RATIO = 0.95
 TARGET_HIT_AT_5 = 0.95
@@ -420,9 +420,7 @@ class Asked:
 
     @property
     def answered_absent(self) -> bool:
-        return self.answer.route is Route.NOT_FOUND or any(
-            ABSENT_NOTICE in notice for notice in self.answer.notices
-        )
+        return answered_absent(self.answer)
 
     @property
     def unretrieved_citations(self) -> list[str]:
@@ -433,7 +431,10 @@ class Asked:
 
 
 def hit_at(question: Question, hits: Sequence[SearchHit], k: int) -> bool:
-    return any(hit.chunk_id in question.expected_chunks for hit in hits[:k])
+    ranked = [hit.chunk_id for hit in hits]
+    return bool(question.expected_chunks) and is_hit(
+        ranked, k, expected_chunks=question.expected_chunks
+    )
 
 
 def bench_retrieval(asked: Sequence[Asked]) -> dict[str, Any]:
