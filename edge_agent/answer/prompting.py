@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from edge_agent.answer.directives import without_directives
 from edge_agent.answer.grounding import Source
 from edge_agent.llm import ChatMessage
 from knowledge_cache import SearchHit
@@ -39,10 +40,12 @@ class Prompt:
 
 
 def source_text(hit: SearchHit) -> str:
-    """How a chunk is shown to the model: where it is from, then its text."""
+    """How a chunk is shown to the model: where it is from, then its text,
+    without the lines that speak to the assistant (see
+    :mod:`edge_agent.answer.directives`)."""
     chunk = hit.chunk
     where = " > ".join(part for part in (chunk.title, chunk.section) if part)
-    return f"{where}\n{chunk.text}"
+    return f"{where}\n{without_directives(chunk.text)}"
 
 
 def build_prompt(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from edge_agent.answer.directives import addresses_the_assistant
 from edge_agent.answer.values import Fact
 from knowledge_cache import (
     CodeEntry,
@@ -62,7 +63,11 @@ def quotes(understood: UnderstoodQuery, hit: SearchHit) -> list[Fact]:
     """Lines worth quoting: those naming a serial number of the question,
     then numbered steps, or lines with the question's words or their
     alternatives."""
-    lines = logical_lines(hit.chunk.text)
+    lines = [
+        line
+        for line in logical_lines(hit.chunk.text)
+        if not addresses_the_assistant(line)
+    ]
     serials = {
         r.code.key for r in understood.readings if r.code.kind is CodeKind.SERIAL_NUMBER
     }
