@@ -54,9 +54,9 @@ def release_check(settings: EdgeSettings) -> ModelCheck:
             return identity
         raise _refused(
             identity,
-            f"It is not in release {manifest.name} from the depot; ask the depot "
-            "to add it to a release, or unset model_path to use the default "
-            "model. Until then",
+            f"It is not in release {manifest.name} from the depot: ask the depot "
+            "to add it to a release, or run the default model (no --model, no "
+            "model_path). Until then",
         )
 
     return check
