@@ -25,6 +25,8 @@ from edge_agent.llm import (
 from edge_agent.policy_store import device_trust
 from policies import PolicyError
 
+HINT = "Set model_path (or --model) to a GGUF file, or unset it for the default."
+
 
 def model_loader(settings: EdgeSettings, path: Path | None = None) -> ModelLoader:
     """The loader of ``path`` (or the configured model, or the default one),
@@ -40,9 +42,13 @@ def release_check(settings: EdgeSettings) -> ModelCheck:
     def check(path: Path) -> ModelIdentity:
         try:
             identity = hashes.identity(path)
+        except FileNotFoundError:
+            raise ModelUnavailable(
+                f"Model file {path} does not exist. {HINT}"
+            ) from None
         except OSError as exc:
             raise ModelUnavailable(
-                f"The model file {path} cannot be read ({exc.strerror or exc})."
+                f"Model file {path} cannot be read ({exc.strerror or exc}). {HINT}"
             ) from exc
         if _is_default(path):
             return identity
