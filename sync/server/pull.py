@@ -17,7 +17,6 @@ from sync.protocol import (
     KbDelta,
     PullRequest,
     PullResponse,
-    ReleaseManifest,
     SkippedUpdate,
 )
 from sync.server.centre_keys import CentreKeys
@@ -25,6 +24,7 @@ from sync.server.centre_policy import switch_state
 from sync.server.records import Clock
 from sync.server.releases.manifest import signed_manifest
 from sync.server.storage import Storage, actions, devices, fleet, releases
+from sync.server.storage.releases import Release
 from sync.server.storage.store import dump_json
 
 
@@ -87,7 +87,13 @@ class Puller:
                 reported["model_sha256"] = request.model_sha256
             devices.report_versions(connection, device_id, **reported)
             self._note_release(connection, device_id, request)
-            release = self._release(connection, request.release_id)
+            release = _newer_release(connection, request.release_id)
+        # Signed outside the transaction: reading the key is file I/O.
+        manifest = (
+            None
+            if release is None
+            else signed_manifest(release, self._keys.signing_key())
+        )
         return PullResponse(
             results=results,
             results_cursor=cursor,
@@ -99,7 +105,7 @@ class Puller:
             kill_switch=switches,
             key_sets=key_sets,
             skipped=skipped,
-            release=release,
+            release=manifest,
         )
 
     def _note_release(
@@ -119,17 +125,16 @@ class Puller:
         if running != device.release_id:
             releases.set_running(connection, device_id, running, at=self._clock())
 
-    def _release(
-        self, connection: Connection, held: int | None
-    ) -> ReleaseManifest | None:
-        """The newest release's manifest, signed now, if newer than ``held``
-        (``None``: the device takes no manifests)."""
-        if held is None:
-            return None
-        newest = releases.newest_release(connection)
-        if newest is None or newest.release_id <= held:
-            return None
-        return signed_manifest(newest, self._keys.signing_key())
+
+def _newer_release(connection: Connection, held: int | None) -> Release | None:
+    """The newest release, if newer than ``held`` (``None``: the device takes
+    no manifests)."""
+    if held is None:
+        return None
+    newest = releases.newest_release(connection)
+    if newest is None or newest.release_id <= held:
+        return None
+    return newest
 
 
 def _skipped(

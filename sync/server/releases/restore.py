@@ -5,7 +5,8 @@ files are signed again with the centre's active key under the next version,
 valid for as long as the old one was. A KB version is stored with all its
 files, so they are signed again as the next KB version (a snapshot, and a
 delta from the newest). A part whose newest publication already has the old
-content is not published again. Everything runs in the caller's transaction.
+content (a bundle: and has not expired) is not published again. Everything
+runs in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ def restore_policy(
     """
     fleet.lock_publishing(connection, policy_bundles)
     newest = fleet.latest_bundle(connection)
-    if newest is not None and policy_sha256(newest.document) == release.policy_sha256:
+    if (
+        newest is not None
+        and newest.expires_at > at
+        and policy_sha256(newest.document) == release.policy_sha256
+    ):
         return newest.version, False
     old = fleet.bundle(connection, release.policy_version)
     if old is None:

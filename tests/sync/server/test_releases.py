@@ -236,6 +236,23 @@ def test_rollback_publishes_only_the_parts_whose_content_changed(
     assert done.release.kb_version == first.kb_version + 2
 
 
+def test_rollback_signs_an_expired_policy_again_even_with_the_same_content(
+    centre: Harness, tmp_path: Path
+) -> None:
+    first = first_release(centre, tmp_path)
+    publish_kb(centre, tmp_path, "kb2", PUMP + "\nE-43 means a dry run.\n")
+    releases_of(centre).create("kb-only", actor="sam", model=MODEL)
+    centre.clock.advance(timedelta(days=31))  # the bundle was valid for 30
+
+    done = releases_of(centre).rollback(reason="E-43 is wrong", actor="sam")
+
+    assert done.policy_republished
+    assert done.release.policy_version == first.policy_version + 1
+    with centre.services.storage.read() as connection:
+        bundle = fleet.latest_bundle(connection)
+    assert bundle is not None and bundle.expires_at > centre.clock.now
+
+
 def test_rollback_needs_a_reason_and_a_release_before_the_newest(
     centre: Harness, tmp_path: Path
 ) -> None:
