@@ -3,7 +3,7 @@
 A GGUF is tens to hundreds of megabytes, so a file is hashed once per (path,
 size, modification time) and the hash is remembered in a small JSON file
 (the home's ``model-hashes.json``); a file that changes is hashed again.
-Hashing the default model (98 MB) takes 0.2 to 0.35 s; reading a remembered
+Hashing the default model (98 MB) takes 0.1 to 0.35 s; reading a remembered
 hash, under a millisecond.
 """
 
