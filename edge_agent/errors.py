@@ -3,6 +3,7 @@
 EdgeAgentError                 anything the app reports to the technician
 ├── ConfigError                settings or the home directory are unusable (exit 2)
 ├── ModelUnavailable           the local model file is missing or unreadable
+│   └── ModelNotReleased       the file is not in the depot's release (llm)
 ├── JobsUnreadable             the cached job list is damaged (jobs)
 ├── ProposalError              a tool call that cannot be proposed (act.proposals)
 ├── ConfirmationNeeded         the policy asks for the technician's confirmation
@@ -45,6 +46,7 @@ __all__ = [
     "ImageUnreadable",
     "InteractiveConfirmationNeeded",
     "JobsUnreadable",
+    "ModelNotReleased",
     "ModelUnavailable",
     "OcrError",
     "OcrUnavailable",
@@ -69,6 +71,16 @@ class ConfigError(EdgeAgentError):
 
 class ModelUnavailable(EdgeAgentError):
     """The local model cannot be found or read; lookups still work without it."""
+
+
+class ModelNotReleased(ModelUnavailable):
+    """The model file is not part of the release the device holds, so it is
+    not loaded; ``file_name`` and ``sha256`` name the file refused."""
+
+    def __init__(self, message: str, *, file_name: str, sha256: str) -> None:
+        super().__init__(message, title="Model not in the release")
+        self.file_name = file_name
+        self.sha256 = sha256
 
 
 class JobsUnreadable(EdgeAgentError):

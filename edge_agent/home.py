@@ -61,6 +61,17 @@ class HomeLayout:
         return self.root / "centre-keys.json"
 
     @property
+    def release_file(self) -> Path:
+        """The release this device runs by: the centre's signed manifest
+        (the model files it may load, the versions it is made of)."""
+        return self.root / "release.json"
+
+    @property
+    def model_hashes_file(self) -> Path:
+        """The SHA-256 of model files, remembered per path, size and time."""
+        return self.root / "model-hashes.json"
+
+    @property
     def sync_state_file(self) -> Path:
         """What the device remembers between syncs: cursors, kill switch."""
         return self.root / "sync_state.json"

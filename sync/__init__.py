@@ -58,7 +58,13 @@ if TYPE_CHECKING:
     from sync.client import Enrolled, SyncClient, enroll
     from sync.journal import JournalOutcome, send_journal
     from sync.otlp import otlp_document
-    from sync.protocol import KbDelta, PullRequest, PullResponse
+    from sync.protocol import (
+        KbDelta,
+        PullRequest,
+        PullResponse,
+        ReleaseManifest,
+        ReleaseModel,
+    )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
 
@@ -72,6 +78,8 @@ _LAZY = {
     "KbDelta": "sync.protocol",
     "PullRequest": "sync.protocol",
     "PullResponse": "sync.protocol",
+    "ReleaseManifest": "sync.protocol",
+    "ReleaseModel": "sync.protocol",
     "drain": "sync.runner",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
@@ -107,6 +115,8 @@ __all__ = [
     "PullRequest",
     "PullResponse",
     "QueuedAction",
+    "ReleaseManifest",
+    "ReleaseModel",
     "ReplyNotAuthentic",
     "SyncAuthFailed",
     "SyncClient",

@@ -273,6 +273,11 @@ class PullRequest(WireModel):
     queue_depth: int | None = Field(default=None, ge=0, le=MAX_INT)
     """Actions still waiting on the device (queued, awaiting approval or sent
     without a result) once its sync is done; ``None``: not said."""
+    model_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    """The SHA-256 of that model file (hex; empty: unknown)."""
+    release_id: int | None = Field(default=None, ge=0, le=MAX_INT)
+    """The release manifest the device holds (0: none); ``None``: an app that
+    takes no release manifests, so none is sent to it."""
 
 
 class KbDelta(WireModel):
@@ -289,6 +294,41 @@ class KbDelta(WireModel):
     def signed_bytes(self) -> bytes:
         """What the Ed25519 signature covers: canonical JSON of every other field."""
         return canonical_json(self.model_dump(mode="json", exclude={"signature"}))
+
+
+class ReleaseModel(WireModel):
+    """A model file a release allows: its name and the SHA-256 of its bytes."""
+
+    name: Plain = Field(max_length=200)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class ReleaseManifest(WireModel):
+    """The release a device runs by, signed like a policy bundle: the model
+    files it may load and the versions that make up the release."""
+
+    release_id: int = Field(ge=1, le=MAX_INT)
+    """The release's number; a device takes only a higher one than it holds."""
+    name: Plain = Field(max_length=120)
+    models: list[ReleaseModel] = Field(max_length=16)
+    """The model files the device may load (the app's default model always)."""
+    policy_version: int = Field(ge=0, le=MAX_INT)
+    kb_version: int = Field(ge=0, le=MAX_INT)
+    kb_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """The SHA-256 of the KB snapshot's files (canonical JSON of name to base64)."""
+    app_version: Plain = Field(max_length=64)
+    issued_at: WireTime
+    """When the release was made at the centre."""
+    signature: str
+    key_id: str
+
+    def signed_bytes(self) -> bytes:
+        """What the Ed25519 signature covers: canonical JSON of every other field."""
+        return canonical_json(self.model_dump(mode="json", exclude={"signature"}))
+
+    def allows(self, sha256: str) -> bool:
+        """Whether a model file with this SHA-256 is part of the release."""
+        return any(model.sha256 == sha256 for model in self.models)
 
 
 KB_DOCUMENT_SUFFIXES = (".md", ".markdown", ".txt", ".text", ".pdf", ".csv")
@@ -336,3 +376,7 @@ class PullResponse(WireModel):
     key_sets: list[str] = Field(default_factory=list)
     """The centre's key set documents above the device's, oldest first; the
     device follows them before it checks the bundle and the KB."""
+    release: ReleaseManifest | None = None
+    """The newest release's signed manifest, when newer than the device's
+    (sent only to apps that say which they hold; left out of the JSON when
+    there is none, so older apps read the reply as before)."""

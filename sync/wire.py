@@ -81,8 +81,16 @@ def next_pull(request: PullRequest, response: PullResponse) -> PullRequest:
             "key_set_version": max(
                 [request.key_set_version, *map(_key_set_version, response.key_sets)]
             ),
+            "release_id": _release_id(request.release_id, response),
         }
     )
+
+
+def _release_id(held: int | None, response: PullResponse) -> int | None:
+    """The release manifest to ask above (``None`` stays: no manifests)."""
+    if held is None or response.release is None:
+        return held
+    return max(held, response.release.release_id)
 
 
 def _key_set_version(text: str) -> int:
@@ -115,6 +123,7 @@ def merged_pulls(pages: Sequence[PullResponse]) -> PullResponse:
         "kb": next((p.kb for p in pages if p.kb), None),
         "jobs": next((p.jobs for p in pages if p.jobs is not None), None),
         "key_sets": next((p.key_sets for p in pages if p.key_sets), []),
+        "release": next((p.release for p in pages if p.release), None),
         "skipped": pages[0].skipped,
     }
     jobs_page = next((p for p in pages if p.jobs is not None), last)

@@ -108,6 +108,12 @@ def test_the_readme_walk_through_works_as_written(
     assert [a["state"] for a in bens] == ["applied"]  # held, approved, applied
     fleet = said("depot", "edge-governance device list")
     assert fleet.count(" active ") == 2 and "REFUSED" not in fleet
+    # The rolled-back KB reached both devices: the release says when.
+    release = said("depot", "edge-governance release show")
+    assert "rollback of spring-manuals to spring" in release
+    assert "2 of 2 device(s) run it: all converged" in release
+    history = said("depot", "edge-governance release list")
+    assert "spring-rollback-3" in history and "running no release" not in history
 
 
 def _run(

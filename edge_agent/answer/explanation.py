@@ -14,6 +14,7 @@ from edge_agent.answer.grounding import GroundingContext, SentenceVerdict, Sourc
 from edge_agent.answer.prompting import build_prompt
 from edge_agent.answer.sentence_checks import checked_sentences
 from edge_agent.answer.values import Answer, AnswerEvent, Unsupported
+from edge_agent.errors import ModelNotReleased
 from edge_agent.llm import (
     ChatModel,
     Completion,
@@ -21,7 +22,7 @@ from edge_agent.llm import (
     ModelLoader,
     ModelState,
 )
-from edge_agent.tracing import CHAT
+from edge_agent.tracing import CHAT, MODEL_REFUSED
 from knowledge_cache import (
     KnowledgeStore,
     SearchHit,
@@ -73,6 +74,7 @@ class Explainer:
         if model is None:
             notice = self._model_notice()
             on_event(AnswerEvent("notice", notice))
+            self._trace_refused(turn)
             return replace(answer, notices=(*answer.notices, notice))
         on_event(AnswerEvent("progress", "generating"))
         settings = self._settings
@@ -100,6 +102,7 @@ class Explainer:
             gen_ai__operation__name="chat",
             gen_ai__request__model=model.model_id,
             gen_ai__request__max_tokens=settings.max_tokens,
+            **self._model_file(),
         ) as span:
             verdicts = list(
                 checked_sentences(
@@ -116,6 +119,22 @@ class Explainer:
                 edge__sentences_redundant=sum(v.redundant for v in verdicts),
             )
         return self._with_model_text(answer, verdicts, completion, model, waited)
+
+    def _model_file(self) -> dict[str, str]:
+        """The model file's name and SHA-256 as trace attributes, when known."""
+        identity = None if self._model is None else self._model.identity
+        if identity is None:
+            return {}
+        return {
+            "edge__model__file": identity.name,
+            "edge__model__sha256": identity.sha256,
+        }
+
+    def _trace_refused(self, turn: AnswerTurn) -> None:
+        """A span saying which model file was refused, when one was."""
+        if self._model is not None and isinstance(self._model.error, ModelNotReleased):
+            with turn.tracer.span(MODEL_REFUSED, **self._model_file()):
+                pass
 
     def _model_notice(self) -> str:
         if self._model is None:

@@ -24,8 +24,8 @@ from edge_agent.act.views import (
     render_decided,
 )
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.depot.model_gate import model_loader
 from edge_agent.errors import EdgeAgentError, InteractiveConfirmationNeeded
-from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
 from edge_agent.tracing import TurnTracer
 from sync import ActionState, QueuedAction
@@ -83,7 +83,7 @@ def do(
             session, request, model=None, tracer=tracer, job_id=job_id
         )
         if result.model_could_help and not no_model:
-            model = ModelLoader(settings.model_path).wait()
+            model = model_loader(settings).wait()
             if model is not None:
                 tracer = session.tracer("propose")
                 result = propose_in_session(

@@ -17,7 +17,7 @@ from edge_agent.answer.values import (
 )
 from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
-from edge_agent.llm import ModelLoader
+from edge_agent.depot.model_gate import model_loader
 from edge_agent.session import Session
 
 
@@ -41,7 +41,7 @@ def ask(
         )
     settings = state.settings()
     # Loaded on first need, so questions answered by lookup never wait for it.
-    loader = None if no_model else ModelLoader(model_path or settings.model_path)
+    loader = None if no_model else model_loader(settings, model_path)
     printer = None if as_json else StreamPrinter()
     with Session(settings) as session:
         answer = answer_in_session(

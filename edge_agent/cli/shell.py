@@ -15,6 +15,7 @@ import click
 from edge_agent.answer.question_turn import answer_in_session
 from edge_agent.cli.ask import StreamPrinter
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.model_gate import model_loader
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
 from knowledge_cache import KnowledgeStore
@@ -32,7 +33,7 @@ def run_shell(
     """Answer lines from ``read_line`` until ``quit`` or end of input."""
     with Session(settings) as session:
         click.echo(banner(session.store, session.policy.reason))
-        model = loader or ModelLoader(settings.model_path)
+        model = loader or model_loader(settings)
         while True:
             try:
                 line = read_line(PROMPT).strip()

@@ -21,6 +21,8 @@ import httpx
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.enrolment import Credentials, read_credentials
+from edge_agent.depot.model_gate import model_identity
+from edge_agent.depot.release import ReleaseFile
 from edge_agent.depot.sync_state import (
     KillSwitch,
     SyncState,
@@ -97,6 +99,8 @@ def run_sync(
         trust = device_trust(settings)
         policy = open_policy_store(settings)
         before = read_sync_state(settings.home)
+        release = ReleaseFile(settings.layout.release_file)
+        model = model_identity(settings)
         http = stack.enter_context(http_client(url, transport))
         client = _client(http, credentials)
         report = drain(
@@ -111,6 +115,8 @@ def run_sync(
                 policy=policy,
                 knowledge=knowledge,
                 model=model_name(settings),
+                model_sha256=model.sha256 if model else "",
+                release=release,
             ),
             progress=progress,
             client_version=app_version() or "",
@@ -125,6 +131,7 @@ def run_sync(
                 knowledge=knowledge,
                 jobs_file=settings.layout.jobs_file,
                 received_at=now,
+                release=release,
             )
             after = next_state(before, report.pull, applied, at=now)
         waiting = sum(outbox.count_by_state()[s] for s in WAITING)

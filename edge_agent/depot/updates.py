@@ -1,4 +1,5 @@
-"""Applying what a sync pulled: keys, policy, knowledge base, jobs, kill switch.
+"""Applying what a sync pulled: keys, policy, knowledge base, jobs, the
+release manifest, kill switch.
 
 Each part is applied through its own store's checks, on its own: a part that
 is refused leaves the previous one in force and is reported, and never stops
@@ -11,6 +12,8 @@ the others.
   the device accepts for policy, then :meth:`KnowledgeStore.apply_snapshot`
   applies it in one transaction.
 - Jobs: the job book replaces ``jobs.json`` atomically.
+- Release: the manifest's signature is checked like a KB delta's and it is
+  kept in ``release.json`` when above the one held (:class:`ReleaseFile`).
 - Kill switch: recorded for the app to show.
 """
 
@@ -22,17 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cryptography.exceptions import InvalidSignature
-
+from edge_agent.depot.release import ReleaseFile
+from edge_agent.depot.signatures import check_signature
 from edge_agent.depot.sync_state import KillSwitch, SyncState
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.policy_store import DeviceTrust, PolicyStore
 from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Snapshot, SnapshotFile
-from policies import SIGNATURE_BYTES, PolicyError, TrustedKeys, decode_base64
-from sync import KbDelta, PullRequest, PullResponse
+from policies import PolicyError, TrustedKeys
+from sync import KbDelta, PullRequest, PullResponse, ReleaseManifest
 
-Part = Literal["keys", "policy", "kb", "jobs"]
+Part = Literal["keys", "policy", "kb", "jobs", "release"]
 PartStatus = Literal["updated", "refused"]
 
 
@@ -41,7 +44,7 @@ class PartOutcome:
     """What became of one pulled part.
 
     Attributes:
-        part: ``keys``, ``policy``, ``kb`` or ``jobs``.
+        part: ``keys``, ``policy``, ``kb``, ``jobs`` or ``release``.
         status: ``updated``, or ``refused`` (the previous one stays).
         message: What changed, or why it was refused, in plain language.
         version: The version now in force, when it was updated.
@@ -72,9 +75,12 @@ def pull_request(
     policy: PolicyStore,
     knowledge: KnowledgeStore,
     model: str = "",
+    model_sha256: str = "",
+    release: ReleaseFile | None = None,
 ) -> PullRequest:
     """What the device holds, for the centre to send only what is newer
-    (``model``: the model file it answers with, for the fleet's state).
+    (``model`` and ``model_sha256``: the model file it answers with, for the
+    fleet's state; ``release``: where it keeps the release manifest).
 
     Raises:
         PolicyError: the centre's key set file is damaged.
@@ -89,6 +95,8 @@ def pull_request(
         jobs_version=state.jobs_version,
         refused=list(state.refused),
         model=model,
+        model_sha256=model_sha256,
+        release_id=None if release is None else release.held_id(policy.trusted_keys),
     )
 
 
@@ -100,6 +108,7 @@ def apply_pull(
     knowledge: KnowledgeStore,
     jobs_file: Path,
     received_at: str,
+    release: ReleaseFile | None = None,
 ) -> ApplyReport:
     """Apply each part of ``pull``; report what was updated or refused.
 
@@ -110,6 +119,7 @@ def apply_pull(
         knowledge: The device's knowledge base.
         jobs_file: Where the job book lives.
         received_at: When the pull arrived (ISO 8601), recorded with the jobs.
+        release: Where the release manifest is kept (``None``: not taken).
     """
     parts: list[PartOutcome] = []
     if pull.key_sets:
@@ -120,6 +130,8 @@ def apply_pull(
         parts.append(_apply_kb(knowledge, pull.kb, policy.trusted_keys))
     if pull.jobs is not None:
         parts.append(_apply_jobs(jobs_file, pull.jobs, received_at))
+    if pull.release is not None and release is not None:
+        parts.append(_apply_release(release, pull.release, policy.trusted_keys))
     parts += [PartOutcome(s.part, "refused", s.message) for s in pull.skipped]
     switch = pull.kill_switch
     return ApplyReport(
@@ -203,6 +215,22 @@ def _apply_jobs(path: Path, jobs: dict[str, object], received_at: str) -> PartOu
     return PartOutcome("jobs", "updated", f"{len(book.jobs)} job(s) assigned.")
 
 
+def _apply_release(
+    release: ReleaseFile, manifest: ReleaseManifest, keys: TrustedKeys
+) -> PartOutcome:
+    try:
+        release.install(manifest, keys)
+    except EdgeAgentError as exc:
+        why = f"Release manifest refused, the release held stays: {exc.message}"
+        return PartOutcome("release", "refused", why)
+    names = ", ".join(model.name for model in manifest.models)
+    message = (
+        f"Release {manifest.name} ({manifest.release_id}) is in force: model "
+        f"{names}, policy v{manifest.policy_version}, KB v{manifest.kb_version}."
+    )
+    return PartOutcome("release", "updated", message, manifest.release_id)
+
+
 def verified_snapshot(delta: KbDelta, keys: TrustedKeys) -> Snapshot:
     """The delta as a :class:`Snapshot`, once its signature checks out.
 
@@ -210,20 +238,12 @@ def verified_snapshot(delta: KbDelta, keys: TrustedKeys) -> Snapshot:
         EdgeAgentError: the signature is missing, from an unknown key, or does
             not match; or a file is not base64.
     """
-    public_key = keys.public_key(delta.key_id)
-    if public_key is None:
-        raise EdgeAgentError(
-            f"it is signed with key {delta.key_id!r}, which this device does not trust."
-        )
-    signature = decode_base64(delta.signature, length=SIGNATURE_BYTES)
-    if signature is None:
-        raise EdgeAgentError("its signature is missing or garbled.")
-    try:
-        public_key.verify(signature, delta.signed_bytes())
-    except InvalidSignature as exc:
-        raise EdgeAgentError(
-            "its signature does not match its content (changed in transit?)."
-        ) from exc
+    check_signature(
+        key_id=delta.key_id,
+        signature=delta.signature,
+        message=delta.signed_bytes(),
+        keys=keys,
+    )
     return Snapshot(
         version=delta.version,
         files=tuple(

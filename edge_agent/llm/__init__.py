@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from edge_agent.llm.base import ChatMessage, ChatModel, Completion, GenerationLimits
 from edge_agent.llm.default_model import DEFAULT_MODEL_PACKAGE, default_model_path
-from edge_agent.llm.loader import ModelLoader, ModelState
+from edge_agent.llm.loader import ModelCheck, ModelLoader, ModelState
+from edge_agent.llm.model_file import ModelHashes, ModelIdentity
 from edge_agent.llm.scripted import ScriptedModel
 
 __all__ = [
@@ -13,6 +14,9 @@ __all__ = [
     "ChatModel",
     "Completion",
     "GenerationLimits",
+    "ModelCheck",
+    "ModelHashes",
+    "ModelIdentity",
     "ModelLoader",
     "ModelState",
     "ScriptedModel",

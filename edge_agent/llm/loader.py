@@ -8,9 +8,10 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
-from edge_agent.errors import EdgeAgentError, ModelUnavailable
+from edge_agent.errors import EdgeAgentError, ModelNotReleased, ModelUnavailable
 from edge_agent.llm.base import ChatModel
 from edge_agent.llm.default_model import default_model_path
+from edge_agent.llm.model_file import ModelIdentity
 
 
 class ModelState(StrEnum):
@@ -23,6 +24,9 @@ class ModelState(StrEnum):
 
 
 ModelFactory = Callable[[Path], ChatModel]
+ModelCheck = Callable[[Path], ModelIdentity]
+"""Says which file a path holds before it is loaded (its name and hash), or
+refuses it with :class:`ModelNotReleased` (or :class:`ModelUnavailable`)."""
 
 
 def load_llama(path: Path) -> ChatModel:
@@ -46,14 +50,26 @@ class ModelLoader:
     Args:
         path: a GGUF file, or ``None`` for the default model.
         factory: builds the model from a path (tests pass a scripted one).
+        check: runs first, on the loading thread: the file's identity, or
+            why it may not be loaded (see
+            :func:`edge_agent.depot.model_gate.model_loader`); ``None``
+            loads any file and knows no identity.
     """
 
-    def __init__(self, path: Path | None = None, factory: ModelFactory = load_llama):
+    def __init__(
+        self,
+        path: Path | None = None,
+        factory: ModelFactory = load_llama,
+        *,
+        check: ModelCheck | None = None,
+    ):
         self._path = path
         self._factory = factory
+        self._check = check
         self._state = ModelState.NOT_STARTED
         self._model: ChatModel | None = None
         self._error: EdgeAgentError | None = None
+        self._identity: ModelIdentity | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
 
@@ -65,6 +81,11 @@ class ModelLoader:
     def error(self) -> EdgeAgentError | None:
         """Why the model is unavailable, once loading failed."""
         return self._error
+
+    @property
+    def identity(self) -> ModelIdentity | None:
+        """The file's name and SHA-256 once checked (loaded or refused)."""
+        return self._identity
 
     def start(self) -> ModelLoader:
         """Begin loading in the background (once); return self."""
@@ -96,8 +117,14 @@ class ModelLoader:
     def _load(self) -> None:
         try:
             path = self._path or default_model_path()
+            if self._check is not None:
+                self._identity = self._check(path)
             self._model = self._factory(path)
             self._state = ModelState.READY
+        except ModelNotReleased as exc:
+            self._identity = ModelIdentity(exc.file_name, exc.sha256)
+            self._error = exc
+            self._state = ModelState.UNAVAILABLE
         except ModelUnavailable as exc:
             self._error = exc
             self._state = ModelState.UNAVAILABLE

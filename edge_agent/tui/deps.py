@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from edge_agent.answer.similarity import warm_up as warm_up_similarity
 from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.model_gate import model_loader
 from edge_agent.llm import ModelLoader
 from edge_agent.tui.ocr_check import ocr_notice
 from edge_agent.tui.reachability import centre_reachable
@@ -69,5 +70,5 @@ def default_deps(
     settings: EdgeSettings, *, model_path: Path | None = None, no_model: bool = False
 ) -> AppDeps:
     """The real seams: the configured (or given) model, unless ``no_model``."""
-    model = None if no_model else ModelLoader(model_path or settings.model_path)
+    model = None if no_model else model_loader(settings, model_path)
     return AppDeps(model=model)

@@ -11,6 +11,8 @@
     edge-governance jobs assign --device D FILE.json
     edge-governance kill-switch --device D|--tool T|--fleet on|off
     edge-governance report [--technician T] [--since ISO]
+    edge-governance release create --name NAME [--model-file PATH] | list | show
+    edge-governance release rollback [--to NAME] --reason TEXT
 
 Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
 Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration

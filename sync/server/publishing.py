@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from policies import BundleRejected, authenticate_bundle, format_time
+from policies import Bundle, BundleRejected, authenticate_bundle, format_time
 from policies.defaults import DEMO_VERSION
 from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
@@ -78,37 +78,7 @@ class Publisher:
                 "new one."
             )
         with self._storage.write() as connection:
-            fleet.lock_publishing(connection, policy_bundles)
-            latest = fleet.latest_policy_version(connection)
-            if bundle.version <= latest:
-                raise PublishRefused(
-                    f"Version {bundle.version} is not above the published version "
-                    f"{latest}; policy versions only go up."
-                )
-            floor = _policy_floor(connection)
-            if bundle.version <= floor:
-                raise PublishRefused(
-                    f"Version {bundle.version} is not above version {floor}, which "
-                    "devices already run (the app ships one, and devices report "
-                    "theirs): they would ignore it. Sign it with a higher version."
-                )
-            fleet.add_bundle(
-                connection,
-                version=bundle.version,
-                document=data.decode("utf-8"),
-                key_id=manifest.key_id,
-                issued_at=manifest.issued_at,
-                expires_at=manifest.expires_at,
-                at=now,
-                actor=actor,
-            )
-            record_event(
-                connection,
-                at=now,
-                actor=actor,
-                event="policy_published",
-                detail={"version": bundle.version, "key_id": manifest.key_id},
-            )
+            store_bundle(connection, data, bundle, at=now, actor=actor)
         return bundle.version
 
     def publish_policy_dir(
@@ -134,8 +104,7 @@ class Publisher:
         now = self._clock()
         if version is None:
             with self._storage.read() as connection:
-                newest = fleet.latest_policy_version(connection)
-                version = max(newest, _policy_floor(connection)) + 1
+                version = next_policy_version(connection)
         data = sign_policy_dir(
             folder,
             self._keys.signing_key(),
@@ -161,39 +130,7 @@ class Publisher:
         key = self._keys.signing_key()
         now = self._clock()
         with self._storage.write() as connection:
-            fleet.lock_publishing(connection, kb_versions)
-            latest = fleet.latest_kb_version(connection)
-            previous = fleet.kb_version(connection, latest) if latest else None
-            # Above any KB a device runs (its own ingests count), or it is refused.
-            reported = fleet.highest_reported(connection, "kb")
-            version = max(latest, reported, SHIPPED_KB_VERSION) + 1
-            snapshot = signed_kb(key, version=version, base=None, files=files)
-            delta = None
-            if previous is not None:
-                old = KbDelta.model_validate_json(previous["snapshot"]).files
-                delta = signed_kb(
-                    key,
-                    version=version,
-                    base=latest,
-                    files={k: v for k, v in files.items() if old.get(k) != v},
-                    removed=sorted(set(old) - set(files)),
-                )
-            fleet.add_kb_version(
-                connection,
-                version=version,
-                base_version=latest or None,
-                snapshot=snapshot.model_dump_json(),
-                delta=None if delta is None else delta.model_dump_json(),
-                at=now,
-                actor=actor,
-            )
-            record_event(
-                connection,
-                at=now,
-                actor=actor,
-                event="kb_published",
-                detail={"version": version, "documents": len(files)},
-            )
+            version = store_kb(connection, key, files, at=now, actor=actor)
         return KbPublished(version, len(files), skipped)
 
     def assign_jobs(
@@ -239,6 +176,102 @@ class Publisher:
                 detail={"scope": scope, "target": target, "enabled": enabled},
             )
         return switch
+
+
+def store_bundle(
+    connection: Connection, data: bytes, bundle: Bundle, *, at: datetime, actor: str
+) -> None:
+    """Store an authenticated bundle for pull, in the caller's transaction.
+
+    Raises:
+        PublishRefused: its version is not above the newest published, or
+            not above what devices already run.
+    """
+    fleet.lock_publishing(connection, policy_bundles)
+    latest = fleet.latest_policy_version(connection)
+    if bundle.version <= latest:
+        raise PublishRefused(
+            f"Version {bundle.version} is not above the published version "
+            f"{latest}; policy versions only go up."
+        )
+    floor = _policy_floor(connection)
+    if bundle.version <= floor:
+        raise PublishRefused(
+            f"Version {bundle.version} is not above version {floor}, which "
+            "devices already run (the app ships one, and devices report "
+            "theirs): they would ignore it. Sign it with a higher version."
+        )
+    manifest = bundle.manifest
+    fleet.add_bundle(
+        connection,
+        version=bundle.version,
+        document=data.decode("utf-8"),
+        key_id=manifest.key_id,
+        issued_at=manifest.issued_at,
+        expires_at=manifest.expires_at,
+        at=at,
+        actor=actor,
+    )
+    record_event(
+        connection,
+        at=at,
+        actor=actor,
+        event="policy_published",
+        detail={"version": bundle.version, "key_id": manifest.key_id},
+    )
+
+
+def next_policy_version(connection: Connection) -> int:
+    """The version the next bundle signed here gets: above the newest
+    published and above any a device runs."""
+    return max(fleet.latest_policy_version(connection), _policy_floor(connection)) + 1
+
+
+def store_kb(
+    connection: Connection,
+    key: SigningKey,
+    files: Mapping[str, str],
+    *,
+    at: datetime,
+    actor: str,
+) -> int:
+    """Sign ``files`` as the next KB version and store it for pull, as a full
+    snapshot and as a delta from the previous version, in the caller's
+    transaction; returns the version."""
+    fleet.lock_publishing(connection, kb_versions)
+    latest = fleet.latest_kb_version(connection)
+    previous = fleet.kb_version(connection, latest) if latest else None
+    # Above any KB a device runs (its own ingests count), or it is refused.
+    reported = fleet.highest_reported(connection, "kb")
+    version = max(latest, reported, SHIPPED_KB_VERSION) + 1
+    snapshot = signed_kb(key, version=version, base=None, files=files)
+    delta = None
+    if previous is not None:
+        old = KbDelta.model_validate_json(previous["snapshot"]).files
+        delta = signed_kb(
+            key,
+            version=version,
+            base=latest,
+            files={k: v for k, v in files.items() if old.get(k) != v},
+            removed=sorted(set(old) - set(files)),
+        )
+    fleet.add_kb_version(
+        connection,
+        version=version,
+        base_version=latest or None,
+        snapshot=snapshot.model_dump_json(),
+        delta=None if delta is None else delta.model_dump_json(),
+        at=at,
+        actor=actor,
+    )
+    record_event(
+        connection,
+        at=at,
+        actor=actor,
+        event="kb_published",
+        detail={"version": version, "documents": len(files)},
+    )
+    return version
 
 
 def signed_kb(

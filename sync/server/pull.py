@@ -3,19 +3,28 @@
 Results after its cursor (a page at a time), the newest signed policy bundle
 when the device's is older, the KB as a signed delta from the device's version
 (or a full snapshot when it is further behind), its job book when changed,
-the kill switches that apply to it, and the centre's key sets the device has
-not followed yet. The versions the device reports are
-recorded for the reconciliation report.
+the kill switches that apply to it, the centre's key sets the device has
+not followed yet, and the newest release's signed manifest when the device
+holds an older one. The versions the device reports are recorded for the
+reconciliation report, with the release they make up (if any).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from sync.protocol import KbDelta, PullRequest, PullResponse, SkippedUpdate
+from sync.protocol import (
+    KbDelta,
+    PullRequest,
+    PullResponse,
+    SkippedUpdate,
+)
 from sync.server.centre_keys import CentreKeys
 from sync.server.centre_policy import switch_state
-from sync.server.storage import Storage, actions, devices, fleet
+from sync.server.records import Clock
+from sync.server.releases.manifest import signed_manifest
+from sync.server.storage import Storage, actions, devices, fleet, releases
+from sync.server.storage.releases import Release
 from sync.server.storage.store import dump_json
 
 
@@ -26,12 +35,16 @@ class Puller:
         storage: The service's storage.
         keys: The centre's keys.
         page_size: Most results in one response.
+        clock: The service's clock (since when a device runs a release).
     """
 
-    def __init__(self, storage: Storage, keys: CentreKeys, *, page_size: int) -> None:
+    def __init__(
+        self, storage: Storage, keys: CentreKeys, *, page_size: int, clock: Clock
+    ) -> None:
         self._storage = storage
         self._keys = keys
         self._page = page_size
+        self._clock = clock
 
     def pull(self, device_id: str, request: PullRequest) -> PullResponse:
         """Everything newer than what the device reports having."""
@@ -70,7 +83,17 @@ class Puller:
                 reported["refused_updates"] = dump_json(request.refused)
             if request.queue_depth is not None:
                 reported["queue_depth"] = request.queue_depth
+            if request.model_sha256:
+                reported["model_sha256"] = request.model_sha256
             devices.report_versions(connection, device_id, **reported)
+            self._note_release(connection, device_id, request)
+            release = _newer_release(connection, request.release_id)
+        # Signed outside the transaction: reading the key is file I/O.
+        manifest = (
+            None
+            if release is None
+            else signed_manifest(release, self._keys.signing_key())
+        )
         return PullResponse(
             results=results,
             results_cursor=cursor,
@@ -82,7 +105,36 @@ class Puller:
             kill_switch=switches,
             key_sets=key_sets,
             skipped=skipped,
+            release=manifest,
         )
+
+    def _note_release(
+        self, connection: Connection, device_id: str, request: PullRequest
+    ) -> None:
+        """Record the release the device's reported parts make up, and since
+        when (kept while it stays the same)."""
+        device = devices.device(connection, device_id)
+        if device is None:
+            return
+        running = releases.matching_release(
+            connection,
+            policy_version=request.policy_version,
+            kb_version=request.kb_version,
+            model_sha256=device.model_sha256,
+        )
+        if running != device.release_id:
+            releases.set_running(connection, device_id, running, at=self._clock())
+
+
+def _newer_release(connection: Connection, held: int | None) -> Release | None:
+    """The newest release, if newer than ``held`` (``None``: the device takes
+    no manifests)."""
+    if held is None:
+        return None
+    newest = releases.newest_release(connection)
+    if newest is None or newest.release_id <= held:
+        return None
+    return newest
 
 
 def _skipped(

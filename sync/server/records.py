@@ -47,6 +47,9 @@ class DeviceRecord:
         queue_depth: Actions waiting on it at the end of its last sync.
         journal_place: How far its journal reached the centre.
         model: The model file it answers with, from its last pull.
+        model_sha256: That file's SHA-256, from its last pull ('' unknown).
+        release_id: The release it ran at its last pull (0: none matched).
+        release_since: Since when the centre has seen it run that release.
     """
 
     device_id: str
@@ -70,6 +73,9 @@ class DeviceRecord:
     queue_depth: int = 0
     journal_place: int = 0
     model: str = ""
+    model_sha256: str = ""
+    release_id: int = 0
+    release_since: datetime | None = None
 
     @property
     def revoked(self) -> bool:

@@ -104,7 +104,7 @@ def build_services(
             storage, clock=clock, policies=PolicyCache(), observe=observed
         ),
         journal=journal,
-        puller=Puller(storage, keys, page_size=settings.pull_page_size),
+        puller=Puller(storage, keys, page_size=settings.pull_page_size, clock=clock),
         review=Review(storage, clock=clock),
         connector=connector,
         delivery=delivery,

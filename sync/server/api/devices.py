@@ -80,7 +80,10 @@ def device_routes(services: Services) -> APIRouter:
             result = await run_in_threadpool(
                 services.puller.pull, device.device_id, parsed
             )
-        return _signed_reply(result, device, request)
+        # Without a release the field is left out: older apps refuse fields
+        # they do not know.
+        unsaid = {"release"} if result.release is None else None
+        return _signed_reply(result, device, request, exclude=unsaid)
 
     @router.post(
         "/journal", response_model=JournalResponse, openapi_extra=_body(JournalRequest)
@@ -97,9 +100,16 @@ def device_routes(services: Services) -> APIRouter:
     return router
 
 
-def _signed_reply(model: BaseModel, device: DeviceRecord, request: Request) -> Response:
-    """``model`` as the JSON reply, signed for the request it answers."""
-    content = model.model_dump_json().encode("utf-8")
+def _signed_reply(
+    model: BaseModel,
+    device: DeviceRecord,
+    request: Request,
+    *,
+    exclude: set[str] | None = None,
+) -> Response:
+    """``model`` as the JSON reply (less ``exclude``), signed for the request
+    it answers."""
+    content = model.model_dump_json(exclude=exclude).encode("utf-8")
     signature = reply_signature(
         device.secret,
         nonce=request.headers.get(NONCE_HEADER, ""),

@@ -5,6 +5,7 @@
 - ``signing.py``: development keys and signing a policy bundle (no database).
 - ``fleet.py``: the server, devices, jobs, kill switches and deliveries.
 - ``review.py``: the review queue, publishing policy and KB, the report.
+- ``releases.py``: releases, their history and rolling back.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ def device_json(device: DeviceState) -> dict[str, Any]:
         "jobs_version": d.jobs_version,
         "app_version": d.client_version,
         "model": d.model,
+        "model_sha256": d.model_sha256,
+        "release_id": d.release_id or None,
+        "release_since": d.release_since.isoformat() if d.release_since else None,
         "key_set_version": d.key_set_version,
         "refused_updates": list(d.refused_updates),
         "queue_depth": d.queue_depth,
@@ -39,7 +42,7 @@ def device_line(device: DeviceState) -> str:
     state = device.state.upper() if device.state != "active" else "active"
     return (
         f"{d.device_id}  {d.name!r}  {d.technician_id} ({d.role})  {state}  "
-        f"policy v{d.policy_version}  KB v{d.kb_version}  "
+        f"policy v{d.policy_version}  KB v{d.kb_version}  {_release(d.release_id)}  "
         f"queue {d.queue_depth}  last seen {_moment(d.last_seen_at)}"
         + (f"  {len(d.refused_updates)} UPDATE(S) REFUSED" if d.refused_updates else "")
     )
@@ -58,6 +61,9 @@ def render_device(device: DeviceState) -> str:
         f"jobs v{d.jobs_version}, app {d.client_version or 'unknown'}, "
         f"model {d.model or 'unknown'}, "
         f"centre key set v{d.key_set_version}",
+        f"  {_release(d.release_id)}"
+        + (f" since {_moment(d.release_since)}" if d.release_id else "")
+        + (f"; model sha256 {d.model_sha256}" if d.model_sha256 else ""),
         f"  actions at the centre: {actions or 'none'}",
     ]
     lines.extend(f"  refused at its last sync: {why}" for why in d.refused_updates)
@@ -88,3 +94,7 @@ def switch_line(switch: KillSwitch) -> str:
 
 def _moment(value: Any) -> str:
     return value.isoformat(timespec="seconds") if value is not None else "never"
+
+
+def _release(release_id: int) -> str:
+    return f"release {release_id}" if release_id else "no release"

@@ -6,9 +6,10 @@
 - The SQL of each concern, as functions on a connection: ``devices.py``
   (devices, enrolment tokens, nonces), ``actions.py`` (pushed actions, results,
   chain links, traces), ``review.py`` (the review queue), ``fleet.py`` (policy
-  bundles, KB versions, job books, kill switches), ``deliveries.py`` (handing
-  applied actions on), ``audit.py`` (the audit log) and ``figures.py`` (queue
-  depths and the rows of the reconciliation report).
+  bundles, KB versions, job books, kill switches), ``releases.py`` (releases
+  and which one each device runs), ``deliveries.py`` (handing applied
+  actions on), ``audit.py`` (the audit log) and ``figures.py`` (queue depths
+  and the rows of the reconciliation report).
 """
 
 from __future__ import annotations

@@ -179,4 +179,7 @@ def device_from_row(row: sa.Row[Any]) -> DeviceRecord:
         queue_depth=m["queue_depth"],
         journal_place=m["journal_place"],
         model=m["model"],
+        model_sha256=m["model_sha256"],
+        release_id=m["release_id"],
+        release_since=m["release_since"],
     )

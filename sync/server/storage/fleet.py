@@ -65,6 +65,15 @@ def latest_bundle(connection: Connection) -> StoredBundle | None:
     return StoredBundle(row.version, row.document, row.expires_at)
 
 
+def bundle(connection: Connection, version: int) -> StoredBundle | None:
+    """The published bundle of this version, if any."""
+    query = sa.select(policy_bundles).where(policy_bundles.c.version == version)
+    row = connection.execute(query).first()
+    if row is None:
+        return None
+    return StoredBundle(row.version, row.document, row.expires_at)
+
+
 def add_bundle(
     connection: Connection,
     *,

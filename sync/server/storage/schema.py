@@ -82,7 +82,12 @@ devices = sa.Table(
     sa.Column("queue_depth", sa.Integer, nullable=False, server_default="0"),
     sa.Column("journal_place", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("model", sa.String(200), nullable=False, server_default=""),
+    sa.Column("model_sha256", sa.String(64), nullable=False, server_default=""),
+    sa.Column("release_id", sa.Integer, nullable=False, server_default="0"),
+    _time("release_since", nullable=True),
 )
+"""``release_id``: the release whose policy, KB and model the device reported
+running at its last pull (0: none); ``release_since``: since which pull."""
 
 enrol_tokens = sa.Table(
     "enrol_tokens",
@@ -279,3 +284,26 @@ audit_log = sa.Table(
     sa.Column("event", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
 )
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    sa.Column("release_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("model_name", sa.String(200), nullable=False),
+    sa.Column("model_sha256", sa.String(64), nullable=False),
+    sa.Column("policy_version", sa.Integer, nullable=False),
+    sa.Column("policy_sha256", sa.String(64), nullable=False),
+    sa.Column("kb_version", sa.Integer, nullable=False),
+    sa.Column("kb_sha256", sa.String(64), nullable=False),
+    sa.Column("app_version", sa.String(64), nullable=False),
+    sa.Column("rollback_of", sa.Integer, nullable=True),
+    sa.Column("restores", sa.Integer, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    _time("created_at"),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Index("releases_parts", "policy_version", "kb_version", "model_sha256"),
+)
+"""Every release, never changed: a rollback is a new release that
+``restores`` the content of an older one and was made from (``rollback_of``)
+the newest at the time."""

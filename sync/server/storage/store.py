@@ -28,11 +28,17 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from policies.encoding import canonical_json
 from sync.server.clock import utc_now
 from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
-from sync.server.storage.schema import device_decisions, metadata, schema_migrations
+from sync.server.storage.schema import (
+    device_decisions,
+    devices,
+    metadata,
+    releases,
+    schema_migrations,
+)
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -213,6 +219,31 @@ def _m002_centre_keys(connection: Connection) -> None:
             "model": "VARCHAR(200) NOT NULL DEFAULT ''",
         },
     }
+    _add_columns(connection, added)
+    device_decisions.create(connection, checkfirst=True)
+
+
+def _m003_releases(connection: Connection) -> None:
+    """Releases get their table; devices keep the SHA-256 of their model file
+    and the release they run, with since when."""
+    timestamp = devices.c.release_since.type.compile(dialect=connection.dialect)
+    _add_columns(
+        connection,
+        {
+            "devices": {
+                "model_sha256": "VARCHAR(64) NOT NULL DEFAULT ''",
+                "release_id": "INTEGER NOT NULL DEFAULT 0",
+                "release_since": timestamp,
+            }
+        },
+    )
+    releases.create(connection, checkfirst=True)
+
+
+def _add_columns(
+    connection: Connection, added: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Add each column a table lacks (a schema made whole by step 1 has them)."""
     inspector = sa.inspect(connection)
     for table, columns in added.items():
         present = {c["name"] for c in inspector.get_columns(table)}
@@ -221,12 +252,12 @@ def _m002_centre_keys(connection: Connection) -> None:
                 connection.execute(
                     sa.text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
                 )
-    device_decisions.create(connection, checkfirst=True)
 
 
 MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (1, _m001_initial),
     (2, _m002_centre_keys),
+    (3, _m003_releases),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""

@@ -1,0 +1,167 @@
+"""How releases read in the terminal and as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sync.server.releases import ReleaseCount, ReleaseHistory, ReleaseState, Rollback
+from sync.server.storage.releases import Release
+
+SHORT_HASH = 12
+"""Hex digits of a hash the terminal shows (JSON has them all)."""
+
+
+def release_json(release: Release) -> dict[str, Any]:
+    return {
+        "release_id": release.release_id,
+        "name": release.name,
+        "model": {"name": release.model_name, "sha256": release.model_sha256},
+        "policy_version": release.policy_version,
+        "policy_sha256": release.policy_sha256,
+        "kb_version": release.kb_version,
+        "kb_sha256": release.kb_sha256,
+        "app_version": release.app_version,
+        "created_at": release.created_at.isoformat(),
+        "created_by": release.created_by,
+        "rollback_of": release.rollback_of,
+        "restores": release.restores,
+        "reason": release.reason,
+    }
+
+
+def history_json(history: ReleaseHistory) -> dict[str, Any]:
+    return {
+        "releases": [
+            {**release_json(c.release), "devices": c.devices} for c in history.releases
+        ],
+        "devices_without_release": [d.device_id for d in history.without_release],
+    }
+
+
+def history_lines(history: ReleaseHistory) -> list[str]:
+    """One line per release, newest first; then the devices that run none."""
+    lines = [release_line(count) for count in history.releases]
+    if history.without_release:
+        ids = ", ".join(d.device_id for d in history.without_release)
+        lines.append(
+            f"running no release: {len(history.without_release)} device(s) ({ids})"
+        )
+    return lines
+
+
+def release_line(count: ReleaseCount) -> str:
+    r = count.release
+    line = (
+        f"{r.release_id:>4}  {r.name}  {moment(r.created_at)} by {r.created_by}  "
+        f"{parts_text(r)}  {count.devices} device(s)"
+    )
+    if r.restores is not None:
+        line += f"  rollback: {r.reason}"
+    return line
+
+
+def parts_text(release: Release) -> str:
+    return (
+        f"model {release.model_name} ({release.model_sha256[:SHORT_HASH]})  "
+        f"policy v{release.policy_version}  KB v{release.kb_version}  "
+        f"app {release.app_version}"
+    )
+
+
+def state_json(state: ReleaseState) -> dict[str, Any]:
+    convergence = state.convergence
+    last = state.last_converged_at
+    return {
+        **release_json(state.release),
+        "newest": state.newest,
+        "devices": [
+            {
+                "device_id": d.device_id,
+                "name": d.name,
+                "technician_id": d.technician_id,
+                "since": d.release_since.isoformat() if d.release_since else None,
+            }
+            for d in state.running
+        ],
+        "active_devices": state.active,
+        "converged": state.converged,
+        "last_converged_at": last.isoformat() if last else None,
+        "convergence_seconds": None
+        if convergence is None
+        else convergence.total_seconds(),
+    }
+
+
+def render_state(state: ReleaseState) -> str:
+    """A release's page: its parts, what it rolled back, who runs it."""
+    r = state.release
+    newest = " (newest)" if state.newest else ""
+    lines = [
+        f"Release {r.release_id} {r.name}{newest}: made {moment(r.created_at)} "
+        f"by {r.created_by}",
+    ]
+    if state.restored is not None and state.rolled_back is not None:
+        lines.append(
+            f"  rollback of {state.rolled_back.name} to {state.restored.name}: "
+            f"{r.reason}"
+        )
+    lines += [
+        f"  model {r.model_name} sha256 {r.model_sha256}",
+        f"  policy v{r.policy_version} (content sha256 {r.policy_sha256[:SHORT_HASH]})",
+        f"  KB v{r.kb_version} (content sha256 {r.kb_sha256[:SHORT_HASH]})",
+        f"  app {r.app_version}",
+        f"  {_convergence_text(state)}",
+    ]
+    lines += [
+        f"    {d.device_id} {d.name!r} {d.technician_id} "
+        f"since {moment(d.release_since)}"
+        for d in state.running
+    ]
+    return "\n".join(lines)
+
+
+def rollback_text(rollback: Rollback) -> str:
+    r = rollback.release
+    again = [
+        f"policy as v{r.policy_version}" if rollback.policy_republished else "",
+        f"KB as v{r.kb_version}" if rollback.kb_republished else "",
+    ]
+    published = " and ".join(p for p in again if p) or "nothing (the newest had it)"
+    return (
+        f"Release {r.release_id} {r.name} rolls back {rollback.rolled_back.name} to "
+        f"{rollback.restored.name}: published again {published}. Devices take it "
+        "at their next sync; 'edge-governance release show' follows them."
+    )
+
+
+def _convergence_text(state: ReleaseState) -> str:
+    running = len(state.running)
+    if not state.newest:
+        return f"{running} device(s) run it (a newer release exists)"
+    convergence = state.convergence
+    if convergence is not None:
+        return (
+            f"{running} of {state.active} device(s) run it: all converged, the "
+            f"last {duration(convergence)} after the release"
+        )
+    return f"{running} of {state.active} device(s) converged so far"
+
+
+def duration(span: timedelta) -> str:
+    """``45 s``, ``3 min 12 s``, ``2 h 5 min``, ``1 d 3 h``."""
+    seconds = int(span.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {seconds} s"
+    return f"{seconds} s"
+
+
+def moment(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value is not None else "never"
