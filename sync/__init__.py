@@ -35,11 +35,14 @@ from sync.errors import (
 )
 from sync.outbox import Outbox, OutboxReader
 from sync.outbox.models import (
+    ChainHead,
     Clock,
     IdSource,
     JsonObject,
+    OutboxIdentity,
     PendingAction,
     QueuedAction,
+    RecordedRequest,
     TraceRecord,
     Transition,
     new_idempotency_key,
@@ -90,6 +93,7 @@ __all__ = [
     "BatchTooLarge",
     "CentreBusy",
     "CentreUnreachable",
+    "ChainHead",
     "Clock",
     "Enrolled",
     "IdSource",
@@ -100,6 +104,7 @@ __all__ = [
     "Outbox",
     "OutboxCorrupt",
     "OutboxError",
+    "OutboxIdentity",
     "OutboxReader",
     "OutcomeStatus",
     "PendingAction",
@@ -107,6 +112,7 @@ __all__ = [
     "PullRequest",
     "PullResponse",
     "QueuedAction",
+    "RecordedRequest",
     "ReplyNotAuthentic",
     "SyncAuthFailed",
     "SyncClient",
