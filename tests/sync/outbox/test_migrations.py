@@ -123,3 +123,20 @@ def test_an_outbox_of_another_device_is_refused(tmp_path: Path) -> None:
 
     with make_outbox(path) as outbox:
         assert outbox.device_id == DEVICE
+
+
+def test_a_full_disk_is_reported_as_such_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    with make_outbox(tmp_path / "outbox.db") as outbox:
+        outbox.enqueue(**sample_parts(), trace=sample_trace("first"))
+        (pages,) = outbox.db.execute("PRAGMA page_count").fetchone()
+        # SQLite's own "database or disk is full", as on a full disk.
+        outbox.db.execute(f"PRAGMA max_page_count = {pages}")
+        big = sample_trace("big", spans=400)
+
+        with pytest.raises(OutboxError, match="disk holding the outbox") as raised:
+            outbox.enqueue(**sample_parts(), trace=big)
+
+        assert raised.value.title == "Disk full"
+        assert [a.seq for a in outbox.list()] == [1]
