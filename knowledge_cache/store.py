@@ -38,6 +38,7 @@ from knowledge_cache.ingest import (
     ingest_sources,
     utc_now,
 )
+from knowledge_cache.integrity import unavailable
 from knowledge_cache.intent import question_intent
 from knowledge_cache.meaning import MeaningSearch
 from knowledge_cache.models import (
@@ -463,6 +464,8 @@ class KnowledgeStore:
         try:
             yield
         except sqlite3.DatabaseError as exc:
+            if (problem := unavailable(self._path, exc)) is not None:
+                raise problem from exc  # a full disk, a read-only file: not damage
             if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
                 raise KnowledgeCacheError(
                     "The knowledge base is busy (another process is writing); "
