@@ -11,6 +11,13 @@ EdgeAgentError                 anything the app reports to the technician
 │                              outbox's (depot.enrolment)
 ├── PolicyStateDamaged         the policy folder's state cannot be read; the
 │                              device turns read-only (policy_store)
+├── LocalDamage                a file the device keeps is damaged or gone; nothing
+│   │                          was overwritten; the message says how to restore
+│   │                          it (exit 4)
+│   ├── OutboxLost             the outbox the device made is missing, empty,
+│   │                          damaged, another one or an older copy
+│   │                          (device_outbox)
+│   └── KnowledgeDamaged       knowledge.db is damaged (knowledge)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -31,9 +38,12 @@ __all__ = [
     "IdentityMismatch",
     "ImageUnreadable",
     "JobsUnreadable",
+    "KnowledgeDamaged",
+    "LocalDamage",
     "ModelUnavailable",
     "OcrError",
     "OcrUnavailable",
+    "OutboxLost",
     "PolicyStateDamaged",
     "ProposalError",
 ]
@@ -84,6 +94,35 @@ class IdentityMismatch(EdgeAgentError):
 class PolicyStateDamaged(EdgeAgentError):
     """The policy folder's ``state.json`` exists but cannot be read or parsed;
     the policy store reports read-only mode with this message."""
+
+
+class LocalDamage(EdgeAgentError):
+    """A file the device keeps is damaged, missing or not the one it made.
+
+    Nothing was created or overwritten in its place; the message says what was
+    found and how to restore it. ``path`` names the file.
+    """
+
+    def __init__(self, message: str, *, path: Path, title: str | None = None) -> None:
+        super().__init__(message, title=title)
+        self.path = path
+
+
+class OutboxLost(LocalDamage):
+    """The outbox the device made cannot be used as found; ``found`` says how.
+
+    Kinds: ``missing``, ``empty``, ``damaged``, ``replaced`` (another outbox
+    in its place) and ``behind`` (an older copy: fewer actions than the
+    device had recorded).
+    """
+
+    def __init__(self, message: str, *, path: Path, found: str) -> None:
+        super().__init__(message, path=path, title="Outbox lost")
+        self.found = found
+
+
+class KnowledgeDamaged(LocalDamage):
+    """The knowledge base is damaged; what does not need it still works."""
 
 
 class OcrError(EdgeAgentError):

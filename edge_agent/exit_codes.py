@@ -15,3 +15,9 @@ UPDATE_REFUSED = 3
 """``sync`` reached the centre, but the device refused an update it sent (a
 policy bundle or a KB snapshot): the previous one stays in force; the message
 says why."""
+
+DAMAGED = 4
+"""A file the device keeps is damaged or gone: the outbox the device made is
+missing, empty, damaged, another one or an older copy, or the knowledge base
+is damaged (``kb check`` exits 4 when it finds damage). Nothing was
+overwritten; the message says how to restore it."""

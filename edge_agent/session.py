@@ -13,7 +13,7 @@ from edge_agent.act.service import ActionService, Technician
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.sync_state import read_sync_state
-from edge_agent.device import device_id
+from edge_agent.device_outbox import device_outbox
 from edge_agent.jobs import JobBook, read_job_book
 from edge_agent.knowledge import open_knowledge
 from edge_agent.policy_store import PolicyStatus, open_policy_store
@@ -32,11 +32,7 @@ class Session:
             self.store: KnowledgeStore = self._stack.enter_context(
                 open_knowledge(settings)
             )
-            self.outbox: Outbox = self._stack.enter_context(
-                Outbox.open(
-                    settings.layout.outbox_db, device_id=device_id(settings.home)
-                )
-            )
+            self.outbox: Outbox = self._stack.enter_context(device_outbox(settings))
             self.jobs: JobBook = read_job_book(settings.layout.jobs_file)
             self.policy: PolicyStatus = open_policy_store(settings).status()
         except BaseException:

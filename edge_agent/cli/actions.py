@@ -23,6 +23,7 @@ from edge_agent.act.views import (
     render_action_line,
     render_decided,
 )
+from edge_agent.cli.outbox_reset import reset_outbox_command
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.errors import EdgeAgentError
 from edge_agent.llm import ModelLoader
@@ -270,3 +271,6 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise click.BadParameter("must be a JSON object", param_hint="--args")
     return value
+
+
+actions.add_command(reset_outbox_command)

@@ -28,7 +28,7 @@ from edge_agent.depot.sync_state import (
     write_sync_state,
 )
 from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
-from edge_agent.device import device_id
+from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import EdgeAgentError, ModelUnavailable
 from edge_agent.home import HomeLayout
 from edge_agent.knowledge import open_knowledge
@@ -89,9 +89,7 @@ def run_sync(
     credentials = enrolled_credentials(settings)
     url = server or settings.server_url or credentials.server_url
     with one_sync_at_a_time(settings.home), ExitStack() as stack:
-        outbox = stack.enter_context(
-            Outbox.open(settings.layout.outbox_db, device_id=device_id(settings.home))
-        )
+        outbox = stack.enter_context(device_outbox(settings))
         _check_identity(outbox, credentials)
         knowledge = stack.enter_context(open_knowledge(settings))
         trust = device_trust(settings)
