@@ -211,7 +211,10 @@ class RecordedRequest:
         seq: The action's sequence number.
         action: The action, or ``None`` when it was pruned after the centre
             acknowledged its final state.
+        request_hash: The hash of the request that recorded it (``None``
+            once pruned).
     """
 
     seq: int
     action: QueuedAction | None
+    request_hash: str | None

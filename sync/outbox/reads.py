@@ -235,15 +235,16 @@ def identity(db: Database) -> OutboxIdentity:
 def recorded_request(db: Database, request_key: str) -> RecordedRequest | None:
     """The action recorded under the caller's ``request_key``, kept or pruned."""
     row = db.execute(
-        f"SELECT {ACTION_COLUMNS} FROM actions WHERE request_key = ?", [request_key]
+        f"SELECT {ACTION_COLUMNS}, request_hash FROM actions WHERE request_key = ?",
+        [request_key],
     ).fetchone()
     if row is not None:
-        action = action_from_row(row)
-        return RecordedRequest(action.seq, action)
+        action = action_from_row(row[:-1])
+        return RecordedRequest(action.seq, action, row[-1])
     pruned = db.execute(
         "SELECT seq FROM pruned_actions WHERE request_key = ?", [request_key]
     ).fetchone()
-    return None if pruned is None else RecordedRequest(int(pruned[0]), None)
+    return None if pruned is None else RecordedRequest(int(pruned[0]), None, None)
 
 
 def latest_request(

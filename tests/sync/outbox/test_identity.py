@@ -107,6 +107,7 @@ def test_a_request_key_finds_the_action_it_recorded(outbox: Outbox) -> None:
     found = outbox.recorded_request("order-17")
 
     assert found is not None and found.seq == 1 and found.action == action
+    assert found.request_hash == "h1"
     assert outbox.recorded_request("order-18") is None
 
 
@@ -145,6 +146,7 @@ def test_a_pruned_action_keeps_its_request_key(outbox: Outbox) -> None:
     found = outbox.recorded_request("order-17")
 
     assert found is not None and (found.seq, found.action) == (1, None)
+    assert found.request_hash is None
     with pytest.raises(OutboxError, match="order-17"):
         outbox.bind_request(queue(outbox).key, request_key="order-17", request_hash="h")
 
