@@ -189,6 +189,14 @@ def _check_file(path: Path, record: OutboxRecord) -> None:
     """Refuse a missing or empty file where the device had its outbox."""
     if path.is_file() and path.stat().st_size > 0:
         return
+    if path.exists() and not path.is_file():
+        raise OutboxLost(
+            f"The outbox {path} is not a file (a folder or another thing is in its "
+            "place). It was left as it is: move it aside, then put the outbox back "
+            f"from a backup or run '{RESET_COMMAND}'.",
+            path=path,
+            found="damaged",
+        )
     found = "empty" if path.is_file() else "missing"
     what = "is empty (0 bytes)" if found == "empty" else "is missing"
     wal = Path(f"{path}-wal")

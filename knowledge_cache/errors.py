@@ -32,7 +32,21 @@ class IngestError(KnowledgeCacheError):
 
 
 class CacheCorrupt(KnowledgeCacheError):
-    """The database file cannot be used; it is left as it is on disk."""
+    """The database file cannot be used; it is left as it is on disk.
+
+    ``cause`` says what was found, when known (``it is cut short ...``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str | None = None,
+        path: Path | None = None,
+        cause: str = "",
+    ) -> None:
+        super().__init__(message, title=title, path=path)
+        self.cause = cause
 
 
 class CacheUnavailable(KnowledgeCacheError):

@@ -182,6 +182,7 @@ def corrupt(path: Path | None, cause: object) -> CacheCorrupt:
         "snapshot.",
         title="Knowledge base unreadable",
         path=path,
+        cause=str(cause),
     )
 
 

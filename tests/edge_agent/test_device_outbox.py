@@ -221,3 +221,15 @@ def _device(settings: EdgeSettings) -> str:
     from edge_agent.device import device_id
 
     return device_id(settings.home)
+
+
+def test_a_folder_in_place_of_the_outbox_is_damage(settings) -> None:
+    queue(settings)
+    settings.layout.outbox_db.unlink()
+    settings.layout.outbox_db.mkdir()
+
+    with pytest.raises(OutboxLost, match="is not a file") as raised:
+        device_outbox(settings).__enter__()
+
+    assert raised.value.found == "damaged"
+    assert settings.layout.outbox_db.is_dir()
