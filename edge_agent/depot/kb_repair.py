@@ -2,7 +2,7 @@
 the centre's knowledge base replaces it.
 
 Before the sync uses the knowledge base, SQLite checks every page of it
-(``quick_check``: about 0.2 s for 100,000 chunks, so at a sync and not at
+(``quick_check``: about 0.26 s for 100,000 chunks, so at a sync and not at
 every command). A damaged one does not stop the sync: the actions are
 pushed as always, and the device tells the centre it holds no knowledge base
 (version 0), so the centre sends its newest in full. Once its signature is
