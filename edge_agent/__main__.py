@@ -10,7 +10,12 @@ import click
 
 from edge_agent import exit_codes
 from edge_agent.cli.root import cli
-from edge_agent.errors import ConfigError, EdgeAgentError, LocalDamage
+from edge_agent.errors import (
+    ConfigError,
+    EdgeAgentError,
+    InteractiveConfirmationNeeded,
+    LocalDamage,
+)
 from edge_agent.logs import log_file_hint
 
 logger = logging.getLogger("edge_agent")
@@ -30,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIG
+    except InteractiveConfirmationNeeded as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exit_codes.CONFIRM_AT_PROMPT
     except LocalDamage as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.DAMAGED
@@ -59,7 +67,7 @@ PACKAGE_ERRORS = (
 )
 
 
-# The package errors that say a file of the home is damaged (exit 4).
+# The package errors that say a file of the home is damaged (exit 5).
 DAMAGE_ERRORS = (
     ("knowledge_cache", "CacheCorrupt"),
     ("sync", "OutboxCorrupt"),

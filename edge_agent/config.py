@@ -84,6 +84,12 @@ class EdgeSettings(BaseSettings):
     theme: Literal["dark", "light"] = "dark"
     """Colours of the terminal app (it can also be switched while it runs)."""
 
+    chat_history_conversations: int = Field(default=200, ge=1, le=100_000)
+    """How many of the chat's conversations are kept (the most recent)."""
+
+    chat_history_days: int = Field(default=90, ge=1, le=3650)
+    """Days a conversation is kept after its last question."""
+
     @property
     def layout(self) -> HomeLayout:
         """Every file and folder under :attr:`home`."""

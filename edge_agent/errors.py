@@ -6,6 +6,8 @@ EdgeAgentError                 anything the app reports to the technician
 ├── JobsUnreadable             the cached job list is damaged (jobs)
 ├── ProposalError              a tool call that cannot be proposed (act.proposals)
 ├── ConfirmationNeeded         the policy asks for the technician's confirmation
+│   └── InteractiveConfirmationNeeded
+│                              ... given at a prompt, which --yes cannot (exit 4)
 ├── ConfirmationMismatch       a confirmation for another payload or policy
 ├── IdentityMismatch           the centre's id for the device differs from the
 │                              outbox's (depot.enrolment)
@@ -13,11 +15,19 @@ EdgeAgentError                 anything the app reports to the technician
 │                              device turns read-only (policy_store)
 ├── LocalDamage                a file the device keeps is damaged or gone; nothing
 │   │                          was overwritten; the message says how to restore
-│   │                          it (exit 4)
+│   │                          it (exit 5)
 │   ├── OutboxLost             the outbox the device made is missing, empty,
 │   │                          damaged, another one or an older copy
 │   │                          (device_outbox)
 │   └── KnowledgeDamaged       knowledge.db is damaged (knowledge)
+├── HistoryUnavailable         the chat's kept conversations cannot be read or
+│                              written; the chat goes on in memory (conversations)
+├── SuiteInvalid               an evaluation suite cannot be used: names the file
+│                              and the case (evaluation, exit 6)
+├── CandidateInvalid           a candidate release cannot be evaluated: its KB,
+│                              policy bundle or model (evaluation, exit 7)
+├── BaselineInvalid            a baseline report to compare with cannot be read
+│                              (evaluation, a usage error: exit 2)
 └── OcrError                   reading a photo failed (ocr)
     ├── OcrUnavailable         the chosen engine is not installed (says how to install)
     ├── ImageUnreadable        this photo cannot be used: missing, empty, truncated,
@@ -30,13 +40,17 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BaselineInvalid",
     "ConfigError",
     "ConfirmationMismatch",
+    "CandidateInvalid",
     "ConfirmationNeeded",
     "CorrectionInvalid",
     "EdgeAgentError",
+    "HistoryUnavailable",
     "IdentityMismatch",
     "ImageUnreadable",
+    "InteractiveConfirmationNeeded",
     "JobsUnreadable",
     "KnowledgeDamaged",
     "LocalDamage",
@@ -46,6 +60,7 @@ __all__ = [
     "OutboxLost",
     "PolicyStateDamaged",
     "ProposalError",
+    "SuiteInvalid",
 ]
 
 
@@ -81,6 +96,17 @@ class ProposalError(EdgeAgentError):
 
 class ConfirmationNeeded(EdgeAgentError):
     """The policy asks the technician to confirm this exact action first."""
+
+
+class InteractiveConfirmationNeeded(ConfirmationNeeded):
+    """The policy asks for the technician's confirmation at a prompt that
+    shows the action (the app's dialog, a terminal's question); a flag such
+    as ``--yes`` or a script cannot give it. ``seq``: the action kept for
+    that confirmation, when there is one."""
+
+    def __init__(self, message: str, *, seq: int | None = None) -> None:
+        super().__init__(message, title="Confirm at a prompt")
+        self.seq = seq
 
 
 class ConfirmationMismatch(EdgeAgentError):
@@ -122,7 +148,46 @@ class OutboxLost(LocalDamage):
 
 
 class KnowledgeDamaged(LocalDamage):
-    """The knowledge base is damaged; what does not need it still works."""
+    """The knowledge base is damaged; what does not need it still works.
+
+    ``cause`` says what was found (``it is cut short ...``).
+    """
+
+    def __init__(self, message: str, *, path: Path, cause: str) -> None:
+        super().__init__(message, path=path, title="Knowledge base damaged")
+        self.cause = cause
+
+
+class HistoryUnavailable(EdgeAgentError):
+    """The chat's history cannot be read or written (damaged, locked, no
+    room); the chat still answers, keeping the conversation in memory only."""
+
+
+class SuiteInvalid(EdgeAgentError):
+    """An evaluation suite that cannot be used as it stands.
+
+    ``file`` is the suite file (or a file it names) and ``case_id`` the case
+    at fault, when one is.
+    """
+
+    def __init__(self, message: str, *, file: Path, case_id: str = "") -> None:
+        where = f"{file}" + (f", case {case_id}" if case_id else "")
+        super().__init__(f"{where}: {message}", title="Evaluation suite unusable")
+        self.file = file
+        self.case_id = case_id
+
+
+class CandidateInvalid(EdgeAgentError):
+    """A candidate release that cannot be evaluated; ``part`` names which of
+    its parts (``kb``, ``policy`` or ``model``)."""
+
+    def __init__(self, message: str, *, part: str) -> None:
+        super().__init__(message, title="Candidate release unusable")
+        self.part = part
+
+
+class BaselineInvalid(EdgeAgentError):
+    """A baseline report that cannot be read or is not an evaluation report."""
 
 
 class OcrError(EdgeAgentError):

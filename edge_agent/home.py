@@ -47,6 +47,11 @@ class HomeLayout:
         return self.root / "outbox.db"
 
     @property
+    def conversations_db(self) -> Path:
+        """The chat's conversations, kept on the device only (SQLite)."""
+        return self.root / "conversations.db"
+
+    @property
     def jobs_file(self) -> Path:
         """The assigned jobs and assets from the last sync."""
         return self.root / "jobs.json"

@@ -45,7 +45,7 @@ def knowledge_damaged(path: Path, cause: str) -> KnowledgeDamaged:
         "actions are not affected: 'edge-agent actions list' and 'edge-agent "
         "sync' work without the knowledge base.",
         path=path,
-        title="Knowledge base damaged",
+        cause=cause,
     )
 
 

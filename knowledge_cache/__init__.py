@@ -41,7 +41,12 @@ from knowledge_cache.models import (
     SnapshotFile,
 )
 from knowledge_cache.namesakes import Namesakes
-from knowledge_cache.question_codes import CodeReading, TypedCode
+from knowledge_cache.question_codes import (
+    CodeReading,
+    CuedFormats,
+    TypedCode,
+    cued_formats_of,
+)
 from knowledge_cache.relevance import relevant_hits
 from knowledge_cache.search import UnderstoodQuery
 from knowledge_cache.stopwords import STOP_WORDS
@@ -65,6 +70,7 @@ __all__ = [
     "DocumentKind",
     "FileOutcome",
     "FormatMatch",
+    "CuedFormats",
     "FormatSet",
     "IngestError",
     "IngestReport",
@@ -89,6 +95,7 @@ __all__ = [
     "check_integrity",
     "code_key",
     "code_keys_in_text",
+    "cued_formats_of",
     "is_english",
     "compile_formats",
     "looks_like_code",

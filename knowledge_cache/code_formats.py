@@ -62,6 +62,23 @@ def code_formats(db: Database) -> list[CodeFormat]:
     return [*declared, *learned.values()]
 
 
+def cued_formats(db: Database) -> list[CodeFormat]:
+    """Loose learned formats (plain numbers, mostly) for the kinds ``kb.toml``
+    says nothing about: read in a question only right after a code cue such
+    as "alarm" (see :mod:`knowledge_cache.question_codes`), never in text."""
+    kinds = {fmt.kind for fmt in declared_formats(db)}
+    cued: dict[tuple[CodeKind, str], CodeFormat] = {}
+    for item in learned_formats(db):
+        fmt = item.format
+        if (
+            item.loose
+            and fmt.kind not in kinds
+            and any(c.isdigit() for c in fmt.example)
+        ):
+            cued.setdefault((fmt.kind, fmt.pattern), fmt)
+    return list(cued.values())
+
+
 @contextmanager
 def formats_kept_current(db: Database, document_ids: Iterable[str]) -> Iterator[None]:
     """Around a change to ``document_ids`` (inside the caller's transaction):

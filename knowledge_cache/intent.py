@@ -64,6 +64,8 @@ class IntentCues:
     part: re.Pattern[str]
     part_clause_ending: re.Pattern[str]
     symptom: re.Pattern[str]
+    code_cues: tuple[str, ...] = ()
+    """Words after which a plain number names a code ("alarm 5298")."""
 
     @classmethod
     def parse(cls, data: bytes) -> IntentCues:
@@ -79,6 +81,7 @@ class IntentCues:
                 _strings(document, "part", "clause_endings"), suffix=r"\s*$"
             ),
             symptom=_phrases(_strings(document, "fault", "symptoms")),
+            code_cues=tuple(_strings(document, "code", "cues")),
         )
 
     def intent(self, question: str) -> Intent:

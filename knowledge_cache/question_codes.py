@@ -13,11 +13,13 @@ it is decided later, by exact lookup, never by finding a similar code.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
-from knowledge_cache.format_matching import Fix, FormatSet
-from knowledge_cache.models import CodeEntry, CodeKind
+from knowledge_cache.format_matching import Fix, FormatMatch, FormatSet
+from knowledge_cache.intent import default_cues
+from knowledge_cache.models import CodeEntry, CodeFormat, CodeKind
 
 MAX_QUESTION_CHARS = 500
 _ATOM = re.compile(r"[A-Za-z0-9]+")
@@ -71,18 +73,77 @@ class _Candidate:
         return len(self.code.fixes), -width, self.code.start
 
 
-def codes_in_question(question: str, formats: FormatSet) -> list[TypedCode]:
+@dataclass(frozen=True, slots=True)
+class CuedFormats:
+    """Formats read only right after a code cue (see the module's docs)."""
+
+    formats: FormatSet
+    cue: re.Pattern[str]
+    """Matches where the text before a code ends with a cue, e.g. ``alarm no.``"""
+
+    def read(self, text: str, start: int, end: int) -> FormatMatch | None:
+        """``text[start:end]`` read as a code of these formats, if a cue is
+        before it, or if it is a number typed with a look-alike letter
+        (``53O2``): most digits, three at least, which no count or year is."""
+        typed = text[start:end]
+        match = self.formats.match(typed)
+        if match is None or self.cued(text, start, end):
+            return match
+        digits = sum(ch.isdigit() for ch in typed)
+        letters = sum(ch.isalpha() for ch in typed)
+        slipped = bool(match.fixes) and digits >= _SLIPPED_DIGITS and digits > letters
+        return match if slipped else None
+
+    def cued(self, text: str, start: int, end: int) -> bool:
+        """The run ``text[start:end]`` follows a cue and no count word."""
+        before = text[max(0, start - _CUE_WINDOW) : start].lower()
+        return self.cue.search(before) is not None and not _COUNTED.match(text, end)
+
+
+def cued_formats_of(formats: Sequence[CodeFormat]) -> CuedFormats:
+    """``formats`` read after the code cues shipped with this package."""
+    return CuedFormats(FormatSet(formats), cue_pattern(default_cues().code_cues))
+
+
+def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
+    """Where a text ends with one of ``cues`` (whole words), an optional
+    number mark (``no.``, ``#``, ``:``), and earlier codes of a list."""
+    words = sorted({re.escape(c.lower()) for c in cues if c.strip()}, key=len)
+    body = "|".join(reversed(words)) or r"(?!)"
+    return re.compile(
+        rf"(?<![\w'])(?:{body})\s*(?:no\.?|nr\.?|number|num\.?|#)?\s*[:#=]?\s*"
+        rf"(?:{_LISTED}\s*(?:,|&|/|\+|\band\b|\bor\b)\s*)*$"
+    )
+
+
+_CUE_WINDOW = 120
+_SLIPPED_DIGITS = 3
+"""Fewest digits in a number typed with a look-alike letter read uncued."""
+_LISTED = r"[a-z0-9]*\d[a-z0-9]*(?:[-.][a-z0-9]+)*"
+"""A code earlier in a cued list: a token holding a digit."""
+_COUNTED = re.compile(
+    r"\s*(?:x\b|times\b|%|percent\b|minutes?\b|mins?\b|hours?\b|hrs?\b|"
+    r"days?\b|weeks?\b|months?\b|years?\b|seconds?\b|secs?\b|ago\b)",
+    re.IGNORECASE,
+)
+"""A count word after a number: "alarm 3 times" counts, it names no code."""
+
+
+def codes_in_question(
+    question: str, formats: FormatSet, cued: CuedFormats | None = None
+) -> list[TypedCode]:
     """Every code ``question`` names, in order, each read once.
 
     Where two readings overlap, the one with fewer swapped characters wins,
     then the longer one: in ``6630-E20-403`` the part number is meant, not the
-    fault code ``E-20`` that its middle group spells.
+    fault code ``E-20`` that its middle group spells. ``cued`` formats are
+    tried only for a run that follows a code cue.
     """
-    if not formats:
+    if not formats and not (cued and cued.formats):
         return []
     text = question[:MAX_QUESTION_CHARS]
     atoms = list(_ATOM.finditer(text))
-    longest = formats.longest_letter_run
+    longest = _longest_letter_run(formats, cued)
     candidates: list[_Candidate] = []
     for first in range(len(atoms)):
         for last in range(first, min(first + MAX_ATOMS_PER_CODE, len(atoms))):
@@ -96,6 +157,8 @@ def codes_in_question(question: str, formats: FormatSet) -> list[TypedCode]:
                 continue
             typed = text[start:end]
             match = formats.match(typed)
+            if match is None and cued is not None:
+                match = cued.read(text, start, end)
             if match is not None:
                 code = TypedCode(
                     typed, match.value, match.kind, match.fixes, start, end
@@ -106,6 +169,13 @@ def codes_in_question(question: str, formats: FormatSet) -> list[TypedCode]:
         if not any(_overlap(candidate, other) for other in chosen):
             chosen.append(candidate)
     return [c.code for c in sorted(chosen, key=lambda c: c.code.start)]
+
+
+def _longest_letter_run(formats: FormatSet, cued: CuedFormats | None) -> int | None:
+    """The longest letter run of any code, None when unknown."""
+    sets = [s for s in (formats, cued.formats if cued else None) if s]
+    runs = [s.longest_letter_run for s in sets]
+    return None if not runs or None in runs else max(r for r in runs if r is not None)
 
 
 def _joined(text: str, left: re.Match[str], right: re.Match[str]) -> bool:

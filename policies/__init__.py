@@ -52,9 +52,29 @@ from policies.model import (
     Role,
     Rule,
 )
+from policies.origins import (
+    ARGUMENT_ORIGINS,
+    CONDITION_ORIGINS,
+    DOCUMENT,
+    EVIDENCE_KEY,
+    MODEL,
+    PHOTO,
+    TYPED,
+    UNKNOWN_ORIGIN,
+    origins_in_evidence,
+    recorded_origin,
+)
 
 __all__ = [
     "ACTION_TYPES",
+    "ARGUMENT_ORIGINS",
+    "CONDITION_ORIGINS",
+    "DOCUMENT",
+    "EVIDENCE_KEY",
+    "MODEL",
+    "PHOTO",
+    "TYPED",
+    "UNKNOWN_ORIGIN",
     "DEMO_BUNDLE",
     "KEYS_DIR",
     "MAX_CLOCK_SKEW",
@@ -96,7 +116,9 @@ __all__ = [
     "policy_from_sources",
     "read_policy_sources",
     "read_public_key",
+    "origins_in_evidence",
     "read_trusted_keys",
+    "recorded_origin",
     "request_for_call",
     "verify_bundle",
 ]

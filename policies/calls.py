@@ -33,6 +33,7 @@ def request_for_call(
     model_proposed: bool = False,
     model_confidence: float | None = None,
     grounded: bool | None = None,
+    arg_origins: Mapping[str, object] | None = None,
 ) -> Request:
     """Build the request for calling ``tool`` with ``args``.
 
@@ -40,6 +41,8 @@ def request_for_call(
     named in the arguments (``site``/``site_id``, ...) win over the context
     given, since they are what the action touches. ``quantity`` is taken from
     the arguments; the amount is ``amount``, else ``quantity * unit_price``.
+    ``arg_origins`` says where each argument's text came from; only text
+    entries are kept (an argument without one is ``unknown`` to the rules).
 
     Raises:
         InvalidRequest: an argument the policy judges has the wrong type.
@@ -61,6 +64,13 @@ def request_for_call(
         grounded=grounded,
         amount=_amount(args, quantity),
         quantity=quantity,
+        arg_origins=MappingProxyType(
+            {
+                str(name): origin
+                for name, origin in (arg_origins or {}).items()
+                if isinstance(origin, str)
+            }
+        ),
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from policies.origins import recorded_origin
+
 if TYPE_CHECKING:
     from policies.model import Request
 
@@ -65,6 +67,8 @@ class Condition:
         not_grounded: The proposal did not pass (``True``) or passed the
             grounding check.
         args: Each named argument is a string among the listed values.
+        arg_origins: Each named argument is given and its recorded origin
+            (:mod:`policies.origins`) is among the listed ones.
     """
 
     tools: frozenset[str] | None = None
@@ -84,6 +88,7 @@ class Condition:
     confidence_below: float | None = None
     not_grounded: bool | None = None
     args: Mapping[str, frozenset[str]] | None = None
+    arg_origins: Mapping[str, frozenset[str]] | None = None
     _match: Check = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +150,8 @@ def _context_checks(c: Condition) -> list[Check]:
         checks.append(lambda r: (r.grounded is not True) is ungrounded)
     for arg, values in (c.args or {}).items():
         checks.append(_arg_in(arg, values))
+    for arg, origins in (c.arg_origins or {}).items():
+        checks.append(_arg_origin_in(arg, origins))
     return checks
 
 
@@ -200,5 +207,15 @@ def _arg_in(arg: str, values: frozenset[str]) -> Check:
     def check(r: Request) -> bool:
         value = r.args.get(arg)
         return isinstance(value, str) and value in values
+
+    return check
+
+
+def _arg_origin_in(arg: str, origins: frozenset[str]) -> Check:
+    def check(r: Request) -> bool:
+        return (
+            r.args.get(arg) is not None
+            and recorded_origin(r.arg_origins, arg) in origins
+        )
 
     return check

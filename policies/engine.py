@@ -7,6 +7,9 @@ Order of judgement:
    numbers that are not numbers.
 2. The rules that match: the strictest outcome wins (deny > approve > confirm >
    allow). With no matching rule, a tool on the role's allow-list is allowed.
+3. A ``confirm`` or ``approve`` decision is *interactive* when any matching
+   rule says so: the technician's confirmation must be given at a prompt.
+   Among rules of the same outcome, an interactive one's reason comes first.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from __future__ import annotations
 import math
 
 from policies.model import READ, Decision, Outcome, Policy, Request
+
+_CONFIRMED = (Outcome.CONFIRM, Outcome.APPROVE)
+"""Outcomes the technician confirms on the device."""
 
 
 def evaluate(policy: Policy, request: Request) -> Decision:
@@ -47,12 +53,14 @@ def evaluate(policy: Policy, request: Request) -> Decision:
             (f"roles.{request.role}",),
             policy.version,
         )
-    matched.sort(key=lambda rule: rule.outcome, reverse=True)
+    matched.sort(key=lambda rule: (rule.outcome, rule.interactive), reverse=True)
+    outcome = matched[0].outcome
     return Decision(
-        matched[0].outcome,
+        outcome,
         tuple(rule.reason for rule in matched),
         tuple(rule.id for rule in matched),
         policy.version,
+        interactive=outcome in _CONFIRMED and any(r.interactive for r in matched),
     )
 
 

@@ -17,6 +17,14 @@ others may appear in one file only::
     when.tools = ["order_part"]
     when.amount_over = 250
 
+    [[rules]]                  # where an argument's text came from
+    id = "photo-part-confirmed-at-a-prompt"
+    outcome = "confirm"
+    interactive = true         # confirmed at a prompt, never by --yes
+    reason = "A part number read from a photo is confirmed at a prompt."
+    when.tools = ["order_part"]
+    when.arg_origins.part_number = ["photo"]
+
     [budgets]                  # answer_max_tokens, answer_timeout_ms, ...
     [redaction]                # fields = [...]
     [kill_switches]            # agent, tools, action_types, reason
@@ -45,6 +53,7 @@ from policies.model import (
     Role,
     Rule,
 )
+from policies.origins import CONDITION_ORIGINS
 
 SOURCE_SUFFIX = ".toml"
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.toml")
@@ -56,12 +65,13 @@ _SCOPE = re.compile(r"[^*]+\*?|\*")
 
 _SECTIONS = ("tools", "roles", "rules", "budgets", "redaction", "kill_switches")
 _SINGLE_FILE_SECTIONS = ("budgets", "redaction", "kill_switches")
-_RULE_FIELDS = ("id", "outcome", "reason", "when")
+_RULE_FIELDS = ("id", "outcome", "reason", "when", "interactive")
+_INTERACTIVE_OUTCOMES = (Outcome.CONFIRM, Outcome.APPROVE)
 _SCOPES = ("sites", "outside_sites", "assets", "outside_assets", "jobs", "outside_jobs")
 _WHEN_FIELDS = (
     ("tools", "action_types", "roles", "technicians", *_SCOPES)
     + ("amount_over", "amount_missing", "quantity_over", "model_proposed")
-    + ("confidence_below", "not_grounded", "args")
+    + ("confidence_below", "not_grounded", "args", "arg_origins")
 )
 _BUDGET_FIELDS = (
     "answer_max_tokens",
@@ -272,7 +282,14 @@ def _rule(
         raise where.error("outcome", str(exc)) from exc
     reason = where.text(table["reason"], "reason")
     when = _condition(where, table.get("when", {}), catalogue, roles)
-    return Rule(rule_id, outcome, reason, when)
+    interactive = where.flag(table.get("interactive", False), "interactive")
+    if interactive and outcome not in _INTERACTIVE_OUTCOMES:
+        raise where.error(
+            "interactive",
+            f"applies only to confirm and approve rules (a confirmation at a "
+            f"prompt), not to {outcome}",
+        )
+    return Rule(rule_id, outcome, reason, when, interactive)
 
 
 def _condition(
@@ -304,6 +321,8 @@ def _condition(
             fields[key] = where.number(raw, field, low=0, high=1)
         elif key == "args":
             fields[key] = _arg_values(where, raw, field)
+        elif key == "arg_origins":
+            fields[key] = _arg_origins(where, raw, field)
         else:
             fields[key] = where.flag(raw, field)
     return Condition(**fields)
@@ -327,6 +346,26 @@ def _arg_values(where: Where, value: Any, field: str) -> Mapping[str, frozenset[
             for name, values in table.items()
         }
     )
+
+
+def _arg_origins(where: Where, value: Any, field: str) -> Mapping[str, frozenset[str]]:
+    table = where.table(value, field)
+    if not table:
+        raise where.error(field, "expected at least one argument")
+    compiled: dict[str, frozenset[str]] = {}
+    for name, origins in table.items():
+        if not _NAME.fullmatch(name):
+            raise where.error(f"{field}.{name}", "is not a valid argument name")
+        listed = where.texts(origins, f"{field}.{name}")
+        for i, origin in enumerate(listed):
+            if origin not in CONDITION_ORIGINS:
+                choices = ", ".join(CONDITION_ORIGINS)
+                raise where.error(
+                    f"{field}.{name}[{i}]",
+                    f"{origin!r} is not an argument origin; expected one of {choices}",
+                )
+        compiled[name] = frozenset(listed)
+    return MappingProxyType(compiled)
 
 
 def _budgets(located: Located | None, catalogue: Mapping[str, str]) -> Budgets:

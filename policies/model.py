@@ -72,6 +72,8 @@ class Request:
         grounded: Whether the proposal passed the grounding check.
         amount: Money involved (e.g. quantity times unit price).
         quantity: Number of items involved.
+        arg_origins: Where each argument's text came from (see
+            :mod:`policies.origins`); an argument missing here is ``unknown``.
     """
 
     technician_id: str
@@ -87,6 +89,7 @@ class Request:
     grounded: bool | None = None
     amount: float | None = None
     quantity: int | None = None
+    arg_origins: Mapping[str, str] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +101,16 @@ class Decision:
         reasons: Plain-language reasons, the deciding one first.
         matched_rules: Ids of the rules (or built-in checks) behind the reasons.
         bundle_version: Version of the policy bundle that decided (0: unbundled).
+        interactive: The confirmation the outcome asks for must be given by
+            the technician at a prompt (the app's dialog, a terminal's
+            question), never by a flag such as ``--yes`` or a script.
     """
 
     outcome: Outcome
     reasons: tuple[str, ...]
     matched_rules: tuple[str, ...]
     bundle_version: int
+    interactive: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -125,14 +132,26 @@ class Decision:
         """The action must not happen."""
         return self.outcome is Outcome.DENY
 
+    @property
+    def needs_interactive_confirmation(self) -> bool:
+        """The technician's confirmation must be given at a prompt."""
+        return self.interactive and self.outcome in (Outcome.CONFIRM, Outcome.APPROVE)
+
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready form, for traces and ``--json`` output."""
-        return {
+        """A JSON-ready form, for traces and ``--json`` output.
+
+        ``interactive`` appears only when set, so a decision under a policy
+        without interactive rules reads as it always did.
+        """
+        data: dict[str, Any] = {
             "outcome": str(self.outcome),
             "reasons": list(self.reasons),
             "matched_rules": list(self.matched_rules),
             "bundle_version": self.bundle_version,
         }
+        if self.interactive:
+            data["interactive"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +163,15 @@ class Rule:
         outcome: What the rule asks for.
         reason: Plain-language explanation shown to the technician.
         when: The condition under which the rule applies.
+        interactive: The technician's confirmation must be given at a prompt
+            (only for ``confirm`` and ``approve`` rules).
     """
 
     id: str
     outcome: Outcome
     reason: str
     when: Condition = Condition()
+    interactive: bool = False
 
 
 Candidate = tuple[Rule, Check]

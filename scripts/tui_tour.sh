@@ -2,10 +2,11 @@
 # A short tour of the terminal app, driven in a real 80x24 terminal (a detached
 # tmux session) as a technician would drive it, printing each screen as text.
 # It uses a fresh temporary home with the demo fleet (and one generated photo
-# of a part label), so your own is untouched. After the sights, it walks two
-# sequences that once left the app stuck or confused: an order kept for later
-# then one of sixty (a card removed under the focus), and typing a new path
-# on the photo screen right after a reading.
+# of a part label), so your own is untouched. After the sights, it fills in
+# the form that proposes an action by hand, and walks two sequences that once
+# left the app stuck or confused: an order kept for later then one of sixty (a
+# card removed under the focus), and typing a new path on the photo screen
+# right after a reading.
 #   ./scripts/tui_tour.sh            # the whole tour
 #   ./scripts/tui_tour.sh --no-model # without the local model
 set -euo pipefail
@@ -146,26 +147,42 @@ show "10. Photo (F2): a path, or ctrl+o to pick one from the photos folder"
 keys F3
 wait_for "New action"
 keys n
-wait_for "Propose an action by hand"
-type_ '{"part_number":"4471-G10-131","quantity":2}'; keys Enter
+wait_for "Propose an action by hand" "Part number *"
+type_ "4471-G10-131"
+wait_for "Strainer cover gasket"
+step Enter
+type_ "2"
+wait_for "Needs your confirmation:"
+show "11. A hand order (F3, n): a form of the tool's arguments, the part described, the policy's decision before proposing"
+keys Enter
 wait_for "Decision CONFIRM" "Keep for later"
-show "11. A hand order (F3, n): a short card over the queue, which stays in view"
+show "12. Enter in the last box proposes it: a short card over the queue, which stays in view"
 keys Tab Enter
 wait_for "Kept as action"
-show "12. Kept for later: the card says so, the queue lists it 'to confirm'"
+show "13. Kept for later: the card says so, the queue lists it 'to confirm'"
 keys n
-wait_for "Propose an action by hand"
-type_ '{"part_number":"4471-G10-131","quantity":60}'; keys Enter
+wait_for "Part number *"
+type_ "4471-G10-131"
+wait_for "Strainer cover gasket"
+step Enter
+type_ "two"
+wait_for "must be a whole number"
+show "14. A quantity in words: said beside the field, in plain words, the text kept"
+step C-u
+type_ "60"
+wait_for "Denied: More than 50"
+show "15. Sixty: the policy's DENY is shown before anything is proposed"
+keys Enter
 wait_for "Decision DENY" "denied"
-show "13. Sixty: DENY, the card scrolls within its share, reasons end in '…'"
+show "16. Proposed anyway: DENY, the card scrolls within its share, reasons end in '…'"
 keys F1
 wait_for "proposes an action"
 keys F3
 wait_for "Decision DENY"
-show "14. Every key still answers (F1, then F3 again)"
+show "17. Every key still answers (F1, then F3 again)"
 keys Escape
 wait_for "New action"
-show "15. Esc closes the card; the queue has the screen"
+show "18. Esc closes the card; the queue has the screen"
 
 # --- typing a new path on the photo screen right after a reading -------------------
 
@@ -173,14 +190,14 @@ keys F2
 wait_for "Browse photos"
 type_ "$LABEL"; keys Enter
 wait_for "$LABEL: "
-show "16. A photo read: its codes, the highlighted one in detail"
+show "19. A photo read: its codes, the highlighted one in detail"
 type_ "elsewhere.jpg"
 wait_for "elsewhere.jpg"
-show "17. Typing goes to the path: 'e' corrects nothing, 'l' looks nothing up"
+show "20. Typing goes to the path: 'e' corrects nothing, 'l' looks nothing up"
 keys Enter
 wait_for "elsewhere.jpg"
 wait_for "does not exist"
-show "18. A photo that is not there: the error stands alone, no codes of the last"
+show "21. A photo that is not there: the error stands alone, no codes of the last"
 keys C-u
 type_ "$LABEL"; keys Enter
 wait_for "$LABEL: "
@@ -188,6 +205,6 @@ keys C-e
 wait_for "Type it as printed"
 keys Enter
 wait_for "nothing corrected"
-show "19. A correction typed as read (ctrl+e, Enter) changes nothing, and says so"
+show "22. A correction typed as read (ctrl+e, Enter) changes nothing, and says so"
 
 keys C-q

@@ -168,8 +168,17 @@ class WireAction(WireModel):
     payload_hash: Plain = Field(max_length=64)
     state: Literal["queued", "awaiting_approval"]
     decision: dict[str, Any]
+    """The device's decision; ``interactive: true`` when its policy asked for
+    the confirmation at a prompt (absent otherwise, and from older devices)."""
     confirmation: dict[str, Any] | None
+    """The technician's confirmation; ``interactive: true`` when given at a
+    prompt that showed the action (absent from older devices: not at one)."""
     evidence: dict[str, Any]
+    """What the proposal rested on. The centre decides again on its optional
+    ``proposed_by``, ``model_confidence``, ``grounded`` and
+    ``argument_origins`` (argument name to ``typed``, ``photo``, ``document``
+    or ``model``); an action without origins (an older device) is accepted,
+    and the centre's rules read each of its origins as ``unknown``."""
     trace_id: Plain = Field(max_length=128)
     created_at: WireTime
     prev_hash: Plain = Field(max_length=64)

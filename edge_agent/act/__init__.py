@@ -13,6 +13,9 @@
 - ``tool_calling``: the model proposes one tool call under that grammar.
 - ``proposals``: a tool call (from the model or by hand) checked into a
   proposal.
+- ``argument_origins``: where each argument's text came from (typed, photo,
+  document, model), by comparing it with the turn's texts.
+- ``kept_evidence``: what a proposal kept for later recorded, read back.
 - ``service``: the policy's decision, the technician's confirmation and the
   durable outbox record.
 - ``views``: how actions, decisions and traces read, for both front ends.

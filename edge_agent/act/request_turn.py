@@ -10,6 +10,10 @@ grammar that admits only the action tools this technician's role may use and
 that no kill switch has stopped, without the arguments rules read, which
 stay as read. Whatever is proposed is checked and decided like a hand-made
 action; text in documents or photos cannot widen what is offered or allowed.
+Each argument's origin is found by comparing it with the request, the text
+read from a photo of the turn and the facts shown to the model
+(:mod:`edge_agent.act.argument_origins`): the policy may ask more of text the
+technician did not type.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from edge_agent.act.argument_origins import ShownText, TurnTexts
 from edge_agent.act.catalogue import TOOLS, ToolSpec, action_tools
 from edge_agent.act.proposals import Proposer, ToolCall
 from edge_agent.act.request_reading import RequestReading, read_request
@@ -69,35 +74,44 @@ def offered_tools(policy: Policy | None, role: str) -> list[ToolSpec]:
     return action_tools(names)
 
 
-def request_facts(
+def shown_facts(
     store: KnowledgeStore,
     jobs: JobBook,
     request: str,
     job_id: str | None,
     assets: Iterable[str] = (),
-) -> list[str]:
-    """Facts for the prompt: codes and parts the request names, its job, and
-    the ``assets`` rules found it names (by id or serial)."""
+    photo_lines: Sequence[str] = (),
+) -> list[ShownText]:
+    """Facts for the prompt, each with where it is from: codes and parts the
+    request names, its job, the ``assets`` rules found it names (by id or
+    serial), then the lines read from a photo of the turn."""
     facts = []
     for entry in store.lookup_code(request):
         price = entry.attributes.get("unit_price")
         extra = f" (unit price {price} {entry.attributes.get('currency', '')})"
-        facts.append(
-            f"{entry.code}: {entry.description}"
-            + (extra.rstrip() if entry.kind is CodeKind.PART_NUMBER and price else "")
+        text = f"{entry.code}: {entry.description}" + (
+            extra.rstrip() if entry.kind is CodeKind.PART_NUMBER and price else ""
         )
+        facts.append(ShownText("document", entry.chunk_id, text))
     job = jobs.job(job_id) if job_id else None
     if job is not None:
-        asset = jobs.asset(job.asset_id)
-        facts.append(f"Job {job.job_id}: {job.summary} (asset {job.asset_id})")
+        text = f"Job {job.job_id}: {job.summary} (asset {job.asset_id})"
+        facts.append(ShownText("document", f"job {job.job_id}", text))
     shown = [job.asset_id] if job is not None else []
     for asset_id in dict.fromkeys([*shown, *assets]):
         asset = jobs.asset(asset_id)
         if asset is not None:
-            facts.append(
-                f"Asset {asset.asset_id}: {asset.model}, serial {asset.serial}"
-            )
+            text = f"Asset {asset.asset_id}: {asset.model}, serial {asset.serial}"
+            facts.append(ShownText("document", f"asset {asset.asset_id}", text))
+    facts.extend(
+        ShownText("photo", "photo", line) for line in photo_lines if line.strip()
+    )
     return facts
+
+
+def fact_line(shown: ShownText) -> str:
+    """A shown text as the prompt gives it (a photo's lines say so)."""
+    return f"Read from a photo: {shown.text}" if shown.origin == "photo" else shown.text
 
 
 def propose_in_session(
@@ -107,6 +121,7 @@ def propose_in_session(
     model: ChatModel | None,
     tracer: TurnTracer,
     job_id: str | None = None,
+    photo_lines: Sequence[str] = (),
 ) -> AgentProposal:
     """:func:`propose_from_request` with the session's stores, policy and role."""
     return propose_from_request(
@@ -119,6 +134,7 @@ def propose_in_session(
         role=session.technician.role,
         tracer=tracer,
         job_id=job_id,
+        photo_lines=photo_lines,
     )
 
 
@@ -135,17 +151,23 @@ def known_values(store: KnowledgeStore, jobs: JobBook) -> dict[str, list[str]]:
 @dataclass(frozen=True, slots=True)
 class RequestCall:
     """A request made into a call: read by rules, completed by the model when
-    they leave something missing; or why there is no call."""
+    they leave something missing; or why there is no call. ``texts``: the
+    request and the facts shown with it (the model's prompt holds them)."""
 
     reading: RequestReading
     call: ToolCall | None
-    facts: tuple[str, ...]
+    texts: TurnTexts
     model_call: ModelCall | None = None
     problem: str | None = None
 
     @property
     def proposed_by(self) -> Proposer:
         return "rules" if self.model_call is None else "model"
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """The facts shown with the request, as the prompt gives them."""
+        return tuple(fact_line(shown) for shown in self.texts.shown)
 
 
 def call_from_request(
@@ -157,12 +179,14 @@ def call_from_request(
     tools: Sequence[ToolSpec],
     tracer: TurnTracer,
     job_id: str | None = None,
+    photo_lines: Sequence[str] = (),
 ) -> RequestCall:
     """Read ``request`` by rules; ask the model, among ``tools``, only for
     what they leave missing (nothing when they read it all).
 
-    ``job_id`` is the job in context. Without a ``model``, only a request
-    that rules read whole becomes a call.
+    ``job_id`` is the job in context; ``photo_lines`` the text read from a
+    photo the technician took for this request (shown to the model as facts).
+    Without a ``model``, only a request that rules read whole becomes a call.
     """
     with tracer.span(READING) as span:
         reading = read_request(request, store=store, jobs=jobs, job_id=job_id)
@@ -174,23 +198,28 @@ def call_from_request(
             edge__reading__complete=reading.complete,
         )
     read_asset = reading.args.get("asset_id")
-    facts = tuple(
-        request_facts(
-            store,
-            jobs,
-            request,
-            reading.args.get("job_id", job_id),
-            [read_asset] if read_asset else [],
-        )
+    texts = TurnTexts(
+        request,
+        tuple(
+            shown_facts(
+                store,
+                jobs,
+                request,
+                reading.args.get("job_id", job_id),
+                [read_asset] if read_asset else [],
+                photo_lines,
+            )
+        ),
     )
+    facts = tuple(fact_line(shown) for shown in texts.shown)
     if reading.complete:
-        return RequestCall(reading, ToolCall(str(reading.tool), reading.args), facts)
+        return RequestCall(reading, ToolCall(str(reading.tool), reading.args), texts)
     offered = {tool.name: tool for tool in tools}
     if reading.tool is not None and reading.tool not in offered:
         problem = f"{reading.tool} is not offered to you right now."
-        return RequestCall(reading, None, facts, problem=problem)
+        return RequestCall(reading, None, texts, problem=problem)
     if model is None:
-        return RequestCall(reading, None, facts, problem=_needs_model(reading))
+        return RequestCall(reading, None, texts, problem=_needs_model(reading))
     asked = [offered[reading.tool]] if reading.tool else list(tools)
     with tracer.span(
         CHAT, gen_ai__operation__name="chat", gen_ai__request__model=model.model_id
@@ -208,7 +237,7 @@ def call_from_request(
             gen_ai__usage__output_tokens=result.completion.completion_tokens,
             edge__confidence=result.confidence,
         )
-    return RequestCall(reading, result.call, facts, result, result.error)
+    return RequestCall(reading, result.call, texts, result, result.error)
 
 
 def propose_from_request(
@@ -222,9 +251,10 @@ def propose_from_request(
     role: str,
     tracer: TurnTracer,
     job_id: str | None = None,
+    photo_lines: Sequence[str] = (),
 ) -> AgentProposal:
     """Make ``request`` a call (:func:`call_from_request`), then check and
-    decide it like any other.
+    decide it like any other, with each argument's origin in the turn.
 
     A call rules read whole that the device cannot check (a part the
     catalogue lacks, a job not in the list) is reported as the problem.
@@ -243,6 +273,7 @@ def propose_from_request(
         tools=tools,
         tracer=tracer,
         job_id=job_id,
+        photo_lines=photo_lines,
     )
     if made.call is None:
         return AgentProposal(request, made.model_call, None, made.problem, made.reading)
@@ -254,6 +285,7 @@ def propose_from_request(
             model_confidence=made.model_call.confidence if made.model_call else None,
             grounded=is_grounded(made.call, request, made.facts),
             argument_sources=argument_sources(made.call, made.reading.args),
+            texts=made.texts,
         )
     except ProposalError as exc:
         if made.model_call is not None:

@@ -6,7 +6,14 @@ Decision handling: ``deny`` is recorded as denied with its reasons; ``confirm``
 and ``approve`` need the technician's confirmation, bound to the exact payload
 hash, the technician and the policy version (a changed payload needs a new
 confirmation); ``approve`` is then queued as awaiting a supervisor's approval;
-``allow`` is queued.
+``allow`` is queued. An *interactive* decision takes only a confirmation the
+technician gave at a prompt (the app's dialog, a terminal's question), never
+one given by a flag or a script.
+
+Each argument's origin (typed, photo, document, model: see
+:mod:`edge_agent.act.argument_origins`) is part of the request the policy
+decides and of the evidence kept with the action, so the centre decides on
+the same.
 """
 
 from __future__ import annotations
@@ -15,6 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge_agent.act.argument_origins import (
+    ArgumentOrigin,
+    TurnTexts,
+    call_origins,
+    origin_names,
+    origins_evidence,
+)
+from edge_agent.act.kept_evidence import KeptEvidence
 from edge_agent.act.proposals import (
     Proposal,
     Proposer,
@@ -24,7 +39,11 @@ from edge_agent.act.proposals import (
 )
 from edge_agent.clock import Clock
 from edge_agent.depot.sync_state import KillSwitch
-from edge_agent.errors import ConfirmationMismatch, ConfirmationNeeded
+from edge_agent.errors import (
+    ConfirmationMismatch,
+    ConfirmationNeeded,
+    InteractiveConfirmationNeeded,
+)
 from edge_agent.jobs import JobBook
 from edge_agent.policy_store import PolicyStatus
 from edge_agent.tracing import CONFIRMATION, POLICY, QUEUE, TurnTracer
@@ -35,12 +54,17 @@ from sync import ActionState, Outbox, QueuedAction
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:
-    """The technician's yes to one exact payload under one policy version."""
+    """The technician's yes to one exact payload under one policy version.
+
+    ``interactive``: given at a prompt that showed the action (the app's
+    dialog, a terminal's question), not by a flag such as ``--yes``.
+    """
 
     technician_id: str
     payload_hash: str
     bundle_version: int
     confirmed_at: str
+    interactive: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +72,7 @@ class Confirmation:
             "payload_hash": self.payload_hash,
             "bundle_version": self.bundle_version,
             "confirmed_at": self.confirmed_at,
+            "interactive": self.interactive,
         }
 
 
@@ -61,8 +86,10 @@ class Decided:
     model_confidence: float | None = None
     grounded: bool | None = None
     argument_sources: Mapping[str, str] = field(default_factory=dict)
-    """Where each argument came from (``rules`` or ``model``), for a call
-    read from words; empty for a call typed by hand."""
+    """Who filled each argument (``rules`` or ``model``), for a call read
+    from words; empty for a call typed by hand."""
+    argument_origins: Mapping[str, ArgumentOrigin] = field(default_factory=dict)
+    """Where each argument's text came from (typed, photo, document, model)."""
 
     def evidence(self) -> dict[str, Any]:
         """What the centre needs to judge the proposal again."""
@@ -74,6 +101,7 @@ class Decided:
         }
         if self.argument_sources:
             evidence["argument_sources"] = dict(self.argument_sources)
+        evidence.update(origins_evidence(self.argument_origins))
         return evidence
 
     @property
@@ -138,11 +166,17 @@ class ActionService:
         model_confidence: float | None = None,
         grounded: bool | None = None,
         argument_sources: Mapping[str, str] | None = None,
+        texts: TurnTexts | None = None,
+        recorded_origins: Mapping[str, ArgumentOrigin] | None = None,
     ) -> Decided:
         """Check ``call`` and ask the policy.
 
         ``argument_sources`` says which arguments rules read and which the
-        model chose; it is kept as evidence and plays no part in the decision.
+        model chose; it is kept as evidence. Each argument's origin, which
+        the policy may judge, is ``typed`` for a call by hand, else found in
+        the turn's ``texts`` (rules-read arguments are typed), else as
+        ``recorded_origins`` (an action kept for later) say; with none of
+        these, unknown.
 
         Raises:
             ProposalError: the call is invalid or names what the device does
@@ -150,6 +184,14 @@ class ActionService:
         """
         proposal = check_call(
             call, proposed_by=proposed_by, store=self._store, jobs=self._jobs
+        )
+        origins = call_origins(
+            proposal.tool,
+            proposal.args,
+            proposed_by=proposal.proposed_by,
+            texts=texts,
+            sources=argument_sources or {},
+            recorded=recorded_origins,
         )
         job = self._jobs.job(str(proposal.args.get("job_id", "")))
         request = request_for_call(
@@ -164,6 +206,7 @@ class ActionService:
             model_proposed=proposed_by == "model",
             model_confidence=model_confidence,
             grounded=grounded,
+            arg_origins=origin_names(origins),
         )
         with tracer.span(POLICY, gen_ai__tool__name=proposal.tool) as span:
             decision = self._switched_off(request) or self._policy.decide(request)
@@ -171,6 +214,10 @@ class ActionService:
                 edge__policy__outcome=str(decision.outcome),
                 edge__policy__version=decision.bundle_version,
                 edge__policy__rules=",".join(decision.matched_rules),
+                edge__policy__interactive=decision.needs_interactive_confirmation,
+                edge__policy__origins=",".join(
+                    f"{name}={o.origin}" for name, o in origins.items()
+                ),
             )
         return Decided(
             proposal,
@@ -179,6 +226,7 @@ class ActionService:
             model_confidence,
             grounded,
             dict(argument_sources or {}),
+            origins,
         )
 
     def _switched_off(self, request: Request) -> Decision | None:
@@ -197,18 +245,23 @@ class ActionService:
             version,
         )
 
-    def confirm(self, decided: Decided, *, tracer: TurnTracer) -> Confirmation:
-        """Record that the technician confirms this exact action now."""
+    def confirm(
+        self, decided: Decided, *, tracer: TurnTracer, interactive: bool = False
+    ) -> Confirmation:
+        """Record that the technician confirms this exact action now;
+        ``interactive`` when they answered a prompt that showed it."""
         confirmation = Confirmation(
             technician_id=self._technician.technician_id,
             payload_hash=decided.proposal.payload_hash,
             bundle_version=decided.decision.bundle_version,
             confirmed_at=format_time(self._clock()),
+            interactive=interactive,
         )
         with tracer.span(
             CONFIRMATION,
             edge__confirmation__technician=confirmation.technician_id,
             edge__confirmation__payload_hash=confirmation.payload_hash,
+            edge__confirmation__interactive=interactive,
         ):
             pass
         return confirmation
@@ -224,10 +277,13 @@ class ActionService:
         """Write the action, its decision, evidence and the turn's trace at once.
 
         A denied action is recorded as denied. An action that needs
-        confirmation is refused without a matching one.
+        confirmation is refused without a matching one (given at a prompt,
+        when the decision is interactive).
 
         Raises:
             ConfirmationNeeded: no confirmation for an action that needs one.
+            InteractiveConfirmationNeeded: the decision is interactive and the
+                confirmation was not given at a prompt.
             ConfirmationMismatch: the confirmation is for something else.
         """
         if decided.needs_confirmation and decided.decision.outcome is not Outcome.DENY:
@@ -265,13 +321,19 @@ class ActionService:
             reason="waiting for your confirmation",
         )
 
-    def confirm_later(self, key: str, *, tracer: TurnTracer) -> QueuedAction:
+    def confirm_later(
+        self, key: str, *, tracer: TurnTracer, interactive: bool = False
+    ) -> QueuedAction:
         """Confirm a proposal kept for later: decided again under the policy in
-        force now, recorded as a new action, and the proposal closed.
+        force now (its arguments' origins as recorded), recorded as a new
+        action, and the proposal closed. ``interactive``: the technician
+        answered a prompt that showed it.
 
         Raises:
             ConfirmationMismatch: the action is not waiting for confirmation, or
                 deciding it again changed its payload (e.g. a new price).
+            InteractiveConfirmationNeeded: the decision is interactive and
+                ``interactive`` is false; nothing changes.
             ProposalError: it is no longer valid (a part left the catalogue).
         """
         kept = self._outbox.get(key)
@@ -280,19 +342,31 @@ class ActionService:
                 f"Action {kept.seq} is {kept.state.value}, not waiting for "
                 "confirmation."
             )
+        recorded = KeptEvidence.read(kept.evidence)
         decided = self.decide(
             call_from_payload(kept.payload),
-            proposed_by=_proposer(kept.evidence.get("proposed_by")),
+            proposed_by=recorded.proposed_by,
             tracer=tracer,
-            argument_sources=_sources(kept.evidence.get("argument_sources")),
+            model_confidence=recorded.model_confidence,
+            grounded=recorded.grounded,
+            argument_sources=recorded.argument_sources,
+            recorded_origins=recorded.origins,
         )
         if decided.proposal.payload_hash != kept.payload_hash:
             raise ConfirmationMismatch(
                 f"Action {kept.seq} would change if queued now (its price or "
                 "data moved); cancel it and propose it again."
             )
+        if decided.decision.needs_interactive_confirmation and not interactive:
+            raise InteractiveConfirmationNeeded(
+                f"Action {kept.seq} ({decided.proposal.tool}) must be confirmed "
+                f"at a prompt that shows it to you: {_prompt_reason(decided)}",
+                seq=kept.seq,
+            )
         confirmation = (
-            self.confirm(decided, tracer=tracer) if decided.needs_confirmation else None
+            self.confirm(decided, tracer=tracer, interactive=interactive)
+            if decided.needs_confirmation
+            else None
         )
         with self._outbox.atomic():
             queued = self.submit(decided, tracer=tracer, confirmation=confirmation)
@@ -326,20 +400,19 @@ class ActionService:
                 "This confirmation was given for another payload, technician or "
                 "policy version; confirm the action as it stands now."
             )
+        if decided.decision.needs_interactive_confirmation and not (
+            confirmation.interactive
+        ):
+            raise InteractiveConfirmationNeeded(
+                f"{decided.proposal.tool} must be confirmed at a prompt that "
+                f"shows it to you: {_prompt_reason(decided)}"
+            )
 
 
-def _proposer(recorded: object) -> Proposer:
-    """Who proposed a kept action, as recorded; the technician if unreadable."""
-    if recorded == "model":
-        return "model"
-    return "rules" if recorded == "rules" else "technician"
-
-
-def _sources(recorded: object) -> dict[str, str] | None:
-    """A kept action's argument sources, as recorded, if readable."""
-    if not isinstance(recorded, Mapping):
-        return None
-    return {str(name): str(source) for name, source in recorded.items()}
+def _prompt_reason(decided: Decided) -> str:
+    """The decision's deciding reason, to say why it asks for a prompt."""
+    reasons = decided.decision.reasons
+    return reasons[0] if reasons else "the policy asks for it"
 
 
 def _queue_reason(decided: Decided, confirmation: Confirmation | None) -> str:

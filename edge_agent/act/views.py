@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from edge_agent.act.argument_origins import ArgumentOrigin
 from edge_agent.act.service import Decided
-from policies import format_time
+from policies import DOCUMENT, MODEL, PHOTO, TYPED, format_time
 from sync import QueuedAction, TraceRecord, Transition
 
 
@@ -20,9 +21,21 @@ PROPOSERS = {
 }
 
 
+def origin_text(origin: ArgumentOrigin) -> str:
+    """Where an argument the technician did not type came from, in words."""
+    if origin.origin == PHOTO:
+        return "read from a photo"
+    if origin.origin == DOCUMENT:
+        return f"quoted from {origin.ref}" if origin.ref else "quoted from a document"
+    if origin.origin == MODEL:
+        return "written by the model"
+    return f"from {origin.origin}"
+
+
 def render_decided(decided: Decided) -> str:
     """The proposal, exactly as it would be queued, and the policy's decision;
-    each argument the model chose is marked."""
+    each argument the model chose, or that the technician did not type, is
+    marked."""
     proposal = decided.proposal
     chosen = {
         name
@@ -33,7 +46,7 @@ def render_decided(decided: Decided) -> str:
         f"Action: {proposal.tool} ({decided.action_type}), proposed by "
         f"{PROPOSERS.get(proposal.proposed_by, proposal.proposed_by)}",
         *(
-            f"  {name}: {value}" + ("  (model)" if name in chosen else "")
+            f"  {name}: {value}" + _marks(name in chosen, decided, name)
             for name, value in proposal.args.items()
         ),
         f"Payload hash: {proposal.payload_hash}",
@@ -41,7 +54,23 @@ def render_decided(decided: Decided) -> str:
         f"(policy version {decided.decision.bundle_version})",
         *(f"  - {reason}" for reason in decided.decision.reasons),
     ]
+    if decided.decision.needs_interactive_confirmation:
+        lines.append(AT_A_PROMPT)
     return "\n".join(lines)
+
+
+AT_A_PROMPT = "Confirm it at a prompt that shows it: --yes cannot confirm it."
+
+
+def _marks(chosen: bool, decided: Decided, name: str) -> str:
+    marks = ["model"] if chosen else []
+    origin = decided.argument_origins.get(name)
+    said = (
+        origin is None or origin.origin == TYPED or (chosen and origin.origin == MODEL)
+    )
+    if origin is not None and not said:
+        marks.append(origin_text(origin))
+    return f"  ({'; '.join(marks)})" if marks else ""
 
 
 def action_to_json(action: QueuedAction) -> dict[str, Any]:
@@ -89,6 +118,7 @@ def render_action(action: QueuedAction, history: list[Transition]) -> str:
         lines.append(
             f"  confirmed: by {action.confirmation.get('technician_id')} at "
             f"{action.confirmation.get('confirmed_at')}"
+            + (", at a prompt" if action.confirmation.get("interactive") else "")
         )
     lines.append(f"  evidence:  {dict(action.evidence)}")
     lines.append(f"  trace:     {action.trace_id}")

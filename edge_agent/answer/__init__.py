@@ -2,7 +2,17 @@
 
 - ``question_turn``: the use case every front end calls: one question, one
   answer, its trace saved.
-- ``answerer``: routing a question to a code lookup, quotes or the model.
+- ``answerer``: routing a question to a code answer, a text answer or an
+  absent code.
+- ``budgets``: the answer's budgets, the settings capped by the policy.
+- ``answer_turn``: what one question's answering passes along.
+- ``code_answers``: codes quoted from the code tables; absent codes with the
+  closest listed ones.
+- ``text_answers``: search hits quoted, or "nothing answers this".
+- ``citations``: the chunks an answer cites.
+- ``explanation``: the model's explanation, only its grounded sentences kept.
+- ``sentence_checks``: the model's text checked sentence by sentence as it
+  streams.
 - ``routing``: which codes a question names, and which hits answer it.
 - ``serials``: serial numbers looked up in the job list.
 - ``quoting``: which lines of the knowledge base an answer quotes.

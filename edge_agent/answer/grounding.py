@@ -7,7 +7,10 @@ in them; a "CODE: meaning" must say that code's knowledge-base description
 (its first words all from the description: "C-112: Low oil pressure" for an
 interstage pressure trip is dropped); a named procedure must be named in them;
 a present code must not be called absent; and a sentence must not repeat
-itself or an earlier one. Pure functions, no I/O.
+itself or an earlier one. A sentence must also earn its place: no fragment
+("GENY: 1."), and something beyond what the technician already sees (a
+content word that neither the question nor any one quoted line holds, or
+words of several of them brought together). Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -52,6 +55,13 @@ MIN_SHARED_WORDS = 0.5
 
 MIN_WORDS_FOR_TOPIC_CHECK = 3
 
+FRAGMENT = "a fragment, not a sentence"
+ADDS_NOTHING = "adds nothing to the question and the quotes"
+REDUNDANT = frozenset({FRAGMENT, ADDS_NOTHING})
+
+MIN_SENTENCE_WORDS = 4
+"""Fewest words of a sentence worth showing; fewer make a fragment."""
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -74,6 +84,12 @@ class SentenceVerdict:
     def supported(self) -> bool:
         return not self.problems
 
+    @property
+    def redundant(self) -> bool:
+        """Dropped only for adding nothing (a fragment, a repeated quote):
+        true to the sources, but not worth showing."""
+        return bool(self.problems) and set(self.problems) <= REDUNDANT
+
 
 @dataclass(frozen=True, slots=True)
 class GroundingContext:
@@ -84,11 +100,15 @@ class GroundingContext:
         code_meanings: knowledge-base description of every code the sources
             or the question mention, by code key.
         code_patterns: the KB's declared code formats, compiled.
+        shown: what the technician already sees: the question and each
+            quoted line. A sentence that only repeats one of them adds
+            nothing; empty, the check is not made.
     """
 
     sources: Sequence[Source]
     code_meanings: Mapping[str, str]
     code_patterns: Sequence[re.Pattern[str]] = ()
+    shown: Sequence[str] = ()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -115,6 +135,7 @@ def check_sentence(
     problems.extend(_procedure_problems(claim, scope_text))
     problems.extend(_topic_problems(claim, scope_text))
     problems.extend(_repetition_problems(claim, earlier))
+    problems.extend(_addition_problems(claim, context.shown))
     if _PROMPT_MARKUP.search(claim):
         problems.append("copies the prompt's source markers")
     return SentenceVerdict(
@@ -225,6 +246,20 @@ def _topic_problems(claim: str, scope_text: str) -> list[str]:
     shared = len(said & _content_words(scope_text)) / len(said)
     if shared < MIN_SHARED_WORDS:
         return [f"only {shared:.0%} of its words are in the sources"]
+    return []
+
+
+def _addition_problems(claim: str, shown: Sequence[str]) -> list[str]:
+    """What keeps ``claim`` from adding to what is ``shown``: a fragment, or
+    content words all found in one shown text (the question or a quote)."""
+    if not shown:
+        return []
+    words = _WORD.findall(claim.lower())
+    said = _content_words(claim)
+    if len(words) < MIN_SENTENCE_WORDS or not said:
+        return [FRAGMENT]
+    if any(said <= _content_words(text) for text in shown):
+        return [ADDS_NOTHING]
     return []
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from edge_agent.answer.answerer import Answerer, EventSink, answer_settings
+from edge_agent.answer.answer_turn import EventSink
+from edge_agent.answer.answerer import Answerer
+from edge_agent.answer.budgets import answer_settings
 from edge_agent.answer.values import Answer, AnswerEvent
 from edge_agent.llm import ModelLoader
 
 if TYPE_CHECKING:
     from edge_agent.session import Session
+    from edge_agent.tracing import TurnTracer
 
 
 def _ignore(_event: AnswerEvent) -> None:
@@ -30,21 +33,22 @@ def answer_in_session(
     on_event: EventSink = _ignore,
     cancel: threading.Event | None = None,
     job_id: str | None = None,
+    tracer: TurnTracer | None = None,
 ) -> Answer:
     """Answer ``question`` from the session's knowledge base (and ``model``).
 
     The session's policy may lower the answer budgets. ``on_event`` sees facts
     and checked sentences as they come; setting ``cancel`` stops the model.
     With a ``job_id``, the model of the job's asset is searched with a
-    question that names no model of its own. The turn's trace is saved in
-    the outbox.
+    question that names no model of its own. The turn's trace (``tracer``,
+    or a new one) is saved in the outbox.
     """
     policy = session.policy.policy
     budgets = None if policy is None else policy.budgets
     answerer = Answerer(
         session.store, model, answer_settings(session.settings, budgets), session.jobs
     )
-    tracer = session.tracer("ask")
+    tracer = session.tracer("ask") if tracer is None else tracer
     answer = answerer.ask(
         question,
         on_event=on_event,

@@ -41,7 +41,7 @@ from edge_agent.cli.action_output import (
 from edge_agent.cli.outbox_reset import reset_outbox_command
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.clock import utc_now
-from edge_agent.errors import EdgeAgentError
+from edge_agent.errors import EdgeAgentError, InteractiveConfirmationNeeded
 from edge_agent.llm import ModelLoader
 from edge_agent.session import Session
 from edge_agent.tracing import TurnTracer
@@ -172,10 +172,28 @@ def _settle(
     as_json: bool,
     once: Once | None = None,
 ) -> None:
-    """Show the decision, ask for confirmation if needed, record the action."""
+    """Show the decision, ask for confirmation if needed, record the action.
+
+    A decision that asks for a confirmation at a prompt is kept for later
+    when --yes was given: exit code 4, nothing lost.
+    """
     if not as_json:
         click.echo(render_decided(decided))
     confirmation = None
+    if yes and decided.decision.needs_interactive_confirmation:
+        kept = _record(
+            session,
+            once,
+            lambda: session.actions.record_for_later(decided, tracer=tracer),
+            as_json,
+        )
+        if kept is None:
+            return
+        raise InteractiveConfirmationNeeded(
+            f"Kept as action {kept.seq}: {decided.decision.reasons[0]} "
+            + _AT_A_PROMPT.format(seq=kept.seq),
+            seq=kept.seq,
+        )
     if decided.needs_confirmation and not decided.decision.denied and not yes:
         if not sys.stdin.isatty():
             kept = _record(
@@ -196,7 +214,9 @@ def _settle(
             click.echo("Declined: nothing was queued.", err=True)
             raise click.exceptions.Exit(1)
     if decided.needs_confirmation and not decided.decision.denied:
-        confirmation = session.actions.confirm(decided, tracer=tracer)
+        confirmation = session.actions.confirm(
+            decided, tracer=tracer, interactive=not yes
+        )
     _record(
         session,
         once,
@@ -205,6 +225,13 @@ def _settle(
         ),
         as_json,
     )
+
+
+_AT_A_PROMPT = (
+    "It must be confirmed at a prompt that shows it, which --yes cannot give: "
+    "confirm it in the app (F3 Actions, then c) or run 'edge-agent actions "
+    "confirm {seq}' on a terminal."
+)
 
 
 def _record(
@@ -292,20 +319,34 @@ def confirm(state: CliState, key: str, yes: bool, as_json: bool) -> None:
     """Confirm an action kept for later; it is decided again under today's policy.
 
     As with ``create``, the exact action is shown and confirmed on a terminal,
-    or with --yes; without either, nothing changes.
+    or with --yes; without either, nothing changes. An action the policy
+    wants confirmed at a prompt cannot be confirmed with --yes (exit code 4).
     """
     with Session(state.settings()) as session:
         full = _full_key(session, key)
         kept = session.outbox.get(full)
         if kept.state is ActionState.PROPOSED and not yes:
             _ask_to_confirm_kept(session, kept)
-        action = session.actions.confirm_later(full, tracer=session.tracer("confirm"))
+        try:
+            action = session.actions.confirm_later(
+                full, tracer=session.tracer("confirm"), interactive=not yes
+            )
+        except InteractiveConfirmationNeeded as exc:
+            raise InteractiveConfirmationNeeded(
+                f"{exc.message} " + _AT_A_PROMPT.format(seq=kept.seq), seq=kept.seq
+            ) from exc
     echo_action(action, as_json)
 
 
 def _ask_to_confirm_kept(session: Session, kept: QueuedAction) -> None:
     """Show the kept action and ask; no terminal or no answer: exit 1."""
     if not sys.stdin.isatty():
+        if kept.decision.get("interactive") is True:
+            raise InteractiveConfirmationNeeded(
+                f"Action {kept.seq} is not confirmed: there is no terminal to ask "
+                "on. " + _AT_A_PROMPT.format(seq=kept.seq),
+                seq=kept.seq,
+            )
         raise EdgeAgentError(
             f"Action {kept.seq} is not confirmed: there is no terminal to ask on. "
             f"Confirm it with 'edge-agent actions confirm {kept.seq} --yes'."

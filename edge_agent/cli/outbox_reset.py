@@ -40,7 +40,7 @@ def reset_outbox_command(state: CliState, understood: bool, as_json: bool) -> No
 
     The device remembers its outbox (in device.json); a missing, empty or
     replaced outbox, or an older copy, stops every command that needs it
-    (exit 4) rather than losing more. Put the file back from a backup if
+    (exit 5) rather than losing more. Put the file back from a backup if
     you can. Otherwise this command, with --i-understand, starts a new
     outbox whose numbering goes on from the last action recorded (missing
     or empty), or takes the outbox found as the device's own (another

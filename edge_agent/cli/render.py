@@ -128,10 +128,12 @@ def _format_lines(stats: KbStats) -> list[str]:
         )
     if any(item.loose for item in stats.learned_formats):
         lines.append(
-            "  A format not used still finds its listed codes by exact lookup. If "
-            "such values are always codes where you work, declare the format in "
-            "the knowledge base's kb.toml ([[code_formats]] with kind and "
-            "pattern) to read them in questions and photos too."
+            "  A format not used everywhere still finds its listed codes by exact "
+            "lookup, and reads other codes right after a word such as 'alarm', "
+            "'error' or 'code' (in questions and photos), or typed with a "
+            "look-alike letter (53O2). If such values are always codes where you "
+            "work, declare the format in the knowledge base's kb.toml "
+            "([[code_formats]] with kind and pattern) to read them everywhere."
         )
     return lines
 

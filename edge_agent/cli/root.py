@@ -22,6 +22,7 @@ COMMANDS = {
     "ocr": "edge_agent.cli.ocr:ocr",
     "demo": "edge_agent.cli.demo:demo",
     "app": "edge_agent.cli.app:app_command",
+    "eval": "edge_agent.cli.evaluate:eval_command",
 }
 
 

@@ -5,7 +5,7 @@ base, jobs and kill switches, and applies them. No centre reachable is not a
 failure: it prints ``offline: N queued, last sync at T`` and exits 0. A device
 the centre does not accept exits 1 with what to do. A damaged knowledge base
 does not stop the actions: the centre's replaces it, and if none could, the
-sync says so and exits 4.
+sync says so and exits 5.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def sync_command(state: CliState, server: str | None, as_json: bool) -> None:
     """Send queued actions to the centre, then fetch results, policy, KB and jobs.
 
     Exits 0 when everything was taken (or no centre was in reach), 3 when the
-    device refused an update the centre sent, 4 when the knowledge base is
+    device refused an update the centre sent, 5 when the knowledge base is
     damaged and no knowledge base from the centre replaced it.
     """
     summary = run_sync(

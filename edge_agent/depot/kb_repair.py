@@ -150,7 +150,7 @@ def kb_problem(
 ) -> dict[str, str] | None:
     """Why the knowledge base is still not usable after the sync, if it is not.
 
-    ``kind`` is ``damaged`` (``edge-agent sync`` exits 4), or why it cannot be
+    ``kind`` is ``damaged`` (``edge-agent sync`` exits 5), or why it cannot be
     used now (``disk_full``, ``read_only`` ...) when no refused update said so.
     """
     if not isinstance(knowledge, BrokenKnowledge) or knowledge.replaced is not None:

@@ -33,6 +33,7 @@ from knowledge_cache import (
     MAX_FIXES,
     CodeFormat,
     CodeKind,
+    CuedFormats,
     FormatMatch,
     FormatSet,
     is_english,
@@ -135,16 +136,22 @@ class _Region:
 
 
 def extract_codes(
-    lines: Sequence[TextLine], formats: Sequence[CodeFormat] | FormatSet
+    lines: Sequence[TextLine],
+    formats: Sequence[CodeFormat] | FormatSet,
+    cued: CuedFormats | None = None,
 ) -> list[FoundCode]:
-    """Every code in ``lines`` (reading order), once each, with its confidence."""
+    """Every code in ``lines`` (reading order), once each, with its confidence.
+
+    ``cued`` formats (plain numbers) are read only right after a code cue
+    printed before them (``ALARM 5298``, ``Error code: 412``).
+    """
     formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
     regions = _labelled_regions(lines)
     found = [
         code
         for line, line_regions in zip(lines, regions, strict=True)
         for region in line_regions
-        for code in _codes_in(line, region, formats)
+        for code in _codes_in(line, region, formats, cued)
     ]
     return _unique(found)
 
@@ -221,12 +228,14 @@ def _atoms(text: str, start: int, end: int) -> list[_Atom]:
 
 
 def _codes_in(
-    line: TextLine, region: _Region, formats: FormatSet
+    line: TextLine, region: _Region, formats: FormatSet, cued: CuedFormats | None
 ) -> Iterator[FoundCode]:
     atoms = _atoms(line.text, region.start, region.end)
     label, index = region.label, 0
     while index < len(atoms):
         best = _best_window(line.text, atoms, index, formats, label)
+        if best is None and cued is not None:
+            best = _cued_window(line.text, atoms, index, cued)
         if best is None:
             index += 1
             continue
@@ -269,6 +278,18 @@ def _best_window(
         if found is not None:
             return tail.start, index + found[0], found[1]
     return None
+
+
+def _cued_window(
+    text: str, atoms: Sequence[_Atom], index: int, cued: CuedFormats
+) -> tuple[int, int, FormatMatch] | None:
+    """The code starting at ``atoms[index]`` in a cued format, when a code
+    cue is printed right before it, as :func:`_best_window` returns it."""
+    atom = atoms[index]
+    if not cued.cued(text, atom.start, atom.end):
+        return None
+    found = _window_from(text, atoms, index, cued.formats, None)
+    return None if found is None else (atom.start, *found)
 
 
 def _window_from(

@@ -27,7 +27,13 @@ from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import checked, correct_code, lookup_code
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode
 from edge_agent.ocr.turning import reread_turned
-from knowledge_cache import CodeKind, FormatSet, KnowledgeStore
+from knowledge_cache import (
+    CodeKind,
+    CuedFormats,
+    FormatSet,
+    KnowledgeStore,
+    cued_formats_of,
+)
 
 Clock = Callable[[], float]
 
@@ -127,8 +133,9 @@ class PhotoReader:
             max_pixels=settings.max_pixels,
         )
         formats = FormatSet(self._store.code_formats())
-        best, notices = self._best_pass(photo.image, formats, started)
-        if not formats:
+        cued = cued_formats_of(self._store.cued_formats())
+        best, notices = self._best_pass(photo.image, formats, cued, started)
+        if not formats and not cued.formats:
             notices.append(
                 "The knowledge base has no code formats yet, so only values "
                 "printed after a label (P/N, S/N, MODEL) were read. Ingest your "
@@ -168,9 +175,13 @@ class PhotoReader:
         return correct_code(self._store, formats, typed, original=original, kind=kind)
 
     def _best_pass(
-        self, image: Image.Image, formats: FormatSet, started: float
+        self,
+        image: Image.Image,
+        formats: FormatSet,
+        cued: CuedFormats,
+        started: float,
     ) -> tuple[_Pass, list[str]]:
-        first = self._pass(image, 0, formats)
+        first = self._pass(image, 0, formats, cued)
         if first.code_shaped or not self._worth_turning(first):
             return first, []
         best = first
@@ -179,7 +190,8 @@ class PhotoReader:
                 return best, [
                     "Stopped trying other orientations: the time budget ran out."
                 ]
-            attempt = self._pass(image.transpose(_TURNS[rotation]), rotation, formats)
+            turned = image.transpose(_TURNS[rotation])
+            attempt = self._pass(turned, rotation, formats, cued)
             if attempt.code_shaped:
                 return attempt, []
             if attempt.score > best.score:
@@ -193,7 +205,9 @@ class PhotoReader:
             or first.score < self._settings.upright_score
         )
 
-    def _pass(self, image: Image.Image, rotation: int, formats: FormatSet) -> _Pass:
+    def _pass(
+        self, image: Image.Image, rotation: int, formats: FormatSet, cued: CuedFormats
+    ) -> _Pass:
         boxes: list[TextBox] = []
         if min(image.size) >= _MIN_SIDE:
             boxes = self._engine.read(image)
@@ -201,7 +215,7 @@ class PhotoReader:
                 below = self._settings.reread_below
                 boxes = reread_turned(self._engine, image, boxes, below=below)
         lines = tuple(group_lines(boxes))
-        return _Pass(rotation, lines, tuple(extract_codes(lines, formats)))
+        return _Pass(rotation, lines, tuple(extract_codes(lines, formats, cued)))
 
     def _looked_up(
         self, codes: Sequence[FoundCode], to_photo: Callable[[Box], Box]

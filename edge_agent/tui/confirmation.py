@@ -31,6 +31,10 @@ class ConfirmationRequest:
         reasons: The decision's reasons, in plain words.
         technician_id: Who confirms.
         role: The technician's role, as the policy knows it.
+        interactive: The policy asks for this confirmation at a prompt
+            (this dialog); ``--yes`` cannot give it.
+        origins: Arguments the technician did not type, and where each came
+            from in words ("quoted from ...", "written by the model").
     """
 
     tool: str
@@ -42,6 +46,13 @@ class ConfirmationRequest:
     reasons: tuple[str, ...] = field(default_factory=tuple)
     technician_id: str = "technician"
     role: str = "technician"
+    interactive: bool = False
+    origins: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def origins_text(self) -> str:
+        """One line per argument not typed by the technician; "" when all were."""
+        return "\n".join(f"  {name}: {where}" for name, where in self.origins.items())
 
     @property
     def payload_text(self) -> str:

@@ -28,12 +28,13 @@ class AnswerStreamed(Message, bubble=False):
 
 
 class AnswerFinished(Message, bubble=False):
-    """One turn's answer, complete."""
+    """One turn's answer, complete, and the id of its trace."""
 
-    def __init__(self, turn: int, answer: Answer) -> None:
+    def __init__(self, turn: int, answer: Answer, trace_id: str | None = None) -> None:
         super().__init__()
         self.turn = turn
         self.answer = answer
+        self.trace_id = trace_id
 
 
 class ActionRecorded(Message, bubble=False):

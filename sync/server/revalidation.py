@@ -9,11 +9,17 @@ the newest bundle it published (with its kill switches), and compares:
 - denied by the centre now: **rejected**;
 - the device's decision unreadable or a denial that was sent anyway, either
   side asking for a supervisor's approval, or a confirmation that is missing
-  or does not match (payload hash, technician, policy version): **quarantined**;
+  or does not match (payload hash, technician, policy version), or was not
+  given at a prompt when either policy asks for that: **quarantined**;
 - allowed by both (confirmed where either policy asks for it): **applied**.
 
 No policy published at the centre, or an expired one, quarantines every
 action: the centre applies nothing it cannot judge.
+
+The centre decides on what the device recorded: who proposed the action, the
+model's confidence, grounding, and where each argument's text came from (the
+evidence's ``argument_origins``; an action from a device that records none
+has every origin ``unknown`` to the rules).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from policies import (
     Outcome,
     Policy,
     evaluate,
+    origins_in_evidence,
     request_for_call,
 )
 from policies.bundle import format_time
@@ -137,7 +144,10 @@ def _payload_problems(action: WireAction) -> list[str]:
 
 
 def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
-    args: Mapping[str, Any] = action.payload["args"]
+    given = action.payload.get("args")
+    # Arguments that are not an object are an integrity problem already; the
+    # centre still decides on the tool alone.
+    args: Mapping[str, Any] = given if isinstance(given, dict) else {}
     job = context.jobs.get(str(args.get("job_id", "")), {})
     evidence = action.evidence
     confidence = evidence.get("model_confidence")
@@ -156,6 +166,7 @@ def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
         if isinstance(confidence, int | float) and not isinstance(confidence, bool)
         else None,
         grounded=grounded if isinstance(grounded, bool) else None,
+        arg_origins=origins_in_evidence(evidence),
     )
 
 
@@ -193,6 +204,7 @@ def _disagreements(
         )
     if Outcome.CONFIRM in (device, centre.outcome) or device is Outcome.APPROVE:
         problem = _confirmation_problem(action, context, _who_asks(device, centre))
+        problem = problem or _prompt_problem(action, centre)
         if problem:
             problems.append(problem)
     return problems
@@ -204,6 +216,23 @@ def _who_asks(device: Outcome, centre: Decision) -> str:
     return (
         f"the policies disagree: the centre's policy (version "
         f"{centre.bundle_version}) asks for it and the device's did not"
+    )
+
+
+def _prompt_problem(action: WireAction, centre: Decision) -> str | None:
+    """Why the confirmation falls short when a policy asks for one given at a
+    prompt and it was not (a ``--yes`` or a script gave it)."""
+    given = action.confirmation or {}
+    if given.get("interactive") is True:
+        return None
+    if action.decision.get("interactive") is True:
+        who = "the device's policy"
+    elif centre.needs_interactive_confirmation:
+        who = f"the centre's policy (version {centre.bundle_version})"
+    else:
+        return None
+    return (
+        f"The technician's confirmation was not given at a prompt, as {who} asks for it"
     )
 
 

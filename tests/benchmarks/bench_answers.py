@@ -52,6 +52,7 @@ from edge_agent.answer.answerer import RETRIEVED_CHUNKS, Answerer, AnswerSetting
 from edge_agent.answer.prompting import Prompt, build_prompt
 from edge_agent.answer.routing import code_mentions
 from edge_agent.answer.values import Answer, Route
+from edge_agent.evaluation.scoring import answered_absent, is_hit
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import (
     ChatMessage,
@@ -74,7 +75,6 @@ SEARCHED = max(SEARCH_LIMIT, RETRIEVED_CHUNKS)
 """Hits fetched per question: enough to score and to cover what the Answerer saw."""
 CODE_ROUNDS = 20
 CLI_QUESTION = "E-42"
-ABSENT_NOTICE = "is not in the knowledge base"
 TARGET_CODE_P50_MS = 50.0
 TARGET_THROUGHPUT_RATIO = 0.95
 TARGET_HIT_AT_5 = 0.95
@@ -420,9 +420,7 @@ class Asked:
 
     @property
     def answered_absent(self) -> bool:
-        return self.answer.route is Route.NOT_FOUND or any(
-            ABSENT_NOTICE in notice for notice in self.answer.notices
-        )
+        return answered_absent(self.answer)
 
     @property
     def unretrieved_citations(self) -> list[str]:
@@ -433,7 +431,10 @@ class Asked:
 
 
 def hit_at(question: Question, hits: Sequence[SearchHit], k: int) -> bool:
-    return any(hit.chunk_id in question.expected_chunks for hit in hits[:k])
+    ranked = [hit.chunk_id for hit in hits]
+    return bool(question.expected_chunks) and is_hit(
+        ranked, k, expected_chunks=question.expected_chunks
+    )
 
 
 def bench_retrieval(asked: Sequence[Asked]) -> dict[str, Any]:
@@ -518,6 +519,7 @@ def bench_answers(asked: Sequence[Asked]) -> dict[str, Any]:
         else None,
         "unsupported_sentences": sum(len(a.answer.unsupported) for a in modelled),
         "kept_sentences": sum(len(a.answer.model_sentences) for a in modelled),
+        **explanation_figures(modelled),
         "retrieval_answers": len(retrieval),
         "extractive": len(extractive),
         "extractive_rate": rounded(len(extractive) / len(retrieval), 3)
@@ -536,6 +538,25 @@ def bench_answers(asked: Sequence[Asked]) -> dict[str, Any]:
             a.question.id for a in asked if a.prompt_matches is False
         ],
         "details": [answer_record(a) for a in asked],
+    }
+
+
+def explanation_figures(modelled: Sequence[Asked]) -> dict[str, Any]:
+    """How often the model's explanation is shown (it passed the checks and
+    added something to the quotes), and what generating it cost."""
+    shown = [
+        a for a in modelled if a.answer.model_sentences and not a.answer.extractive
+    ]
+    generation = [a.answer.timings.get("generation_ms", 0.0) for a in modelled]
+    return {
+        "explanations_shown": len(shown),
+        "explanations_shown_share": rounded(len(shown) / len(modelled), 3)
+        if modelled
+        else None,
+        "generation_ms_p50": rounded(statistics.median(generation), 1)
+        if generation
+        else None,
+        "generation_ms_total": rounded(sum(generation), 1),
     }
 
 
@@ -808,6 +829,10 @@ def render_answers(a: dict[str, Any]) -> list[str]:
         f"{a['model_answers']} model answers (rate {a['ungrounded_rate']}); "
         f"sentences kept {a['kept_sentences']}, dropped "
         f"{a['unsupported_sentences']}",
+        f"   explanations shown (checked, adding to the quotes): "
+        f"{a['explanations_shown']}/{a['model_answers']} model answers (share "
+        f"{a['explanations_shown_share']}); generation p50 "
+        f"{a['generation_ms_p50']} ms, total {a['generation_ms_total']} ms",
         f"   extractive fallbacks: {a['extractive']}/{a['retrieval_answers']} "
         f"retrieval answers (rate {a['extractive_rate']})",
         f"   citations of chunks neither retrieved nor quoted: "

@@ -49,6 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
+from edge_agent.evaluation.scoring import tally_codes
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.ocr import EngineName, OcrError, OcrResult, PhotoReader, load_engine
 from knowledge_cache import KnowledgeStore
@@ -180,10 +181,11 @@ def _run_engine(
 def _score(truth: ImageTruth, result: OcrResult) -> tuple[Counter[str], str]:
     expected = {(c.kind, c.value): c for c in truth.codes}
     read = {(c.kind.value, c.value): c for c in result.codes}
+    tally = tally_codes(expected, read)
     counts = Counter(
-        truth=len(expected),
-        read=len(read),
-        hit=len(expected.keys() & read.keys()),
+        truth=len(tally.expected),
+        read=len(tally.read),
+        hit=len(tally.found),
         low=sum(c.low_confidence for c in read.values()),
     )
     for key, code in expected.items():
@@ -193,8 +195,8 @@ def _score(truth: ImageTruth, result: OcrResult) -> tuple[Counter[str], str]:
         if code.known is False:
             counts["unknown"] += 1
             counts["unknown_ok"] += not read[key].known
-    missing = sorted(v for _, v in expected.keys() - read.keys())
-    extra = sorted(v for _, v in read.keys() - expected.keys())
+    missing = sorted(v for _, v in tally.missed)
+    extra = sorted(v for _, v in tally.extra)
     miss = ""
     if missing or extra:
         miss = f"{truth.file} {truth.conditions}: missed {missing}, extra {extra}"

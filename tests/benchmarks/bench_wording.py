@@ -55,6 +55,8 @@ from typing import Any
 from edge_agent.answer.answerer import Answerer, AnswerSettings
 from edge_agent.answer.similarity import WordLlamaEmbedder, meaning_similarity
 from edge_agent.answer.values import Answer
+from edge_agent.evaluation import scoring
+from edge_agent.evaluation.scoring import code_rows
 from edge_agent.knowledge import demo_data_dir
 from edge_agent.llm import ModelLoader, default_model_path
 from knowledge_cache import KnowledgeStore, code_key
@@ -114,30 +116,18 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
     ]
 
 
-def code_rows(store: KnowledgeStore, codes: Sequence[str]) -> dict[str, set[str]]:
-    """The chunks that name each code: its table rows and every chunk whose
-    text holds it (the answer shows the technician the code either way)."""
-    rows: dict[str, set[str]] = {}
-    for code in codes:
-        key = code_key(code)
-        rows[code] = {
-            hit.chunk_id
-            for hit in store.search(code, limit=50, literal=True)
-            if key in code_keys_in_text(f"{hit.chunk.section}\n{hit.chunk.text}")
-        }
-    return rows
-
-
 def is_hit(
     q: Question, ranked: Sequence[str], rows: dict[str, set[str]], k: int
 ) -> bool:
     """One expected chunk in the top ``k``; for code questions, every expected
     code's table row too (in the top ``k`` or, for several codes, the top as
-    many as there are codes)."""
+    many as there are codes). Scored as the evaluation runner scores
+    (:func:`edge_agent.evaluation.scoring.is_hit`)."""
     if q.kind in CODE_KINDS:
-        top = set(ranked[: max(k, len(q.expected_codes))])
-        return all(not rows[c] or rows[c] & top for c in q.expected_codes)
-    return bool(set(ranked[:k]) & set(q.expected_chunks))
+        return scoring.is_hit(ranked, k, expected_codes=q.expected_codes, rows=rows)
+    return bool(q.expected_chunks) and scoring.is_hit(
+        ranked, k, expected_chunks=q.expected_chunks
+    )
 
 
 def retrieval(

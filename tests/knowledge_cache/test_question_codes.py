@@ -6,7 +6,8 @@ import pytest
 
 from knowledge_cache import CodeFormat, CodeKind, KnowledgeStore
 from knowledge_cache.format_matching import FormatSet
-from knowledge_cache.question_codes import codes_in_question
+from knowledge_cache.intent import default_cues
+from knowledge_cache.question_codes import CuedFormats, codes_in_question, cue_pattern
 
 FORMATS = FormatSet(
     [
@@ -125,3 +126,63 @@ def test_texts_one_number_apart_are_related_never_the_same_text(
     (other,) = store.lookup_code("E-30")
     assert [e.code for e in store.namesakes(other).same_text] == ["E-31"]
     assert store.namesakes(other).related == ()
+
+
+NUMBERED = CuedFormats(
+    FormatSet([CodeFormat(CodeKind.FAULT_CODE, r"\d{3,4}", "5298", "")]),
+    cue_pattern(default_cues().code_cues),
+)
+
+
+def cued_values(question: str) -> list[str]:
+    return [c.value for c in codes_in_question(question, FormatSet([]), NUMBERED)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what does alarm 9117 mean", ["9117"]),
+        ("error code 412 on the unit", ["412"]),
+        ("Fault #7310 again", ["7310"]),
+        ("alarm no. 2231", ["2231"]),
+        ("alarms 5298 and 5299 at once", ["5298", "5299"]),
+        ("codes 1234, 2345 or 3456", ["1234", "2345", "3456"]),
+        ("alarm 52O8", ["5208"]),
+        ("error l234", ["1234"]),
+    ],
+)
+def test_plain_numbers_are_read_as_codes_right_after_a_code_cue(
+    question: str, expected: list[str]
+) -> None:
+    assert cued_values(question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "unit stopped in 2019 after 1200 hours",
+        "pressure is 4500 on the gauge",
+        "alarm 300 times a day",
+        "the alarm went off at 1430",
+        "error after 1500 minutes",
+        "O2 sensor reads low",
+        "B52 on the tag",
+    ],
+)
+def test_plain_numbers_without_a_cue_are_never_codes(question: str) -> None:
+    assert cued_values(question) == []
+
+
+def test_a_cued_format_never_reads_a_number_inside_a_longer_declared_code() -> None:
+    both = codes_in_question("alarm 4471-A20-339", FORMATS, NUMBERED)
+    assert [c.value for c in both] == ["4471-A20-339"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("53O2 on the heat pump", ["5302"]), ("l010 on the display", ["1010"])],
+)
+def test_a_number_typed_with_a_look_alike_letter_needs_no_cue(
+    question: str, expected: list[str]
+) -> None:
+    assert cued_values(question) == expected

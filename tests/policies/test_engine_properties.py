@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from policies import (
     ACTION_TYPES,
+    ARGUMENT_ORIGINS,
+    CONDITION_ORIGINS,
     Condition,
     KillSwitches,
     Outcome,
@@ -36,6 +38,7 @@ ROLES = ("technician", "senior_technician", "apprentice")
 PLACES = ("S-1", "S-2", "TRAIN-1", "TRAIN-2", "MED-0042", "PUMP-7")
 PATTERNS = ("S-1", "S-2", "TRAIN-*", "MED-*", "PUMP-7", "P*")
 ARG_VALUES = ("cancelled", "done", "sms", "email")
+ARG_NAMES = ("status", "channel", "note")
 
 amounts = st.floats(min_value=0, max_value=10_000, allow_nan=False)
 confidences = st.floats(min_value=0, max_value=1, allow_nan=False)
@@ -70,23 +73,39 @@ CONDITION_VALUES: dict[str, st.SearchStrategy] = {
     "args": st.dictionaries(
         st.sampled_from(("status", "channel")), names(ARG_VALUES), min_size=1
     ).map(MappingProxyType),
+    "arg_origins": st.dictionaries(
+        st.sampled_from(ARG_NAMES), names(CONDITION_ORIGINS), min_size=1
+    ).map(MappingProxyType),
 }
+ALL_CONDITIONS = sorted(CONDITION_VALUES)
+OLD_CONDITIONS = sorted(set(CONDITION_VALUES) - {"arg_origins"})
+"""The conditions a policy could state before argument origins."""
 
 
 @st.composite
-def conditions(draw: st.DrawFn) -> Condition:
+def conditions(draw: st.DrawFn, fields: list[str] = ALL_CONDITIONS) -> Condition:
     """A condition on a few fields (as real rules are), so that rules do match."""
-    fields = draw(st.sets(st.sampled_from(sorted(CONDITION_VALUES)), max_size=3))
-    return Condition(**{name: draw(CONDITION_VALUES[name]) for name in sorted(fields)})
+    chosen = draw(st.sets(st.sampled_from(fields), max_size=3))
+    return Condition(**{name: draw(CONDITION_VALUES[name]) for name in sorted(chosen)})
 
 
 OUTCOMES = st.sampled_from(Outcome)
+INTERACTIVE = (Outcome.CONFIRM, Outcome.APPROVE)
 
 
-def rule(outcome: st.SearchStrategy[Outcome] = OUTCOMES) -> st.SearchStrategy[Rule]:
-    return st.builds(
-        Rule, id=st.just("?"), outcome=outcome, reason=st.just("r"), when=conditions()
-    )
+@st.composite
+def rule(
+    draw: st.DrawFn,
+    outcome: st.SearchStrategy[Outcome] = OUTCOMES,
+    *,
+    old: bool = False,
+) -> Rule:
+    """A rule; ``old``: one a policy could state before argument origins
+    and interactive confirmation."""
+    chosen = draw(outcome)
+    interactive = not old and chosen in INTERACTIVE and draw(st.booleans())
+    when = draw(conditions(OLD_CONDITIONS if old else ALL_CONDITIONS))
+    return Rule("?", chosen, "r", when, interactive)
 
 
 def numbered(rules: list[Rule], prefix: str = "rule") -> tuple[Rule, ...]:
@@ -97,7 +116,7 @@ def numbered(rules: list[Rule], prefix: str = "rule") -> tuple[Rule, ...]:
 
 
 @st.composite
-def policies(draw: st.DrawFn) -> Policy:
+def policies(draw: st.DrawFn, *, old: bool = False) -> Policy:
     roles = {
         name: Role(name, draw(st.frozensets(st.sampled_from(TOOLS)))) for name in ROLES
     }
@@ -115,7 +134,7 @@ def policies(draw: st.DrawFn) -> Policy:
     return Policy(
         tools=MappingProxyType(CATALOGUE),
         roles=MappingProxyType(roles),
-        rules=numbered(draw(st.lists(rule(), max_size=12))),
+        rules=numbered(draw(st.lists(rule(old=old), max_size=12))),
         kill_switches=switches,
         version=draw(st.integers(0, 50)),
     )
@@ -146,6 +165,16 @@ def requests(draw: st.DrawFn) -> Request:
         grounded=draw(maybe(st.booleans())),
         amount=draw(maybe(amounts)),
         quantity=draw(maybe(st.integers(0, 200))),
+        arg_origins=draw(origins()),
+    )
+
+
+def origins() -> st.SearchStrategy[dict[str, object]]:
+    """Recorded origins: known ones, and some a device should never send."""
+    return st.dictionaries(
+        st.sampled_from(ARG_NAMES),
+        st.sampled_from([*ARGUMENT_ORIGINS, "unknown", "pasted"]) | st.integers(),
+        max_size=3,
     )
 
 
@@ -249,3 +278,51 @@ def test_evaluate_is_deterministic(policy: Policy, request: Request) -> None:
     assert (
         evaluate(policy, request) == evaluate(policy, copy) == evaluate(policy, request)
     )
+
+
+@given(policies(old=True), requests(), origins())
+def test_a_policy_without_origin_rules_decides_as_before_whatever_the_origins(
+    policy: Policy, request: Request, other: dict[str, object]
+) -> None:
+    before = evaluate(policy, replace(request, arg_origins={}))
+    after = evaluate(policy, replace(request, arg_origins=other))
+    assert after == before
+    assert not after.interactive
+    assert "interactive" not in after.as_dict()
+
+
+@given(policies(), requests())
+def test_a_decision_is_interactive_exactly_when_a_matching_rule_asks_for_a_prompt(
+    policy: Policy, request: Request
+) -> None:
+    decision = evaluate(policy, request)
+    asks = any(r.interactive for r in matching(policy, request))
+    if decision.outcome in INTERACTIVE and not is_builtin(
+        decision.matched_rules, policy
+    ):
+        assert decision.interactive is asks
+    else:
+        assert not decision.interactive
+    assert decision.needs_interactive_confirmation is decision.interactive
+
+
+@given(policies(), requests(), rule())
+def test_adding_a_rule_never_drops_a_prompt_unless_it_denies(
+    policy: Policy, request: Request, extra: Rule
+) -> None:
+    before = evaluate(policy, request)
+    after = evaluate(
+        replace(policy, rules=(*policy.rules, replace(extra, id="added"))), request
+    )
+    if before.interactive:
+        assert after.interactive or after.denied
+
+
+@given(policies(), requests(), st.sampled_from(ARG_NAMES))
+def test_an_unreadable_origin_is_judged_as_unknown(
+    policy: Policy, request: Request, arg: str
+) -> None:
+    bogus = evaluate(policy, replace(request, arg_origins={arg: "pasted"}))
+    unknown = evaluate(policy, replace(request, arg_origins={arg: "unknown"}))
+    missing = evaluate(policy, replace(request, arg_origins={}))
+    assert bogus == unknown == missing

@@ -46,6 +46,23 @@ def test_default_policy_compiles_with_every_kind_of_rule() -> None:
     assert policy.version == 0
 
 
+def test_origin_conditions_and_interactive_rules_compile() -> None:
+    rules = RULE.replace("when.amount_over = 250", "") + (
+        'interactive = true\nwhen.arg_origins.part_number = ["photo", "unknown"]\n'
+    )
+    (rule,) = policy_from_sources({"c.toml": CATALOGUE, "r.toml": rules}).rules
+    assert rule.interactive is True
+    assert dict(rule.when.arg_origins or {}) == {
+        "part_number": frozenset({"photo", "unknown"})
+    }
+
+
+def test_rules_without_the_new_fields_are_not_interactive() -> None:
+    (rule,) = policy_from_sources({"c.toml": CATALOGUE, "r.toml": RULE}).rules
+    assert rule.interactive is False
+    assert rule.when.arg_origins is None
+
+
 def test_rules_keep_file_and_source_order() -> None:
     second = RULE.replace("parts-over-250", "b-rule")
     policy = policy_from_sources(
@@ -171,6 +188,55 @@ def test_rules_keep_file_and_source_order() -> None:
             "lower-case",
         ),
         (RULE + RULE, "parts-over-250", "id", "already used"),
+        (
+            RULE + 'when.arg_origins.part_number = ["web"]\n',
+            "parts-over-250",
+            "when.arg_origins.part_number[0]",
+            "'web' is not an argument origin; expected one of typed, photo, "
+            "document, model, unknown",
+        ),
+        (
+            RULE + "when.arg_origins = {}\n",
+            "parts-over-250",
+            "when.arg_origins",
+            "at least one argument",
+        ),
+        (
+            RULE + 'when.arg_origins.part_number = "photo"\n',
+            "parts-over-250",
+            "when.arg_origins.part_number",
+            "non-empty list of strings",
+        ),
+        (
+            RULE + 'when.arg_origins."part number" = ["photo"]\n',
+            "parts-over-250",
+            "when.arg_origins.part number",
+            "not a valid argument name",
+        ),
+        (
+            RULE + 'when.arg_origin.part_number = ["photo"]\n',
+            "parts-over-250",
+            "when.arg_origin",
+            "unknown field",
+        ),
+        (
+            RULE.replace('"approve"', '"deny"') + "interactive = true\n",
+            "parts-over-250",
+            "interactive",
+            "applies only to confirm and approve rules",
+        ),
+        (
+            RULE.replace('"approve"', '"allow"') + "interactive = true\n",
+            "parts-over-250",
+            "interactive",
+            "not to allow",
+        ),
+        (
+            RULE + 'interactive = "yes"\n',
+            "parts-over-250",
+            "interactive",
+            "expected true or false",
+        ),
     ],
 )
 def test_rule_errors_name_file_rule_and_field(

@@ -260,7 +260,7 @@ class ActionsScreen(FieldScreen):
         self.app.post_message(ActionRecorded(action))
 
     def action_new(self) -> None:
-        """Propose an action by hand: a tool and its arguments."""
+        """Propose an action by hand: a tool and a form of its arguments."""
         self.app.push_screen(NewActionScreen(), self._proposed)
 
     async def _proposed(self, proposed: Proposed | None) -> None:

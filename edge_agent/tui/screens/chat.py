@@ -3,6 +3,11 @@
 Enter asks; ``/do <request>`` asks the model to propose one action, shown as a
 card. Esc cancels the answer being written. Each answer runs in a worker that
 opens its own session; its events come back as messages.
+
+Each turn is kept on the device as it ends (``conversations.db``): the first
+question starts a conversation, ctrl+n starts a new one, ctrl+r lists the
+kept ones and reopens one. PageUp/PageDown and ctrl+Home/ctrl+End scroll the
+transcript while the question box keeps the focus; ctrl+y copies an answer.
 """
 
 from __future__ import annotations
@@ -13,83 +18,64 @@ from typing import TYPE_CHECKING, Any
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from edge_agent.answer.values import AnswerEvent
+from edge_agent.conversations import TurnKind
+from edge_agent.tui.chat_text import (
+    PLACEHOLDER,
+    SOURCES_HINT,
+    progress_text,
+    welcome_text,
+)
 from edge_agent.tui.context import field_app
 from edge_agent.tui.failures import error_message
 from edge_agent.tui.messages import AnswerFinished, AnswerStreamed
-from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.screens.chunk import ChunkScreen
-from edge_agent.tui.status import MODEL_LOADING, StatusSnapshot
+from edge_agent.tui.screens.kept_chat import KeptChatScreen
+from edge_agent.tui.status import MODEL_LOADING
 from edge_agent.tui.widgets.answer_view import AnswerView
 from edge_agent.tui.widgets.citations import CitationChosen, CitationList
 from edge_agent.tui.widgets.proposal_card import ProposalCard
+from edge_agent.tui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from edge_agent.jobs import Job
+    from edge_agent.tui.tasks.actions import Proposed
 
 ACTION_PREFIX = "/do "
-PLACEHOLDER = "A fault code, a part number or a question; /do … proposes an action"
-WELCOME = (
-    "Type a fault code (E-42), a part number or a question and press Enter. "
-    "'/do order two gaskets 4471-G10-131' asks for an action. Esc or ctrl+c "
-    "stops an answer; Tab or ctrl+o reaches its sources."
-)
-SOURCES_HINT = "Sources: ↑/↓ choose, Enter opens, Esc goes back to the question."
-EMPTY_KB = (
-    "The knowledge base is empty: load documents with 'edge-agent kb ingest "
-    "PATH', or the demo fleet with 'edge-agent demo'."
-)
 
 
-def welcome_text(status: StatusSnapshot | None) -> str:
-    """The first lines of the chat: whether the centre is in reach, as the
-    status bar says it (from the same reading), then how to begin."""
-    if status is None:
-        return f"Field assistant. {WELCOME}"
-    connection = "online" if status.online else "offline"
-    rest = EMPTY_KB if status.kb_documents == 0 else WELCOME
-    return f"Field assistant, {connection}. {rest}"
-
-
-def progress_text(event: AnswerEvent, kept: int, dropped: int) -> str | None:
-    """The progress line for a streamed event, or ``None`` to leave it."""
-    if event.kind == "progress":
-        return f"… {event.text}"
-    if event.kind == "fact":
-        return "… quoting the knowledge base"
-    if event.kind in ("model_sentence", "dropped"):
-        return f"… generating, checking grounding: {kept} kept, {dropped} dropped"
-    return None
-
-
-class ChatScreen(FieldScreen):
-    """Questions, answers as they stream, action proposals."""
+class ChatScreen(KeptChatScreen):
+    """Questions, answers as they stream, action proposals; kept as they end
+    (see :class:`~edge_agent.tui.screens.kept_chat.KeptChatScreen`)."""
 
     MODE = "chat"
     AUTO_FOCUS = "#question"
-    SHOWN_HERE = frozenset({"answers"})
+    SHOWN_HERE = frozenset({"answers", *KeptChatScreen.SHOWN_HERE})
     BINDINGS = [
         Binding("escape", "cancel", "Cancel answer"),
         Binding("escape", "back", "Back to the question", show=False),
         Binding("ctrl+o", "sources", "Sources"),
+        Binding("ctrl+r", "history", "History"),
+        Binding("ctrl+n", "new_conversation", "New"),
+        Binding("ctrl+y", "copy_answer", "Copy"),
+        Binding("pageup", "scroll_transcript('page_up')", show=False),
+        Binding("pagedown", "scroll_transcript('page_down')", show=False),
+        Binding("ctrl+home", "scroll_transcript('first')", show=False),
+        Binding("ctrl+end", "scroll_transcript('last')", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self._turns = 0
-        self._views: dict[int, AnswerView] = {}
         self._answering: dict[int, threading.Event] = {}
         self._sentences: dict[int, tuple[int, int]] = {}
-        self._status_line = "Ready."
+        self._cards: list[ProposalCard] = []
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="transcript"):
-            yield Static(Content(welcome_text(None)), id="welcome")
+        yield Transcript(welcome_text(None))
         yield Static("", id="job-context")
         yield Static(Content("Ready."), id="progress")
         yield Input(placeholder=PLACEHOLDER, id="question")
@@ -114,17 +100,13 @@ class ChatScreen(FieldScreen):
 
     def ask(self, question: str) -> AnswerView:
         """Start answering ``question``; returns the view it streams into."""
-        self._turns += 1
-        turn = self._turns
-        view = AnswerView(turn, question)
-        self._views[turn] = view
+        view = self.transcript.new_answer(question)
+        turn = view.turn
+        self.asked(turn, TurnKind.QUESTION, question)
         cancel = threading.Event()
         self._answering[turn] = cancel
         self._sentences[turn] = (0, 0)
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.mount(view)
-        transcript.scroll_end(animate=False)
-        self._progress("… searching the knowledge base")
+        self.progress("… searching the knowledge base")
         self._answer(turn, question, cancel)
         self.refresh_bindings()
         return view
@@ -138,7 +120,7 @@ class ChatScreen(FieldScreen):
 
         app = field_app(self)
         job = app.job_context
-        answer = answer_question(
+        answered = answer_question(
             app.settings,
             app.deps.model,
             question,
@@ -146,10 +128,10 @@ class ChatScreen(FieldScreen):
             cancel=cancel,
             job_id=None if job is None else job.job_id,
         )
-        self.post_message(AnswerFinished(turn, answer))
+        self.post_message(AnswerFinished(turn, answered.answer, answered.trace_id))
 
     def on_answer_streamed(self, message: AnswerStreamed) -> None:
-        view = self._views.get(message.turn)
+        view = self.transcript.view(message.turn)
         if view is None or view.finished:
             return
         kept, dropped = self._sentences.get(message.turn, (0, 0))
@@ -162,34 +144,46 @@ class ChatScreen(FieldScreen):
         if text is not None and message.turn in self._answering:
             loading = field_app(self).model_state == MODEL_LOADING
             waiting = " (the model is still loading)" if loading else ""
-            self._progress(text + (waiting if kind == "progress" else ""))
+            self.progress(text + (waiting if kind == "progress" else ""))
         self._follow()
 
     def on_answer_finished(self, message: AnswerFinished) -> None:
-        view = self._views.get(message.turn)
+        view = self.transcript.view(message.turn)
         if view is None:
             return
         self._answering.pop(message.turn, None)
         view.finish(message.answer)
+        self.kept(
+            self.keeper.answered(
+                message.turn,
+                message.answer,
+                message.trace_id,
+                cancelled=view.cancelled,
+            )
+        )
         if not self._answering:
             route = message.answer.route.value.replace("_", " ")
-            self._progress("Cancelled." if view.cancelled else f"Answered ({route}).")
+            self.progress("Cancelled." if view.cancelled else f"Answered ({route}).")
         self.refresh_bindings()
         self._follow()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker: Worker[Any] = event.worker
-        if worker.group != "answers" or event.state is not WorkerState.ERROR:
-            return
-        for turn, view in self._views.items():
-            if turn in self._answering and not view.finished:
-                error = worker.error
+        if event.state is WorkerState.ERROR and worker.group == "answers":
+            self._answer_failed(worker.error)
+
+    def _answer_failed(self, error: BaseException | None) -> None:
+        for turn in self._answering:
+            view = self.transcript.view(turn)
+            if view is not None and not view.finished:
                 message = error_message(error) if error else None
-                view.fail(message or "The answer failed; details are in the log.")
+                failure = message or "The answer failed; details are in the log."
+                view.fail(failure)
                 self._answering.pop(turn, None)
+                self.kept(self.keeper.answer_failed(turn, failure))
                 break
         if not self._answering:
-            self._progress("Ready.")
+            self.progress("Ready.")
         self.refresh_bindings()
 
     # --- actions ----------------------------------------------------------------
@@ -197,9 +191,9 @@ class ChatScreen(FieldScreen):
     def request_action(self, request: str) -> ProposalCard:
         """Ask the model to turn ``request`` into one decided action."""
         card = ProposalCard(request)
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.mount(card)
-        transcript.scroll_end(animate=False)
+        self.asked(card, TurnKind.ACTION, request)
+        self._cards.append(card)
+        self.transcript.add(card)
         job = field_app(self).job_context
         self._propose(card, request, None if job is None else job.job_id)
         return card
@@ -210,7 +204,22 @@ class ChatScreen(FieldScreen):
 
         app = field_app(self)
         proposed = propose(app.settings, app.deps.model, request, job_id=job_id)
-        self.app.call_from_thread(card.show_proposed, proposed)
+        self.app.call_from_thread(self._decided, card, proposed)
+
+    def _decided(self, card: ProposalCard, proposed: Proposed) -> None:
+        """Keep the decided card, then show it (its outcome is kept after)."""
+        self.kept(self.keeper.decided(card, proposed))
+        card.show_proposed(proposed)
+
+    def on_proposal_card_outcome_shown(
+        self, message: ProposalCard.OutcomeShown
+    ) -> None:
+        card = message.card
+        trace_id = None if card.proposed is None else card.proposed.tracer.trace_id
+        written = self.keeper.card_settled(
+            card, message.text, message.tone, card.recorded, trace_id
+        )
+        self.kept(written)
 
     # --- keys -------------------------------------------------------------------
 
@@ -228,9 +237,11 @@ class ChatScreen(FieldScreen):
         was found so far stays. Whether one was being written."""
         for turn, cancel in self._answering.items():
             cancel.set()
-            self._views[turn].cancelled = True
+            view = self.transcript.view(turn)
+            if view is not None:
+                view.cancelled = True
         if self._answering:
-            self._progress("… cancelling")
+            self.progress("… cancelling")
         return bool(self._answering)
 
     def action_sources(self) -> None:
@@ -251,29 +262,24 @@ class ChatScreen(FieldScreen):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, CitationList):
-            self._show_progress(SOURCES_HINT)
+            self.show_progress(SOURCES_HINT)
         else:
-            self._show_progress(self._status_line)
+            self.show_progress(self._status_line)
+
+    @property
+    def busy(self) -> bool:
+        """An answer is being written or a card waits: the transcript stays."""
+        self._cards = [card for card in self._cards if not card.settled]
+        return bool(self._answering or self._cards)
 
     # --- drawing ------------------------------------------------------------------
 
-    def _progress(self, text: str) -> None:
-        self._status_line = text
-        self._show_progress(text)
-
-    def _show_progress(self, text: str) -> None:
-        self.query_one("#progress", Static).update(Content(text))
-
     def _follow(self) -> None:
         """Keep the newest answer in view, once its new lines are laid out."""
-        transcript = self.query_one("#transcript", VerticalScroll)
-        self.call_after_refresh(transcript.scroll_end, animate=False)
+        self.call_after_refresh(self.transcript.scroll_end, animate=False)
 
     def _show_job(self, job: Job | None) -> None:
         line = self.query_one("#job-context", Static)
         line.display = job is not None
         if job is not None:
             line.update(Content(f"Job {job.job_id} ({job.asset_id}): {job.summary}"))
-
-    def _show_welcome(self, status: StatusSnapshot | None) -> None:
-        self.query_one("#welcome", Static).update(Content(welcome_text(status)))

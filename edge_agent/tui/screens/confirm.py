@@ -43,6 +43,19 @@ class ConfirmActionScreen(ModalScreen[bool]):
             yield Static(Content("Payload, exactly as it will be queued:"))
             with VerticalScroll(classes="payload"):
                 yield Static(Content(request.payload_text), id="payload")
+            if request.origins:
+                yield Static(
+                    Content("Not typed by you:\n" + request.origins_text),
+                    id="origins",
+                )
+            if request.interactive:
+                yield Static(
+                    Content(
+                        "The policy asks you to confirm this here, having read "
+                        "it: --yes cannot."
+                    ),
+                    id="at-a-prompt",
+                )
             yield Static(
                 Content(
                     f"Payload hash {request.payload_hash[:16]}…\n"

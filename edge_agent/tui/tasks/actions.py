@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from edge_agent.act.argument_origins import origins_from_evidence
 from edge_agent.act.proposals import ToolCall
 from edge_agent.act.request_turn import propose_in_session
 from edge_agent.act.service import Decided
+from edge_agent.act.views import origin_text
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tracing import TurnTracer
@@ -106,6 +108,12 @@ def confirmation_for(settings: EdgeSettings, decided: Decided) -> ConfirmationRe
         reasons=tuple(decision.reasons),
         technician_id=settings.technician_id,
         role=settings.role,
+        interactive=decision.needs_interactive_confirmation,
+        origins={
+            name: origin_text(origin)
+            for name, origin in decided.argument_origins.items()
+            if origin.origin != "typed"
+        },
     )
 
 
@@ -124,6 +132,12 @@ def confirmation_for_kept(
         reasons=tuple(str(r) for r in decision.get("reasons", ())),
         technician_id=settings.technician_id,
         role=settings.role,
+        interactive=decision.get("interactive") is True,
+        origins={
+            name: origin_text(origin)
+            for name, origin in origins_from_evidence(action.evidence).items()
+            if origin.origin != "typed"
+        },
     )
 
 
@@ -132,8 +146,10 @@ def settle(
 ) -> QueuedAction | None:
     """Record a decided proposal: confirmed if it needs it, else as decided.
 
-    Declining one that needs confirmation queues nothing (``None``); the
-    turn's trace is kept with the reason.
+    ``confirmed`` is the technician's answer in the confirmation dialog, a
+    prompt that showed the action: it satisfies a decision that asks for a
+    confirmation at a prompt. Declining one that needs confirmation queues
+    nothing (``None``); the turn's trace is kept with the reason.
     """
     decided = proposed.decided
     if decided is None:
@@ -145,7 +161,9 @@ def settle(
             opened.outbox.save_trace(tracer.finish("declined").as_dict())
             return None
         confirmation = (
-            opened.actions.confirm(decided, tracer=tracer) if wants_yes else None
+            opened.actions.confirm(decided, tracer=tracer, interactive=True)
+            if wants_yes
+            else None
         )
         return opened.actions.submit(decided, tracer=tracer, confirmation=confirmation)
 
@@ -159,14 +177,17 @@ def keep_for_later(settings: EdgeSettings, proposed: Proposed) -> QueuedAction:
 
 
 def confirm_kept(settings: EdgeSettings, key: str) -> QueuedAction:
-    """Confirm an action kept for later; it is decided again under today's policy.
+    """Confirm an action kept for later, as the technician did in the
+    confirmation dialog (a prompt); it is decided again under today's policy.
 
     Raises:
         ConfirmationMismatch: it is not waiting, or it would change if queued now.
         ProposalError: it is no longer valid.
     """
     with session(settings) as opened:
-        return opened.actions.confirm_later(key, tracer=opened.tracer("confirm"))
+        return opened.actions.confirm_later(
+            key, tracer=opened.tracer("confirm"), interactive=True
+        )
 
 
 def withdraw(settings: EdgeSettings, key: str) -> QueuedAction:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
-from edge_agent.answer.answerer import EventSink
+from edge_agent.answer.answer_turn import EventSink
 from edge_agent.answer.question_turn import answer_in_session
 from edge_agent.answer.values import Answer
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tui.tasks.stores import session
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """An answer and the id of its turn's trace (kept in the outbox)."""
+
+    answer: Answer
+    trace_id: str
 
 
 def answer_question(
@@ -20,15 +29,18 @@ def answer_question(
     on_event: EventSink,
     cancel: threading.Event,
     job_id: str | None = None,
-) -> Answer:
+) -> Answered:
     """:func:`~edge_agent.answer.question_turn.answer_in_session` in a session
     opened for this worker thread."""
     with session(settings) as opened:
-        return answer_in_session(
+        tracer = opened.tracer("ask")
+        answer = answer_in_session(
             opened,
             question,
             model=model,
             on_event=on_event,
             cancel=cancel,
             job_id=job_id,
+            tracer=tracer,
         )
+    return Answered(answer, tracer.trace_id)

@@ -17,10 +17,11 @@ from textual.content import Content
 from textual.widgets import Static
 
 from edge_agent.answer.values import Answer, AnswerEvent, Route, closest_code_lines
-from edge_agent.tui.widgets.citations import CitationList
+from edge_agent.tui.widgets.citations import CitationList, citation_labels
 
 FACTS_HEADING = "From the knowledge base:"
 MODEL_HEADING = "Model explanation (checked against the sources):"
+NO_ANSWER = "NO ANSWER: the question could not be answered."
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,9 @@ class AnswerView(Vertical):
         self.question = question
         self.answer: Answer | None = None
         self.cancelled = False
+        self.failed = False
         self._draft = _Draft()
+        self._marker = ""
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"› {self.question}"), classes="question")
@@ -93,6 +96,11 @@ class AnswerView(Vertical):
     @property
     def finished(self) -> bool:
         return self.answer is not None
+
+    @property
+    def settled(self) -> bool:
+        """Answered, stopped or failed: nothing more will come."""
+        return self.finished or self.failed
 
     def add_event(self, event: AnswerEvent) -> None:
         """Show one streamed event (progress is shown by the screen)."""
@@ -121,19 +129,36 @@ class AnswerView(Vertical):
             draft.sentences = list(answer.model_sentences)
         self._draft = draft
         self._render_body()
-        marker = answer_marker(answer, cancelled=self.cancelled)
+        self._show_marker(answer_marker(answer, cancelled=self.cancelled))
+        self.query_one(CitationList).show(answer.citations, answer.closest)
+
+    def fail(self, message: str, marker: str = NO_ANSWER) -> None:
+        """The turn failed (or cannot be shown); say so in place of an answer."""
+        self.failed = True
+        self._draft.notices.append(message)
+        self._render_body()
+        self._show_marker(Marker(marker, "error"))
+
+    def plain_text(self) -> str:
+        """The answer as shown, as plain text: the body, the marker and the
+        sources (numbered as the body cites them)."""
+        lines = [render_body(self._draft).plain]
+        if self._marker:
+            lines.append(self._marker)
+        answer = self.answer
+        if answer is not None and (answer.citations or answer.closest):
+            lines.append("Sources:")
+            lines.extend(
+                f"  {label}"
+                for label in citation_labels(answer.citations, answer.closest)
+            )
+        return "\n".join(lines)
+
+    def _show_marker(self, marker: Marker) -> None:
+        self._marker = marker.text
         marker_widget = self.query_one(".answer-marker", Static)
         marker_widget.update(Content(marker.text))
         marker_widget.set_classes(f"answer-marker -{marker.tone}")
-        self.query_one(CitationList).show(answer.citations, answer.closest)
-
-    def fail(self, message: str) -> None:
-        """The turn failed; say so in place of an answer."""
-        self._draft.notices.append(message)
-        self._render_body()
-        marker_widget = self.query_one(".answer-marker", Static)
-        marker_widget.update(Content("NO ANSWER: the question could not be answered."))
-        marker_widget.set_classes("answer-marker -error")
 
     def _render_body(self) -> None:
         self.query_one(".answer-body", Static).update(render_body(self._draft))

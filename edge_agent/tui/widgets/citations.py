@@ -26,6 +26,31 @@ def citation_label(number: int, citation: Citation, *, closest: bool = False) ->
     return f"[{number}] {tag}{where}{page}"
 
 
+def numbered_citations(
+    citations: tuple[Citation, ...], closest: tuple[Citation, ...] = ()
+) -> list[tuple[int, Citation, bool]]:
+    """Each cited chunk once, numbered in order, the closest entries after
+    (``True`` marks those)."""
+    seen: set[str] = set()
+    numbered: list[tuple[int, Citation, bool]] = []
+    for group, is_closest in ((citations, False), (closest, True)):
+        for citation in group:
+            if citation.chunk_id not in seen:
+                seen.add(citation.chunk_id)
+                numbered.append((len(numbered) + 1, citation, is_closest))
+    return numbered
+
+
+def citation_labels(
+    citations: tuple[Citation, ...], closest: tuple[Citation, ...] = ()
+) -> list[str]:
+    """The labels of :func:`numbered_citations`, as the list shows them."""
+    return [
+        citation_label(number, citation, closest=is_closest)
+        for number, citation, is_closest in numbered_citations(citations, closest)
+    ]
+
+
 class CitationList(OptionList):
     """Numbered citations (and closest entries); Enter opens the chunk."""
 
@@ -38,18 +63,12 @@ class CitationList(OptionList):
     ) -> None:
         """List the answer's citations, then the closest entries, if any."""
         self.clear_options()
-        seen: set[str] = set()
-        number = 0
-        for group, is_closest in ((citations, False), (closest, True)):
-            for citation in group:
-                if citation.chunk_id in seen:
-                    continue
-                seen.add(citation.chunk_id)
-                number += 1
-                label = citation_label(number, citation, closest=is_closest)
-                self.add_option(Option(Content(label), id=citation.chunk_id))
-        self.display = number > 0
-        if number:
+        numbered = numbered_citations(citations, closest)
+        for number, citation, is_closest in numbered:
+            label = citation_label(number, citation, closest=is_closest)
+            self.add_option(Option(Content(label), id=citation.chunk_id))
+        self.display = bool(numbered)
+        if numbered:
             self.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,6 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Static
 
 from edge_agent.tui.context import field_app
@@ -54,6 +55,16 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
     """
 
     DEFAULT_CLASSES = "proposal"
+
+    class OutcomeShown(Message):
+        """The card's last line is shown: recorded, declined, or why nothing
+        could be proposed (``card.recorded`` holds the action, if any)."""
+
+        def __init__(self, card: ProposalCard, text: str, tone: str) -> None:
+            super().__init__()
+            self.card = card
+            self.text = text
+            self.tone = tone
 
     def __init__(
         self, request: str, proposed: Proposed | None = None, *, compact: bool = False
@@ -213,6 +224,7 @@ class ProposalCard(ReportsWorkerFailures, Vertical):
         widget.set_classes(f"outcome -{tone}")
         widget.display = True
         self._into_view()
+        self.post_message(self.OutcomeShown(self, text, tone))
 
     def _into_view(self) -> None:
         """Scroll the card into view once its new lines are laid out."""

@@ -52,7 +52,8 @@ def render_detail(detail: ActionDetail) -> str:
     if detail.confirmation:
         who = detail.confirmation.get("technician_id", "?")
         when = detail.confirmation.get("confirmed_at", "?")
-        lines.append(f"  confirmed by {who} at {when}")
+        how = ", at a prompt" if detail.confirmation.get("interactive") is True else ""
+        lines.append(f"  confirmed by {who} at {when}{how}")
     lines.extend(["", "  evidence:", *_evidence_lines(detail.evidence)])
     return "\n".join(lines)
 

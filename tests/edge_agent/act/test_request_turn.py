@@ -194,3 +194,24 @@ def test_the_model_may_not_add_what_the_technician_did_not_name(
         "summary": "Need help",
         "job_id": "J-1001",
     }
+
+
+def test_a_model_proposal_kept_for_later_is_decided_again_with_its_confidence(
+    store, jobs, outbox
+) -> None:
+    model = ScriptedModel(
+        ['{"tool": "order_part", "args": {"part_number": "4471-G10-131"}}'],
+        token_logprob=0.0,
+    )
+    request = "order 2 gaskets, 4471-G10-131 or 4471-G10-012"
+    result, tracer, desk = propose(store, jobs, outbox, request, model=model)
+    assert result.decided is not None
+    assert str(result.decided.decision.outcome) == "confirm"
+    kept = desk.record_for_later(result.decided, tracer=tracer)
+
+    queued = desk.confirm_later(kept.key, tracer=TurnTracer("confirm"))
+
+    assert queued.state is ActionState.QUEUED
+    assert queued.decision["outcome"] == "confirm"
+    assert queued.evidence["model_confidence"] == 1.0
+    assert queued.evidence["argument_origins"]["part_number"] == "typed"

@@ -72,7 +72,7 @@ def test_nothing_relevant_says_so_and_offers_closest_entries(store) -> None:
 def test_free_question_quotes_the_kb_and_keeps_grounded_model_text(store) -> None:
     answerer, model = answerer_with(
         store,
-        "Grease the bearings every 2000 h with lithium grease [1]. "
+        "Noisy bearings need grease every 2000 h, lithium grease [1]. "
         "Then order seal 9999-Z99-999 [1].",
     )
     events: list[AnswerEvent] = []
@@ -80,7 +80,7 @@ def test_free_question_quotes_the_kb_and_keeps_grounded_model_text(store) -> Non
     assert answer.route is Route.RETRIEVAL
     assert any("2000 h" in fact.text for fact in answer.facts)
     assert answer.model_sentences == (
-        "Grease the bearings every 2000 h with lithium grease [1].",
+        "Noisy bearings need grease every 2000 h, lithium grease [1].",
     )
     (dropped,) = answer.unsupported
     assert "9999-Z99-999" in dropped.sentence
@@ -161,7 +161,7 @@ def test_cancel_stops_generation(store) -> None:
 
 
 def test_json_shape(store) -> None:
-    answerer, _ = answerer_with(store, "Grease the bearings every 2000 h [1].")
+    answerer, _ = answerer_with(store, "Noisy bearings need grease every 2000 h [1].")
     data = answer_to_json(answerer.ask("how often to grease the bearings"))
     assert set(data) >= {
         "answer",
@@ -193,10 +193,11 @@ def test_policy_budgets_cap_the_configured_answer_budgets() -> None:
 
 def test_an_unfinished_last_sentence_is_not_shown(store) -> None:
     answerer, _ = answerer_with(
-        store, "Grease the bearings every 2000 h [1]. Then grease the bearings and"
+        store,
+        "Noisy bearings need grease every 2000 h [1]. Then grease the bearings and",
     )
     answer = answerer.ask("how often to grease the bearings")
-    assert answer.model_sentences == ("Grease the bearings every 2000 h [1].",)
+    assert answer.model_sentences == ("Noisy bearings need grease every 2000 h [1].",)
     assert any("unfinished" in u.reasons for u in answer.unsupported)
 
 
@@ -266,11 +267,11 @@ def test_codes_one_number_apart_are_shown_as_related_with_their_own_text(
 
 
 def test_code_answers_are_explained_only_when_the_setting_says_so(store) -> None:
-    reply = "E-42: Low discharge pressure [1]."
+    reply = "E-42: Low discharge pressure, so check impeller 4471-A20-339 [1]."
     answerer, model = answerer_with(store, reply)
     assert answerer.ask("E-42").model_sentences == ()
     assert model.prompts == []
-    model = ScriptedModel([reply, "E-42: Motor overheating [1]."])
+    model = ScriptedModel([reply, "E-42: Motor overheating, check the impeller [1]."])
     loader = ModelLoader(factory=lambda _path: model).start()
     explaining = Answerer(store, loader, AnswerSettings(explain_codes=True))
     answer = explaining.ask("E-42")
@@ -395,3 +396,20 @@ def test_a_plain_table_s_absent_code_is_answered_as_absent_with_close_codes(
     assert answer.absent[0].closest and all(
         c.text.startswith("F00") for c in answer.absent[0].closest
     )
+
+
+def test_model_text_that_only_repeats_a_quote_or_is_a_fragment_is_not_shown(
+    store,
+) -> None:
+    answerer, _ = answerer_with(
+        store,
+        "Grease the bearings every 2000 h with lithium grease [1]. "
+        "Bearings: grease. "
+        "Noisy bearings need grease every 2000 h [1].",
+    )
+    answer = answerer.ask("how often to grease the bearings")
+    assert answer.model_sentences == ("Noisy bearings need grease every 2000 h [1].",)
+    # True to the sources but not worth showing: gone quietly, the answer is
+    # still grounded and its explanation is not withdrawn.
+    assert answer.unsupported == ()
+    assert answer.grounded and not answer.extractive

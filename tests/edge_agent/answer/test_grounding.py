@@ -115,3 +115,18 @@ def test_split_sentences_drops_list_numbers_and_keeps_citations() -> None:
         "Then vent the casing [2].",
         "Done!",
     ]
+
+
+def test_a_sentence_must_add_to_what_is_shown() -> None:
+    sources = [Source(1, "m#1", "Noisy bearings. Grease the bearings every 2000 h.")]
+    shown = ("how often to grease", "Grease the bearings every 2000 h.")
+    context = GroundingContext(sources, {}, shown=shown)
+
+    repeat = check_sentence("Grease the bearings every 2000 h [1].", context)
+    fragment = check_sentence("Bearings: 2000.", context)
+    adds = check_sentence("Noisy bearings need grease every 2000 h [1].", context)
+
+    assert repeat.redundant and fragment.redundant
+    assert adds.supported
+    # Without what is shown, nothing is judged redundant.
+    assert check_sentence("Bearings: 2000.", GroundingContext(sources, {})).supported

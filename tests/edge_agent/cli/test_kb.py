@@ -107,7 +107,7 @@ def test_shell_answers_codes_exactly_and_questions_by_search(capsys, data_dir):
     lines = iter(["e42", "how often to grease the bearings", "quit"])
     from edge_agent.llm import ModelLoader, ScriptedModel
 
-    scripted = ScriptedModel(["Grease the bearings every 2000 h [1]."])
+    scripted = ScriptedModel(["Noisy bearings need grease every 2000 h [1]."])
     loader = ModelLoader(factory=lambda _path: scripted)
     run_shell(load_settings(), read_line=lambda _prompt: next(lines), loader=loader)
     out = capsys.readouterr().out

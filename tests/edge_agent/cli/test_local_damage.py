@@ -1,4 +1,4 @@
-"""Damaged or lost files of the home, through the command line: exit 4 and the
+"""Damaged or lost files of the home, through the command line: exit 5 and the
 way back, nothing overwritten, and the outbox usable without the KB."""
 
 from __future__ import annotations

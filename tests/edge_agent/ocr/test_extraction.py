@@ -6,7 +6,7 @@ import pytest
 
 from edge_agent.ocr import Box, FormatSet, TextBox, extract_codes, group_lines
 from edge_agent.ocr.extraction import LOW_CONFIDENCE, FoundCode
-from knowledge_cache import CodeFormat, CodeKind
+from knowledge_cache import CodeFormat, CodeKind, cued_formats_of
 from tests.edge_agent.ocr.samples import line_boxes
 
 
@@ -261,3 +261,33 @@ def test_a_code_shaped_piece_of_a_longer_token_is_no_code(row: str) -> None:
 
     found = codes_in([row], formats)
     assert [c for c in found if c.kind is CodeKind.FAULT_CODE] == []
+
+
+NUMBERED = cued_formats_of([CodeFormat(CodeKind.FAULT_CODE, r"\d{3,4}", "5298")])
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (["ALARM 5298", "Outdoor temp 12"], ["5298"]),
+        (["Error code: 412", "2024-05-01 14:30"], ["412"]),
+        (["Alarms 5298 and 5299"], ["5298", "5299"]),
+        (["Alarm 52O8"], ["5208"]),
+    ],
+)
+def test_plain_number_codes_are_read_after_a_printed_code_cue(
+    rows: list[str], expected: list[str]
+) -> None:
+    lines = group_lines(line_boxes(rows, score=0.97))
+    found = extract_codes(lines, [], NUMBERED)
+
+    assert [c.value for c in found] == expected
+
+
+@pytest.mark.parametrize(
+    "row", ["Flow 1250 l/h", "Runtime 4312 h", "1998 kPa", "S/N 88231-7740"]
+)
+def test_plain_numbers_without_a_cue_are_no_codes_on_a_photo(row: str) -> None:
+    found = extract_codes(group_lines(line_boxes([row], score=0.97)), [], NUMBERED)
+
+    assert all(c.kind is not CodeKind.FAULT_CODE for c in found)

@@ -24,10 +24,15 @@ from edge_agent.llm import (
 )
 from edge_agent.ocr import LoadedEngine, TextBox
 from edge_agent.tui import AppDeps, FieldApp, make_app
+from edge_agent.tui.screens.new_action import NewActionScreen
 from tests.edge_agent.ocr.samples import line_boxes
 
 GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 """An order the demo policy asks the technician to confirm."""
+
+GASKETS_PART = "4471-G10-131"
+"""The README's hand order: two of this part (the demo policy asks the
+technician to confirm it)."""
 
 GASKETS_CALL = (
     '{"tool": "order_part", "args": {"part_number": "4471-G10-131", '
@@ -186,3 +191,28 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Let every worker finish and the screen catch up."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def form_ready(app: Any) -> bool:
+    """The hand-proposal dialog shows its form, the focus in its first field."""
+    screen = app.screen
+    if not isinstance(screen, NewActionScreen):
+        return False
+    form = screen.form()
+    return form is not None and app.focused is form.editor(form.fields[0].name)
+
+
+async def open_form(pilot: Pilot[Any]) -> NewActionScreen:
+    """``n`` on the queue; the dialog once its form has the focus."""
+    await pilot.press("n")
+    await wait_for(pilot, lambda: form_ready(pilot.app))
+    screen = pilot.app.screen
+    assert isinstance(screen, NewActionScreen)
+    return screen
+
+
+async def order_by_hand(pilot: Pilot[Any], part: str, quantity: str) -> None:
+    """The order typed in the form as a technician types it: ``n``, the part,
+    Enter, the quantity, Enter (the last box proposes)."""
+    await open_form(pilot)
+    await pilot.press(*part, "enter", *quantity, "enter")

@@ -20,8 +20,10 @@ from sync import ActionState, Outbox
 from tests.edge_agent.tui.conftest import (
     GASKETS,
     GASKETS_CALL,
+    GASKETS_PART,
     confident_model,
     offline_deps,
+    order_by_hand,
     settle,
     submit,
     wait_for,
@@ -164,17 +166,17 @@ async def test_an_action_made_by_hand_can_be_kept_then_confirmed_from_the_queue(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f3")
         await settle(pilot)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewActionScreen))
-        await submit(pilot, "#args", '{"part_number": "NOT-A-PART", "quantity": 2}')
-        await settle(pilot)
-        problem = str(app.screen.query_one("#new-action-problem", Static).content)
-        assert "NOT-A-PART" in problem
-        box = app.screen.query_one("#args", Input)
-        assert box.value == '{"part_number": "NOT-A-PART", "quantity": 2}'
+        await order_by_hand(pilot, "NOT-A-PART", "2")
+        screen = app.screen
+        assert isinstance(screen, NewActionScreen)
+        note = screen.query_one("#note-part_number", Static)
+        await wait_for(pilot, lambda: "catalogue" in str(note.content))
+        assert str(note.content) == "Part NOT-A-PART is not in the parts catalogue."
+        box = screen.query_one("#field-part_number", Input)
+        assert box.value == "NOT-A-PART"  # kept, to be corrected
 
-        box.value = GASKETS
-        await pilot.press("enter")
+        box.focus()
+        await pilot.press("ctrl+u", *GASKETS_PART, "enter", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionsScreen))
         card = app.screen.query_one(ProposalCard)
         await wait_for(pilot, lambda: card.proposed is not None)
@@ -202,15 +204,10 @@ async def test_an_action_made_by_hand_can_be_kept_then_confirmed_from_the_queue(
         await wait_for(pilot, lambda: outbox_states(settings).get(2) == "cancelled")
 
 
-SIXTY = '{"part_number": "4471-G10-131", "quantity": 60}'
-"""A stock order: denied, with four reasons (the tallest card)."""
-
-
-async def propose_by_hand(pilot, args: str) -> ProposalCard:
-    """n, the arguments, Enter; returns the new card once it is decided."""
-    await pilot.press("n")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, NewActionScreen))
-    await submit(pilot, "#args", args)
+async def propose_by_hand(pilot, quantity: str) -> ProposalCard:
+    """n, the gasket order of ``quantity`` in the form; returns the new card
+    once it is decided."""
+    await order_by_hand(pilot, GASKETS_PART, quantity)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ActionsScreen))
     cards = pilot.app.screen.query(ProposalCard)
     await wait_for(pilot, lambda: any(card.proposed is not None for card in cards))
@@ -234,7 +231,7 @@ async def test_a_hand_card_never_covers_the_queue_at_80x24(app, settings) -> Non
         screen = app.screen
         assert isinstance(screen, ActionsScreen)
 
-        card = await propose_by_hand(pilot, SIXTY)
+        card = await propose_by_hand(pilot, "60")  # denied, four reasons: the tallest
         assert card.recorded is not None and card.recorded.state.value == "denied"
         assert queue_rows_shown(screen) >= 4
 
@@ -278,7 +275,7 @@ async def test_esc_closes_a_card_declining_it_if_it_still_waits(app, settings) -
         await pilot.press("f3")
         await settle(pilot)
         screen = app.screen
-        card = await propose_by_hand(pilot, GASKETS)
+        card = await propose_by_hand(pilot, "2")
         assert card.awaiting_answer
 
         await pilot.press("escape")
@@ -287,7 +284,7 @@ async def test_esc_closes_a_card_declining_it_if_it_still_waits(app, settings) -
         assert outbox_states(settings) == {}  # declined: nothing queued
         assert app.focused is screen.query_one("#queue", DataTable)
 
-        await propose_by_hand(pilot, SIXTY)  # denied: recorded at once
+        await propose_by_hand(pilot, "60")  # denied: recorded at once
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.query(ProposalCard))
         assert outbox_states(settings) == {1: "denied"}

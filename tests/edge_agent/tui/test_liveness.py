@@ -34,6 +34,7 @@ from edge_agent.tui.screens.chunk import ChunkScreen
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
 from edge_agent.tui.screens.correction import CorrectionScreen
 from edge_agent.tui.screens.dialogs import ErrorScreen, QuestionScreen, TextScreen
+from edge_agent.tui.screens.history import HistoryScreen
 from edge_agent.tui.screens.jobs import JobsScreen
 from edge_agent.tui.screens.knowledge import KnowledgeScreen
 from edge_agent.tui.screens.new_action import NewActionScreen
@@ -45,15 +46,15 @@ from edge_agent.tui.widgets.proposal_card import ProposalCard
 from tests.edge_agent.tui.conftest import (
     GASKETS,
     GASKETS_CALL,
+    GASKETS_PART,
     confident_model,
+    form_ready,
     label_engine,
     offline_deps,
     photo_folder,
     wait_for,
 )
 
-TWO_GASKETS = '{"part_number":"4471-G10-131","quantity":2}'
-SIXTY_GASKETS = '{"part_number":"4471-G10-131","quantity":60}'
 ORDER = "/do order two gaskets 4471-G10-131 for J-1001"
 
 SCREEN_KEYS: tuple[tuple[str, type[FieldScreen]], ...] = (
@@ -266,9 +267,33 @@ def card_denied(app: FieldApp) -> bool:
     return recorded is not None and recorded.state.value == "denied"
 
 
+def form_of(first: str) -> Callable[[FieldApp], bool]:
+    """The hand-proposal form is for a tool whose first field is ``first``."""
+
+    def built(app: FieldApp) -> bool:
+        screen = app.screen
+        form = screen.form() if isinstance(screen, NewActionScreen) else None
+        return form is not None and form.fields[0].name == first
+
+    return built
+
+
+def denial_shown(app: FieldApp) -> bool:
+    """The form shows that the policy would deny what it holds."""
+    screen = app.screen
+    preview = screen.preview if isinstance(screen, NewActionScreen) else None
+    return preview is not None and str(preview.outcome) == "deny"
+
+
 def answered(app: FieldApp) -> bool:
     views = list(app.screen.query(AnswerView))
     return bool(views) and views[-1].finished
+
+
+def reopened(app: FieldApp) -> bool:
+    """The chat shows a reopened conversation's answers again."""
+    views = list(app.screen.query(AnswerView))
+    return isinstance(app.screen, ChatScreen) and bool(views) and views[0].settled
 
 
 def picker_listed(app: FieldApp) -> bool:
@@ -320,21 +345,44 @@ WALKS = {
     "kept-then-denied": Walk(
         (
             ("F3", press("f3")),
-            ("n", press("n", until=showing(NewActionScreen))),
-            ("two, Enter", type_in("#args", TWO_GASKETS, until=card_decided)),
+            ("n", press("n", until=form_ready)),
+            ("part, Enter", press(*GASKETS_PART, "enter")),
+            ("two, Enter", press("2", "enter", until=card_decided)),
             ("Keep for later", press("tab", "enter", until=card_settled)),
-            ("n again", press("n", until=showing(NewActionScreen))),
-            ("sixty, Enter", type_in("#args", SIXTY_GASKETS, until=card_denied)),
+            ("n again", press("n", until=form_ready)),
+            (
+                "sixty, Enter",
+                press(*GASKETS_PART, "enter", "6", "0", "enter", until=card_denied),
+            ),
         )
     ),
     "hand-order-confirmed": Walk(
         (
             ("F3", press("f3")),
-            ("n", press("n", until=showing(NewActionScreen))),
-            ("not JSON, Enter", type_in("#args", "{quantity")),
-            ("order, Enter", type_in("#args", GASKETS, until=card_decided)),
+            ("n", press("n", until=form_ready)),
+            ("ctrl+s: all missing", press("ctrl+s")),
+            ("part, Enter", press(*GASKETS_PART, "enter")),
+            ("in words, Enter", press(*"two", "enter")),
+            ("sixty: DENY shown", press("ctrl+u", "6", "0", until=denial_shown)),
+            ("two, Enter", press("ctrl+u", "2", "enter", until=card_decided)),
             ("Review", press("enter", until=showing(ConfirmActionScreen))),
             ("y", press("y", until=card_settled)),
+        )
+    ),
+    # The form's lists: a job picked, another tool chosen (the job kept), the
+    # new tool's form filled in and proposed with ctrl+s.
+    "hand-form-lists": Walk(
+        (
+            ("F3", press("f3")),
+            ("n", press("n", until=form_ready)),
+            ("part", press(*GASKETS_PART)),
+            ("job list", press("tab", "tab", "enter")),
+            ("J-1001", press("down", "enter")),
+            ("tool list", press("shift+tab", "shift+tab", "shift+tab", "enter")),
+            ("another tool", press("up", "up", "up", "enter", until=form_of("job_id"))),
+            ("note", press("tab", "tab", *"Waiting for parts")),
+            ("ctrl+s", press("ctrl+s", until=card_decided)),
+            ("Esc: card declined", press("escape")),
         )
     ),
     "chat": Walk(
@@ -349,6 +397,22 @@ WALKS = {
             ("n: decline", press("n", until=card_settled)),
         ),
         model_replies=(GASKETS_CALL,),
+    ),
+    # Two conversations kept, the first found in the history and reopened,
+    # then scrolled and copied; the history opened again at the end.
+    "history": Walk(
+        (
+            ("code, Enter", type_in("#question", "E-42", until=answered)),
+            ("ctrl+n: new", press("ctrl+n")),
+            ("part, Enter", type_in("#question", "4471-G10-131", until=answered)),
+            ("ctrl+r: history", press("ctrl+r", until=showing(HistoryScreen))),
+            ("filter", press("4", "2")),
+            ("Enter: reopen", press("enter", until=reopened)),
+            ("PageUp", press("pageup")),
+            ("ctrl+home", press("ctrl+home")),
+            ("ctrl+y: copy", press("ctrl+y")),
+            ("ctrl+r again", press("ctrl+r", until=showing(HistoryScreen))),
+        )
     ),
     "queue-dialogs": Walk(
         (
@@ -461,6 +525,7 @@ OTHER_KEYS = (
     *("escape", "enter", "tab", "shift+tab", "up", "down", "left", "right"),
     *("pageup", "pagedown", "home", "end", "backspace", "space"),
     *("ctrl+o", "ctrl+f", "ctrl+e", "ctrl+l", "ctrl+c"),
+    *("ctrl+r", "ctrl+n", "ctrl+y", "ctrl+home", "ctrl+end"),
     *"cnrsxyelq",
     *"E42ab7",
     *("minus", "slash"),

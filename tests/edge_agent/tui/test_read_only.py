@@ -11,13 +11,12 @@ from textual.widgets import Static
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.sync_state import KillSwitch, SyncState, write_sync_state
 from edge_agent.tui import make_app
-from edge_agent.tui.screens.new_action import NewActionScreen
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 from tests.edge_agent.tui.conftest import (
-    GASKETS,
+    GASKETS_PART,
     offline_deps,
+    open_form,
     settle,
-    submit,
     wait_for,
 )
 
@@ -52,9 +51,12 @@ async def test_an_expired_policy_shows_read_only_and_denies_actions(
 
         await pilot.press("f3")
         await settle(pilot)
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewActionScreen))
-        await submit(pilot, "#args", GASKETS)
+        screen = await open_form(pilot)
+        await pilot.press(*GASKETS_PART, "enter", "2")
+        decision = screen.query_one("#new-action-decision", Static)
+        await wait_for(pilot, lambda: str(decision.content).startswith("Denied: "))
+        assert "expired" in str(decision.content)  # said before it is proposed
+        await pilot.press("enter")
         card = None
         await wait_for(pilot, lambda: bool(app.screen.query(ProposalCard)))
         card = app.screen.query_one(ProposalCard)

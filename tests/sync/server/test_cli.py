@@ -11,6 +11,7 @@ import pytest
 
 from policies import Decision, Outcome, verify_bundle
 from policies.defaults import SOURCE_DIR
+from sync import ActionState
 from sync.enrolment_binding import enrol_request
 from sync.protocol import KbDelta
 from sync.server.__main__ import main
@@ -18,10 +19,12 @@ from sync.server.centre_keys import CentreKeys
 from sync.server.clock import utc_now
 from tests.sync.server.support import (
     BIG_ORDER,
+    MESSAGE,
     REPAIR,
     Harness,
     default_policy,
     harness,
+    recorded_with_origins,
 )
 
 
@@ -115,6 +118,31 @@ def test_review_approve_and_reject_reach_the_device(cli, centre: Harness) -> Non
         (second, "rejected"),
     ]
     assert results[1]["reason"] == "Rejected by sam: order from stock"
+
+
+def test_review_shows_where_the_text_came_from_and_a_confirmation_at_a_prompt(
+    cli, centre: Harness
+) -> None:
+    device = centre.enrol()
+    fields = recorded_with_origins("contact_customer", MESSAGE, {"message": "document"})
+    action = device.outbox.enqueue(
+        tool="contact_customer",
+        action_type="contact",
+        payload=fields["payload"],
+        decision=fields["decision"],
+        confirmation=fields["confirmation"],
+        evidence=fields["evidence"],
+        trace={"trace_id": "t-1", "name": "propose", "spans": []},
+        state=ActionState(fields["state"]),
+    )
+    device.push()
+
+    code, out, _ = cli("review", "show", action.key[:8])
+
+    assert code == 0 and f"Action {action.key} (quarantined)" in out
+    assert 'argument_origins: {"message": "document"}' in out
+    assert "confirmed by ann at 2026-03-02T08:00:00Z, at a prompt" in out
+    assert "The message to the customer was not typed by you" in out
 
 
 def test_review_names_actions_by_a_short_id_and_shows_both_decisions(

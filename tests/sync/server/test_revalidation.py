@@ -114,6 +114,12 @@ def test_allowed_by_both_policies_is_applied_with_both_versions_named() -> None:
             action("record_repair", REPAIR, payload={"tool": "order_part", "args": {}}),
             "not a call of record_repair",
         ),
+        (
+            action(
+                "record_repair", REPAIR, payload={"tool": "record_repair", "args": []}
+            ),
+            "not a call of record_repair",
+        ),
     ],
 )
 def test_what_quarantines_an_action(wire: WireAction, expected: str) -> None:

@@ -1,0 +1,126 @@
+"""Codes looked up in the KB's code tables: the entries a text or a question
+names, every entry of one kind, and the listed codes closest to an unlisted one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+from sqlite_utils import Database
+
+from knowledge_cache.code_formats import code_formats, cued_formats
+from knowledge_cache.code_keys import code_key
+from knowledge_cache.format_matching import FormatSet
+from knowledge_cache.models import CodeEntry, CodeKind
+from knowledge_cache.question_codes import (
+    CodeReading,
+    TypedCode,
+    codes_in_question,
+    cued_formats_of,
+)
+from knowledge_cache.search import known_code_keys
+
+
+def lookup_code(db: Database, text: str) -> list[CodeEntry]:
+    """Entries of the code tables for any code spelled in ``text``.
+
+    A listed code spelled inside a longer code of a declared format does
+    not count, listed or not: ``4471-E42-999`` is a part number the
+    catalogue lacks, never fault E-42.
+    """
+    longer = {t.key for t in typed_codes(db, text)}
+    return entries(db, known_code_keys(db, text, longer))
+
+
+def read_codes(db: Database, question: str) -> list[CodeReading]:
+    """Every code ``question`` names, typing slips read, each looked up.
+
+    Codes are read with the KB's declared formats (see
+    :mod:`knowledge_cache.question_codes`); a code a table registers
+    without a declared format is found by its exact key. A reading with no
+    entries is a code the KB does not list.
+    """
+    typed = typed_codes(db, question)
+    readings = [CodeReading(t, tuple(entries(db, [t.key]))) for t in typed]
+    typed_keys = {t.key for t in typed}
+    for key in known_code_keys(db, question, typed_keys):
+        if key in typed_keys:
+            continue
+        found = entries(db, [key])
+        code = TypedCode(found[0].code, found[0].code, found[0].kind, (), -1, -1)
+        readings.append(CodeReading(code, tuple(found)))
+    return readings
+
+
+def typed_codes(db: Database, text: str) -> list[TypedCode]:
+    """The codes ``text`` spells in the KB's formats, slips read; plain
+    numbers of a loose format only right after a code cue ("alarm 5298")."""
+    cued = cued_formats(db)
+    return codes_in_question(
+        text, FormatSet(code_formats(db)), cued_formats_of(cued) if cued else None
+    )
+
+
+def closest_codes(
+    code: str, listed: Sequence[CodeEntry], limit: int
+) -> list[CodeEntry]:
+    """The ``listed`` codes that look most like ``code``.
+
+    Ranked by edit distance of the keys, then by how far apart their
+    numbers are.
+    """
+    key = code_key(code)
+    number = _number(key)
+    ranked = sorted(
+        listed,
+        key=lambda e: (
+            Levenshtein.distance(key, code_key(e.code)),
+            abs(_number(code_key(e.code)) - number),
+            e.code,
+        ),
+    )
+    return list({e.code: e for e in ranked}.values())[:limit]
+
+
+def entries(db: Database, keys: Sequence[str]) -> list[CodeEntry]:
+    """The entries listed under ``keys``, in the order of the keys."""
+    if not keys:
+        return []
+    placeholders = ", ".join("?" for _ in keys)
+    rows = db.execute(
+        "SELECT key, code, kind, description, chunk_id, document_id, "
+        f"attributes FROM codes WHERE key IN ({placeholders})",
+        list(keys),
+    ).fetchall()
+    order = {key: i for i, key in enumerate(keys)}
+    rows.sort(key=lambda row: (order[row[0]], row[5]))
+    return [_code_entry(row[1:]) for row in rows]
+
+
+def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:
+    """Every registered code of one kind (e.g. the parts catalogue), by code."""
+    rows = db.execute(
+        "SELECT code, kind, description, chunk_id, document_id, attributes "
+        "FROM codes WHERE kind = ? ORDER BY code, document_id",
+        [kind.value],
+    ).fetchall()
+    return [_code_entry(row) for row in rows]
+
+
+def _number(key: str) -> int:
+    digits = "".join(ch for ch in key if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _code_entry(row: Sequence[Any]) -> CodeEntry:
+    code, kind, description, chunk_id, document_id, attributes = row
+    return CodeEntry(
+        code=code,
+        kind=CodeKind(kind),
+        description=description,
+        chunk_id=chunk_id,
+        document_id=document_id,
+        attributes=json.loads(attributes),
+    )
