@@ -22,6 +22,13 @@ CREATE TRIGGER actions_count_update AFTER UPDATE OF state ON actions
             UPDATE action_states SET actions = actions + 1 WHERE state = new.state;
         END;
 
+CREATE TRIGGER actions_request_set_once
+        BEFORE UPDATE OF request_key, request_hash ON actions
+        WHEN old.request_key IS NOT NULL OR old.request_hash IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'the request of a recorded action never changes');
+        END;
+
 CREATE TABLE "_sqlite_migrations" (
    "id" INTEGER PRIMARY KEY,
    "migration_set" TEXT,
@@ -53,7 +60,7 @@ CREATE TABLE actions (
             not_before TEXT,
             updated_at TEXT NOT NULL,
             acknowledged_at TEXT
-        );
+        , request_key TEXT, request_hash TEXT);
 
 CREATE TABLE outbox_device (
             id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -61,7 +68,7 @@ CREATE TABLE outbox_device (
             last_seq INTEGER NOT NULL,
             last_hash TEXT NOT NULL,
             created_at TEXT NOT NULL
-        );
+        , outbox_id TEXT, start_seq INTEGER NOT NULL DEFAULT 1, start_hash TEXT NOT NULL DEFAULT '0000000000000000000000000000000000000000000000000000000000000000');
 
 CREATE TABLE pruned_actions (
             seq INTEGER PRIMARY KEY,
@@ -71,7 +78,7 @@ CREATE TABLE pruned_actions (
             row_hash TEXT NOT NULL,
             acknowledged_at TEXT NOT NULL,
             pruned_at TEXT NOT NULL
-        );
+        , request_key TEXT);
 
 CREATE TABLE traces (
             id INTEGER PRIMARY KEY,
@@ -96,12 +103,21 @@ CREATE TABLE transitions (
 CREATE INDEX actions_pending ON actions(seq)
             WHERE state IN ('queued', 'awaiting_approval');
 
+CREATE INDEX actions_request_hash ON actions(request_hash, seq)
+            WHERE request_hash IS NOT NULL;
+
+CREATE UNIQUE INDEX actions_request_key ON actions(request_key)
+            WHERE request_key IS NOT NULL;
+
 CREATE INDEX actions_state ON actions(state, seq);
 
 CREATE INDEX actions_trace ON actions(trace_id);
 
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
+
+CREATE UNIQUE INDEX pruned_request_key ON pruned_actions(request_key)
+            WHERE request_key IS NOT NULL;
 
 CREATE UNIQUE INDEX traces_journal ON traces(journal_seq);
 

@@ -14,6 +14,7 @@ from edge_agent.errors import (
     ConfigError,
     EdgeAgentError,
     InteractiveConfirmationNeeded,
+    LocalDamage,
 )
 from edge_agent.logs import log_file_hint
 
@@ -37,6 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InteractiveConfirmationNeeded as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.CONFIRM_AT_PROMPT
+    except LocalDamage as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return exit_codes.DAMAGED
     except EdgeAgentError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return exit_codes.FAILURE
@@ -44,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = _package_error_message(exc)
         if message is not None:
             print(f"error: {message}", file=sys.stderr)
-            return exit_codes.FAILURE
+            damaged = _is_package_error(exc, DAMAGE_ERRORS)
+            return exit_codes.DAMAGED if damaged else exit_codes.FAILURE
         logger.exception("unexpected failure")
         print(
             f"error: unexpected {type(exc).__name__}: {exc}. {log_file_hint()}",
@@ -62,19 +67,33 @@ PACKAGE_ERRORS = (
 )
 
 
+# The package errors that say a file of the home is damaged (exit 5).
+DAMAGE_ERRORS = (
+    ("knowledge_cache", "CacheCorrupt"),
+    ("sync", "OutboxCorrupt"),
+)
+
+
 def _package_error_message(exc: Exception) -> str | None:
-    """The message of a known package error, or None for an unexpected one.
+    """The message of a known package error, or None for an unexpected one."""
+    if _is_package_error(exc, PACKAGE_ERRORS):
+        return str(getattr(exc, "message", exc))
+    return None
+
+
+def _is_package_error(exc: Exception, classes: tuple[tuple[str, str], ...]) -> bool:
+    """Whether ``exc`` is one of ``classes`` (module and class names).
 
     Looked up among the packages already imported: a command that never
     imported ``sync`` cannot raise a ``SyncError``, and importing every package
     here would slow the start of every command.
     """
-    for module_name, class_name in PACKAGE_ERRORS:
+    for module_name, class_name in classes:
         module = sys.modules.get(module_name)
         error_class = getattr(module, class_name, None) if module else None
         if isinstance(error_class, type) and isinstance(exc, error_class):
-            return str(getattr(exc, "message", exc))
-    return None
+            return True
+    return False
 
 
 if __name__ == "__main__":

@@ -2,17 +2,41 @@
 
 Enrolment with the central service (a later step) records the centre's id for
 the device here too; until then the local id names the outbox's records.
+
+``device.json`` also remembers the device's outbox: its random id and the
+last link of its chain (see :mod:`edge_agent.device_outbox`), and every time
+the outbox was reset knowingly.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from edge_agent.errors import ConfigError
-from edge_agent.files import create_atomic
+from edge_agent.files import create_atomic, write_json_atomic
 from edge_agent.home import HomeLayout
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    """What the device remembers of its outbox.
+
+    Attributes:
+        outbox_id: The outbox's random id (kept inside ``outbox.db`` too).
+        seq: The last sequence number it had given out, when last seen.
+        row_hash: That action's hash (the genesis hash before any action).
+    """
+
+    outbox_id: str
+    seq: int
+    row_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outbox_id": self.outbox_id, "seq": self.seq, "row_hash": self.row_hash}
 
 
 def device_id(home: Path) -> str:
@@ -23,18 +47,108 @@ def device_id(home: Path) -> str:
     """
     path = HomeLayout(home).device_file
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = _read(path)
     except FileNotFoundError:
         data = {"device_id": f"dev-{uuid.uuid4().hex[:12]}"}
         encoded = json.dumps(data, indent=2).encode("utf-8")
         if not create_atomic(path, encoded):
             return device_id(home)  # Another thread or process created it first.
+    value = data.get("device_id")
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{path} has no device_id; ask the depot to re-enrol.")
+    return value
+
+
+def outbox_record(home: Path) -> OutboxRecord | None:
+    """The outbox the device remembers, or ``None`` if it never recorded one.
+
+    Raises:
+        ConfigError: ``device.json`` is damaged, or its record of the outbox is.
+    """
+    path = HomeLayout(home).device_file
+    try:
+        data = _read(path)
+    except FileNotFoundError:
+        return None
+    found = data.get("outbox")
+    if found is None:
+        return None
+    try:
+        return OutboxRecord(
+            outbox_id=_text(found["outbox_id"]),
+            seq=_count(found["seq"]),
+            row_hash=_text(found["row_hash"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path} has a damaged record of the outbox ({exc}); restore the file "
+            "from a backup. The outbox itself was not touched.",
+            title="Device file damaged",
+        ) from exc
+
+
+def write_outbox_record(
+    home: Path, record: OutboxRecord, *, reset: dict[str, Any] | None = None
+) -> None:
+    """Remember ``record`` as the device's outbox, keeping the rest of the file.
+
+    ``reset`` (what was found and what replaced it) is added to the file's
+    list of outbox resets.
+
+    Raises:
+        ConfigError: ``device.json`` is damaged.
+        OSError: it cannot be written; the previous content stays.
+    """
+    path = HomeLayout(home).device_file
+    data = _read(path)
+    data["outbox"] = record.as_dict()
+    if reset is not None:
+        data["outbox_resets"] = [*data.get("outbox_resets", []), reset]
+    write_json_atomic(path, data)
+
+
+def outbox_resets(home: Path) -> list[dict[str, Any]]:
+    """Every knowing reset of the outbox, oldest first (empty if none).
+
+    Raises:
+        ConfigError: ``device.json`` is damaged.
+    """
+    try:
+        data = _read(HomeLayout(home).device_file)
+    except FileNotFoundError:
+        return []
+    resets = data.get("outbox_resets", [])
+    return [reset for reset in resets if isinstance(reset, dict)]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """``device.json`` as a JSON object.
+
+    Raises:
+        FileNotFoundError: there is none yet.
+        ConfigError: it exists but is damaged.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
     except (OSError, ValueError) as exc:
         raise ConfigError(
             f"{path} is damaged ({exc}); restore it from a backup or ask the "
             "depot to re-enrol this device. Queued actions are kept."
         ) from exc
-    value = data.get("device_id") if isinstance(data, dict) else None
-    if not isinstance(value, str) or not value:
+    if not isinstance(data, dict):
         raise ConfigError(f"{path} has no device_id; ask the depot to re-enrol.")
+    return data
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{value!r} is not a non-empty text")
+    return value
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
     return value

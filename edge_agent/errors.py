@@ -14,6 +14,13 @@ EdgeAgentError                 anything the app reports to the technician
 │                              outbox's (depot.enrolment)
 ├── PolicyStateDamaged         the policy folder's state cannot be read; the
 │                              device turns read-only (policy_store)
+├── LocalDamage                a file the device keeps is damaged or gone; nothing
+│   │                          was overwritten; the message says how to restore
+│   │                          it (exit 5)
+│   ├── OutboxLost             the outbox the device made is missing, empty,
+│   │                          damaged, another one or an older copy
+│   │                          (device_outbox)
+│   └── KnowledgeDamaged       knowledge.db is damaged (knowledge)
 ├── HistoryUnavailable         the chat's kept conversations cannot be read or
 │                              written; the chat goes on in memory (conversations)
 ├── SuiteInvalid               an evaluation suite cannot be used: names the file
@@ -46,10 +53,13 @@ __all__ = [
     "ImageUnreadable",
     "InteractiveConfirmationNeeded",
     "JobsUnreadable",
+    "KnowledgeDamaged",
+    "LocalDamage",
     "ModelNotReleased",
     "ModelUnavailable",
     "OcrError",
     "OcrUnavailable",
+    "OutboxLost",
     "PolicyStateDamaged",
     "ProposalError",
     "SuiteInvalid",
@@ -122,6 +132,42 @@ class IdentityMismatch(EdgeAgentError):
 class PolicyStateDamaged(EdgeAgentError):
     """The policy folder's ``state.json`` exists but cannot be read or parsed;
     the policy store reports read-only mode with this message."""
+
+
+class LocalDamage(EdgeAgentError):
+    """A file the device keeps is damaged, missing or not the one it made.
+
+    Nothing was created or overwritten in its place; the message says what was
+    found and how to restore it. ``path`` names the file.
+    """
+
+    def __init__(self, message: str, *, path: Path, title: str | None = None) -> None:
+        super().__init__(message, title=title)
+        self.path = path
+
+
+class OutboxLost(LocalDamage):
+    """The outbox the device made cannot be used as found; ``found`` says how.
+
+    Kinds: ``missing``, ``empty``, ``damaged``, ``replaced`` (another outbox
+    in its place) and ``behind`` (an older copy: fewer actions than the
+    device had recorded).
+    """
+
+    def __init__(self, message: str, *, path: Path, found: str) -> None:
+        super().__init__(message, path=path, title="Outbox lost")
+        self.found = found
+
+
+class KnowledgeDamaged(LocalDamage):
+    """The knowledge base is damaged; what does not need it still works.
+
+    ``cause`` says what was found (``it is cut short ...``).
+    """
+
+    def __init__(self, message: str, *, path: Path, cause: str) -> None:
+        super().__init__(message, path=path, title="Knowledge base damaged")
+        self.cause = cause
 
 
 class HistoryUnavailable(EdgeAgentError):

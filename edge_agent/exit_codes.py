@@ -22,6 +22,12 @@ action, which ``--yes`` cannot give: ``actions create``/``do`` keep the action
 for later, ``actions confirm`` leaves it waiting. Confirm it in the app or
 with ``edge-agent actions confirm N`` on a terminal."""
 
+DAMAGED = 5
+"""A file the device keeps is damaged or gone: the outbox the device made is
+missing, empty, damaged, another one or an older copy, or the knowledge base
+is damaged (``kb check`` exits 5 when it finds damage). Nothing was
+overwritten; the message says how to restore it."""
+
 SUITE_INVALID = 6
 """``eval``: the evaluation suite cannot be used (a file missing or malformed,
 a case incomplete or contradictory); the message names the file and the case."""

@@ -31,6 +31,17 @@ class HomeLayout:
         return self.root / "knowledge.db"
 
     @property
+    def knowledge_rebuild(self) -> Path:
+        """A new knowledge base being built by a sync to replace a damaged one."""
+        return self.root / "knowledge.db.new"
+
+    @property
+    def knowledge_set_aside(self) -> Path:
+        """A damaged knowledge base a sync replaced, kept for support (later
+        ones get ``-2``, ``-3`` ...)."""
+        return self.root / "knowledge.db.damaged"
+
+    @property
     def outbox_db(self) -> Path:
         """Queued actions, their decisions and every turn's trace (SQLite)."""
         return self.root / "outbox.db"
@@ -47,7 +58,8 @@ class HomeLayout:
 
     @property
     def device_file(self) -> Path:
-        """This device's id (and the id it had before a re-enrolment)."""
+        """This device's id (and the id it had before a re-enrolment), the
+        outbox it made (its id and last action) and every knowing reset of it."""
         return self.root / "device.json"
 
     @property

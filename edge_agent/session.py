@@ -3,22 +3,29 @@
 The CLI commands and the terminal app both work through a :class:`Session`:
 the knowledge base, the job list, the policy in force, the outbox and the
 action service, built from the settings.
+
+A knowledge base that is damaged or cannot be opened (a full disk) does not
+stop the session: what needs only the outbox (listing, showing, cancelling
+actions, traces) still works, and :attr:`Session.store` and
+:attr:`Session.actions` raise its error when something needs them.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from functools import cached_property
 
 from edge_agent.act.service import ActionService, Technician
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.sync_state import read_sync_state
-from edge_agent.device import device_id
+from edge_agent.device_outbox import device_outbox
+from edge_agent.errors import KnowledgeDamaged
 from edge_agent.jobs import JobBook, read_job_book
 from edge_agent.knowledge import open_knowledge
 from edge_agent.policy_store import PolicyStatus, open_policy_store
 from edge_agent.tracing import TurnTracer
-from knowledge_cache import KnowledgeStore
+from knowledge_cache import CacheUnavailable, KnowledgeStore
 from sync import Outbox
 
 
@@ -28,29 +35,50 @@ class Session:
     def __init__(self, settings: EdgeSettings) -> None:
         self.settings = settings
         self._stack = ExitStack()
+        self._store: KnowledgeStore | None = None
+        self.knowledge_problem: KnowledgeDamaged | CacheUnavailable | None = None
+        """Why the knowledge base could not be opened, if it could not."""
         try:
-            self.store: KnowledgeStore = self._stack.enter_context(
-                open_knowledge(settings)
-            )
-            self.outbox: Outbox = self._stack.enter_context(
-                Outbox.open(
-                    settings.layout.outbox_db, device_id=device_id(settings.home)
-                )
-            )
+            self.outbox: Outbox = self._stack.enter_context(device_outbox(settings))
+            try:
+                self._store = self._stack.enter_context(open_knowledge(settings))
+            except (KnowledgeDamaged, CacheUnavailable) as exc:
+                self.knowledge_problem = exc
             self.jobs: JobBook = read_job_book(settings.layout.jobs_file)
             self.policy: PolicyStatus = open_policy_store(settings).status()
         except BaseException:
             self._stack.close()
             raise
         self.technician = Technician(settings.technician_id, settings.role)
-        self.actions = ActionService(
+
+    @property
+    def store(self) -> KnowledgeStore:
+        """The knowledge base.
+
+        Raises:
+            KnowledgeDamaged: it is damaged (the message says how to restore it).
+            CacheUnavailable: it cannot be used now (a full disk, read-only).
+        """
+        if self._store is None:
+            assert self.knowledge_problem is not None
+            raise self.knowledge_problem
+        return self._store
+
+    @cached_property
+    def actions(self) -> ActionService:
+        """The action service; it checks proposals against the knowledge base.
+
+        Raises:
+            KnowledgeDamaged, CacheUnavailable: as :attr:`store`.
+        """
+        return ActionService(
             store=self.store,
             jobs=self.jobs,
             policy=self.policy,
             outbox=self.outbox,
             technician=self.technician,
             clock=utc_now,
-            kill_switch=read_sync_state(settings.home).kill_switch,
+            kill_switch=read_sync_state(self.settings.home).kill_switch,
         )
 
     def tracer(self, name: str) -> TurnTracer:

@@ -11,6 +11,7 @@ from knowledge_cache.code_keys import (
 from knowledge_cache.english import is_english
 from knowledge_cache.errors import (
     CacheCorrupt,
+    CacheUnavailable,
     IngestError,
     KnowledgeCacheError,
     NotFound,
@@ -19,6 +20,7 @@ from knowledge_cache.errors import (
 )
 from knowledge_cache.format_matching import DASHES, MAX_FIXES, FormatMatch, FormatSet
 from knowledge_cache.ingest import SourceFile, source_size
+from knowledge_cache.integrity import check_integrity
 from knowledge_cache.models import (
     TABLE_KINDS,
     Chunk,
@@ -57,6 +59,7 @@ __all__ = [
     "STOP_WORDS",
     "TABLE_KINDS",
     "CacheCorrupt",
+    "CacheUnavailable",
     "Chunk",
     "CodeEntry",
     "CodeFormat",
@@ -89,6 +92,7 @@ __all__ = [
     "TypedCode",
     "UnderstoodQuery",
     "VectorCounts",
+    "check_integrity",
     "code_key",
     "code_keys_in_text",
     "cued_formats_of",

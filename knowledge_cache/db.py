@@ -7,7 +7,13 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from knowledge_cache.errors import CacheCorrupt
+from knowledge_cache.integrity import (
+    FreeSpace,
+    check_file,
+    classify,
+    corrupt,
+    free_space,
+)
 from knowledge_cache.migrations import migrations
 
 _PRAGMAS = (
@@ -20,32 +26,48 @@ _PRAGMAS = (
 )
 
 
-def open_db(target: Path | sqlite3.Connection) -> Database:
+def open_db(
+    target: Path | sqlite3.Connection, *, space: FreeSpace = free_space
+) -> Database:
     """Open (creating if needed) and migrate the knowledge base.
+
+    A file is first looked at (:func:`~knowledge_cache.integrity.check_file`):
+    a folder in its place, a file that is not SQLite or one cut short is
+    refused before SQLite touches it.
 
     Args:
         target: a database file, created with its parent folder if missing,
             or an open connection (tests pass an in-memory one).
+        space: Gives the free space on a disk, to tell a full disk from other
+            I/O errors (tests pass their own).
 
     Raises:
-        CacheCorrupt: the file is not a usable SQLite database. It is left
+        CacheCorrupt: the file is damaged or not a database. It is left
             untouched on disk so nothing is lost.
+        CacheUnavailable: it cannot be used now but is not damaged: the disk
+            is full, it is read-only or busy, or an I/O error.
     """
-    if isinstance(target, Path):
-        target.parent.mkdir(parents=True, exist_ok=True)
+    path = target if isinstance(target, Path) else None
+    if path is not None:
+        problem = check_file(path)
+        if problem is not None:
+            raise corrupt(path, problem)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise classify(path, exc, space=space) from exc
     try:
         db = Database(target)
+    except sqlite3.DatabaseError as exc:
+        raise classify(path, exc, space=space) from exc
+    try:
         for pragma in _PRAGMAS:
             db.execute(pragma)
         migrations.apply(db)
     except sqlite3.DatabaseError as exc:
-        raise CacheCorrupt(
-            f"The knowledge base {target} is damaged or not a database ({exc}). "
-            "It was left as it is: move it aside and ingest the documents again, "
-            "or sync to get a fresh snapshot.",
-            title="Knowledge base unreadable",
-            path=target if isinstance(target, Path) else None,
-        ) from exc
+        if path is not None:
+            db.close()
+        raise classify(path, exc, space=space) from exc
     return db
 
 

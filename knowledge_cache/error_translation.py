@@ -8,18 +8,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from knowledge_cache.errors import CacheCorrupt, KnowledgeCacheError
+from knowledge_cache.integrity import unavailable
 
 
 @contextmanager
 def translated(path: Path | None) -> Iterator[None]:
-    """Raise a SQLite failure inside as a :class:`KnowledgeCacheError`: busy,
-    not updated (nothing changed) or, for any other, :class:`CacheCorrupt`.
+    """Raise a SQLite failure inside as a :class:`KnowledgeCacheError`: a full
+    disk, a read-only file or an I/O error as :class:`CacheUnavailable` (see
+    :func:`~knowledge_cache.integrity.unavailable`), busy, not updated
+    (nothing changed) or, for any other, :class:`CacheCorrupt`.
 
     ``path`` is the KB's file (none for a connection), named in the error.
     """
     try:
         yield
     except sqlite3.DatabaseError as exc:
+        if (problem := unavailable(path, exc)) is not None:
+            raise problem from exc  # a full disk, a read-only file: not damage
         if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
             raise KnowledgeCacheError(
                 "The knowledge base is busy (another process is writing); "

@@ -35,11 +35,14 @@ from sync.errors import (
 )
 from sync.outbox import Outbox, OutboxReader
 from sync.outbox.models import (
+    ChainHead,
     Clock,
     IdSource,
     JsonObject,
+    OutboxIdentity,
     PendingAction,
     QueuedAction,
+    RecordedRequest,
     TraceRecord,
     Transition,
     new_idempotency_key,
@@ -98,6 +101,7 @@ __all__ = [
     "BatchTooLarge",
     "CentreBusy",
     "CentreUnreachable",
+    "ChainHead",
     "Clock",
     "Enrolled",
     "IdSource",
@@ -108,6 +112,7 @@ __all__ = [
     "Outbox",
     "OutboxCorrupt",
     "OutboxError",
+    "OutboxIdentity",
     "OutboxReader",
     "OutcomeStatus",
     "PendingAction",
@@ -115,6 +120,7 @@ __all__ = [
     "PullRequest",
     "PullResponse",
     "QueuedAction",
+    "RecordedRequest",
     "ReleaseManifest",
     "ReleaseModel",
     "ReplyNotAuthentic",

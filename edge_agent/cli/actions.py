@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from edge_agent.act.proposals import ToolCall
+from edge_agent.act.request_keys import (
+    Earlier,
+    RequestIdentity,
+    record_once,
+    recorded_before,
+    request_identity,
+)
 from edge_agent.act.request_turn import propose_in_session
 from edge_agent.act.service import Decided
 from edge_agent.act.views import (
@@ -23,7 +32,15 @@ from edge_agent.act.views import (
     render_action_line,
     render_decided,
 )
+from edge_agent.cli.action_output import (
+    WINDOW_MINUTES,
+    echo_action,
+    echo_earlier,
+    render_kept,
+)
+from edge_agent.cli.outbox_reset import reset_outbox_command
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.clock import utc_now
 from edge_agent.depot.model_gate import model_loader
 from edge_agent.errors import EdgeAgentError, InteractiveConfirmationNeeded
 from edge_agent.session import Session
@@ -43,16 +60,67 @@ def actions() -> None:
 @click.option("--args", "raw_args", required=True, help="Arguments as a JSON object.")
 @click.option("--yes", is_flag=True, help="Confirm without asking, if needed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--idempotency-key",
+    "request_key",
+    metavar="KEY",
+    help="Your own key for this request: run again with it, the action it "
+    "recorded is printed and nothing new is recorded.",
+)
+@click.option(
+    "--again",
+    is_flag=True,
+    help=f"Record a second action even if an identical request was recorded "
+    f"in the last {WINDOW_MINUTES} minutes.",
+)
 @pass_state
-def create(state: CliState, tool: str, raw_args: str, yes: bool, as_json: bool) -> None:
-    """Propose TOOL with --args by hand; the policy decides as for the model."""
+def create(
+    state: CliState,
+    tool: str,
+    raw_args: str,
+    yes: bool,
+    as_json: bool,
+    request_key: str | None,
+    again: bool,
+) -> None:
+    """Propose TOOL with --args by hand; the policy decides as for the model.
+
+    Run again, a request finds the action it recorded (a create killed before
+    it printed may have recorded it): with the same --idempotency-key KEY it
+    prints that action, its state and decision, records nothing and exits 0;
+    the key names that action for good, and using it for another request is
+    refused. Without a key, an identical request (tool, arguments,
+    technician) recorded in the last 10 minutes and not
+    cancelled is taken as the same request run again, and said so on
+    stderr; add --again to record a second, identical action on purpose.
+    """
+    if request_key is not None and again:
+        raise click.UsageError(
+            "--again and --idempotency-key exclude each other: a key names one "
+            "action; give each action its own key."
+        )
     args = _json_object(raw_args)
     with Session(state.settings()) as session:
+        who = session.technician.technician_id
+        request = request_identity(tool, args, who, request_key)
+        earlier = recorded_before(session.outbox, request, now=utc_now(), again=again)
+        if earlier is not None:
+            echo_earlier(earlier, request, as_json)
+            return
         tracer = session.tracer("propose")
         decided = session.actions.decide(
             ToolCall(tool, args), proposed_by="technician", tracer=tracer
         )
-        _settle(session, decided, tracer, yes=yes, as_json=as_json)
+        once = Once(request, again)
+        _settle(session, decided, tracer, yes=yes, as_json=as_json, once=once)
+
+
+@dataclass(frozen=True, slots=True)
+class Once:
+    """A request recorded once only (see :mod:`edge_agent.act.request_keys`)."""
+
+    request: RequestIdentity
+    again: bool
 
 
 @click.command()
@@ -96,7 +164,13 @@ def do(
 
 
 def _settle(
-    session: Session, decided: Decided, tracer: TurnTracer, *, yes: bool, as_json: bool
+    session: Session,
+    decided: Decided,
+    tracer: TurnTracer,
+    *,
+    yes: bool,
+    as_json: bool,
+    once: Once | None = None,
 ) -> None:
     """Show the decision, ask for confirmation if needed, record the action.
 
@@ -107,8 +181,14 @@ def _settle(
         click.echo(render_decided(decided))
     confirmation = None
     if yes and decided.decision.needs_interactive_confirmation:
-        kept = session.actions.record_for_later(decided, tracer=tracer)
-        _echo_action(kept, as_json)
+        kept = _record(
+            session,
+            once,
+            lambda: session.actions.record_for_later(decided, tracer=tracer),
+            as_json,
+        )
+        if kept is None:
+            return
         raise InteractiveConfirmationNeeded(
             f"Kept as action {kept.seq}: {decided.decision.reasons[0]} "
             + _AT_A_PROMPT.format(seq=kept.seq),
@@ -116,13 +196,18 @@ def _settle(
         )
     if decided.needs_confirmation and not decided.decision.denied and not yes:
         if not sys.stdin.isatty():
-            kept = session.actions.record_for_later(decided, tracer=tracer)
-            _echo_action(kept, as_json)
-            click.echo(
-                f"Kept as action {kept.seq}, waiting for your confirmation: "
-                f"edge-agent actions confirm {kept.seq}",
-                err=True,
+            kept = _record(
+                session,
+                once,
+                lambda: session.actions.record_for_later(decided, tracer=tracer),
+                as_json,
             )
+            if kept is not None:
+                click.echo(
+                    f"Kept as action {kept.seq}, waiting for your confirmation: "
+                    f"edge-agent actions confirm {kept.seq}",
+                    err=True,
+                )
             return
         if not _ask_to_confirm(session, decided):
             session.outbox.save_trace(tracer.finish("declined").as_dict())
@@ -132,8 +217,14 @@ def _settle(
         confirmation = session.actions.confirm(
             decided, tracer=tracer, interactive=not yes
         )
-    action = session.actions.submit(decided, tracer=tracer, confirmation=confirmation)
-    _echo_action(action, as_json)
+    _record(
+        session,
+        once,
+        lambda: session.actions.submit(
+            decided, tracer=tracer, confirmation=confirmation
+        ),
+        as_json,
+    )
 
 
 _AT_A_PROMPT = (
@@ -143,11 +234,26 @@ _AT_A_PROMPT = (
 )
 
 
-def _echo_action(action: QueuedAction, as_json: bool) -> None:
-    if as_json:
-        click.echo(json.dumps(action_to_json(action), indent=2, ensure_ascii=False))
-        return
-    click.echo(f"Recorded as action {action.seq}: {action.state.value}.")
+def _record(
+    session: Session,
+    once: Once | None,
+    record: Callable[[], QueuedAction],
+    as_json: bool,
+) -> QueuedAction | None:
+    """Record and print the action; ``None`` when the request had recorded it
+    before (then that one is printed)."""
+    if once is None:
+        action = record()
+    else:
+        found = record_once(
+            session.outbox, once.request, record, now=utc_now(), again=once.again
+        )
+        if isinstance(found, Earlier):
+            echo_earlier(found, once.request, as_json)
+            return None
+        action = found
+    echo_action(action, as_json, already=False if once else None)
+    return action
 
 
 def _ask_to_confirm(session: Session, decided: Decided) -> bool:
@@ -229,7 +335,7 @@ def confirm(state: CliState, key: str, yes: bool, as_json: bool) -> None:
             raise InteractiveConfirmationNeeded(
                 f"{exc.message} " + _AT_A_PROMPT.format(seq=kept.seq), seq=kept.seq
             ) from exc
-    _echo_action(action, as_json)
+    echo_action(action, as_json)
 
 
 def _ask_to_confirm_kept(session: Session, kept: QueuedAction) -> None:
@@ -250,22 +356,6 @@ def _ask_to_confirm_kept(session: Session, kept: QueuedAction) -> None:
     if not click.confirm(f"Confirm this exact action as {who}?", default=False):
         click.echo(f"Not confirmed: action {kept.seq} still waits.", err=True)
         raise click.exceptions.Exit(1)
-
-
-def render_kept(action: QueuedAction) -> str:
-    """An action kept for later: its exact payload and the decision it had."""
-    decision = action.decision
-    reasons = [f"  - {reason}" for reason in decision.get("reasons", ())]
-    return "\n".join(
-        [
-            f"Action {action.seq}: {action.tool} ({action.action_type})",
-            "Payload: " + json.dumps(dict(action.payload), sort_keys=True),
-            f"Payload hash: {action.payload_hash}",
-            f"Decision: {str(decision.get('outcome', '')).upper()} (policy "
-            f"version {decision.get('bundle_version')})",
-            *reasons,
-        ]
-    )
 
 
 @actions.command()
@@ -305,3 +395,6 @@ def _json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise click.BadParameter("must be a JSON object", param_hint="--args")
     return value
+
+
+actions.add_command(reset_outbox_command)

@@ -3,7 +3,9 @@
 ``sync`` pushes every queued action, then pulls results, policy, knowledge
 base, jobs and kill switches, and applies them. No centre reachable is not a
 failure: it prints ``offline: N queued, last sync at T`` and exits 0. A device
-the centre does not accept exits 1 with what to do.
+the centre does not accept exits 1 with what to do. A damaged knowledge base
+does not stop the actions: the centre's replaces it, and if none could, the
+sync says so and exits 5.
 """
 
 from __future__ import annotations
@@ -76,7 +78,12 @@ def enroll(state: CliState, server: str, token: str, device_name: str | None) ->
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_state
 def sync_command(state: CliState, server: str | None, as_json: bool) -> None:
-    """Send queued actions to the centre, then fetch results, policy, KB and jobs."""
+    """Send queued actions to the centre, then fetch results, policy, KB and jobs.
+
+    Exits 0 when everything was taken (or no centre was in reach), 3 when the
+    device refused an update the centre sent, 5 when the knowledge base is
+    damaged and no knowledge base from the centre replaced it.
+    """
     summary = run_sync(
         state.settings(),
         server=server,
@@ -90,6 +97,11 @@ def sync_command(state: CliState, server: str | None, as_json: bool) -> None:
     refused = [p for p in summary.get("parts", ()) if p["status"] == "refused"]
     for part in refused:
         click.echo(f"Update refused: {part['message']}", err=True)
+    problem = summary.get("kb_problem")
+    if problem:
+        click.echo(f"Knowledge base: {problem['message']}", err=True)
+    if problem and problem["kind"] == "damaged":
+        raise click.exceptions.Exit(exit_codes.DAMAGED)
     if refused:
         raise click.exceptions.Exit(exit_codes.UPDATE_REFUSED)
 

@@ -26,13 +26,14 @@ from pydantic import SecretStr
 
 from edge_agent.clock import Clock
 from edge_agent.config import EdgeSettings
-from edge_agent.device import device_id
+from edge_agent.device import device_id, outbox_record, outbox_resets
+from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import ConfigError, IdentityMismatch
 from edge_agent.files import write_json_atomic
 from edge_agent.home import HomeLayout
 from edge_agent.policy_store import device_trust
 from policies import PolicyError
-from sync import Outbox, enroll
+from sync import enroll
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,7 @@ def enroll_device(
         ConfigError: the home directory cannot be read or written.
     """
     local = device_id(settings.home)
-    queued = _actions_in_outbox(settings.layout.outbox_db, local)
+    queued = _actions_in_outbox(settings)
     reply = enroll(
         http,
         token=token,
@@ -169,16 +170,27 @@ def _adopt(settings: EdgeSettings, local: str, given: str, queued: int) -> None:
             title="Device id differs",
         )
     _move_aside(settings.layout.outbox_db, local)
+    resets = outbox_resets(settings.home)
     write_json_atomic(
-        settings.layout.device_file, {"device_id": given, "previous_device_id": local}
+        settings.layout.device_file,
+        {
+            "device_id": given,
+            "previous_device_id": local,
+            **({"outbox_resets": resets} if resets else {}),
+        },
     )
 
 
-def _actions_in_outbox(path: Path, local: str) -> int:
-    """How many actions the outbox holds (0 when there is no outbox yet)."""
-    if not path.exists():
+def _actions_in_outbox(settings: EdgeSettings) -> int:
+    """How many actions the outbox holds (0 when there is no outbox yet).
+
+    Raises:
+        OutboxLost: the device had an outbox, and it is missing or damaged:
+            enrolling now could give the device a new id over lost actions.
+    """
+    if outbox_record(settings.home) is None and not settings.layout.outbox_db.exists():
         return 0
-    with Outbox.open(path, device_id=local) as outbox:
+    with device_outbox(settings) as outbox:
         return sum(outbox.count_by_state().values())
 
 

@@ -21,6 +21,7 @@ import httpx
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
 from edge_agent.depot.enrolment import Credentials, read_credentials
+from edge_agent.depot.kb_repair import kb_problem, open_for_sync, with_repair
 from edge_agent.depot.model_gate import model_identity
 from edge_agent.depot.release import ReleaseFile
 from edge_agent.depot.sync_state import (
@@ -29,11 +30,16 @@ from edge_agent.depot.sync_state import (
     read_sync_state,
     write_sync_state,
 )
-from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_request
-from edge_agent.device import device_id
+from edge_agent.depot.updates import (
+    ApplyReport,
+    KnowledgeBase,
+    apply_pull,
+    next_state,
+    pull_request,
+)
+from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import EdgeAgentError, ModelUnavailable
 from edge_agent.home import HomeLayout
-from edge_agent.knowledge import open_knowledge
 from edge_agent.llm.default_model import default_model_path
 from edge_agent.policy_store import (
     DeviceTrust,
@@ -42,7 +48,6 @@ from edge_agent.policy_store import (
     device_trust,
     open_policy_store,
 )
-from knowledge_cache import KnowledgeStore
 from sync import (
     ActionState,
     JournalOutcome,
@@ -91,11 +96,10 @@ def run_sync(
     credentials = enrolled_credentials(settings)
     url = server or settings.server_url or credentials.server_url
     with one_sync_at_a_time(settings.home), ExitStack() as stack:
-        outbox = stack.enter_context(
-            Outbox.open(settings.layout.outbox_db, device_id=device_id(settings.home))
-        )
+        outbox = stack.enter_context(device_outbox(settings))
         _check_identity(outbox, credentials)
-        knowledge = stack.enter_context(open_knowledge(settings))
+        knowledge = open_for_sync(settings)
+        stack.callback(knowledge.close)
         trust = device_trust(settings)
         policy = open_policy_store(settings)
         before = read_sync_state(settings.home)
@@ -133,6 +137,7 @@ def run_sync(
                 received_at=now,
                 release=release,
             )
+            applied = with_repair(applied, knowledge)
             after = next_state(before, report.pull, applied, at=now)
         waiting = sum(outbox.count_by_state()[s] for s in WAITING)
         journal = None
@@ -143,7 +148,9 @@ def run_sync(
             journal = send_journal(outbox, client, cursor=after.journal_cursor)
             after = replace(after, journal_cursor=journal.cursor)
         write_sync_state(settings.home, after)
-    return _summary(url, report, applied, before, after, waiting, journal)
+    summary = _summary(url, report, applied, before, after, waiting, journal)
+    summary["kb_problem"] = kb_problem(knowledge, report.reached, applied)
+    return summary
 
 
 def switched_back_on(before: KillSwitch, after: KillSwitch) -> dict[str, Any]:
@@ -169,9 +176,12 @@ def back_on_message(summary: Summary) -> str | None:
 
 def render_summary(summary: Summary) -> str:
     """The summary of a sync as lines for the terminal."""
+    problem = summary.get("kb_problem")
+    kb_line = [f"Knowledge base: {problem['message']}"] if problem else []
     if not summary["reached"]:
         last = summary["last_sync_at"] or "never"
-        return f"offline: {summary['queued']} queued, last sync at {last}"
+        offline = f"offline: {summary['queued']} queued, last sync at {last}"
+        return "\n".join([*kb_line, offline])
     counts = summary["counts"]
     lines = [
         f"Sent {summary['sent']} action(s): "
@@ -194,6 +204,7 @@ def render_summary(summary: Summary) -> str:
     back_on = back_on_message(summary)
     if back_on is not None:
         lines.append(back_on)
+    lines += kb_line
     if summary["stopped"]:
         lines.append(f"Stopped early: {summary['stopped']}")
     journal = summary.get("journal")
@@ -288,7 +299,7 @@ def _report_state(
     waiting: int,
     trust: DeviceTrust,
     policy: PolicyStore,
-    knowledge: KnowledgeStore,
+    knowledge: KnowledgeBase,
 ) -> None:
     """Tell the centre, in this sync, what the device now runs, what it
     refused (or that it took everything) and how many actions still wait.

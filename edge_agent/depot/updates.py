@@ -23,7 +23,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from edge_agent.depot.release import ReleaseFile
 from edge_agent.depot.signatures import check_signature
@@ -31,12 +31,26 @@ from edge_agent.depot.sync_state import KillSwitch, SyncState
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.policy_store import DeviceTrust, PolicyStore
-from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Snapshot, SnapshotFile
+from knowledge_cache import (
+    KnowledgeCacheError,
+    Manifest,
+    Snapshot,
+    SnapshotFile,
+)
 from policies import PolicyError, TrustedKeys
 from sync import KbDelta, PullRequest, PullResponse, ReleaseManifest
 
 Part = Literal["keys", "policy", "kb", "jobs", "release"]
 PartStatus = Literal["updated", "refused"]
+
+
+class KnowledgeBase(Protocol):
+    """What a sync needs of the knowledge base: its version, and taking a
+    snapshot (a :class:`KnowledgeStore`, or a stand-in for a damaged one)."""
+
+    def manifest(self) -> Manifest: ...
+
+    def apply_snapshot(self, snapshot: Snapshot) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +87,7 @@ def pull_request(
     *,
     trust: DeviceTrust,
     policy: PolicyStore,
-    knowledge: KnowledgeStore,
+    knowledge: KnowledgeBase,
     model: str = "",
     model_sha256: str = "",
     release: ReleaseFile | None = None,
@@ -105,7 +119,7 @@ def apply_pull(
     *,
     trust: DeviceTrust,
     policy: PolicyStore,
-    knowledge: KnowledgeStore,
+    knowledge: KnowledgeBase,
     jobs_file: Path,
     received_at: str,
     release: ReleaseFile | None = None,
@@ -190,7 +204,7 @@ def _apply_policy(policy: PolicyStore, text: str) -> PartOutcome:
     return PartOutcome("policy", "updated", message, bundle.version)
 
 
-def _apply_kb(store: KnowledgeStore, delta: KbDelta, keys: TrustedKeys) -> PartOutcome:
+def _apply_kb(store: KnowledgeBase, delta: KbDelta, keys: TrustedKeys) -> PartOutcome:
     try:
         snapshot = verified_snapshot(delta, keys)
         version = store.apply_snapshot(snapshot)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.config import EdgeSettings, ensure_home
-from edge_agent.errors import CandidateInvalid, ModelUnavailable
+from edge_agent.errors import CandidateInvalid, KnowledgeDamaged, ModelUnavailable
 from edge_agent.knowledge import demo_data_dir, open_knowledge
 from edge_agent.llm import ModelLoader, default_model_path
 from edge_agent.llm.loader import ModelFactory, load_llama
@@ -176,9 +176,14 @@ def _install_kb(source: Path | None, settings: EdgeSettings) -> KbIdentity:
             if path.is_dir():
                 _ingest(store, path)
             return _kb_identity(store, label, path)
-    except KnowledgeCacheError as exc:
+    except (KnowledgeCacheError, KnowledgeDamaged) as exc:
+        why = (
+            f"it is damaged or not a database ({exc.cause})"
+            if isinstance(exc, KnowledgeDamaged)
+            else exc.message
+        )
         raise CandidateInvalid(
-            f"The knowledge base {path} cannot be used: {exc.message}", part="kb"
+            f"The knowledge base {path} cannot be used: {why}", part="kb"
         ) from exc
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from edge_agent.act.request_turn import AgentProposal
 from edge_agent.answer.values import Answer
 from edge_agent.config import EdgeSettings
-from edge_agent.errors import OcrError
+from edge_agent.errors import KnowledgeDamaged, OcrError
 from edge_agent.evaluation.candidate import PreparedCandidate
 from edge_agent.evaluation.cases import InjectedDocument, InjectionCase
 from edge_agent.evaluation.escapes import (
@@ -115,7 +115,7 @@ def _add_document(
     try:
         with open_knowledge(settings) as store:
             report = store.ingest_sources([SourceFile(path, document.name)])
-    except KnowledgeCacheError as exc:
+    except (KnowledgeCacheError, KnowledgeDamaged) as exc:
         return [f"the document could not be added: {exc.message}"]
     return [f"the document could not be added: {o.message}" for o in report.failed]
 

@@ -90,6 +90,13 @@ def translated(where: str) -> Iterator[None]:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
         if code in _CORRUPT_CODES:
             raise corrupt(where, exc) from exc
+        if code == sqlite3.SQLITE_FULL:
+            raise OutboxError(
+                f"The disk holding the outbox ({where}) is full: nothing was "
+                "written. Free some disk space and try again; what is queued "
+                "is kept.",
+                title="Disk full",
+            ) from exc
         raise OutboxError(
             f"The outbox ({where}) could not be read or written: {exc}. "
             "Nothing was half-written; try again, and if it persists, check the "

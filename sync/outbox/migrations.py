@@ -3,7 +3,10 @@
 Tables:
 
 - ``outbox_device``: one row, the device's id, its last sequence number and
-  the hash of its last action (the head of the chain).
+  the hash of its last action (the head of the chain), the outbox's own random
+  id (the app records it, to know the outbox it finds is the one it made), and
+  where its chain starts (an outbox started after a lost one continues the
+  numbering).
 - ``action_states``: each local state and how many actions are in it (kept by
   triggers, so counting does not scan the actions).
 - ``traces``: one row per technician turn; spans as canonical JSON.
@@ -11,16 +14,19 @@ Tables:
   again), so the journal sent to the centre resumes from a cursor.
 - ``actions``: one row per action, in sequence order. Its content columns are
   append-only (a trigger refuses updates); state columns change with
-  ``transitions``.
+  ``transitions``. ``request_key`` and ``request_hash`` name the request that
+  recorded it (the caller's idempotency key, a hash of the request), set once,
+  so a command run again finds the action its first run recorded.
 - ``transitions``: every change of state, with when, who and why.
 - ``pruned_actions``: what stays of an action removed after the centre
-  acknowledged it: its place and hashes in the chain.
+  acknowledged it: its place and hashes in the chain, and its request key.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from sync.chain import GENESIS_HASH
 from sync.outbox.states import ActionState
 
 migrations = Migrations("sync_outbox")
@@ -125,5 +131,37 @@ def m002_trace_journal(db: Database) -> None:
         ALTER TABLE traces ADD COLUMN journal_seq INTEGER;
         UPDATE traces SET journal_seq = id;
         CREATE UNIQUE INDEX traces_journal ON traces(journal_seq);
+        """
+    )
+
+
+NEW_OUTBOX_ID = "lower(hex(randomblob(16)))"
+"""SQL for a new outbox id: 32 random hex digits."""
+
+
+@migrations()
+def m003_outbox_identity_and_request_keys(db: Database) -> None:
+    db.executescript(
+        f"""
+        ALTER TABLE outbox_device ADD COLUMN outbox_id TEXT;
+        UPDATE outbox_device SET outbox_id = {NEW_OUTBOX_ID};
+        ALTER TABLE outbox_device ADD COLUMN start_seq INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE outbox_device
+            ADD COLUMN start_hash TEXT NOT NULL DEFAULT '{GENESIS_HASH}';
+        ALTER TABLE actions ADD COLUMN request_key TEXT;
+        ALTER TABLE actions ADD COLUMN request_hash TEXT;
+        CREATE UNIQUE INDEX actions_request_key ON actions(request_key)
+            WHERE request_key IS NOT NULL;
+        CREATE INDEX actions_request_hash ON actions(request_hash, seq)
+            WHERE request_hash IS NOT NULL;
+        ALTER TABLE pruned_actions ADD COLUMN request_key TEXT;
+        CREATE UNIQUE INDEX pruned_request_key ON pruned_actions(request_key)
+            WHERE request_key IS NOT NULL;
+        CREATE TRIGGER actions_request_set_once
+        BEFORE UPDATE OF request_key, request_hash ON actions
+        WHEN old.request_key IS NOT NULL OR old.request_hash IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'the request of a recorded action never changes');
+        END;
         """
     )

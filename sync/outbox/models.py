@@ -169,3 +169,52 @@ class JournalItem:
     place: int
     trace: TraceRecord
     actions: tuple[QueuedAction, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last link of an outbox's hash chain.
+
+    Attributes:
+        seq: The last sequence number given out (0 before the first action).
+        row_hash: That action's ``row_hash`` (the genesis hash before any).
+    """
+
+    seq: int
+    row_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxIdentity:
+    """Which outbox this is, and how far it got.
+
+    Attributes:
+        outbox_id: A random id given when the outbox was created; a copy
+            restored from a backup keeps it, a new outbox has another.
+        device_id: The device its actions belong to.
+        head: Its last action's place and hash.
+        start: Where its chain starts: the genesis (seq 0) for a device's first
+            outbox, or the last link of the outbox it continues.
+    """
+
+    outbox_id: str
+    device_id: str
+    head: ChainHead
+    start: ChainHead
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """An action recorded earlier for the same request.
+
+    Attributes:
+        seq: The action's sequence number.
+        action: The action, or ``None`` when it was pruned after the centre
+            acknowledged its final state.
+        request_hash: The hash of the request that recorded it (``None``
+            once pruned).
+    """
+
+    seq: int
+    action: QueuedAction | None
+    request_hash: str | None

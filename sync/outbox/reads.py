@@ -18,11 +18,14 @@ from sync.chain import first_break
 from sync.errors import UnknownAction, UnknownTrace
 from sync.outbox.db import translated
 from sync.outbox.models import (
+    ChainHead,
     Clock,
     JournalItem,
     JournalPage,
+    OutboxIdentity,
     PendingAction,
     QueuedAction,
+    RecordedRequest,
     TraceRecord,
     Transition,
     utc_now,
@@ -204,11 +207,59 @@ def journal_after(db: Database, cursor: int, limit: int) -> JournalPage:
 
 def first_broken_seq(db: Database, device_id: str) -> int | None:
     """Where the stored chain first breaks (see :func:`sync.chain.first_break`)."""
-    last_seq, last_hash = db.execute(
-        "SELECT last_seq, last_hash FROM outbox_device WHERE id = 1"
-    ).fetchone()
+    found = identity(db)
     links = (link_from_row(device_id, row) for row in db.execute(LINK_SQL))
-    return first_break(links, end_seq=last_seq, end_hash=last_hash)
+    return first_break(
+        links,
+        start_seq=found.start.seq + 1,
+        start_hash=found.start.row_hash,
+        end_seq=found.head.seq,
+        end_hash=found.head.row_hash,
+    )
+
+
+def identity(db: Database) -> OutboxIdentity:
+    """The outbox's id, device, head and start."""
+    outbox_id, device_id, last_seq, last_hash, start_seq, start_hash = db.execute(
+        "SELECT outbox_id, device_id, last_seq, last_hash, start_seq, start_hash "
+        "FROM outbox_device WHERE id = 1"
+    ).fetchone()
+    return OutboxIdentity(
+        outbox_id=outbox_id,
+        device_id=device_id,
+        head=ChainHead(last_seq, last_hash),
+        start=ChainHead(start_seq - 1, start_hash),
+    )
+
+
+def recorded_request(db: Database, request_key: str) -> RecordedRequest | None:
+    """The action recorded under the caller's ``request_key``, kept or pruned."""
+    row = db.execute(
+        f"SELECT {ACTION_COLUMNS}, request_hash FROM actions WHERE request_key = ?",
+        [request_key],
+    ).fetchone()
+    if row is not None:
+        action = action_from_row(row[:-1])
+        return RecordedRequest(action.seq, action, row[-1])
+    pruned = db.execute(
+        "SELECT seq FROM pruned_actions WHERE request_key = ?", [request_key]
+    ).fetchone()
+    return None if pruned is None else RecordedRequest(int(pruned[0]), None, None)
+
+
+def latest_request(
+    db: Database, request_hash: str, *, since: str, states: Collection[ActionState]
+) -> QueuedAction | None:
+    """The newest action recorded at or after ``since`` for the request with
+    this hash, among those now in ``states``."""
+    marks = ", ".join("?" for _ in states)
+    row = db.execute(
+        f"SELECT {ACTION_COLUMNS} FROM actions INDEXED BY actions_request_hash "
+        f"WHERE request_hash = ? AND created_at >= ? AND state IN ({marks}) "
+        "ORDER BY seq DESC LIMIT 1",
+        [request_hash, since, *(str(state) for state in states)],
+    ).fetchone()
+    return None if row is None else action_from_row(row)
 
 
 class OutboxReader:
@@ -317,6 +368,31 @@ class OutboxReader:
         """Turns written after ``cursor``, for the journal sent to the centre."""
         with self._translated():
             return journal_after(self._db, cursor, limit)
+
+    def identity(self) -> OutboxIdentity:
+        """Which outbox this is (its random id) and its chain's head and start."""
+        with self._translated():
+            return identity(self._db)
+
+    def recorded_request(self, request_key: str) -> RecordedRequest | None:
+        """The action recorded under the caller's idempotency key, if any
+        (see :meth:`~sync.outbox.Outbox.bind_request`)."""
+        with self._translated():
+            return recorded_request(self._db, request_key)
+
+    def latest_request(
+        self,
+        request_hash: str,
+        *,
+        since: datetime,
+        states: Collection[ActionState] = frozenset(ActionState),
+    ) -> QueuedAction | None:
+        """The newest action recorded since ``since`` for the request with this
+        hash, among those now in ``states`` (any state by default)."""
+        with self._translated():
+            return latest_request(
+                self._db, request_hash, since=self._now(since), states=states
+            )
 
     def verify_chain(self) -> int | None:
         """The first sequence number where the hash chain breaks, or ``None``.

@@ -30,6 +30,7 @@ from sync.outbox import reads, writes
 from sync.outbox.db import open_outbox_db, translated, write_transaction
 from sync.outbox.encoding import encode_trace, new_action
 from sync.outbox.models import (
+    ChainHead,
     Clock,
     IdSource,
     QueuedAction,
@@ -70,6 +71,7 @@ class Outbox(OutboxReader):
         device_id: str,
         clock: Clock = utc_now,
         new_id: IdSource = new_idempotency_key,
+        after: ChainHead | None = None,
     ) -> Outbox:
         """Open the outbox at ``target`` (a file path or a connection), migrating it.
 
@@ -80,6 +82,8 @@ class Outbox(OutboxReader):
                 one must have been created for the same device.
             clock: Gives the time of every record (timezone-aware).
             new_id: Gives each new action its idempotency key.
+            after: For a new outbox only: the last link of the outbox it
+                replaces, so its numbering and chain go on from there.
 
         Raises:
             OutboxCorrupt: the file is damaged or not a database; it is left
@@ -91,7 +95,7 @@ class Outbox(OutboxReader):
         try:
             with translated(where), write_transaction(db):
                 at = format_time(clock())
-                writes.claim_device(db, device_id, at=at, where=where)
+                writes.claim_device(db, device_id, at=at, where=where, after=after)
         except BaseException:
             if isinstance(target, Path):
                 db.close()
@@ -175,6 +179,32 @@ class Outbox(OutboxReader):
             )
             writes.record_transition(
                 self._db, key, None, state, at=at, actor=actor, reason=reason
+            )
+            return reads.get_action(self._db, key)
+
+    def bind_request(
+        self, key: str, *, request_key: str | None, request_hash: str
+    ) -> QueuedAction:
+        """Name the request that recorded the action, so that running the same
+        request again finds it (:meth:`recorded_request`, :meth:`latest_request`).
+
+        Call it in the :meth:`atomic` block that recorded the action. It is set
+        once and never changes, and a pruned action keeps its request key.
+
+        Args:
+            key: The action's idempotency key.
+            request_key: The caller's own idempotency key for the request, if
+                it gave one; unique in the outbox.
+            request_hash: A hash of the request (what was asked, by whom).
+
+        Raises:
+            UnknownAction: no action has this key.
+            OutboxError: ``request_key`` already names another action, or the
+                action already names a request.
+        """
+        with self.atomic():
+            writes.bind_request(
+                self._db, key, request_key=request_key, request_hash=request_hash
             )
             return reads.get_action(self._db, key)
 

@@ -11,6 +11,8 @@ from sqlite_utils import Database
 from sync.chain import GENESIS_HASH, link_content, row_hash
 from sync.errors import InvalidTransition, OutboxError
 from sync.outbox.encoding import NOT_QUEUED, EncodedTrace, NewAction
+from sync.outbox.migrations import NEW_OUTBOX_ID
+from sync.outbox.models import ChainHead
 from sync.outbox.reads import current_state
 from sync.outbox.states import FINAL_STATES, ActionState, check_transition
 
@@ -198,18 +200,30 @@ def acknowledge(db: Database, key: str, *, at: str) -> None:
     )
 
 
-def claim_device(db: Database, device_id: str, *, at: str, where: str) -> None:
+def claim_device(
+    db: Database,
+    device_id: str,
+    *,
+    at: str,
+    where: str,
+    after: ChainHead | None = None,
+) -> None:
     """Record the device on a new outbox; refuse an outbox of another device.
+
+    A new outbox gets a random id, and its chain starts after ``after`` (the
+    last link of an outbox it continues) or at the genesis.
 
     Raises:
         OutboxError: the outbox was created for another device.
     """
     row = db.execute("SELECT device_id FROM outbox_device WHERE id = 1").fetchone()
     if row is None:
+        start = after or ChainHead(0, GENESIS_HASH)
         db.execute(
             "INSERT INTO outbox_device (id, device_id, last_seq, last_hash, "
-            "created_at) VALUES (1, ?, 0, ?, ?)",
-            [device_id, GENESIS_HASH, at],
+            f"created_at, outbox_id, start_seq, start_hash) VALUES (1, ?, ?, ?, ?, "
+            f"{NEW_OUTBOX_ID}, ?, ?)",
+            [device_id, start.seq, start.row_hash, at, start.seq + 1, start.row_hash],
         )
     elif row[0] != device_id:
         raise OutboxError(
@@ -239,8 +253,8 @@ def prune(db: Database, *, before: str, at: str) -> int:
     ]
     db.execute(
         "INSERT INTO pruned_actions (seq, key, state, prev_hash, row_hash, "
-        "acknowledged_at, pruned_at) SELECT seq, key, state, prev_hash, row_hash, "
-        f"acknowledged_at, ? FROM actions {where}",
+        "acknowledged_at, pruned_at, request_key) SELECT seq, key, state, "
+        f"prev_hash, row_hash, acknowledged_at, ?, request_key FROM actions {where}",
         [at, before],
     )
     removed = db.execute(f"DELETE FROM actions {where}", [before]).rowcount
@@ -250,3 +264,34 @@ def prune(db: Database, *, before: str, at: str) -> int:
         [[trace_id] for trace_id in trace_ids],
     )
     return int(removed)
+
+
+def bind_request(
+    db: Database, key: str, *, request_key: str | None, request_hash: str
+) -> None:
+    """Name the request that recorded the action (once; never changed).
+
+    Raises:
+        UnknownAction: no action has this key.
+        OutboxError: another action was recorded under ``request_key``, or
+            this one already names a request.
+    """
+    current_state(db, key)
+    if (
+        request_key is not None
+        and db.execute(
+            "SELECT 1 FROM actions WHERE request_key = ? UNION ALL "
+            "SELECT 1 FROM pruned_actions WHERE request_key = ?",
+            [request_key, request_key],
+        ).fetchone()
+    ):
+        raise OutboxError(
+            f"Another action was recorded under the request key {request_key}; "
+            "nothing was changed.",
+            title="Request key used",
+            record_id=key,
+        )
+    db.execute(
+        "UPDATE actions SET request_key = ?, request_hash = ? WHERE key = ?",
+        [request_key, request_hash, key],
+    )

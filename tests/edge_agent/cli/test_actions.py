@@ -219,3 +219,98 @@ def test_confirming_on_a_terminal_shows_the_action_and_asks(
     assert code == 0
     assert out.rstrip().endswith("Recorded as action 2: queued.")
     assert kept_states(capsys) == {1: "cancelled", 2: "queued"}
+
+
+def create(capsys, *extra: str) -> tuple[int, dict, str]:
+    code, out, err = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--json", *extra
+    )
+    return code, json.loads(out) if out.strip() else {}, err
+
+
+def seqs(capsys) -> list[int]:
+    return [a["seq"] for a in json.loads(run(capsys, "actions", "list", "--json")[1])]
+
+
+def test_a_create_run_again_with_its_key_prints_the_first_action(
+    demo_home, capsys
+) -> None:
+    code, first, _ = create(capsys, "--yes", "--idempotency-key", "order-17")
+    assert code == 0 and first["already_recorded"] is False
+
+    # As after a create killed once its action was committed, before it printed.
+    code, again, err = create(capsys, "--yes", "--idempotency-key", "order-17")
+
+    assert code == 0 and again["already_recorded"] is True
+    assert (again["key"], again["seq"], again["decision"]) == (
+        first["key"],
+        first["seq"],
+        first["decision"],
+    )
+    assert "(key order-17) was recorded as action 1" in err
+    assert "nothing new was recorded" in err
+    assert seqs(capsys) == [1]
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS,
+        "--idempotency-key", "order-17",
+    )  # fmt: skip
+    assert code == 0 and "Decision: CONFIRM" in out and "action 1: queued" in out
+
+
+def test_a_key_used_for_another_request_is_refused(demo_home, capsys) -> None:
+    create(capsys, "--yes", "--idempotency-key", "order-17")
+    other = GASKETS.replace('"quantity": 2', '"quantity": 5')
+
+    code, out, err = run(
+        capsys, "actions", "create", "order_part", "--args", other,
+        "--yes", "--idempotency-key", "order-17",
+    )  # fmt: skip
+
+    assert code == 1 and out == ""
+    assert "was used for another request (action 1)" in err
+    assert seqs(capsys) == [1]
+
+
+def test_without_a_key_an_identical_create_is_taken_as_a_retry(
+    demo_home, capsys
+) -> None:
+    _, first, _ = create(capsys, "--yes")
+
+    code, again, err = create(capsys, "--yes")
+
+    assert code == 0 and again["already_recorded"] and again["seq"] == first["seq"]
+    assert "An identical request was recorded as action 1" in err
+    assert "less than 10 minutes ago" in err and "add --again" in err
+    code, second, _ = create(capsys, "--yes", "--again")
+    assert code == 0 and second["seq"] == 2 and not second["already_recorded"]
+    assert seqs(capsys) == [2, 1]
+
+
+def test_a_kept_proposal_is_found_again_and_so_is_its_end(demo_home, capsys) -> None:
+    code, kept, err = create(capsys, "--idempotency-key", "order-17")
+    assert kept["state"] == "proposed" and "waiting for your confirmation" in err
+    _, again, _ = create(capsys, "--idempotency-key", "order-17")
+    assert (again["seq"], again["state"]) == (1, "proposed")
+    run(capsys, "actions", "confirm", "1", "--yes")
+
+    _, after, _ = create(capsys, "--idempotency-key", "order-17")
+
+    assert (after["seq"], after["state"]) == (1, "cancelled")
+    assert after["state_reason"] == "confirmed and recorded as action 2"
+    assert seqs(capsys) == [2, 1]
+
+
+def test_again_and_a_key_exclude_each_other(demo_home, capsys) -> None:
+    code, _, err = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS,
+        "--again", "--idempotency-key", "k",
+    )  # fmt: skip
+    assert code == 2 and "exclude each other" in err
+    assert seqs(capsys) == []
+
+
+def test_the_help_of_create_explains_retries(capsys) -> None:
+    code, out, _ = run(capsys, "actions", "create", "--help")
+    assert code == 0
+    assert "--idempotency-key KEY" in out and "--again" in out
+    assert "last 10 minutes" in " ".join(out.split())

@@ -200,3 +200,24 @@ def test_yes_still_confirms_what_the_policy_lets_it(demo_home, capsys) -> None:
         "quantity": "typed",
         "job_id": "typed",
     }
+
+
+def test_a_create_kept_for_a_prompt_run_again_with_its_key_finds_it(
+    demo_home, capsys, isolated_home: Path, tmp_path: Path
+) -> None:
+    bundle = trust_a_centre_with_a_policy(isolated_home, tmp_path, ORDERS_AT_A_PROMPT)
+    assert run(capsys, "policy", "install", str(bundle))[0] == 0
+    create = ["actions", "create", "order_part", "--args", GASKETS, "--yes"]
+    assert run(capsys, *create, "--idempotency-key", "po-1")[0] == 4
+
+    code, out, err = run(capsys, *create, "--idempotency-key", "po-1", "--json")
+
+    assert code == 0
+    again = json.loads(out)
+    assert (again["seq"], again["state"], again["already_recorded"]) == (
+        1,
+        "proposed",
+        True,
+    )
+    assert "nothing new was recorded" in err
+    assert states(capsys) == {1: "proposed"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from edge_agent import exit_codes
 from edge_agent.__main__ import main
 from edge_agent.cli.shell import run_shell
 from edge_agent.config import load_settings
@@ -63,9 +64,10 @@ def test_corrupt_database_gives_a_message_not_a_traceback(
     isolated_home.mkdir(parents=True)
     (isolated_home / "knowledge.db").write_bytes(b"garbage" * 500)
     code, out, err = run(capsys, "kb", "stats")
-    assert code == 1
+    assert code == exit_codes.DAMAGED
     assert out == ""
-    assert "damaged or not a database" in err
+    assert "is damaged (it does not start with a SQLite header)" in err
+    assert "'edge-agent sync' replaces it" in err
     assert "Traceback" not in err
 
 

@@ -11,8 +11,9 @@ import pytest
 
 from edge_agent.config import load_settings
 from edge_agent.depot.enrolment import enroll_device, read_credentials
-from edge_agent.device import device_id
-from edge_agent.errors import IdentityMismatch
+from edge_agent.device import device_id, outbox_record, outbox_resets
+from edge_agent.device_outbox import device_outbox, reset_outbox
+from edge_agent.errors import IdentityMismatch, OutboxLost
 from policies import KeySet
 from policies.signing import generate_signing_key, sign_key_set
 from sync import Outbox
@@ -110,3 +111,36 @@ def test_a_new_id_is_refused_when_actions_are_queued_under_the_old_one(
     assert device_id(isolated_home) == local
     stored = read_credentials(isolated_home)
     assert stored is not None and stored.device_id == "dev-centre-9"
+
+
+def test_a_new_id_drops_the_record_of_the_outbox_moved_aside(isolated_home) -> None:
+    settings = load_settings(home=isolated_home)
+    local = device_id(isolated_home)
+    with device_outbox(settings) as outbox:
+        outbox.save_trace(sample_trace())
+    isolated_home.joinpath("outbox.db").unlink()
+    reset_outbox(settings, clock=lambda: NOW)  # a knowing reset, on record
+    http, _ = centre(assign="dev-centre-9")
+
+    enrol(isolated_home, http)
+
+    assert (isolated_home / f"outbox.db.{local}").exists()
+    assert outbox_record(isolated_home) is None
+    assert len(outbox_resets(isolated_home)) == 1
+    with device_outbox(settings) as fresh:  # a new outbox, without a word
+        assert fresh.device_id == "dev-centre-9"
+
+
+def test_enrolment_with_the_outbox_lost_asks_the_centre_nothing(
+    isolated_home,
+) -> None:
+    settings = load_settings(home=isolated_home)
+    with device_outbox(settings) as outbox:
+        outbox.enqueue(**sample_parts(), trace=sample_trace())
+    isolated_home.joinpath("outbox.db").unlink()
+    http, seen = centre(assign="dev-centre-9")
+
+    with pytest.raises(OutboxLost, match="is missing"):
+        enrol(isolated_home, http)
+
+    assert seen == [] and read_credentials(isolated_home) is None

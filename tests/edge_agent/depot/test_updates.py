@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
@@ -12,14 +11,21 @@ from edge_agent.depot.updates import ApplyReport, apply_pull, next_state, pull_r
 from edge_agent.jobs import read_job_book
 from edge_agent.policy_store import DeviceTrust, PolicyStore
 from knowledge_cache import KnowledgeStore
-from policies import KeySet, TrustedKeys, read_policy_sources
+from policies import KeySet, read_policy_sources
 from policies.defaults import SOURCE_DIR
-from policies.encoding import encode_base64
 from policies.signing import SigningKey, generate_signing_key, sign_key_set
-from sync.protocol import KbDelta, KillSwitchState, PullResponse
+from sync.protocol import KillSwitchState, PullResponse
+from tests.edge_agent.depot.pulls import (
+    PUMP,
+    SHIPPED,
+    enrolled_trust,
+    kb_delta,
+    policy_store,
+    pull,
+    trust_in,
+)
 from tests.policies.tampering import NOW, sign
 
-PUMP = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
 JOBS = {
     "jobs": [{"job_id": "J-7", "asset_id": "A-1", "site_id": "S-1", "summary": "Pump"}],
     "assets": [{"asset_id": "A-1", "model": "P-200", "serial": "X1", "site_id": "S-1"}],
@@ -38,32 +44,15 @@ def next_key() -> SigningKey:
     return generate_signing_key("next-key")
 
 
-SHIPPED = generate_signing_key("shipped")
-"""Stands for the key the app ships."""
-
-
-def trust_in(home: Path) -> DeviceTrust:
-    """The device's trust root: the centre's key set in ``home``, if enrolled."""
-    return DeviceTrust(home / "centre-keys.json", TrustedKeys.of(SHIPPED.public_key))
-
-
 @pytest.fixture
 def trust(tmp_path: Path, key: SigningKey) -> DeviceTrust:
     """An enrolled device: it trusts the centre's key set, where ``key`` signs."""
-    trust = trust_in(tmp_path)
-    first = KeySet(1, (key.public_key,), key.key_id, (), NOW)
-    trust.adopt(sign_key_set(first, [key]).encode())
-    return trust
+    return enrolled_trust(tmp_path, key)
 
 
 @pytest.fixture
 def policy(tmp_path: Path, trust: DeviceTrust) -> PolicyStore:
-    return PolicyStore(
-        tmp_path / "policy",
-        trust.accepted(),
-        kept_keys=trust.kept(),
-        clock=lambda: NOW,
-    )
+    return policy_store(tmp_path, trust)
 
 
 def rotation(key: SigningKey, new: SigningKey) -> str:
@@ -78,28 +67,8 @@ def knowledge(tmp_path: Path):
         yield store
 
 
-def kb_delta(key: SigningKey, version: int = 1, **files: str) -> KbDelta:
-    encoded = {
-        name.replace("_", "-") + ".md": base64.b64encode(text.encode()).decode()
-        for name, text in files.items()
-    }
-    unsigned = KbDelta(
-        version=version,
-        base_version=None,
-        files=encoded,
-        signature="",
-        key_id=key.key_id,
-    )
-    signature = encode_base64(key.sign(unsigned.signed_bytes()))
-    return unsigned.model_copy(update={"signature": signature})
-
-
 def bundle(key: SigningKey, version: int) -> str:
     return sign(key, version=version, files=read_policy_sources(SOURCE_DIR)).decode()
-
-
-def pull(**parts) -> PullResponse:
-    return PullResponse.model_validate({"results": [], "results_cursor": 0, **parts})
 
 
 def apply(

@@ -125,7 +125,7 @@ async def test_the_queue_shows_each_action_with_its_state_and_reason(
 ) -> None:
     for _ in range(5):
         code = edge_agent(
-            ["actions", "create", "order_part", "--args", GASKETS, "--yes"]
+            ["actions", "create", "order_part", "--args", GASKETS, "--yes", "--again"]
         )
         assert code == 0
     now = datetime.now(UTC)

@@ -78,7 +78,7 @@ def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
 def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
     for _ in range(4):
         code = edge_agent(
-            ["actions", "create", "order_part", "--args", GASKETS, "--yes"]
+            ["actions", "create", "order_part", "--args", GASKETS, "--yes", "--again"]
         )
         assert code == 0
     at = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

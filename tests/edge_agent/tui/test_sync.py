@@ -28,7 +28,9 @@ IMPELLERS = '{"part_number": "4471-A20-339", "quantity": 2, "job_id": "J-1001"}'
 
 def queue(*orders: str) -> None:
     for order in orders:
-        code = edge_agent(["actions", "create", "order_part", "--args", order, "--yes"])
+        code = edge_agent(
+            ["actions", "create", "order_part", "--args", order, "--yes", "--again"]
+        )
         assert code == 0
 
 

@@ -38,6 +38,35 @@ def test_reapplying_migrations_is_a_no_op(tmp_path: Path) -> None:
     assert schema_sql(open_outbox_db(path)) == first
 
 
+def test_upgrading_an_outbox_gives_it_an_id_and_keeps_its_chain(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "outbox.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m003_outbox_identity_and_request_keys")
+    db.execute(
+        "INSERT INTO outbox_device (id, device_id, last_seq, last_hash, "
+        "created_at) VALUES (1, ?, 0, ?, '2026-03-02T07:30:00.000000Z')",
+        [DEVICE, "0" * 64],
+    )
+    db.conn.commit()
+    db.close()
+    with make_outbox(path) as outbox:
+        queued = outbox.enqueue(**sample_parts(), trace=sample_trace())
+    db = Database(path)
+    assert migrations.pending(db) == []
+    db.close()
+
+    with make_outbox(path) as upgraded:
+        identity = upgraded.identity()
+        assert len(identity.outbox_id) == 32
+        assert (identity.head.seq, identity.start.seq) == (1, 0)
+        assert upgraded.get(queued.key) == queued
+        assert upgraded.verify_chain() is None
+        upgraded.bind_request(queued.key, request_key="k-1", request_hash="h")
+        assert upgraded.recorded_request("k-1").seq == 1  # type: ignore[union-attr]
+
+
 def test_docs_schema_matches_the_migrations() -> None:
     documented = (REPO_ROOT / "docs" / "outbox-schema.sql").read_text(encoding="utf-8")
     generated = schema_sql(open_outbox_db(sqlite3.connect(":memory:")))
@@ -94,3 +123,20 @@ def test_an_outbox_of_another_device_is_refused(tmp_path: Path) -> None:
 
     with make_outbox(path) as outbox:
         assert outbox.device_id == DEVICE
+
+
+def test_a_full_disk_is_reported_as_such_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    with make_outbox(tmp_path / "outbox.db") as outbox:
+        outbox.enqueue(**sample_parts(), trace=sample_trace("first"))
+        (pages,) = outbox.db.execute("PRAGMA page_count").fetchone()
+        # SQLite's own "database or disk is full", as on a full disk.
+        outbox.db.execute(f"PRAGMA max_page_count = {pages}")
+        big = sample_trace("big", spans=400)
+
+        with pytest.raises(OutboxError, match="disk holding the outbox") as raised:
+            outbox.enqueue(**sample_parts(), trace=big)
+
+        assert raised.value.title == "Disk full"
+        assert [a.seq for a in outbox.list()] == [1]

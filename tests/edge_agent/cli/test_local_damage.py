@@ -1,0 +1,218 @@
+"""Damaged or lost files of the home, through the command line: exit 5 and the
+way back, nothing overwritten, and the outbox usable without the KB."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from edge_agent import exit_codes
+from edge_agent.__main__ import main
+from edge_agent.device import outbox_record
+from policies.defaults import SOURCE_DIR
+from sync.server.__main__ import main as governance
+from sync.server.app import create_app
+from sync.server.settings import ServerSettings
+from tests.sync.server.live import serving
+
+GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
+PAGE = 4096
+
+
+@pytest.fixture
+def demo_home(capsys, isolated_home: Path) -> Path:
+    """The demo's first start, then one order queued."""
+    assert main(["demo", "--no-start"]) == 0
+    assert main(["actions", "create", "order_part", "--args", GASKETS, "--yes"]) == 0
+    capsys.readouterr()
+    return isolated_home
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def damage(kb: Path, how: str) -> None:
+    """Damage the knowledge base file the way ``how`` says."""
+    size = kb.stat().st_size
+    if how == "truncated":
+        with kb.open("r+b") as file:
+            file.truncate(size // 2 // PAGE * PAGE)
+    elif how == "bad-header":
+        with kb.open("r+b") as file:
+            file.write(b"garbage, not SQLite")
+    elif how == "folder":
+        kb.unlink()
+        kb.mkdir()
+    elif how == "page-of-noise":
+        with kb.open("r+b") as file:
+            file.seek(size // PAGE // 2 * PAGE)
+            file.write(random.Random(5).randbytes(PAGE))
+
+
+def test_the_demos_first_start_records_its_outbox(demo_home, capsys) -> None:
+    record = outbox_record(demo_home)
+    assert record is not None and record.seq == 1
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["seq"] for a in json.loads(out)] == [1]
+
+
+@pytest.mark.parametrize("how", ["truncated", "bad-header", "folder"])
+def test_with_the_kb_damaged_the_outbox_still_works(demo_home, capsys, how) -> None:
+    damage(demo_home / "knowledge.db", how)
+
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["state"] for a in json.loads(out)] == ["queued"]
+    code, out, _ = run(capsys, "actions", "show", "1")
+    assert code == 0 and "queued" in out
+    code, out, _ = run(capsys, "trace", "list")
+    assert code == 0
+
+    code, out, err = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--again"
+    )
+    assert code == exit_codes.DAMAGED and out == ""
+    assert "knowledge base" in err and "is damaged" in err
+    assert "'edge-agent actions list' and 'edge-agent sync' work" in err
+    code, _, err = run(capsys, "ask", "--no-model", "what does E-42 mean")
+    assert code == exit_codes.DAMAGED and "is damaged" in err
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert [a["seq"] for a in json.loads(out)] == [1]  # nothing was recorded
+
+
+def test_kb_check_finds_a_page_of_noise_that_every_open_misses(
+    demo_home, capsys
+) -> None:
+    code, out, _ = run(capsys, "kb", "check")
+    assert code == 0 and "is sound" in out
+    damage(demo_home / "knowledge.db", "page-of-noise")
+    code, _, _ = run(capsys, "kb", "stats")
+    assert code == 0  # the quick look at open cannot see it
+
+    code, out, err = run(capsys, "kb", "check")
+
+    assert code == exit_codes.DAMAGED
+    assert out.strip() and "is damaged" in err
+    code, out, _ = run(capsys, "kb", "check", "--json")
+    found = json.loads(out)
+    assert code == exit_codes.DAMAGED and found["problems"] and found["exists"]
+
+
+def test_kb_check_without_a_kb_has_nothing_to_find(isolated_home, capsys) -> None:
+    code, out, _ = run(capsys, "kb", "check")
+    assert code == 0 and "no knowledge base" in out
+
+
+def test_kb_check_says_a_folder_in_its_place_is_damage(isolated_home, capsys) -> None:
+    (isolated_home / "knowledge.db").mkdir(parents=True)
+    code, out, _ = run(capsys, "kb", "check")
+    assert code == exit_codes.DAMAGED and "a folder is in its place" in out
+
+
+def test_a_deleted_outbox_stops_every_command_until_restored_or_reset(
+    demo_home, capsys
+) -> None:
+    for _ in range(9):
+        run(capsys, "actions", "create", "order_part", "--args", GASKETS, "--again")
+    (demo_home / "outbox.db").unlink()
+
+    for command in (["actions", "list"], ["actions", "create", "order_part"]):
+        extra = ["--args", GASKETS, "--yes"] if "create" in command else []
+        code, out, err = run(capsys, *command, *extra)
+        assert code == exit_codes.DAMAGED and out == ""
+        assert "is missing, but this device made one" in err
+        assert "actions numbered up to 10" in err
+    assert not (demo_home / "outbox.db").exists()
+
+    code, _, err = run(capsys, "actions", "reset-outbox")
+    assert code == exit_codes.DAMAGED
+    assert "With --i-understand this command would start a new" in err
+    assert not (demo_home / "outbox.db").exists()
+
+    code, out, _ = run(capsys, "actions", "reset-outbox", "--i-understand")
+    assert code == 0 and "its next action is number 11" in out
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--json", "--yes"
+    )
+    assert code == 0 and json.loads(out)["seq"] == 11
+    resets = json.loads((demo_home / "device.json").read_text())["outbox_resets"]
+    assert [(r["found"], r["lost"]["seq"]) for r in resets] == [("missing", 10)]
+
+
+MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
+
+
+def centre_with(tmp_path: Path, capsys, *, kb: bool):
+    """A centre (policy published, a KB too if ``kb``) and a device enrolled
+    with it, the demo loaded and one order queued; yields the centre's URL."""
+    centre = tmp_path / "centre"
+    url = f"sqlite:///{centre / 'governance.db'}"
+    base = ["--data-dir", str(centre), "--database-url", url, "--as", "sam"]
+    assert governance([*base, "policy", "publish", str(SOURCE_DIR)]) == 0
+    if kb:
+        manuals = tmp_path / "manuals"
+        manuals.mkdir()
+        (manuals / "pump-p200.md").write_text(MANUAL)
+        assert governance([*base, "kb", "publish", str(manuals)]) == 0
+    assert governance([*base, "device", "enroll-token"]) == 0
+    token = re.search(r"[A-Za-z0-9_\-]{20,}", capsys.readouterr().out)
+    assert token is not None
+    app = create_app(ServerSettings(data_dir=centre, database_url=url))
+    return token.group(), app
+
+
+@pytest.mark.server
+def test_a_sync_pushes_the_actions_and_replaces_a_damaged_kb(
+    tmp_path, isolated_home, capsys
+) -> None:
+    token, app = centre_with(tmp_path, capsys, kb=True)
+    assert main(["demo", "--no-start"]) == 0
+    with serving(app) as server:
+        assert main(["enroll", "--server", server, "--token", token]) == 0
+        assert (
+            main(["actions", "create", "order_part", "--args", GASKETS, "--yes"]) == 0
+        )
+        damage(isolated_home / "knowledge.db", "page-of-noise")
+        damaged = (isolated_home / "knowledge.db").read_bytes()
+        capsys.readouterr()
+
+        code, out, err = run(capsys, "sync", "--server", server, "--json")
+
+    summary = json.loads(out)
+    assert code == 0, err
+    assert summary["sent"] == 1 and summary["kb_problem"] is None
+    (kb,) = [part for part in summary["parts"] if part["part"] == "kb"]
+    assert kb["status"] == "updated" and "damaged file is kept" in kb["message"]
+    assert (isolated_home / "knowledge.db.damaged").read_bytes() == damaged
+    assert run(capsys, "kb", "check")[0] == 0
+    code, out, _ = run(capsys, "ask", "--no-model", "what does E-42 mean")
+    assert code == 0 and "inlet pressure" in out
+
+
+@pytest.mark.server
+def test_a_sync_without_a_kb_to_replace_the_damaged_one_exits_4(
+    tmp_path, isolated_home, capsys
+) -> None:
+    token, app = centre_with(tmp_path, capsys, kb=False)
+    assert main(["demo", "--no-start"]) == 0
+    with serving(app) as server:
+        assert main(["enroll", "--server", server, "--token", token]) == 0
+        assert (
+            main(["actions", "create", "order_part", "--args", GASKETS, "--yes"]) == 0
+        )
+        damage(isolated_home / "knowledge.db", "bad-header")
+        capsys.readouterr()
+
+        code, out, err = run(capsys, "sync", "--server", server)
+
+    assert code == exit_codes.DAMAGED
+    assert "Sent 1 action(s)" in out
+    assert "The centre sent no knowledge base to replace it." in err
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert json.loads(out)[0]["state"] != "queued"
