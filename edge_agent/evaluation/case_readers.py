@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from edge_agent.evaluation.cases import (
     CASE_KINDS,
@@ -19,7 +20,7 @@ from edge_agent.evaluation.cases import (
 from edge_agent.evaluation.scoring import shows
 from edge_agent.evaluation.suite_fields import Fields
 from knowledge_cache import CodeKind
-from policies import Outcome
+from policies import ARGUMENT_ORIGINS, Outcome
 
 DOCUMENT_SUFFIXES = (".md", ".txt")
 """What an injected document may be: text the knowledge base ingests."""
@@ -117,6 +118,7 @@ def _policy(fields: Fields, case_id: str) -> PolicyCase:
         model_proposed=context.flag("model_proposed"),
         model_confidence=context.number("model_confidence", low=0, high=1),
         grounded=context.flag("grounded") if context.has("grounded") else None,
+        origins=_origins(context, args),
     )
     context.done()
     expected = fields.required_text("expected")
@@ -127,6 +129,18 @@ def _policy(fields: Fields, case_id: str) -> PolicyCase:
     return PolicyCase(
         case_id, tool, args, role, given, outcome, fields.text("note") or ""
     )
+
+
+def _origins(context: Fields, args: Mapping[str, Any]) -> dict[str, str]:
+    """``context.origins``: an origin per argument of the call."""
+    origins = context.mapping("origins")
+    for name, origin in origins.items():
+        if name not in args:
+            raise context.error(f'"origins" names "{name}", not an argument.')
+        if origin not in ARGUMENT_ORIGINS:
+            choices = ", ".join(ARGUMENT_ORIGINS)
+            raise context.error(f'"origins": "{name}" must be one of {choices}.')
+    return {str(name): str(origin) for name, origin in origins.items()}
 
 
 def _injection(fields: Fields, case_id: str) -> InjectionCase:

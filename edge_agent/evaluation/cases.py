@@ -4,7 +4,7 @@ file they are read from)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -56,6 +56,9 @@ class PolicyContext:
     model_proposed: bool = False
     model_confidence: float | None = None
     grounded: bool | None = None
+    origins: Mapping[str, str] = field(default_factory=dict)
+    """Where each argument's text came from (``typed``, ``photo``,
+    ``document``, ``model``); an argument not named was typed by hand."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any
 from edge_agent.evaluation.cases import PolicyCase
 from edge_agent.evaluation.results import CaseResult
 from edge_agent.policy_store import PolicyStatus
-from policies import InvalidRequest, request_for_call
+from policies import TYPED, InvalidRequest, request_for_call
 
 
 def run_policy_case(
@@ -40,6 +40,7 @@ def run_policy_case(
             model_proposed=context.model_proposed,
             model_confidence=context.model_confidence,
             grounded=context.grounded,
+            arg_origins={name: context.origins.get(name, TYPED) for name in case.args},
         )
     except InvalidRequest as exc:
         got = {"decision": None, "reasons": [exc.message], "matched_rules": []}
@@ -85,6 +86,7 @@ def _context(case: PolicyCase) -> dict[str, Any]:
         "job": context.job,
         "model_confidence": context.model_confidence,
         "grounded": context.grounded,
+        "origins": dict(context.origins),
     }
     shown = {name: value for name, value in given.items() if value is not None}
     if context.model_proposed:
