@@ -74,8 +74,15 @@ class EdgeSettings(BaseSettings):
     the keyword candidates (hybrid search). Off by default: on the demo fleet
     it finds more at rank 5 but fewer at rank 1 (see the README)."""
 
+    explain_answers: bool = False
+    """Let the model add a (checked) explanation to answers found by search.
+    Off by default: with the default model few explanations pass the checks
+    and add anything to the quotes, at seconds of generation each (see the
+    README); any GGUF by path is held to the same checks when it is on."""
+
     explain_codes: bool = False
-    """Let the model add a (checked) explanation to code lookups too."""
+    """Let the model add a (checked) explanation to code lookups too (with
+    ``explain_answers``)."""
 
     photos_dir: Path | None = None
     """Where the terminal app's photo picker starts; unset: the user's pictures

@@ -17,6 +17,9 @@ class AnswerSettings:
     context_tokens: int = 2048
     prompt_tokens: int = 480
     """Budget for the prompt: a short prompt keeps the first token fast."""
+    explain_answers: bool = True
+    """Whether the model explains answers found by search (the app's setting
+    is off by default; answering code here explains when asked)."""
     explain_codes: bool = False
     model_wait_seconds: float | None = None
 
@@ -32,5 +35,6 @@ def answer_settings(settings: EdgeSettings, budgets: Budgets | None) -> AnswerSe
         max_tokens=max_tokens,
         max_seconds=max_seconds,
         context_tokens=settings.model_context_tokens,
-        explain_codes=settings.explain_codes,
+        explain_answers=settings.explain_answers,
+        explain_codes=settings.explain_answers and settings.explain_codes,
     )

@@ -50,6 +50,11 @@ class Explainer:
         self._model = model
         self._settings = settings
 
+    @property
+    def explains_answers(self) -> bool:
+        """Whether answers found by search get the model's explanation."""
+        return self._settings.explain_answers
+
     def loaded_model(self, turn: AnswerTurn) -> ChatModel | None:
         """The model, waiting for it to load unless the turn is cancelled."""
         if self._model is None:

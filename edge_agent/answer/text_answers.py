@@ -55,7 +55,8 @@ class TextAnswers:
         # Wait for the model before printing anything: loading it redirects the
         # process's stdout and stderr for a moment (llama.cpp's quiet mode).
         waited = time.perf_counter()
-        model = self._explainer.loaded_model(turn)
+        explaining = self._explainer.explains_answers
+        model = self._explainer.loaded_model(turn) if explaining else None
         for fact in facts:
             on_event(AnswerEvent("fact", fact.text, fact.chunk_id))
         answer = Answer(
@@ -66,6 +67,8 @@ class TextAnswers:
             citations=citations(self._store, (fact.chunk_id for fact in facts)),
             notices=notices,
         )
+        if not explaining:
+            return answer  # quotes only: explanations are off (explain_answers)
         return self._explainer.explained(answer, relevant, model, waited, turn)
 
     def _quoted_facts(

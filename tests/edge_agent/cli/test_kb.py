@@ -109,12 +109,29 @@ def test_shell_answers_codes_exactly_and_questions_by_search(capsys, data_dir):
 
     scripted = ScriptedModel(["Noisy bearings need grease every 2000 h [1]."])
     loader = ModelLoader(factory=lambda _path: scripted)
-    run_shell(load_settings(), read_line=lambda _prompt: next(lines), loader=loader)
+    settings = load_settings(explain_answers=True)
+    run_shell(settings, read_line=lambda _prompt: next(lines), loader=loader)
     out = capsys.readouterr().out
     assert "E-42: Low discharge pressure  [faults.csv#1]" in out
     assert "2000 h" in out
     assert "Model explanation (checked against the sources):" in out
     assert len(scripted.prompts) == 1  # the code was answered without the model
+
+
+def test_explanations_are_off_unless_the_setting_turns_them_on(
+    capsys, data_dir
+) -> None:
+    run(capsys, "kb", "ingest", str(data_dir / "kb"))
+    lines = iter(["how often to grease the bearings", "quit"])
+    from edge_agent.llm import ModelLoader, ScriptedModel
+
+    scripted = ScriptedModel(["Noisy bearings need grease every 2000 h [1]."])
+    loader = ModelLoader(factory=lambda _path: scripted)
+    run_shell(load_settings(), read_line=lambda _prompt: next(lines), loader=loader)
+    out = capsys.readouterr().out
+    assert "Grease the bearings every 2000 h" in out  # the quote
+    assert "Model explanation" not in out
+    assert scripted.prompts == []  # the model was never asked
 
 
 def test_shell_on_an_empty_kb_says_how_to_load_one(capsys) -> None:

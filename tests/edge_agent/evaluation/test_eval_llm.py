@@ -19,7 +19,9 @@ pytestmark = pytest.mark.llm
 def test_question_cases_run_with_the_default_model(
     tmp_path: Path, isolated_home: Path, demo_suite: Suite
 ) -> None:
-    device = load_settings(home=isolated_home, answer_max_tokens=32)
+    device = load_settings(
+        home=isolated_home, answer_max_tokens=32, explain_answers=True
+    )
     candidate = prepare_candidate(
         CandidateSpec(), device, tmp_path / "candidate", jobs=demo_suite.jobs
     )

@@ -171,7 +171,10 @@ def test_missing_or_bad_model_file_is_a_clear_error(tmp_path: Path) -> None:
         LlamaModel(bad)
 
 
-def test_ask_cli_keeps_working_in_lookup_only_mode(capsys, data_dir, tmp_path) -> None:
+def test_ask_cli_keeps_working_in_lookup_only_mode(
+    capsys, data_dir, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("EDGE_AGENT_EXPLAIN_ANSWERS", "true")
     assert main(["kb", "ingest", str(data_dir / "kb")]) == 0
     capsys.readouterr()
     code = main(
@@ -190,7 +193,10 @@ def test_ask_cli_keeps_working_in_lookup_only_mode(capsys, data_dir, tmp_path) -
     assert any("does not exist" in n for n in data["notices"])
 
 
-def test_ask_cli_with_the_default_model_streams_checked_text(capsys, data_dir) -> None:
+def test_ask_cli_with_the_default_model_streams_checked_text(
+    capsys, data_dir, monkeypatch
+) -> None:
+    monkeypatch.setenv("EDGE_AGENT_EXPLAIN_ANSWERS", "true")
     assert main(["kb", "ingest", str(data_dir / "kb")]) == 0
     capsys.readouterr()
     assert main(["ask", "how often should the bearings be greased"]) == 0

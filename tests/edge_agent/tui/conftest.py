@@ -64,8 +64,10 @@ def demo_home(isolated_home: Path, demo_template: Path) -> Path:
 
 @pytest.fixture
 def settings(demo_home: Path) -> EdgeSettings:
-    """Settings of the demo home, as the CLI loads them."""
-    return load_settings()
+    """Settings of the demo home, as the CLI loads them, with the model's
+    explanations on (off by default) so that streaming and stopping a
+    model's answer can be driven."""
+    return load_settings(explain_answers=True)
 
 
 def loader_of(model: Any) -> ModelLoader:
