@@ -69,6 +69,11 @@ class EdgeSettings(BaseSettings):
     """The central service's address (``https://...``); unset: the one used at
     enrolment."""
 
+    allow_insecure_http: bool = False
+    """Let the device talk plain ``http://`` to a centre on another computer
+    (a lab network only: anyone on the way can read what it sends). Without
+    it, ``http://`` is accepted only to this computer; use ``https://``."""
+
     meaning_search: bool = False
     """Store chunk vectors at ingest and let a question's nearest vectors join
     the keyword candidates (hybrid search). Off by default: on the demo fleet

@@ -64,7 +64,8 @@ class HomeLayout:
 
     @property
     def credentials_file(self) -> Path:
-        """The centre's address and this device's secret, from enrolment."""
+        """The centre's address, this device's secret and the centre's pinned
+        TLS certificate, from enrolment."""
         return self.root / "credentials.json"
 
     @property

@@ -20,6 +20,7 @@ from sync.chain import GENESIS_HASH, canonical_json, payload_hash
 from sync.errors import (
     BatchTooLarge,
     CentreBusy,
+    CentreNotTrusted,
     CentreUnreachable,
     InvalidTransition,
     OutboxCorrupt,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from sync.client import Enrolled, SyncClient, enroll
     from sync.journal import JournalOutcome, send_journal
     from sync.otlp import otlp_document
+    from sync.pinning import CentreTLS, centre_tls, normalized_fingerprint
     from sync.protocol import (
         KbDelta,
         PullRequest,
@@ -78,6 +80,9 @@ _LAZY = {
     "JournalOutcome": "sync.journal",
     "send_journal": "sync.journal",
     "otlp_document": "sync.otlp",
+    "CentreTLS": "sync.pinning",
+    "centre_tls": "sync.pinning",
+    "normalized_fingerprint": "sync.pinning",
     "KbDelta": "sync.protocol",
     "PullRequest": "sync.protocol",
     "PullResponse": "sync.protocol",
@@ -100,6 +105,8 @@ __all__ = [
     "ActionState",
     "BatchTooLarge",
     "CentreBusy",
+    "CentreNotTrusted",
+    "CentreTLS",
     "CentreUnreachable",
     "ChainHead",
     "Clock",
@@ -136,9 +143,11 @@ __all__ = [
     "UnknownAction",
     "UnknownTrace",
     "canonical_json",
+    "centre_tls",
     "drain",
     "enroll",
     "new_idempotency_key",
+    "normalized_fingerprint",
     "otlp_document",
     "payload_hash",
     "send_journal",

@@ -13,6 +13,8 @@ this module::
     409                                  SyncConflict        a person must look
     413                                  BatchTooLarge       split the batch
     other 4xx                            SyncRejected        drop or flag
+    TLS certificate not the pinned one,  CentreNotTrusted    re-enrol or pin:
+      or not verifiable                                      nothing was sent
 
 A lost reply (the centre committed, the device never heard) is a
 ``SyncUnavailable`` like any other: pushing the same actions again is safe,
@@ -21,6 +23,7 @@ because the centre answers a repeated key with the result it stored.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +47,7 @@ from sync.enrolment_binding import (
 from sync.errors import (
     BatchTooLarge,
     CentreBusy,
+    CentreNotTrusted,
     CentreUnreachable,
     ReplyNotAuthentic,
     SyncAuthFailed,
@@ -52,6 +56,7 @@ from sync.errors import (
     SyncUnavailable,
 )
 from sync.outbox.models import Clock, IdSource
+from sync.pinning import CertificateMismatch
 from sync.protocol import (
     API_PREFIX,
     REPLY_SIGNATURE_HEADER,
@@ -259,6 +264,8 @@ def enroll(
     content = body.model_dump_json().encode("utf-8")
     try:
         reply = send(http, ENROLL_PATH, content, EnrollResponse, clock=clock)
+    except CentreNotTrusted:
+        raise
     except SyncAuthFailed as exc:
         reason = exc.detail or "The token is mistyped, used already or expired."
         raise SyncAuthFailed(
@@ -323,7 +330,15 @@ def send(
         if sign is not None:
             sign(request)
         response = http.send(request)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+    except httpx.ConnectError as exc:
+        refused = _certificate_refused(exc)
+        if refused is not None:
+            raise not_trusted(refused, where) from exc
+        raise CentreUnreachable(
+            f"Cannot reach the centre at {where} ({_describe(exc)}). {KEPT}",
+            title="Offline",
+        ) from exc
+    except httpx.ConnectTimeout as exc:
         raise CentreUnreachable(
             f"Cannot reach the centre at {where} ({_describe(exc)}). {KEPT}",
             title="Offline",
@@ -344,6 +359,41 @@ def send(
     if verify is not None:
         verify(response)
     return parsed
+
+
+def not_trusted(refused: ssl.SSLCertVerificationError, where: str) -> CentreNotTrusted:
+    """The error for a TLS certificate refused at ``where``, saying what to do."""
+    if isinstance(refused, CertificateMismatch):
+        return CentreNotTrusted(
+            f"The centre at {where} presented a TLS certificate with SHA-256 "
+            f"fingerprint {refused.found}, but this device expects "
+            f"{refused.expected}. The connection was closed before anything was "
+            f"sent. {KEPT} If the depot changed its certificate, sync with --pin "
+            "and the new fingerprint from the supervisor (edge-governance serve "
+            "prints it), or enrol the device again; if it did not, someone may "
+            "be impersonating the centre: tell the supervisor.",
+            expected=refused.expected,
+            found=refused.found,
+        )
+    reason = refused.verify_message or refused.reason or str(refused)
+    return CentreNotTrusted(
+        f"The centre at {where} presented a TLS certificate this device cannot "
+        f"verify ({reason}). Nothing was sent. {KEPT} If the depot serves its own "
+        "(self-signed) certificate, enrol with --pin and the SHA-256 fingerprint "
+        "that the depot's edge-governance serve prints; ask the supervisor for it.",
+    )
+
+
+def _certificate_refused(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The TLS certificate failure behind a connection error, if it is one."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def error_for(response: httpx.Response, where: str, *, now: datetime) -> Exception:

@@ -12,6 +12,8 @@
     │   └── ReplyNotAuthentic   a reply not signed for its request: not taken
     ├── SyncRejected            the centre refused the request: drop or flag it
     │   ├── SyncAuthFailed      401 or 403: the device must be enrolled again
+    │   │   └── CentreNotTrusted  the centre's TLS certificate is not the pinned
+    │   │                       one, or not trusted: nothing was sent
     │   └── BatchTooLarge       413: send fewer actions at once
     └── SyncConflict            the centre holds something else under that key
 
@@ -113,6 +115,29 @@ class SyncRejected(SyncError):
 
 class SyncAuthFailed(SyncRejected):
     """The centre does not accept this device's credentials (401 or 403)."""
+
+
+class CentreNotTrusted(SyncAuthFailed):
+    """The centre's TLS certificate is not the one this device pinned, or does
+    not verify: the connection was closed before anything was sent. The
+    device is enrolled again (or given the right pin) once the depot confirms
+    its certificate.
+
+    Attributes:
+        expected: The pinned fingerprint, when a pin was checked.
+        found: The fingerprint the centre presented, when it was read.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        super().__init__(message, title="Centre not trusted")
+        self.expected = expected
+        self.found = found
 
 
 class BatchTooLarge(SyncRejected):

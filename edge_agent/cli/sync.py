@@ -19,14 +19,10 @@ import click
 from edge_agent import exit_codes
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.clock import utc_now
-from edge_agent.depot.enrolment import enroll_device
-from edge_agent.depot.sync_run import (
-    http_client,
-    is_http_address,
-    render_summary,
-    run_sync,
-)
-from sync import Progress
+from edge_agent.depot.centre_connection import is_http_address
+from edge_agent.depot.enrolment import enroll_at
+from edge_agent.depot.sync_run import render_summary, run_sync
+from sync import Progress, normalized_fingerprint
 
 
 def _http_address(
@@ -37,6 +33,15 @@ def _http_address(
     return value
 
 
+def _fingerprint(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    try:
+        return None if value is None else normalized_fingerprint(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @click.command()
 @click.option(
     "--server",
@@ -45,28 +50,48 @@ def _http_address(
     help="The central service's address.",
 )
 @click.option("--token", required=True, help="The single-use token from the depot.")
+@click.option(
+    "--pin",
+    callback=_fingerprint,
+    metavar="SHA256",
+    help="The centre's certificate fingerprint, as the depot's serve prints it.",
+)
 @click.option("--name", "device_name", help="Device name (default: computer name).")
 @pass_state
-def enroll(state: CliState, server: str, token: str, device_name: str | None) -> None:
+def enroll(
+    state: CliState,
+    server: str,
+    token: str,
+    pin: str | None,
+    device_name: str | None,
+) -> None:
     """Enrol this device with the central service, once, with a depot token.
 
     A token is single-use and expires; one issued for a technician enrols
     only a device whose technician_id (config.toml or EDGE_AGENT_TECHNICIAN_ID)
     is that technician. A refused enrolment prints the centre's reason.
+
+    Over https the centre's certificate is pinned: the one --pin names (a
+    depot's self-signed certificate needs it), else the one met, verified
+    by the certificate authorities. Later syncs refuse any other.
     """
-    settings = state.settings()
-    with http_client(server) as http:
-        credentials = enroll_device(
-            settings,
-            http,
-            token=token,
-            device_name=device_name or socket.gethostname() or "edge device",
-            clock=utc_now,
-        )
+    credentials = enroll_at(
+        state.settings(),
+        server,
+        token=token,
+        device_name=device_name or socket.gethostname() or "edge device",
+        pin=pin,
+        clock=utc_now,
+    )
     click.echo(
         f"Enrolled as device {credentials.device_id} with {credentials.server_url}. "
         "The credentials are stored in the home folder, readable only by you."
     )
+    if credentials.centre_certificate is not None:
+        click.echo(
+            "The centre's certificate is pinned (SHA-256 "
+            f"{credentials.centre_certificate}); a sync refuses any other."
+        )
 
 
 @click.command("sync")
@@ -75,18 +100,29 @@ def enroll(state: CliState, server: str, token: str, device_name: str | None) ->
     callback=_http_address,
     help="The central service's address (default: enrolment).",
 )
+@click.option(
+    "--pin",
+    callback=_fingerprint,
+    metavar="SHA256",
+    help="The centre's new certificate fingerprint, from the supervisor.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_state
-def sync_command(state: CliState, server: str | None, as_json: bool) -> None:
+def sync_command(
+    state: CliState, server: str | None, pin: str | None, as_json: bool
+) -> None:
     """Send queued actions to the centre, then fetch results, policy, KB and jobs.
 
     Exits 0 when everything was taken (or no centre was in reach), 3 when the
     device refused an update the centre sent, 5 when the knowledge base is
-    damaged and no knowledge base from the centre replaced it.
+    damaged and no knowledge base from the centre replaced it. After the depot
+    changed its TLS certificate, --pin with the new fingerprint (edge-governance
+    serve prints it) trusts that one from then on.
     """
     summary = run_sync(
         state.settings(),
         server=server,
+        pin=pin,
         progress=_ignore if as_json else _echo_progress,
         sleep=time.sleep,
     )

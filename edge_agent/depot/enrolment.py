@@ -6,6 +6,10 @@ on only the centre's keys sign what the device accepts.
 
 ``<home>/credentials.json`` holds the device id the centre knows, the signing
 secret and the centre's address, readable by the device's user only (0600).
+Enrolled over ``https://``, it also holds the fingerprint of the centre's TLS
+certificate (SHA-256 of its DER form): the one given with ``--pin``, or else
+the one met at enrolment, verified by the certificate authorities. Every
+later connection insists on it (:mod:`edge_agent.depot.centre_connection`).
 ``<home>/device.json`` keeps the id the outbox hashes into its chain; the two
 must name the same device. Enrolment therefore sends the local id for the
 centre to keep. Should a centre give another id anyway, the device adopts it
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -26,14 +30,15 @@ from pydantic import SecretStr
 
 from edge_agent.clock import Clock
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.centre_connection import centre_address, given_pin
 from edge_agent.device import device_id, outbox_record, outbox_resets
 from edge_agent.device_outbox import device_outbox
-from edge_agent.errors import ConfigError, IdentityMismatch
+from edge_agent.errors import ConfigError, EdgeAgentError, IdentityMismatch
 from edge_agent.files import write_json_atomic
 from edge_agent.home import HomeLayout
 from edge_agent.policy_store import device_trust
 from policies import PolicyError
-from sync import enroll
+from sync import CentreNotTrusted, CentreTLS, enroll, normalized_fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,9 @@ class Credentials:
         server_url: The centre's address used at enrolment.
         technician_id: Who enrolled the device.
         enrolled_at: When, ISO 8601 in UTC.
+        centre_certificate: The SHA-256 fingerprint of the centre's TLS
+            certificate pinned at enrolment; ``None`` over http, or for a
+            device enrolled before pins were kept.
     """
 
     device_id: str
@@ -53,6 +61,7 @@ class Credentials:
     server_url: str
     technician_id: str
     enrolled_at: str
+    centre_certificate: str | None = None
 
 
 def credentials_path(home: Path) -> Path:
@@ -74,6 +83,7 @@ def read_credentials(home: Path) -> Credentials | None:
             server_url=_text(data, "server_url"),
             technician_id=str(data.get("technician_id", "")),
             enrolled_at=str(data.get("enrolled_at", "")),
+            centre_certificate=_pin(data),
         )
     except FileNotFoundError:
         return None
@@ -99,6 +109,8 @@ def write_credentials(home: Path, credentials: Credentials) -> Path:
         "technician_id": credentials.technician_id,
         "enrolled_at": credentials.enrolled_at,
     }
+    if credentials.centre_certificate is not None:
+        data["centre_certificate_sha256"] = credentials.centre_certificate
     try:
         write_json_atomic(path, data)  # a fresh temp file: created 0600
         os.chmod(path, 0o600)
@@ -117,6 +129,7 @@ def enroll_device(
     token: str,
     device_name: str,
     clock: Clock,
+    tls: CentreTLS | None = None,
 ) -> Credentials:
     """Enrol with a single-use token, keeping the outbox's device id.
 
@@ -126,6 +139,8 @@ def enroll_device(
         token: The single-use token from the depot.
         device_name: A name people recognise the device by.
         clock: The current time (aware).
+        tls: The TLS settings ``http`` uses, if https: the certificate they
+            saw is pinned in the credentials.
 
     Raises:
         SyncError: the centre cannot be reached or refused the token.
@@ -149,6 +164,7 @@ def enroll_device(
         server_url=str(http.base_url),
         technician_id=settings.technician_id,
         enrolled_at=clock().isoformat(timespec="seconds"),
+        centre_certificate=None if tls is None else tls.seen,
     )
     try:
         device_trust(settings).adopt(reply.key_set)
@@ -158,6 +174,74 @@ def enroll_device(
     if reply.device_id != local:
         _adopt(settings, local, reply.device_id, queued)
     return credentials
+
+
+def enroll_at(
+    settings: EdgeSettings,
+    server: str,
+    *,
+    token: str,
+    device_name: str,
+    pin: str | None,
+    clock: Clock,
+    transport: httpx.BaseTransport | None = None,
+) -> Credentials:
+    """Enrol with the centre at ``server``: the address checked first, the
+    centre's certificate pinned (``pin``, or the one met over https).
+
+    Args:
+        settings: The app's settings.
+        server: The centre's address.
+        token: The single-use token from the depot.
+        device_name: A name people recognise the device by.
+        pin: The fingerprint the depot shows for its certificate (https).
+        clock: The current time (aware).
+        transport: Carries the requests instead of httpx's own (tests).
+
+    Raises:
+        EdgeAgentError: the address is refused (see
+            :func:`~edge_agent.depot.centre_connection.centre_address`) or the
+            centre's certificate is not the one ``pin`` names.
+        ConfigError: a pin for an http:// address; the home is unusable.
+        SyncError: the centre cannot be reached, is not trusted, or refused.
+    """
+    address = centre_address(
+        server,
+        pin=given_pin(server, pin),
+        allow_insecure_http=settings.allow_insecure_http,
+    )
+    try:
+        with address.client(transport) as http:
+            return enroll_device(
+                settings,
+                http,
+                token=token,
+                device_name=device_name,
+                clock=clock,
+                tls=address.tls,
+            )
+    except CentreNotTrusted as exc:
+        if exc.expected is None:
+            raise
+        raise EdgeAgentError(
+            f"The centre at {server} presented a TLS certificate with SHA-256 "
+            f"fingerprint {exc.found}, not the {exc.expected} given with --pin. "
+            "Nothing was sent and the token is still unused. Check the "
+            "fingerprint with the supervisor (edge-governance serve prints it); "
+            "if it is right, this network is not reaching the real centre.",
+            title="Centre not trusted",
+        ) from exc
+
+
+def keep_pin(home: Path, credentials: Credentials, tls: CentreTLS | None) -> None:
+    """Pin the certificate a sync met, when a new pin was given for it.
+
+    Called once the centre's signed reply arrived over ``tls``; a pin given
+    for the sync then becomes the one stored. Nothing changes otherwise.
+    """
+    if tls is None or tls.pin is None or tls.pin == credentials.centre_certificate:
+        return
+    write_credentials(home, replace(credentials, centre_certificate=tls.pin))
 
 
 def _adopt(settings: EdgeSettings, local: str, given: str, queued: int) -> None:
@@ -200,6 +284,15 @@ def _move_aside(path: Path, local: str) -> None:
         source = Path(f"{path}{suffix}")
         if source.exists():
             source.rename(Path(f"{path}.{local}{suffix}"))
+
+
+def _pin(data: dict[str, object]) -> str | None:
+    value = data.get("centre_certificate_sha256")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("centre_certificate_sha256 is not text")
+    return normalized_fingerprint(value)
 
 
 def _text(data: object, field: str) -> str:

@@ -20,7 +20,8 @@ import httpx
 
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.depot.enrolment import Credentials, read_credentials
+from edge_agent.depot.centre_connection import centre_address, given_pin
+from edge_agent.depot.enrolment import Credentials, keep_pin, read_credentials
 from edge_agent.depot.kb_repair import kb_problem, open_for_sync, with_repair
 from edge_agent.depot.model_gate import model_identity
 from edge_agent.depot.release import ReleaseFile
@@ -65,7 +66,6 @@ from sync import (
 if sys.platform != "win32":
     import fcntl
 
-TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 WAITING = (ActionState.QUEUED, ActionState.AWAITING_APPROVAL, ActionState.SENT)
 
 SHOWN_ACTIONS = 50
@@ -78,6 +78,7 @@ def run_sync(
     settings: EdgeSettings,
     *,
     server: str | None = None,
+    pin: str | None = None,
     progress: Callable[[Progress], None],
     sleep: Callable[[float], None],
     transport: httpx.BaseTransport | None = None,
@@ -85,16 +86,26 @@ def run_sync(
     """Push every queued action, then pull and apply; return the summary.
 
     ``server`` overrides the ``server_url`` setting and the enrolment address.
+    ``pin`` replaces the centre's certificate pinned at enrolment (after the
+    depot changed it): kept once the centre's signed pull reply arrives.
     ``transport`` carries the requests instead of httpx's own (benchmarks
     count the bytes sent with it).
 
     Raises:
         EdgeAgentError: the device is not enrolled, another sync is running,
-            the address is not http(s), or the outbox belongs to another
-            device id.
+            the address is not http(s) or is plain http to another computer
+            (without ``allow_insecure_http``), or the outbox belongs to
+            another device id.
+        SyncError: :class:`~sync.errors.CentreNotTrusted` when the centre's
+            certificate is not the pinned one; nothing was sent.
     """
     credentials = enrolled_credentials(settings)
     url = server or settings.server_url or credentials.server_url
+    address = centre_address(  # checked before anything is opened or sent
+        url,
+        pin=given_pin(url, pin) or credentials.centre_certificate,
+        allow_insecure_http=settings.allow_insecure_http,
+    )
     with one_sync_at_a_time(settings.home), ExitStack() as stack:
         outbox = stack.enter_context(device_outbox(settings))
         _check_identity(outbox, credentials)
@@ -105,7 +116,7 @@ def run_sync(
         before = read_sync_state(settings.home)
         release = ReleaseFile(settings.layout.release_file)
         model = model_identity(settings)
-        http = stack.enter_context(http_client(url, transport))
+        http = stack.enter_context(address.client(transport))
         client = _client(http, credentials)
         report = drain(
             outbox,
@@ -148,6 +159,8 @@ def run_sync(
             journal = send_journal(outbox, client, cursor=after.journal_cursor)
             after = replace(after, journal_cursor=journal.cursor)
         write_sync_state(settings.home, after)
+        if report.pull is not None:
+            keep_pin(settings.home, credentials, address.tls)
     summary = _summary(url, report, applied, before, after, waiting, journal)
     summary["kb_problem"] = kb_problem(knowledge, report.reached, applied)
     return summary
@@ -235,25 +248,6 @@ def enrolled_credentials(settings: EdgeSettings) -> Credentials:
             title="Not enrolled",
         )
     return credentials
-
-
-def is_http_address(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
-
-
-def http_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
-    """An HTTP client for the centre at ``url`` (over ``transport``, if given).
-
-    Raises:
-        EdgeAgentError: ``url`` is not an http:// or https:// address.
-    """
-    if not is_http_address(url):
-        raise EdgeAgentError(
-            f"{url!r} is not an http:// or https:// address; fix server_url in "
-            "the settings or pass --server.",
-            title="Bad server address",
-        )
-    return httpx.Client(base_url=url, timeout=TIMEOUT, transport=transport)
 
 
 @contextmanager

@@ -5,6 +5,8 @@
     edge-governance policy sign SOURCE_DIR [--key KEY] --version N --expires ISO8601
     edge-governance policy publish FILE|DIR [--expires-in 30d]
     edge-governance serve [--host 127.0.0.1] [--port N] [--database-url URL]
+                          [--tls-cert FILE --tls-key FILE]
+    edge-governance tls generate --host NAME [--host NAME ...] --out DIR
     edge-governance device enroll-token|list|revoke ...
     edge-governance review list|approve KEY|reject KEY --reason TEXT
     edge-governance kb publish PATH

@@ -41,6 +41,11 @@ class ServerSettings(BaseSettings):
     """Address to bind; loopback unless told otherwise."""
     port: int = Field(default=8470, ge=0, le=65535)
     """TCP port to listen on (0: any free port)."""
+    tls_cert: Path | None = None
+    """Serve HTTPS with this certificate (PEM, the leaf first); needs
+    ``tls_key``. Unset: plain HTTP, for loopback or a lab."""
+    tls_key: Path | None = None
+    """The private key of ``tls_cert`` (PEM, without a password)."""
     keys_dir: Path | None = None
     """The centre's signing keys and key sets (default: ``keys`` in
     ``data_dir``). Made on first start; several service processes of one

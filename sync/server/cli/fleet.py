@@ -1,6 +1,7 @@
 """``edge-governance`` commands for devices, jobs, kill switches and the server.
 
 edge-governance serve [--host H] [--port N] [--database-url URL]
+                      [--tls-cert FILE --tls-key FILE]
 edge-governance device enroll-token [--technician T] [--role R] [--expires-in 24h]
 edge-governance device list [--json]
 edge-governance device show DEVICE [--json]
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from sync.server.cli.certificates import describe, tls_pair
 from sync.server.cli.context import parse_duration, state
 from sync.server.cli.fleet_views import (
     device_json,
@@ -41,23 +43,55 @@ from sync.server.storage.fleet import Scope
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 8470).")
 @click.option("--database-url", help="SQLAlchemy database URL (default: SQLite).")
+@click.option(
+    "--tls-cert",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Serve HTTPS with this certificate (PEM); needs --tls-key.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The certificate's private key (PEM, no password).",
+)
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, database_url: str | None
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    database_url: str | None,
+    tls_cert: Path | None,
+    tls_key: Path | None,
 ) -> None:
     """Run the governance service until interrupted."""
     import uvicorn
 
     from sync.server.app import create_app
 
-    settings = state(ctx).settings(host=host, port=port, database_url=database_url)
+    settings = state(ctx).settings(
+        host=host,
+        port=port,
+        database_url=database_url,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    served = tls_pair(settings)  # a bad pair stops here, before anything starts
     app = create_app(settings)
+    scheme = "http" if served is None else "https"
     click.echo(
-        f"Serving on http://{settings.host}:{settings.port} "
+        f"Serving on {scheme}://{settings.host}:{settings.port} "
         f"({app.state.services.storage.dialect}); Ctrl+C stops.",
         err=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    if served is not None:
+        click.echo(describe(served), err=True)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ssl_certfile=None if served is None else served.cert_file,
+        ssl_keyfile=None if served is None else served.key_file,
+    )
 
 
 @click.group("device")

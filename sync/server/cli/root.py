@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sync.server.cli import fleet, releases, review, signing, turns
+from sync.server.cli import certificates, fleet, releases, review, signing, turns
 from sync.server.cli.context import CliState, default_actor
 
 
@@ -36,6 +36,7 @@ governance.add_command(signing.keys)
 governance.add_command(signing.policy_group)
 signing.policy_group.add_command(review.publish_policy)
 governance.add_command(fleet.serve)
+governance.add_command(certificates.tls_group)
 governance.add_command(fleet.device_group)
 governance.add_command(fleet.jobs_group)
 governance.add_command(fleet.kill_switch)

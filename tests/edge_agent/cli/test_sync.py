@@ -94,7 +94,7 @@ def test_the_server_flag_overrides_the_enrolment_address(
 def test_a_sync_sends_its_requests_over_the_transport_it_is_given(
     demo_home,
 ) -> None:
-    enrolled(demo_home, "http://centre.invalid")
+    enrolled(demo_home, "https://centre.invalid")
     seen: list[str] = []
 
     def offline(request: httpx.Request) -> httpx.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,10 +11,14 @@ import httpx
 import pytest
 
 from edge_agent.config import load_settings
-from edge_agent.depot.enrolment import enroll_device, read_credentials
+from edge_agent.depot.enrolment import (
+    enroll_device,
+    read_credentials,
+    write_credentials,
+)
 from edge_agent.device import device_id, outbox_record, outbox_resets
 from edge_agent.device_outbox import device_outbox, reset_outbox
-from edge_agent.errors import IdentityMismatch, OutboxLost
+from edge_agent.errors import ConfigError, IdentityMismatch, OutboxLost
 from policies import KeySet
 from policies.signing import generate_signing_key, sign_key_set
 from sync import Outbox
@@ -144,3 +149,24 @@ def test_enrolment_with_the_outbox_lost_asks_the_centre_nothing(
         enrol(isolated_home, http)
 
     assert seen == [] and read_credentials(isolated_home) is None
+
+
+def test_the_pinned_certificate_is_kept_with_the_credentials(isolated_home) -> None:
+    enrol(isolated_home, centre()[0])
+    stored = read_credentials(isolated_home)
+    assert stored is not None and stored.centre_certificate is None
+    write_credentials(isolated_home, replace(stored, centre_certificate="ab" * 32))
+
+    again = read_credentials(isolated_home)
+
+    assert again is not None and again.centre_certificate == "ab" * 32
+
+
+def test_a_damaged_pin_makes_the_credentials_unreadable(isolated_home) -> None:
+    enrol(isolated_home, centre()[0])
+    path = isolated_home / "credentials.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "centre_certificate_sha256": "not-a-pin"}))
+
+    with pytest.raises(ConfigError, match="enrol the device again"):
+        read_credentials(isolated_home)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,11 +22,22 @@ from sync.auth import signed_headers
 
 
 @contextmanager
-def serving(app: FastAPI, *, timeout: float = 20.0) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields its base URL."""
+def serving(
+    app: FastAPI, *, timeout: float = 20.0, tls: tuple[Path, Path] | None = None
+) -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields its base URL.
+
+    ``tls`` (a certificate file and its key) serves HTTPS instead of HTTP.
+    """
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            ssl_certfile=None if tls is None else tls[0],
+            ssl_keyfile=None if tls is None else tls[1],
         )
     )
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
@@ -37,7 +49,7 @@ def serving(app: FastAPI, *, timeout: float = 20.0) -> Iterator[str]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'http' if tls is None else 'https'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout)
