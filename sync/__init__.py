@@ -62,11 +62,15 @@ if TYPE_CHECKING:
     from sync.journal import JournalOutcome, send_journal
     from sync.otlp import otlp_document
     from sync.protocol import (
+        EvaluationReport,
         KbDelta,
         PullRequest,
         PullResponse,
         ReleaseManifest,
         ReleaseModel,
+        ReportReceipt,
+        kb_content_sha256,
+        policy_content_sha256,
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
@@ -83,6 +87,10 @@ _LAZY = {
     "PullResponse": "sync.protocol",
     "ReleaseManifest": "sync.protocol",
     "ReleaseModel": "sync.protocol",
+    "EvaluationReport": "sync.protocol",
+    "ReportReceipt": "sync.protocol",
+    "kb_content_sha256": "sync.protocol",
+    "policy_content_sha256": "sync.protocol",
     "drain": "sync.runner",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
@@ -104,6 +112,7 @@ __all__ = [
     "ChainHead",
     "Clock",
     "Enrolled",
+    "EvaluationReport",
     "IdSource",
     "InvalidTransition",
     "JsonObject",
@@ -124,6 +133,7 @@ __all__ = [
     "ReleaseManifest",
     "ReleaseModel",
     "ReplyNotAuthentic",
+    "ReportReceipt",
     "SyncAuthFailed",
     "SyncClient",
     "SyncConflict",
@@ -138,9 +148,11 @@ __all__ = [
     "canonical_json",
     "drain",
     "enroll",
+    "kb_content_sha256",
     "new_idempotency_key",
     "otlp_document",
     "payload_hash",
+    "policy_content_sha256",
     "send_journal",
     "utc_now",
 ]
