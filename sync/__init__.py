@@ -64,11 +64,15 @@ if TYPE_CHECKING:
     from sync.otlp import otlp_document
     from sync.pinning import CentreTLS, centre_tls, normalized_fingerprint
     from sync.protocol import (
+        EvaluationReport,
         KbDelta,
         PullRequest,
         PullResponse,
         ReleaseManifest,
         ReleaseModel,
+        ReportReceipt,
+        kb_content_sha256,
+        policy_content_sha256,
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
@@ -88,6 +92,10 @@ _LAZY = {
     "PullResponse": "sync.protocol",
     "ReleaseManifest": "sync.protocol",
     "ReleaseModel": "sync.protocol",
+    "EvaluationReport": "sync.protocol",
+    "ReportReceipt": "sync.protocol",
+    "kb_content_sha256": "sync.protocol",
+    "policy_content_sha256": "sync.protocol",
     "drain": "sync.runner",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
@@ -111,6 +119,7 @@ __all__ = [
     "ChainHead",
     "Clock",
     "Enrolled",
+    "EvaluationReport",
     "IdSource",
     "InvalidTransition",
     "JsonObject",
@@ -131,6 +140,7 @@ __all__ = [
     "ReleaseManifest",
     "ReleaseModel",
     "ReplyNotAuthentic",
+    "ReportReceipt",
     "SyncAuthFailed",
     "SyncClient",
     "SyncConflict",
@@ -146,10 +156,12 @@ __all__ = [
     "centre_tls",
     "drain",
     "enroll",
+    "kb_content_sha256",
     "new_idempotency_key",
     "normalized_fingerprint",
     "otlp_document",
     "payload_hash",
+    "policy_content_sha256",
     "send_journal",
     "utc_now",
 ]

@@ -68,12 +68,14 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    ReportReceipt,
 )
 
 ENROLL_PATH = f"{API_PREFIX}/enroll"
 PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/pull"
 JOURNAL_PATH = f"{API_PREFIX}/journal"
+REPORTS_PATH = f"{API_PREFIX}/evaluation-reports"
 KEPT = "Nothing was lost: the actions stay on this device."
 
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -152,8 +154,21 @@ class SyncClient:
         """
         return self._signed(JOURNAL_PATH, request, JournalResponse)
 
-    def _signed(self, path: str, body: BaseModel, reply: type[Reply]) -> Reply:
-        content = body.model_dump_json().encode("utf-8")
+    def upload_report(self, report: bytes) -> ReportReceipt:
+        """Send an evaluation report (``report.json``, its exact bytes).
+
+        Raises:
+            SyncUnavailable: as for :meth:`push` (sending again is safe).
+            SyncAuthFailed: the device is unknown or revoked.
+            BatchTooLarge: the report is larger than the centre takes.
+            SyncRejected: the centre refused it (not a report it can read).
+        """
+        return self._signed(REPORTS_PATH, report, ReportReceipt)
+
+    def _signed(self, path: str, body: BaseModel | bytes, reply: type[Reply]) -> Reply:
+        content = (
+            body if isinstance(body, bytes) else body.model_dump_json().encode("utf-8")
+        )
         nonce = self._new_nonce()
 
         def sign(request: httpx.Request) -> None:

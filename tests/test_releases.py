@@ -34,6 +34,7 @@ from sync.protocol import NONCE_HEADER, REPLY_SIGNATURE_HEADER
 from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
+from tests.sync.server.gate_support import vouch_at
 from tests.sync.server.live import serving
 
 pytestmark = pytest.mark.server
@@ -61,6 +62,7 @@ def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(
 
     depot("policy", "publish", str(SOURCE_DIR))
     depot("kb", "publish", str(_kb(tmp_path / "kb1", PUMP)))
+    vouch_at(url)  # a passing evaluation report for this candidate
     made = depot("release", "create", "--name", "spring")
     assert "Release 1 spring" in made and default_model_path().name in made
     token = depot("device", "enroll-token").strip()
@@ -90,6 +92,7 @@ def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(
         # New content, released; then rolled back.
         depot("policy", "publish", str(_stricter(tmp_path)))
         depot("kb", "publish", str(_kb(tmp_path / "kb2", PUMP.replace("low", "high"))))
+        vouch_at(url)
         depot("release", "create", "--name", "summer")
         assert _sync(capsys) == {
             "policy": "updated",
@@ -124,6 +127,7 @@ def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(
         ]
 
         # A manifest changed on its way is refused, and the centre is told.
+        vouch_at(url)
         depot("release", "create", "--name", "autumn")
         summary = run_sync(
             load_settings(home=isolated_home),

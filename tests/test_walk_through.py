@@ -2,9 +2,10 @@
 loopback, two devices with their own homes, every line's outcome checked.
 
 Lines read ``who$ command``: ``depot$`` runs ``edge-governance`` against the
-centre's data folder, ``ann$`` and ``ben$`` run ``edge-agent`` in their own
-home as that technician. ``VAR=$(...)`` keeps a command's output for later
-``"$VAR"``; ``edge-governance serve`` is the service this test runs itself.
+centre's data folder, from the repository's folder; ``ann$`` and ``ben$`` run
+``edge-agent`` in their own home and working folder as that technician.
+``VAR=$(...)`` keeps a command's output for later ``"$VAR"``;
+``edge-governance serve`` is the service this test runs itself.
 """
 
 from __future__ import annotations
@@ -114,6 +115,14 @@ def test_the_readme_walk_through_works_as_written(
     assert "2 of 2 device(s) run it: all converged" in release
     history = said("depot", "edge-governance release list")
     assert "spring-rollback-3" in history and "running no release" not in history
+    # Spring passed the gate with Ann's report; spring-manuals was overridden.
+    assert "gate: passed with evaluation report 1" in said(
+        "depot", "edge-governance release create --name spring"
+    )
+    assert "gate overridden: manuals update, not evaluated" in history
+    reports = said("depot", "edge-governance release reports")
+    assert "from " in reports and "(ann)" in reports
+    assert "PASSES the gate  release spring" in reports
 
 
 def _run(
@@ -132,9 +141,13 @@ def _run(
         assert program == "edge-agent"
         monkeypatch.setenv("EDGE_AGENT_HOME", str(tmp_path / f"home-{who}"))
         monkeypatch.setenv("EDGE_AGENT_TECHNICIAN_ID", who)
+        folder = tmp_path / f"work-{who}"  # the laptop's own folder, not the repo
+        folder.mkdir(exist_ok=True)
+        monkeypatch.chdir(folder)
         command = edge_agent
     code = command(list(args))
     out, err = capsys.readouterr()
+    monkeypatch.chdir(REPO)
     return code, out, err
 
 

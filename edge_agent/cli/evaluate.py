@@ -78,6 +78,12 @@ NEEDS_MODEL = frozenset({"question", "injection"})
     help="The report.json of the release in the field, to compare with.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--upload",
+    is_flag=True,
+    help="Send report.json to the centre, signed by this (enrolled) device, "
+    "for the release gate.",
+)
 @pass_state
 def eval_command(
     state: CliState,
@@ -90,12 +96,14 @@ def eval_command(
     out: Path,
     baseline: Path | None,
     as_json: bool,
+    upload: bool,
 ) -> None:
     """Evaluate a candidate release (knowledge base, policy, model) with this
     device's own code, case by case, and write a report.
 
     Exit codes: 0 when the run completed, whatever the figures; 4 for a
-    suite that cannot be used; 5 for a candidate that cannot be evaluated.
+    suite that cannot be used; 5 for a candidate that cannot be evaluated;
+    1 when --upload could not send the report (it stays in --out).
     """
     chosen = _kinds(kinds)
     before = _baseline(baseline)
@@ -133,11 +141,16 @@ def eval_command(
     )
     if before is not None:
         report["comparison"] = compare(report, before)
-    _write(report, out)
+    written = _write(report, out)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         click.echo(render_summary(report))
+    if upload:
+        from edge_agent.cli.upload import receipt_text
+        from edge_agent.depot.report_upload import upload_report
+
+        _say(receipt_text(upload_report(settings, written)))
 
 
 def _kinds(text: str) -> list[str]:
@@ -206,7 +219,7 @@ def _value(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _write(report: dict[str, Any], out: Path) -> None:
+def _write(report: dict[str, Any], out: Path) -> Path:
     from edge_agent.evaluation.html_report import HtmlUnavailable, write_html
 
     written = write_report_json(report, out)
@@ -215,6 +228,7 @@ def _write(report: dict[str, Any], out: Path) -> None:
         _say(f"wrote {write_html(report, out)}")
     except HtmlUnavailable as exc:
         _say(f"note: {exc.message}")
+    return written
 
 
 def render_summary(report: Mapping[str, Any]) -> str:

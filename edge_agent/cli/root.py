@@ -23,6 +23,7 @@ COMMANDS = {
     "demo": "edge_agent.cli.demo:demo",
     "app": "edge_agent.cli.app:app_command",
     "eval": "edge_agent.cli.evaluate:eval_command",
+    "upload-report": "edge_agent.cli.upload:upload_report_command",
 }
 
 

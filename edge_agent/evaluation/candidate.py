@@ -8,9 +8,13 @@ the app's loader), so the cases run through the field's own code. The
 release it makes is bound to the report by:
 
 - the model file's SHA-256 (``"none"`` without a model);
-- the policy bundle's version and the SHA-256 of its bytes;
-- the knowledge base's version and the SHA-256 of its manifest (every
-  document's id and content hash, so two ingests of the same files agree);
+- the policy bundle's version, the SHA-256 of its bytes and its content
+  hash (of its policy files, as the centre names a release's policy:
+  :func:`sync.protocol.policy_content_sha256`);
+- the knowledge base's version and its content hash, over its manifest
+  (every document's id and content hash, so two ingests of the same files
+  agree, and the centre names a release's KB alike:
+  :func:`sync.protocol.kb_content_sha256`);
 - the app's version.
 
 Anything that keeps the candidate from being installed is a
@@ -34,6 +38,7 @@ from edge_agent.llm.loader import ModelFactory, load_llama
 from edge_agent.policy_store import PolicyStatus, app_version, open_policy_store
 from knowledge_cache import KnowledgeCacheError, KnowledgeStore, Manifest
 from policies import DEMO_BUNDLE, BundleRejected, PolicyError, format_time
+from sync import kb_content_sha256, policy_content_sha256
 
 NO_MODEL = "none"
 """The model hash of a candidate evaluated without a model."""
@@ -74,6 +79,9 @@ class PolicyIdentity:
     source: str
     version: int
     sha256: str
+    """Of the bundle file's bytes."""
+    content_sha256: str
+    """Of its policy files, whatever the version or signature."""
     key_id: str
     expires_at: str
     read_only: str | None
@@ -230,11 +238,11 @@ def _kb_identity(store: KnowledgeStore, label: str, path: Path) -> KbIdentity:
 
 
 def manifest_hash(manifest: Manifest) -> str:
-    """SHA-256 of every document's id and content hash, in id order."""
-    digest = hashlib.sha256()
-    for entry in sorted(manifest.documents, key=lambda e: e.document_id):
-        digest.update(f"{entry.document_id}\0{entry.content_hash}\n".encode())
-    return digest.hexdigest()
+    """The KB's content hash: every document's id and content hash, in id
+    order, as the centre computes it from a snapshot's files."""
+    return kb_content_sha256(
+        (e.document_id, e.content_hash) for e in manifest.documents
+    )
 
 
 # --- the policy ----------------------------------------------------------------
@@ -283,6 +291,7 @@ def _policy_identity(status: PolicyStatus, source: str, data: bytes) -> PolicyId
         source=source,
         version=status.bundle.version,
         sha256=hashlib.sha256(data).hexdigest(),
+        content_sha256=policy_content_sha256(data),
         key_id=manifest.key_id,
         expires_at=format_time(manifest.expires_at),
         read_only=None if status.read_only is None else status.reason,

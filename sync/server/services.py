@@ -20,6 +20,7 @@ from sync.server.metrics import Metrics
 from sync.server.pull import Puller
 from sync.server.push import Reconciler
 from sync.server.records import Clock
+from sync.server.releases.reports import EvaluationReports
 from sync.server.review import Review
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
@@ -41,6 +42,7 @@ class Services:
     puller: Puller
     journal: Journal
     review: Review
+    reports: EvaluationReports
     connector: Connector
     delivery: DeliveryWorker
 
@@ -106,6 +108,7 @@ def build_services(
         journal=journal,
         puller=Puller(storage, keys, page_size=settings.pull_page_size, clock=clock),
         review=Review(storage, clock=clock),
+        reports=EvaluationReports(storage, clock=clock),
         connector=connector,
         delivery=delivery,
     )

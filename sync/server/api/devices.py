@@ -1,4 +1,5 @@
-"""The device endpoints: enrol, push, pull, journal (see :mod:`sync.protocol`).
+"""The device endpoints: enrol, push, pull, journal, evaluation reports (see
+:mod:`sync.protocol`).
 
 Each route reads the raw body first, because the signature covers its exact
 bytes: size limits (413) and the body timeout (408), then the signature (401),
@@ -19,16 +20,19 @@ from starlette.concurrency import run_in_threadpool
 from sync.auth import reply_signature
 from sync.protocol import (
     API_PREFIX,
+    MAX_REPORT_BYTES,
     NONCE_HEADER,
     REPLY_SIGNATURE_HEADER,
     EnrollRequest,
     EnrollResponse,
+    EvaluationReport,
     JournalRequest,
     JournalResponse,
     PullRequest,
     PullResponse,
     PushRequest,
     PushResponse,
+    ReportReceipt,
 )
 from sync.server.api.bodies import SMALL_BODY, parse_body, read_body
 from sync.server.records import DeviceRecord
@@ -95,6 +99,23 @@ def device_routes(services: Services) -> APIRouter:
         parsed = parse_body(JournalRequest, body)
         with services.admission.devices.slot():
             result = await run_in_threadpool(services.journal.record, device, parsed)
+        return _signed_reply(result, device, request)
+
+    @router.post(
+        "/evaluation-reports",
+        response_model=ReportReceipt,
+        openapi_extra=_body(EvaluationReport),
+    )
+    async def evaluation_report(request: Request) -> Response:
+        """An evaluation report from the depot, kept with its SHA-256 and
+        the device (and technician) that sent it."""
+        body = await read(request, MAX_REPORT_BYTES)
+        device = await _authenticated(services, request, body)
+        parsed = parse_body(EvaluationReport, body)
+        with services.admission.devices.slot():
+            result = await run_in_threadpool(
+                services.reports.upload, device, body, parsed
+            )
         return _signed_reply(result, device, request)
 
     return router

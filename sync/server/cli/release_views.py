@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sync.server.releases import ReleaseCount, ReleaseHistory, ReleaseState, Rollback
+from sync.server.releases.gating import Override
+from sync.server.storage.evaluation_reports import GateRecord
 from sync.server.storage.releases import Release
 
 SHORT_HASH = 12
@@ -33,15 +35,27 @@ def release_json(release: Release) -> dict[str, Any]:
 def history_json(history: ReleaseHistory) -> dict[str, Any]:
     return {
         "releases": [
-            {**release_json(c.release), "devices": c.devices} for c in history.releases
+            {
+                **release_json(c.release),
+                "devices": c.devices,
+                "gate": gate_json(history.gates.get(c.release.release_id)),
+            }
+            for c in history.releases
         ],
         "devices_without_release": [d.device_id for d in history.without_release],
+        "override_in_force": override_json(history.override),
     }
 
 
 def history_lines(history: ReleaseHistory) -> list[str]:
     """One line per release, newest first; then the devices that run none."""
-    lines = [release_line(count) for count in history.releases]
+    lines = [override_line(history.override)] if history.override else []
+    for count in history.releases:
+        line = release_line(count)
+        record = history.gates.get(count.release.release_id)
+        if record is not None and record.overridden:
+            line += f"  gate overridden: {record.reason}"
+        lines.append(line)
     if history.without_release:
         ids = ", ".join(d.device_id for d in history.without_release)
         lines.append(
@@ -74,6 +88,8 @@ def state_json(state: ReleaseState) -> dict[str, Any]:
     last = state.last_converged_at
     return {
         **release_json(state.release),
+        "gate": gate_json(state.gate),
+        "override_in_force": override_json(state.override),
         "newest": state.newest,
         "devices": [
             {
@@ -106,6 +122,9 @@ def render_state(state: ReleaseState) -> str:
             f"  rollback of {state.rolled_back.name} to {state.restored.name}: "
             f"{r.reason}"
         )
+    lines.append(f"  gate: {gate_text(state)}")
+    if state.override is not None:
+        lines.append(f"  {override_line(state.override)}")
     lines += [
         f"  model {r.model_name} sha256 {r.model_sha256}",
         f"  policy v{r.policy_version} (content sha256 {r.policy_sha256[:SHORT_HASH]})",
@@ -119,6 +138,55 @@ def render_state(state: ReleaseState) -> str:
         for d in state.running
     ]
     return "\n".join(lines)
+
+
+def gate_text(state: ReleaseState) -> str:
+    """How the release passed the gate."""
+    record = state.gate
+    if record is None:
+        if state.release.restores is not None:
+            return "not gated (a rollback publishes again content that shipped)"
+        return "none recorded (made before the gate)"
+    if not record.overridden:
+        return f"passed with evaluation report {record.report_id}"
+    return (
+        f"OVERRIDDEN by {record.actor} at {moment(record.at)}: {record.reason} "
+        f"(failed: {'; '.join(record.failures)})"
+    )
+
+
+def override_line(override: Override) -> str:
+    """The override in force, as every later listing shows it."""
+    record = override.record
+    return (
+        f"override in force since {moment(record.at)}: release "
+        f"{override.release.name} was published over the gate by {record.actor} "
+        f"({record.reason})"
+    )
+
+
+def gate_json(record: GateRecord | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "report_id": record.report_id,
+        "overridden": record.overridden,
+        "reason": record.reason,
+        "failures": list(record.failures),
+        "thresholds": dict(record.gate),
+        "at": record.at.isoformat(),
+        "actor": record.actor,
+    }
+
+
+def override_json(override: Override | None) -> dict[str, Any] | None:
+    if override is None:
+        return None
+    return {
+        "release_id": override.release.release_id,
+        "name": override.release.name,
+        **(gate_json(override.record) or {}),
+    }
 
 
 def rollback_text(rollback: Rollback) -> str:

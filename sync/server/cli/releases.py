@@ -2,10 +2,12 @@
 
 edge-governance release create --name NAME [--model-file PATH |
     --model-sha256 HEX --model-name NAME] [--policy-version N] [--kb-version N]
-    [--app-version V]
+    [--app-version V] [--override-gate --reason TEXT]
 edge-governance release list [--json]
 edge-governance release show [NAME|ID] [--json]
 edge-governance release rollback [--to NAME|ID] --reason TEXT
+edge-governance release reports [--limit N] [--json]       (see gate.py)
+edge-governance release gate show [--json] | set KEY VALUE  (see gate.py)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import click
 from sync.server.cli.context import state
 from sync.server.cli.release_views import (
     SHORT_HASH,
+    gate_text,
     history_json,
     history_lines,
     parts_text,
@@ -26,6 +29,7 @@ from sync.server.cli.release_views import (
     state_json,
 )
 from sync.server.clock import utc_now
+from sync.server.gate_config import load_gate
 from sync.server.releases import (
     ModelFile,
     Releases,
@@ -53,6 +57,13 @@ def release_group() -> None:
 @click.option("--policy-version", type=click.IntRange(1), help="Default: the newest.")
 @click.option("--kb-version", type=click.IntRange(1), help="Default: the newest.")
 @click.option("--app-version", help="Default: the app version installed here.")
+@click.option(
+    "--override-gate",
+    is_flag=True,
+    help="Publish without a passing evaluation report (a supervisor's "
+    "decision, recorded and shown with every later release and report).",
+)
+@click.option("--reason", help="Why the gate is overridden (with --override-gate).")
 @click.pass_context
 def create(
     ctx: click.Context,
@@ -63,10 +74,16 @@ def create(
     policy_version: int | None,
     kb_version: int | None,
     app_version: str | None,
+    override_gate: bool,
+    reason: str | None,
 ) -> None:
-    """Record a release of the newest policy and KB with a model file."""
+    """Record a release of the newest policy and KB with a model file, once
+    an uploaded evaluation report for exactly it passes the gate."""
+    if override_gate != (reason is not None):
+        raise click.UsageError("--override-gate and --reason go together.")
     model = _model(model_file, model_sha256, model_name)
     cli = state(ctx)
+    gate = load_gate(cli.settings().data_dir)
     with cli.storage() as storage:
         release = Releases(storage, cli.keys(), clock=utc_now).create(
             name,
@@ -75,10 +92,13 @@ def create(
             policy_version=policy_version,
             kb_version=kb_version,
             app=app_version,
+            gate=gate,
+            override=reason,
         )
+        made = release_state(storage, release.name)
     click.echo(
-        f"Release {release.release_id} {release.name}: {parts_text(release)}. "
-        "Devices get its manifest at their next sync."
+        f"Release {release.release_id} {release.name}: {parts_text(release)}; "
+        f"gate: {gate_text(made)}. Devices get its manifest at their next sync."
     )
 
 

@@ -1,6 +1,9 @@
 """Releases: one named set of model file, policy, KB and app version.
 
 - ``service.py``: :class:`Releases`, making releases and rolling back.
+- ``gating.py``: a new release through the gate (a passing evaluation
+  report for exactly its parts, or a recorded override).
+- ``reports.py``: evaluation reports uploaded by devices, and their listing.
 - ``restore.py``: an older release's policy and KB published again under
   new versions (a rollback's work).
 - ``fleet.py``: which device runs which release; how far the newest came.

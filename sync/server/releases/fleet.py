@@ -10,15 +10,18 @@ converged. One view for the command line and any other front end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
 from sync.server.errors import RecordNotFound
 from sync.server.records import DeviceRecord
+from sync.server.releases.gating import Override, override_in_force
 from sync.server.storage import Storage, devices
 from sync.server.storage import releases as stored
+from sync.server.storage.evaluation_reports import GateRecord, gate_records
 from sync.server.storage.releases import Release
 
 
@@ -36,6 +39,11 @@ class ReleaseHistory:
 
     releases: tuple[ReleaseCount, ...]
     without_release: tuple[DeviceRecord, ...]
+    gates: Mapping[int, GateRecord] = field(default_factory=dict)
+    """How each release passed the gate (a rollback and a release made
+    before the gate have none)."""
+    override: Override | None = None
+    """The override whose content the newest release ships, if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,9 @@ class ReleaseState:
         active: How many devices are enrolled and not revoked.
         rolled_back: For a rollback, the release it rolled back.
         restored: For a rollback, the release whose content it restores.
+        gate: How it passed the gate (``None``: a rollback, or made
+            before the gate).
+        override: The override whose content the newest release ships.
     """
 
     release: Release
@@ -57,6 +68,8 @@ class ReleaseState:
     active: int
     rolled_back: Release | None = None
     restored: Release | None = None
+    gate: GateRecord | None = None
+    override: Override | None = None
 
     @property
     def converged(self) -> bool:
@@ -85,10 +98,14 @@ def release_history(storage: Storage) -> ReleaseHistory:
         history = stored.all_releases(connection)
         counts = stored.running_counts(connection)
         records = devices.all_devices(connection)
+        gates = gate_records(connection)
+        override = override_in_force(connection)
     known = {release.release_id for release in history}
     return ReleaseHistory(
         tuple(ReleaseCount(r, counts.get(r.release_id, 0)) for r in history),
         tuple(d for d in records if not d.revoked and d.release_id not in known),
+        gates,
+        override,
     )
 
 
@@ -115,6 +132,8 @@ def release_state(storage: Storage, name_or_id: str | None = None) -> ReleaseSta
         rolled_back = _maybe(connection, release.rollback_of)
         restored = _maybe(connection, release.restores)
         records = [d for d in devices.all_devices(connection) if not d.revoked]
+        gate = gate_records(connection, [release.release_id]).get(release.release_id)
+        override = override_in_force(connection)
     return ReleaseState(
         release,
         newest is not None and newest.release_id == release.release_id,
@@ -122,6 +141,8 @@ def release_state(storage: Storage, name_or_id: str | None = None) -> ReleaseSta
         len(records),
         rolled_back,
         restored,
+        gate,
+        override,
     )
 
 

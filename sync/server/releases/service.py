@@ -5,7 +5,10 @@ published policy and KB versions (with their content hashes) and the app
 version. Only the newest published policy and KB can be part of a new
 release, since devices take only the newest. A rollback brings an older
 release's content back under new, higher versions (devices never go down in
-version) and is a release of its own.
+version) and is a release of its own. A new release passes the gate first
+(an uploaded evaluation report for exactly its parts that meets the
+thresholds, or a supervisor's recorded override); a rollback does not, since
+it publishes again content that shipped already.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from sqlalchemy.engine import Connection
 
 from sync.server.centre_keys import CentreKeys
 from sync.server.errors import PublishRefused, RecordNotFound
+from sync.server.gate import GateConfig
 from sync.server.records import Clock
+from sync.server.releases.gating import pass_gate, release_parts
 from sync.server.releases.parts import (
     app_version,
     default_model_file,
@@ -30,6 +35,7 @@ from sync.server.releases.restore import restore_kb, restore_policy
 from sync.server.storage import Storage, fleet
 from sync.server.storage import releases as stored
 from sync.server.storage.audit import record_event
+from sync.server.storage.evaluation_reports import add_gate_record
 from sync.server.storage.releases import Release
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -113,8 +119,12 @@ class Releases:
         policy_version: int | None = None,
         kb_version: int | None = None,
         app: str | None = None,
+        gate: GateConfig | None = None,
+        override: str | None = None,
     ) -> Release:
-        """Record a release of the newest published policy and KB.
+        """Record a release of the newest published policy and KB, once an
+        uploaded evaluation report vouches for exactly these parts and
+        passes the gate (:mod:`sync.server.releases.gating`).
 
         Args:
             name: Its name (unique; letters, digits and ._-).
@@ -123,12 +133,21 @@ class Releases:
             policy_version: Must be the newest published; that by default.
             kb_version: Must be the newest published; that by default.
             app: The app version; the one installed here by default.
+            gate: The thresholds (the defaults if ``None``).
+            override: A supervisor's reason to publish without a passing
+                report; recorded with the release and audited.
 
         Raises:
             PublishRefused: a bad name or one taken, nothing published yet, a
-                version that is not the newest, or no default model here.
+                version that is not the newest, no default model here, an
+                empty override reason, or the gate refuses the candidate.
         """
         _check_name(name)
+        if override is not None and not override.strip():
+            raise PublishRefused(
+                "Say why the gate is overridden with --reason; it is kept with "
+                "the release."
+            )
         model = model or ModelFile.of(default_model_file())
         app = app or app_version()
         if not app:
@@ -157,14 +176,38 @@ class Releases:
                 created_at=now,
                 created_by=actor,
             )
+            record = pass_gate(
+                connection,
+                release_parts(release),
+                gate or GateConfig(),
+                release_id=release.release_id,
+                at=now,
+                actor=actor,
+                override=override.strip() if override else None,
+            )
             stored.add_release(connection, release)
+            add_gate_record(connection, record)
             record_event(
                 connection,
                 at=now,
                 actor=actor,
                 event="release_created",
-                detail=_detail(release),
+                detail={**_detail(release), "report_id": record.report_id},
             )
+            if record.overridden:
+                record_event(
+                    connection,
+                    at=now,
+                    actor=actor,
+                    event="release_gate_overridden",
+                    detail={
+                        "release_id": release.release_id,
+                        "name": release.name,
+                        "reason": record.reason,
+                        "failures": list(record.failures),
+                        "report_id": record.report_id,
+                    },
+                )
         return release
 
     def rollback(self, *, reason: str, actor: str, to: str | None = None) -> Rollback:

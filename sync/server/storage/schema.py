@@ -307,3 +307,46 @@ releases = sa.Table(
 """Every release, never changed: a rollback is a new release that
 ``restores`` the content of an older one and was made from (``rollback_of``)
 the newest at the time."""
+
+evaluation_reports = sa.Table(
+    "evaluation_reports",
+    metadata,
+    sa.Column(
+        "report_id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+    ),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("device_id", sa.String(64), nullable=False),
+    sa.Column("technician_id", sa.String(120), nullable=False),
+    _time("uploaded_at"),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("model_sha256", sa.String(64), nullable=False),
+    sa.Column("policy_sha256", sa.String(64), nullable=False),
+    sa.Column("kb_sha256", sa.String(64), nullable=False),
+    sa.Column("app_version", sa.String(64), nullable=False),
+    sa.Column("suite_name", sa.String(200), nullable=False),
+    sa.Column("suite_version", sa.Integer, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Index("evaluation_reports_parts", "kb_sha256", "policy_sha256"),
+)
+"""Evaluation reports uploaded by devices, exactly as sent (``document``,
+its ``sha256``), with the candidate's hashes they are bound to: the model
+file's SHA-256 (``none`` when run without one) and the policy's and KB's
+content hashes."""
+
+release_gates = sa.Table(
+    "release_gates",
+    metadata,
+    sa.Column("release_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("report_id", sa.Integer, nullable=True),
+    sa.Column("overridden", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("failures", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("gate", sa.Text, nullable=False, server_default="{}"),
+    _time("at"),
+    sa.Column("actor", sa.String(120), nullable=False),
+)
+"""How each release passed the gate: the report that let it through, or a
+supervisor's override (who, when, why, which figures failed) with the gate's
+thresholds at the time. A rollback has none: it is not gated."""

@@ -31,14 +31,16 @@ from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import (
     device_decisions,
     devices,
+    evaluation_reports,
     metadata,
+    release_gates,
     releases,
     schema_migrations,
 )
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -240,6 +242,13 @@ def _m003_releases(connection: Connection) -> None:
     releases.create(connection, checkfirst=True)
 
 
+def _m004_release_gate(connection: Connection) -> None:
+    """Evaluation reports uploaded by devices, and how each release passed
+    the gate (a report, or an override)."""
+    evaluation_reports.create(connection, checkfirst=True)
+    release_gates.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -258,6 +267,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (1, _m001_initial),
     (2, _m002_centre_keys),
     (3, _m003_releases),
+    (4, _m004_release_gate),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""

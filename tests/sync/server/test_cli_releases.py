@@ -10,6 +10,7 @@ import pytest
 
 from policies.defaults import SOURCE_DIR
 from sync.server.__main__ import main
+from tests.sync.server.gate_support import vouch_at
 
 
 @pytest.fixture
@@ -40,13 +41,14 @@ def test_a_release_names_a_model_file_by_its_hash(
 ) -> None:
     model = tmp_path / "pump-expert.gguf"
     model.write_bytes(b"weights")
+    digest = hashlib.sha256(b"weights").hexdigest()
+    vouch_at(_url(tmp_path), model_sha256=digest)
 
     code, out, err = cli(
         "release", "create", "--name", "p1", "--model-file", str(model)
     )
 
     assert code == 0 and "Release 1 p1" in out and "pump-expert.gguf" in out
-    digest = hashlib.sha256(b"weights").hexdigest()
     assert digest[:12] in err
     shown = json.loads(cli("release", "show", "p1", "--json")[1])
     assert shown["model"] == {"name": "pump-expert.gguf", "sha256": digest}
@@ -71,8 +73,9 @@ def test_model_options_that_do_not_go_together_are_a_usage_error(
 
 
 def test_a_bad_hash_or_a_taken_name_is_refused_and_nothing_is_made(
-    cli, published
+    cli, published, tmp_path: Path
 ) -> None:
+    vouch_at(_url(tmp_path), model_sha256="a" * 64)
     named = ["--model-name", "m.gguf", "--model-sha256"]
     bad = cli("release", "create", "--name", "p1", *named, "xyz")
     assert bad[0] == 1 and "not a SHA-256: give 64 hex digits" in bad[2]
@@ -93,3 +96,7 @@ def test_before_any_release_show_and_rollback_say_so(cli) -> None:
     rolled = cli("release", "rollback", "--reason", "bad KB")
     assert rolled[0] == 1 and "nothing to roll back" in rolled[2]
     assert cli("release", "list")[0] == 0
+
+
+def _url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'centre' / 'governance.db'}"

@@ -21,6 +21,7 @@ from sync.server.releases import ModelFile, Releases, release_history, release_s
 from sync.server.storage import SCHEMA_VERSION, Storage, fleet
 from sync.server.storage.audit import events
 from sync.server.storage.schema import schema_migrations
+from tests.sync.server.gate_support import vouch
 from tests.sync.server.support import Harness, harness
 
 MODEL = ModelFile("pump-expert.gguf", "a" * 64)
@@ -37,6 +38,13 @@ def centre(tmp_path: Path, sqlite_url: str):
 
 def releases_of(h: Harness) -> Releases:
     return Releases(h.services.storage, h.services.keys, clock=h.clock)
+
+
+def vouched(h: Harness) -> Releases:
+    """Releases, with a passing report for the newest policy and KB with
+    ``MODEL`` uploaded first (the gate's own tests are in test_gate.py)."""
+    vouch(h.services.storage, model_sha256=MODEL.sha256)
+    return releases_of(h)
 
 
 def publish_kb(h: Harness, tmp_path: Path, name: str, text: str) -> int:
@@ -58,7 +66,7 @@ def stricter_policy(tmp_path: Path) -> Path:
 def first_release(h: Harness, tmp_path: Path):
     h.publish_default_policy()
     publish_kb(h, tmp_path, "kb1", PUMP)
-    return releases_of(h).create("spring", actor="sam", model=MODEL)
+    return vouched(h).create("spring", actor="sam", model=MODEL)
 
 
 def test_a_release_is_the_newest_policy_and_kb_with_a_model_and_is_audited(
@@ -160,7 +168,7 @@ def test_rollback_publishes_the_old_content_again_under_higher_versions(
             stricter_policy(tmp_path), expires_in=timedelta(days=30), actor="test"
         )
         publish_kb(h, tmp_path, "kb2", PUMP.replace("low", "too low"))
-        second = releases_of(h).create("summer", actor="sam", model=MODEL)
+        second = vouched(h).create("summer", actor="sam", model=MODEL)
         h.services.keys.rotate()  # the old bundle's key is retired since
         device = h.enrol("dev-rollback-1")
         device.pull(
@@ -227,7 +235,7 @@ def test_rollback_publishes_only_the_parts_whose_content_changed(
 ) -> None:
     first = first_release(centre, tmp_path)
     publish_kb(centre, tmp_path, "kb2", PUMP + "\nE-43 means a dry run.\n")
-    releases_of(centre).create("kb-only", actor="sam", model=MODEL)
+    vouched(centre).create("kb-only", actor="sam", model=MODEL)
 
     done = releases_of(centre).rollback(to="spring", reason="E-43 is wrong", actor="a")
 
@@ -241,7 +249,7 @@ def test_rollback_signs_an_expired_policy_again_even_with_the_same_content(
 ) -> None:
     first = first_release(centre, tmp_path)
     publish_kb(centre, tmp_path, "kb2", PUMP + "\nE-43 means a dry run.\n")
-    releases_of(centre).create("kb-only", actor="sam", model=MODEL)
+    vouched(centre).create("kb-only", actor="sam", model=MODEL)
     centre.clock.advance(timedelta(days=31))  # the bundle was valid for 30
 
     done = releases_of(centre).rollback(reason="E-43 is wrong", actor="sam")
@@ -287,7 +295,7 @@ def test_a_version_two_database_gains_releases(
     upgraded = Storage.open(database_url, migrate=False)
     try:
         assert upgraded.migrate() == 1
-        assert upgraded.schema_version() == SCHEMA_VERSION == 3
+        assert upgraded.schema_version() == SCHEMA_VERSION
         inspector = sa.inspect(upgraded.engine)
         columns = {c["name"] for c in inspector.get_columns("devices")}
         assert {"model_sha256", "release_id", "release_since"} <= columns
