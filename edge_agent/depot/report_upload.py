@@ -15,8 +15,8 @@ import httpx
 
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.depot.enrolment import read_credentials
 from edge_agent.depot.centre_connection import centre_address
+from edge_agent.depot.enrolment import read_credentials
 from edge_agent.errors import EdgeAgentError
 from sync import ReportReceipt, SyncClient, SyncError
 
