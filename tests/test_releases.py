@@ -51,7 +51,7 @@ def run(capsys, command, *args: str) -> str:
 
 
 def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(
-    tmp_path: Path, capsys, isolated_home: Path
+    tmp_path: Path, capsys, isolated_home: Path, monkeypatch
 ) -> None:
     centre = tmp_path / "centre"
     url = f"sqlite:///{centre / 'governance.db'}"
@@ -81,7 +81,9 @@ def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(
         )
         first_kb, first_policy = _device_content(isolated_home)
 
-        # A model file the release does not name is not loaded.
+        # A model file the release does not name is not loaded (asked for an
+        # explanation, which is off by default).
+        monkeypatch.setenv("EDGE_AGENT_EXPLAIN_ANSWERS", "true")
         other = tmp_path / "other.gguf"
         other.write_bytes(b"not the released weights")
         out = run(capsys, edge_agent, "ask", "--model", str(other), QUESTION)
