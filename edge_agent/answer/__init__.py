@@ -16,6 +16,8 @@
 - ``routing``: which codes a question names, and which hits answer it.
 - ``serials``: serial numbers looked up in the job list.
 - ``quoting``: which lines of the knowledge base an answer quotes.
+- ``directives``: document lines that speak to the assistant, never quoted
+  nor given to the model.
 - ``prompting``: the model's prompt within a token budget.
 - ``grounding``: the check each model sentence must pass to be shown.
 - ``similarity``: similarity of meaning for re-ranking search hits.
