@@ -52,31 +52,32 @@ def learned_formats(db: Database) -> list[LearnedFormat]:
 def code_formats(db: Database) -> list[CodeFormat]:
     """The formats in use: declared ones, then learned ones (not loose) for
     the kinds ``kb.toml`` says nothing about."""
-    declared = declared_formats(db)
-    kinds = {fmt.kind for fmt in declared}
-    learned: dict[tuple[CodeKind, str], CodeFormat] = {}
-    for item in learned_formats(db):
-        fmt = item.format
-        if not item.loose and fmt.kind not in kinds:
-            learned.setdefault((fmt.kind, fmt.pattern), fmt)
-    return [*declared, *learned.values()]
+    return reading_formats(db)[0]
 
 
 def cued_formats(db: Database) -> list[CodeFormat]:
     """Loose learned formats (plain numbers, mostly) for the kinds ``kb.toml``
     says nothing about: read in a question only right after a code cue such
     as "alarm" (see :mod:`knowledge_cache.question_codes`), never in text."""
-    kinds = {fmt.kind for fmt in declared_formats(db)}
+    return reading_formats(db)[1]
+
+
+def reading_formats(db: Database) -> tuple[list[CodeFormat], list[CodeFormat]]:
+    """The formats in use and the cued ones (see :func:`code_formats` and
+    :func:`cued_formats`), from one read of the declared and learned ones."""
+    declared = declared_formats(db)
+    kinds = {fmt.kind for fmt in declared}
+    learned: dict[tuple[CodeKind, str], CodeFormat] = {}
     cued: dict[tuple[CodeKind, str], CodeFormat] = {}
     for item in learned_formats(db):
         fmt = item.format
-        if (
-            item.loose
-            and fmt.kind not in kinds
-            and any(c.isdigit() for c in fmt.example)
-        ):
+        if fmt.kind in kinds:
+            continue
+        if not item.loose:
+            learned.setdefault((fmt.kind, fmt.pattern), fmt)
+        elif any(c.isdigit() for c in fmt.example):
             cued.setdefault((fmt.kind, fmt.pattern), fmt)
-    return list(cued.values())
+    return [*declared, *learned.values()], list(cued.values())
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
-from knowledge_cache.code_formats import code_formats, cued_formats
+from knowledge_cache.code_formats import reading_formats
 from knowledge_cache.code_keys import code_key
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
@@ -57,9 +57,9 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
 def typed_codes(db: Database, text: str) -> list[TypedCode]:
     """The codes ``text`` spells in the KB's formats, slips read; plain
     numbers of a loose format only right after a code cue ("alarm 5298")."""
-    cued = cued_formats(db)
+    in_use, cued = reading_formats(db)
     return codes_in_question(
-        text, FormatSet(code_formats(db)), cued_formats_of(cued) if cued else None
+        text, FormatSet(in_use), cued_formats_of(cued) if cued else None
     )
 
 

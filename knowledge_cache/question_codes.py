@@ -86,13 +86,14 @@ class CuedFormats:
         before it, or if it is a number typed with a look-alike letter
         (``53O2``): most digits, three at least, which no count or year is."""
         typed = text[start:end]
-        match = self.formats.match(typed)
-        if match is None or self.cued(text, start, end):
-            return match
+        if self.cued(text, start, end):
+            return self.formats.match(typed)
         digits = sum(ch.isdigit() for ch in typed)
         letters = sum(ch.isalpha() for ch in typed)
-        slipped = bool(match.fixes) and digits >= _SLIPPED_DIGITS and digits > letters
-        return match if slipped else None
+        if digits < _SLIPPED_DIGITS or digits <= letters:
+            return None  # neither cued nor a slipped number: no match needed
+        match = self.formats.match(typed)
+        return match if match is not None and match.fixes else None
 
     def cued(self, text: str, start: int, end: int) -> bool:
         """The run ``text[start:end]`` follows a cue and no count word."""
