@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from sync.enrolment_binding import binding_key, device_secret, enrol_request
 from sync.server.errors import Conflict, RecordNotFound
 from sync.server.fleet_state import device_state
+from sync.server.storage import SCHEMA_VERSION, Storage
 from sync.server.storage import devices as storage_devices
 from sync.server.storage.audit import events
-from sync.server.storage.schema import actions, deliveries
+from sync.server.storage.schema import actions, deliveries, schema_migrations
 from tests.sync.server.support import (
     REPAIR,
     SMALL_ORDER,
@@ -203,3 +204,24 @@ def test_a_handover_token_for_an_older_revocation_is_refused(
 
     assert response.status_code == 403
     assert "not in that state any more" in response.json()["detail"]
+
+
+def test_a_version_four_database_gains_the_handovers_table(
+    database_url: str,
+) -> None:
+    storage = Storage.open(database_url)
+    with storage.write() as connection:  # as a version 4 centre left it
+        connection.execute(sa.text("DROP TABLE device_handovers"))
+        connection.execute(
+            schema_migrations.delete().where(schema_migrations.c.version == 6)
+        )
+    storage.close()
+
+    upgraded = Storage.open(database_url, migrate=False)
+    try:
+        assert upgraded.migrate() == 1
+        assert upgraded.schema_version() == SCHEMA_VERSION
+        assert "device_handovers" in sa.inspect(upgraded.engine).get_table_names()
+        assert upgraded.migrate() == 0
+    finally:
+        upgraded.close()
