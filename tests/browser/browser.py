@@ -150,6 +150,15 @@ def _text_of(driver: WebDriver, css: str) -> str:
     return elements[0].text[:500] if elements else "(no such element)"
 
 
+def page_status(driver: WebDriver) -> int:
+    """The HTTP status of the page the browser last navigated to (0: unknown)."""
+    status = driver.execute_script(
+        "const [n] = performance.getEntriesByType('navigation');"
+        "return n ? n.responseStatus : 0;"
+    )
+    return int(status or 0)
+
+
 def save_screenshot(driver: WebDriver, path: Path) -> Path:
     """Write what the page area shows now to ``path`` (PNG); returns ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
