@@ -29,18 +29,21 @@ from policies.encoding import canonical_json
 from sync.server.clock import utc_now
 from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import (
+    console_sessions,
     device_decisions,
     devices,
     evaluation_reports,
     metadata,
+    people,
     release_gates,
     releases,
     schema_migrations,
+    sign_in_failures,
 )
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -249,6 +252,13 @@ def _m004_release_gate(connection: Connection) -> None:
     release_gates.create(connection, checkfirst=True)
 
 
+def _m005_console_people(connection: Connection) -> None:
+    """People who sign in to the console, their sessions, and failed
+    sign-ins (for the rate limit)."""
+    for table in (people, console_sessions, sign_in_failures):
+        table.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -268,6 +278,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (2, _m002_centre_keys),
     (3, _m003_releases),
     (4, _m004_release_gate),
+    (5, _m005_console_people),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
