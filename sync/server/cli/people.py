@@ -109,10 +109,6 @@ def _password(from_stdin: bool) -> str:
         if not line:
             raise click.UsageError("--password-stdin read no password.")
         return line
-    if not sys.stdin.isatty():
-        raise click.UsageError(
-            "No terminal to ask for the password: give it with --password-stdin."
-        )
     entered: str = click.prompt(
         "Password", hide_input=True, confirmation_prompt=True, err=True
     )
