@@ -15,6 +15,8 @@
     edge-governance report [--technician T] [--since ISO]
     edge-governance release create --name NAME [--model-file PATH] | list | show
     edge-governance release rollback [--to NAME] --reason TEXT
+    edge-governance user add NAME --role supervisor|auditor [--password-stdin]
+    edge-governance user list | disable NAME | password NAME
 
 Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
 Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration

@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -24,7 +25,10 @@ from sync.protocol import API_PREFIX, PROTOCOL_VERSION
 from sync.server.api import device_routes, ops_routes
 from sync.server.clock import utc_now
 from sync.server.connectors import Connector
+from sync.server.console import PREFIX as CONSOLE_PREFIX
+from sync.server.console import console_app
 from sync.server.errors import Overloaded, ServerError
+from sync.server.people import Accounts
 from sync.server.records import Clock
 from sync.server.services import Services, build_services, connector_for
 from sync.server.settings import ServerSettings
@@ -39,6 +43,7 @@ def create_app(
     storage: Storage | None = None,
     connector: Connector | None = None,
     clock: Clock = utc_now,
+    password_hasher: PasswordHasher | None = None,
 ) -> FastAPI:
     """Build the service's app.
 
@@ -48,6 +53,8 @@ def create_app(
             closed with the app).
         connector: Where applied actions go (default: from the settings).
         clock: The service's clock.
+        password_hasher: How the console checks people's passwords
+            (default: argon2's default parameters).
 
     Raises:
         StorageUnavailable: the database cannot be reached.
@@ -81,6 +88,8 @@ def create_app(
     app.state.services = services
     app.include_router(device_routes(services))
     app.include_router(ops_routes(services))
+    accounts = Accounts(storage, clock=clock, hasher=password_hasher)
+    app.mount(CONSOLE_PREFIX, console_app(services, accounts=accounts), name="console")
     _handle_errors(app)
     return app
 

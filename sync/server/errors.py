@@ -5,7 +5,10 @@
         ├── NotAuthenticated    401: no credential, unknown device, bad signature
         │   ├── DeviceRevoked   401: the device was revoked
         │   └── ReplayRefused   401: a reused nonce or a timestamp out of window
+        ├── SignInRefused       401: a console sign-in with wrong credentials, or
+        │                            too many failures lately
         ├── EnrolmentRefused    403: the token is unknown, used, expired or bound
+        ├── NotAllowed          403: a console person's role or form may not do this
         ├── RecordNotFound      404: no such action, device or file
         ├── Conflict            409: the centre holds something else under a key
         │   └── PayloadConflict 409: same idempotency key, different action
@@ -74,6 +77,23 @@ class EnrolmentRefused(ServerError):
     """The enrolment token cannot be used."""
 
     code = "enrolment_refused"
+    http_status = 403
+
+
+class SignInRefused(ServerError):
+    """A person could not sign in to the console: unknown name or wrong
+    password (one message for both), a disabled account, or too many
+    failures lately."""
+
+    code = "sign_in_refused"
+    http_status = 401
+
+
+class NotAllowed(ServerError):
+    """A signed-in person may not do this: an auditor's change, or a form
+    without its CSRF token."""
+
+    code = "not_allowed"
     http_status = 403
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 Clock = Callable[[], datetime]
@@ -197,12 +197,14 @@ class ReviewFilter:
         technician_id: Only this technician's actions.
         tool: Only calls of this tool.
         reason: Only actions whose quarantine reason holds this text.
+        older_than: Only actions received at least this long ago.
     """
 
     device_id: str | None = None
     technician_id: str | None = None
     tool: str | None = None
     reason: str | None = None
+    older_than: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)

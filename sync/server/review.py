@@ -13,6 +13,7 @@ the queue meanwhile is skipped and counted, never half-done.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,7 +63,9 @@ class Review:
     def pending(self, selection: ReviewFilter | None = None) -> list[ReviewItem]:
         """Quarantined actions the filter selects (all by default), oldest first."""
         with self._storage.read() as connection:
-            return store.quarantined(connection, selection or ReviewFilter())
+            return store.quarantined(
+                connection, selection or ReviewFilter(), now=self._clock()
+            )
 
     def show(self, ref: str, *, device_id: str | None = None) -> ActionDetail:
         """One action, named by its key or a unique start of it.
@@ -121,6 +124,23 @@ class Review:
         Raises:
             RequestInvalid: a rejection without a reason.
         """
+        targets = [(item.device_id, item.key) for item in self.pending(selection)]
+        return self.resolve_each(targets, verdict, supervisor=supervisor, reason=reason)
+
+    def resolve_each(
+        self,
+        targets: Sequence[tuple[str, str]],
+        verdict: Verdict,
+        *,
+        supervisor: str,
+        reason: str,
+    ) -> BulkVerdict:
+        """Give each named action, (device, full key), the same verdict; one
+        no longer quarantined (decided meanwhile) or gone is skipped.
+
+        Raises:
+            RequestInvalid: a rejection without a reason.
+        """
         if verdict == "rejected" and not reason:
             raise RequestInvalid("A rejection needs a reason the technician reads.")
         text = (
@@ -129,13 +149,13 @@ class Review:
             else _rejection(supervisor, reason)
         )
         resolved, skipped = [], []
-        for item in self.pending(selection):
+        for device_id, key in targets:
             try:
                 resolved.append(
-                    self._resolve(item.key, verdict, text, supervisor, item.device_id)
+                    self._resolve(key, verdict, text, supervisor, device_id)
                 )
-            except Conflict:
-                skipped.append(item.key)  # reviewed by someone else meanwhile
+            except (Conflict, RecordNotFound):
+                skipped.append(key)  # reviewed by someone else meanwhile
         return BulkVerdict(tuple(resolved), tuple(skipped))
 
     def _resolve(

@@ -88,6 +88,15 @@ class ServerSettings(BaseSettings):
     """How often the delivery worker looks for due deliveries when idle."""
     start_delivery_worker: bool = True
     """Run the background delivery worker in the serving process."""
+    console_idle_minutes: int = Field(default=30, ge=1)
+    """A console session unused this long ends (the person signs in again)."""
+    console_absolute_hours: int = Field(default=12, ge=1)
+    """A console session ends this long after sign-in, however busy."""
+    console_sign_in_failures: int = Field(default=5, ge=1)
+    """Failed console sign-ins, per name and per client address, before more
+    are refused for a while."""
+    console_sign_in_window_minutes: int = Field(default=5, ge=1)
+    """The window the failed sign-ins are counted over."""
 
     def resolved_database_url(self) -> str:
         """The database URL, with the default SQLite file spelled out."""

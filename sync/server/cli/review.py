@@ -2,6 +2,7 @@
 
 edge-governance review list [filters] [--json]
     filters: [--device D] [--technician T] [--tool X] [--because TEXT]
+             [--older-than 24h]
 edge-governance review show ID [--device D] [--json]
 edge-governance review approve ID... | --all [filters] [--reason TEXT] [--yes]
 edge-governance review reject ID... | --all [filters] --reason TEXT [--yes]
@@ -41,7 +42,12 @@ SHORT_ID_SHOWN = 8
 
 
 def _filters(command: Callable[..., None]) -> Callable[..., None]:
-    """--device, --technician, --tool and --because: which actions are meant."""
+    """--device, --technician, --tool, --because and --older-than: which
+    actions are meant."""
+    command = click.option(
+        "--older-than",
+        help="Only those received at least this long ago (90m, 24h, 2d).",
+    )(command)
     command = click.option(
         "--because", "reason_text", help="Only those whose reason holds this text."
     )(command)
@@ -59,8 +65,10 @@ def _selection(
     technician: str | None,
     tool: str | None,
     reason_text: str | None,
+    older_than: str | None,
 ) -> ReviewFilter:
-    return ReviewFilter(device_id, technician, tool, reason_text)
+    age = parse_duration(older_than) if older_than else None
+    return ReviewFilter(device_id, technician, tool, reason_text, age)
 
 
 @click.group("review")

@@ -14,9 +14,14 @@ from sync.server.storage.store import load_json
 
 
 def quarantined(
-    connection: Connection, selection: ReviewFilter, *, limit: int = 500
+    connection: Connection,
+    selection: ReviewFilter,
+    *,
+    now: datetime,
+    limit: int = 500,
 ) -> list[ReviewItem]:
-    """Quarantined actions the filter selects, oldest first."""
+    """Quarantined actions the filter selects (their age counted up to
+    ``now``), oldest first."""
     query = (
         sa.select(actions)
         .where(actions.c.status == "quarantined")
@@ -33,6 +38,8 @@ def quarantined(
         query = query.where(
             actions.c.reason.contains(selection.reason, autoescape=True)
         )
+    if selection.older_than is not None:
+        query = query.where(actions.c.received_at <= now - selection.older_than)
     return [_item(row) for row in connection.execute(query)]
 
 

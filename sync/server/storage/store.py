@@ -29,14 +29,17 @@ from policies.encoding import canonical_json
 from sync.server.clock import utc_now
 from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import (
+    console_sessions,
     device_decisions,
     device_handovers,
     devices,
     evaluation_reports,
     metadata,
+    people,
     release_gates,
     releases,
     schema_migrations,
+    sign_in_failures,
 )
 
 logger = logging.getLogger("sync.server.storage")
@@ -250,6 +253,13 @@ def _m004_release_gate(connection: Connection) -> None:
     release_gates.create(connection, checkfirst=True)
 
 
+def _m005_console_people(connection: Connection) -> None:
+    """People who sign in to the console, their sessions, and failed
+    sign-ins (for the rate limit)."""
+    for table in (people, console_sessions, sign_in_failures):
+        table.create(connection, checkfirst=True)
+
+
 def _m006_handovers(connection: Connection) -> None:
     """Hand-overs of revoked devices get their table."""
     device_handovers.create(connection, checkfirst=True)
@@ -274,6 +284,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (2, _m002_centre_keys),
     (3, _m003_releases),
     (4, _m004_release_gate),
+    (5, _m005_console_people),
     (6, _m006_handovers),
 )
 """Migrations by version, applied in order. A later change of the schema gets
