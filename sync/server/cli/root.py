@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from sync.server.cli import certificates, fleet, gate, releases, review, signing, turns
+from sync.server.cli import (
+    certificates,
+    drift,
+    fleet,
+    gate,
+    releases,
+    review,
+    signing,
+    turns,
+)
 from sync.server.cli.context import CliState, default_actor
 
 
@@ -45,6 +54,7 @@ governance.add_command(review.review_group)
 governance.add_command(review.kb_group)
 governance.add_command(review.report)
 governance.add_command(turns.turns_group)
+governance.add_command(drift.drift_group)
 governance.add_command(releases.release_group)
 releases.release_group.add_command(gate.reports)
 releases.release_group.add_command(gate.gate_group)

@@ -8,6 +8,7 @@ in the database; the decisions and actions join their turn's trace there.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,3 +105,20 @@ def action_rows(
         ),
     )
     return _streamed(connection, _window(query, since_ns, until_ns))
+
+
+def turns_with_id(
+    connection: Connection, trace_id: str, device_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The stored turns with this trace id (of one device when given), with
+    their spans read."""
+    query = sa.select(traces).where(traces.c.trace_id == trace_id)
+    if device_id is not None:
+        query = query.where(traces.c.device_id == device_id)
+    found = []
+    for row in connection.execute(query.order_by(traces.c.device_id)):
+        turn = dict(row._mapping)
+        spans = json.loads(turn["spans"])
+        turn["spans"] = [s for s in spans if isinstance(s, dict)]
+        found.append(turn)
+    return found
