@@ -15,6 +15,9 @@
     edge-governance report [--technician T] [--since ISO]
     edge-governance release create --name NAME [--model-file PATH] | list | show
     edge-governance release rollback [--to NAME] --reason TEXT
+    edge-governance drift [--weeks N] [--since DATE] [--release NAME] [--json]
+                          [--html FILE] [--fail-on-alert] | unanswered --out FILE
+    edge-governance turns list|export|to-case TRACE_ID --out FILE
 
 Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
 Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration
