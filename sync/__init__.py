@@ -71,8 +71,10 @@ if TYPE_CHECKING:
         ReleaseManifest,
         ReleaseModel,
         ReportReceipt,
+        SuiteDownload,
         kb_content_sha256,
         policy_content_sha256,
+        suite_content_sha256,
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
@@ -96,6 +98,8 @@ _LAZY = {
     "ReportReceipt": "sync.protocol",
     "kb_content_sha256": "sync.protocol",
     "policy_content_sha256": "sync.protocol",
+    "SuiteDownload": "sync.protocol",
+    "suite_content_sha256": "sync.protocol",
     "drain": "sync.runner",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
@@ -141,6 +145,7 @@ __all__ = [
     "ReleaseModel",
     "ReplyNotAuthentic",
     "ReportReceipt",
+    "SuiteDownload",
     "SyncAuthFailed",
     "SyncClient",
     "SyncConflict",
@@ -163,6 +168,7 @@ __all__ = [
     "payload_hash",
     "policy_content_sha256",
     "send_journal",
+    "suite_content_sha256",
     "utc_now",
 ]
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from sync.server.cli import certificates, fleet, gate, releases, review, signing, turns
+from sync.server.cli import (
+    certificates,
+    fleet,
+    gate,
+    releases,
+    review,
+    signing,
+    suites,
+    turns,
+)
 from sync.server.cli.context import CliState, default_actor
 
 
@@ -48,3 +57,4 @@ governance.add_command(turns.turns_group)
 governance.add_command(releases.release_group)
 releases.release_group.add_command(gate.reports)
 releases.release_group.add_command(gate.gate_group)
+governance.add_command(suites.suite_group)

@@ -32,6 +32,7 @@ from sync.server.storage.schema import (
     device_decisions,
     devices,
     evaluation_reports,
+    evaluation_suites,
     metadata,
     release_gates,
     releases,
@@ -40,7 +41,7 @@ from sync.server.storage.schema import (
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 8
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -249,6 +250,11 @@ def _m004_release_gate(connection: Connection) -> None:
     release_gates.create(connection, checkfirst=True)
 
 
+def _m008_evaluation_suites(connection: Connection) -> None:
+    """Evaluation suites published at the centre, versioned."""
+    evaluation_suites.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -268,6 +274,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (2, _m002_centre_keys),
     (3, _m003_releases),
     (4, _m004_release_gate),
+    (8, _m008_evaluation_suites),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
