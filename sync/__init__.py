@@ -78,6 +78,11 @@ if TYPE_CHECKING:
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
+    from sync.suite_archive import (
+        SuiteArchiveInvalid,
+        read_suite_archive,
+        write_suite_files,
+    )
 
 _LAZY = {
     "Enrolled": "sync.client",
@@ -101,6 +106,9 @@ _LAZY = {
     "SuiteDownload": "sync.protocol",
     "suite_content_sha256": "sync.protocol",
     "drain": "sync.runner",
+    "SuiteArchiveInvalid": "sync.suite_archive",
+    "read_suite_archive": "sync.suite_archive",
+    "write_suite_files": "sync.suite_archive",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
     "SyncReport": "sync.runner_models",
@@ -145,6 +153,7 @@ __all__ = [
     "ReleaseModel",
     "ReplyNotAuthentic",
     "ReportReceipt",
+    "SuiteArchiveInvalid",
     "SuiteDownload",
     "SyncAuthFailed",
     "SyncClient",
@@ -167,9 +176,11 @@ __all__ = [
     "otlp_document",
     "payload_hash",
     "policy_content_sha256",
+    "read_suite_archive",
     "send_journal",
     "suite_content_sha256",
     "utc_now",
+    "write_suite_files",
 ]
 
 
