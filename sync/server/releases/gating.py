@@ -24,6 +24,7 @@ from sync.server.storage.evaluation_reports import (
     reports,
 )
 from sync.server.storage.releases import Release
+from sync.server.suites.requirement import suite_problem
 
 SHOWN_CASES = 20
 """Failing cases a refusal names (the rest are counted)."""
@@ -63,7 +64,8 @@ def pass_gate(
     ]
     report = matching[0] if matching else None
     verdict = judge(report.report, gate) if report else None
-    if report is not None and verdict is not None and verdict.passed:
+    suite = suite_problem(connection, report.report, gate) if report else None
+    if report is not None and verdict is not None and verdict.passed and not suite:
         return GateRecord(
             release_id, report.report_id, False, "", (), gate.as_dict(), at, actor
         )
@@ -71,8 +73,8 @@ def pass_gate(
         failures: tuple[str, ...] = ("no evaluation report for exactly this candidate",)
         problem = _no_report(connection, parts, gate)
     else:
-        failures = verdict.failures
-        problem = _failing(report, verdict)
+        failures = (*verdict.failures, *([suite] if suite else []))
+        problem = _failing(report, verdict, suite)
     if override is None:
         raise PublishRefused(
             f"{problem} Publish a candidate that passes, or publish anyway as a "
@@ -121,15 +123,24 @@ def override_in_force(connection: Connection) -> Override | None:
     return None
 
 
-def _failing(report: StoredReport, verdict: Verdict) -> str:
+def _failing(report: StoredReport, verdict: Verdict, suite: str | None) -> str:
     cases = verdict.failing_cases
     shown = "; ".join(cases[:SHOWN_CASES])
     more = f"; and {len(cases) - SHOWN_CASES} more" if len(cases) > SHOWN_CASES else ""
     named = f" Failing cases ({len(cases)}): {shown}{more}." if cases else ""
+    source = (
+        f"report {report.report_id} (from {report.device_id}, technician "
+        f"{report.technician_id})"
+    )
+    if suite and verdict.passed:
+        return (
+            f"The gate refuses this candidate: {source}: {suite}. Evaluate it on "
+            "that suite at the depot (edge-agent eval --suite centre --upload)."
+        )
+    also = f" And {suite}." if suite else ""
     return (
-        f"The gate refuses this candidate: report {report.report_id} "
-        f"(from {report.device_id}, technician {report.technician_id}) fails "
-        f"{'; '.join(verdict.failures)}.{named}"
+        f"The gate refuses this candidate: {source} fails "
+        f"{'; '.join(verdict.failures)}.{named}{also}"
     )
 
 
