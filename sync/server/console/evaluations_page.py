@@ -20,6 +20,7 @@ from sync.server.console.release_views import (
     REPORTS_PER_PAGE,
     failing_cases,
     figure_tables,
+    figure_text,
     moment,
     page_number,
     page_of,
@@ -36,6 +37,7 @@ HELPERS = {
     "release_link": release_link,
     "report_link": report_link,
     "short": SHORT,
+    "figure_text": figure_text,
 }
 
 
