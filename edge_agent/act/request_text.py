@@ -94,8 +94,7 @@ class Message:
 
 _CHANNELS = "|".join(re.escape(word) for word in w.CHANNEL_VERBS)
 _CONTACT = re.compile(
-    rf"^\s*{w.POLITE}(?P<verb>{_CHANNELS}|contact|tell|inform|notify|let)\s+"
-    rf"(?:(?:the|our|my|this)\s+)?(?:(?:{w.CUSTOMER_WORDS})s?|@+)(?![a-z@])"
+    rf"(?:{w.CONTACT_LEAD})"
     rf"(?P<mods>(?:\s*,?\s*(?:(?:by|via|over)\s+(?:the\s+)?(?:{_CHANNELS})|know"
     r"|(?:on|for|re|of|about|at)\s+#+|#+)(?![a-z#]))*)"
     r"\s*(?:[:,\-\u2013]\s*)?"
@@ -114,5 +113,8 @@ def contact_message(text: str, masked: str) -> Message | None:
     match = _CONTACT.match(masked)
     if match is None:
         return None
-    named = [match["verb"], *re.findall(r"[a-z-]+", match["mods"])]
+    named = [
+        *(match[group] for group in ("verb", "noun", "sent") if match[group]),
+        *re.findall(r"[a-z-]+", match["mods"]),
+    ]
     return Message(_trimmed(text[match.end() :]), frozenset(w.channels(named)))

@@ -57,18 +57,59 @@ CHANNEL_VERBS: Mapping[str, str] = {
     "sms": "sms",
     "msg": "sms",
     "message": "sms",
+    "ping": "sms",
     "email": "email",
     "e-mail": "email",
     "mail": "email",
 }
 """Verbs (and ``by ...`` words) that say how to reach the customer."""
 
+CHANNEL_NOUNS: Mapping[str, str] = {
+    "call": "phone",
+    "ring": "phone",
+    "bell": "phone",
+    "buzz": "phone",
+    "voicemail": "phone",
+    "text": "sms",
+    "txt": "sms",
+    "sms": "sms",
+    "msg": "sms",
+    "message": "sms",
+    "email": "email",
+    "e-mail": "email",
+    "mail": "email",
+}
+"""What is sent or given to the customer ("send them a text", "give the
+client a ring"), and the channel it names."""
+
 _CHANNELS = "|".join(re.escape(word) for word in CHANNEL_VERBS)
-_TELL = r"contact|tell|inform|notify|let"
-CUSTOMER_WORDS = r"customer|cust|client"
+_TELL = r"contact|tell|inform|notify|let|advise"
+CUSTOMER_WORDS = (
+    r"customer|cust|client|owner|site contact|site owner|homeowner|occupier"
+    r"|occupant|tenant|end user"
+)
+"""The person a job is done for, as technicians name them (and plurals)."""
 POLITE = r"(?:(?:pls|plz|please|can you|could you|can u)\s+)?"
 
+_CUSTOMER = rf"(?:(?:the|our|my|this|that)\s+)?(?:(?:{CUSTOMER_WORDS})s?|@+)(?![a-z@])"
+_NOUNS = "|".join(re.escape(word) for word in CHANNEL_NOUNS) + "|line|note"
+CONTACT_LEAD = (
+    rf"^\s*{POLITE}(?:"
+    rf"(?P<verb>{_CHANNELS}|{_TELL})\s+{_CUSTOMER}"
+    rf"|(?:get hold of|get in touch with|reach out to|reach)\s+{_CUSTOMER}"
+    rf"|(?:send|drop|give|shoot|leave)\s+{_CUSTOMER}\s+(?:an?\s+)?(?:quick\s+)?"
+    rf"(?P<noun>{_NOUNS})\b"
+    rf"|(?:send|drop|shoot|leave)\s+(?:an?\s+)?(?:quick\s+)?(?P<sent>{_NOUNS})"
+    rf"\s+(?:to|for)\s+{_CUSTOMER}"
+    r")"
+)
+"""An instruction to reach the customer that leads a request: "text the
+customer", "get hold of the site contact", "give the client a ring", "send a
+message to the owner". The groups ``verb``, ``noun`` and ``sent`` hold the
+words that name a channel, if any."""
+
 CUES: tuple[Cue, ...] = (
+    _cue(CONTACT, 5, CONTACT_LEAD),
     _cue(ESCALATE, 4, r"\bescalat\w*|\bsupervisors?\b|\bboss\b|\bmanager\b"),
     _cue(ESCALATE, 4, r"\bforeman\b|\bteam ?lead(?:er)?\b"),
     _cue(CONTACT, 3, rf"^\s*{POLITE}(?:{_CHANNELS})\b"),
@@ -323,4 +364,5 @@ def statuses(masked: str) -> set[str]:
 
 def channels(words: Iterable[str]) -> set[str]:
     """The channels these words name (call: phone, text: sms, email: email)."""
-    return {CHANNEL_VERBS[word] for word in words if word in CHANNEL_VERBS}
+    named = {**CHANNEL_NOUNS, **CHANNEL_VERBS}
+    return {named[word] for word in words if word in named}

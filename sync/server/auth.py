@@ -35,6 +35,7 @@ from sync.protocol import (
     TIMESTAMP_HEADER,
 )
 from sync.server.errors import DeviceRevoked, NotAuthenticated, ReplayRefused
+from sync.server.handover import revoked_message
 from sync.server.records import Clock, DeviceRecord
 from sync.server.storage import Storage
 from sync.server.storage import devices as store
@@ -91,11 +92,7 @@ class Authenticator:
             logger.warning("refused %s %s: %s", method, path[:200], exc)
             raise NotAuthenticated(REFUSED) from None
         if device.revoked:
-            raise DeviceRevoked(
-                f"Device {device.device_id} was revoked; ask the depot to enrol it "
-                "again.",
-                record_id=device.device_id,
-            )
+            raise DeviceRevoked(revoked_message(device), record_id=device.device_id)
         now = self._clock()
         self._check_fresh(timestamp, now)
         with self._storage.write() as connection:

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sync.server.errors import RecordNotFound
-from sync.server.records import DeviceRecord
-from sync.server.storage import Storage, devices
+from sync.server.records import DeviceRecord, Handover
+from sync.server.storage import Storage, devices, handovers
 from sync.server.storage.figures import statuses_by_device
 from sync.server.storage.fleet import KillSwitch, kill_switches_on
 
@@ -26,11 +26,13 @@ class DeviceState:
         actions: Its actions at the centre, counted by status.
         switches: The kill switches that stop its actions (its own and the
             fleet's); tool switches are listed apart, as they stop one tool.
+        handovers: Its hand-overs after revocations, oldest first.
     """
 
     record: DeviceRecord
     actions: Mapping[str, int]
     switches: tuple[KillSwitch, ...]
+    handovers: tuple[Handover, ...] = ()
 
     @property
     def state(self) -> str:
@@ -54,8 +56,12 @@ def fleet_state(storage: Storage) -> FleetState:
         records = devices.all_devices(connection)
         counts = statuses_by_device(connection)
         switches = kill_switches_on(connection)
+        handed = handovers.all_handovers(connection)
     return FleetState(
-        tuple(_state(r, counts.get(r.device_id, {}), switches) for r in records),
+        tuple(
+            _state(r, counts.get(r.device_id, {}), switches, handed.get(r.device_id))
+            for r in records
+        ),
         tuple(switches),
     )
 
@@ -74,15 +80,19 @@ def device_state(storage: Storage, device_id: str) -> DeviceState:
             )
         counts = statuses_by_device(connection, device_id).get(device_id, {})
         switches = kill_switches_on(connection)
-    return _state(record, counts, switches)
+        handed = handovers.handovers_of(connection, device_id)
+    return _state(record, counts, switches, handed)
 
 
 def _state(
-    record: DeviceRecord, counts: Mapping[str, int], switches: Sequence[KillSwitch]
+    record: DeviceRecord,
+    counts: Mapping[str, int],
+    switches: Sequence[KillSwitch],
+    handed: Sequence[Handover] | None = None,
 ) -> DeviceState:
     stopping = tuple(
         s
         for s in switches
         if s.scope == "fleet" or (s.scope == "device" and s.target == record.device_id)
     )
-    return DeviceState(record, dict(counts), stopping)
+    return DeviceState(record, dict(counts), stopping, tuple(handed or ()))

@@ -12,7 +12,9 @@ device apply one after another even across service processes:
    name its predecessor's hash and hash to its own. A broken link is
    quarantined with the reason, and the chain goes on from it.
 3. Each action reached is re-validated (see :mod:`sync.server.revalidation`);
-   an action beyond a gap is ``held`` until the missing number arrives.
+   an action beyond a gap is ``held`` until the missing number arrives. One
+   recorded between a revocation and the device's hand-over is quarantined
+   for review (:mod:`sync.server.handover`).
 4. Results get the device's next result ids; applied actions are queued for
    the connector in the same transaction, so none is lost.
 """
@@ -29,9 +31,17 @@ from sync.chain import link_content, row_hash
 from sync.protocol import ActionResult, PushRequest, PushResponse, WireAction, WireLink
 from sync.server.centre_policy import PolicyCache
 from sync.server.errors import DeviceRevoked, NotAuthenticated, PayloadConflict
-from sync.server.records import CENTRE, Clock, DeviceRecord, StoredResult, Verdict
+from sync.server.handover import after_revocation, revoked_message
+from sync.server.records import (
+    CENTRE,
+    Clock,
+    DeviceRecord,
+    Handover,
+    StoredResult,
+    Verdict,
+)
 from sync.server.revalidation import CentrePolicy, DeviceContext, revalidate
-from sync.server.storage import Storage, devices, fleet
+from sync.server.storage import Storage, devices, fleet, handovers
 from sync.server.storage import actions as store
 from sync.server.storage.actions import Settled
 
@@ -121,7 +131,13 @@ class Reconciler:
         walk = _Walk(device.chain_seq, device.chain_hash, device.last_result_id)
         held = store.held_actions(connection, device.device_id)
         policy = self._policies.current(connection, device.device_id)
-        judge = _Judge(device, _context(connection, device), policy, self._clock)
+        judge = _Judge(
+            device,
+            _context(connection, device),
+            policy,
+            self._clock,
+            tuple(handovers.handovers_of(connection, device.device_id)),
+        )
         waiting = {a.seq: a for a in held}
         late, forks = [], []
         for action in sorted(new, key=lambda a: a.seq):
@@ -209,19 +225,27 @@ class _Judge:
     context: DeviceContext
     policy: CentrePolicy | None
     clock: Clock
+    handovers: tuple[Handover, ...] = ()
 
     @property
     def device_id(self) -> str:
         return self.device.device_id
 
     def __call__(self, action: WireAction, chain_problem: str | None) -> Verdict:
-        return revalidate(
+        verdict = revalidate(
             action,
             context=self.context,
             policy=self.policy,
             now=self.clock(),
             chain_problem=chain_problem,
         )
+        suspect = after_revocation(action.created_at, self.handovers)
+        if suspect is None or verdict.status == "rejected":
+            return verdict
+        reasons = (
+            [suspect] if verdict.status == "applied" else [suspect, verdict.reason]
+        )
+        return Verdict("quarantined", "; ".join(reasons), verdict.centre_decision)
 
 
 def _unique(actions: Sequence[WireAction]) -> dict[str, WireAction]:
@@ -259,7 +283,7 @@ def _locked_device(connection: Connection, device_id: str) -> DeviceRecord:
     if device is None:
         raise NotAuthenticated(f"Device {device_id} is not enrolled here.")
     if device.revoked:
-        raise DeviceRevoked(f"Device {device_id} was revoked.", record_id=device_id)
+        raise DeviceRevoked(revoked_message(device), record_id=device_id)
     return device
 
 

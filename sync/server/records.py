@@ -83,6 +83,32 @@ class DeviceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Handover:
+    """A revoked device's hand-over: the token a supervisor allowed, and its use.
+
+    Attributes:
+        token_hash: The hand-over token's SHA-256.
+        device_id: The revoked device it re-enrols (under the same id, as its
+            outbox's chain hashes that id into every action).
+        revoked_at: The revocation it answers.
+        revoked_reason: Why the device was revoked.
+        allowed_at: When the supervisor issued the token.
+        allowed_by: Who did.
+        enrolled_at: When the device enrolled with it (``None``: not yet).
+        technician_id: For whom it enrolled then.
+    """
+
+    token_hash: str
+    device_id: str
+    revoked_at: datetime
+    revoked_reason: str
+    allowed_at: datetime
+    allowed_by: str
+    enrolled_at: datetime | None = None
+    technician_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """What the centre decided about one action, and why.
 

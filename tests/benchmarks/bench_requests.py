@@ -3,7 +3,7 @@
 Run ``python -m tests.benchmarks.bench_requests [--no-model] [--set NAME]
 [--misses] [--json]`` from the repository root.
 
-The request sets in ``tests/data/requests/`` (``dev``: 113 requests the
+The request sets in ``tests/data/requests/`` (``dev``: 125 requests the
 reader was developed on; ``heldout``: 30 in another voice, sealed) run
 against the demo knowledge base, ingested into a temporary home, and the demo
 job list, in one process, with the demo policy's tools for a technician.

@@ -6,6 +6,7 @@ edge-governance device enroll-token [--technician T] [--role R] [--expires-in 24
 edge-governance device list [--json]
 edge-governance device show DEVICE [--json]
 edge-governance device revoke DEVICE [--reason TEXT]
+edge-governance device handover DEVICE [--technician T] [--expires-in 24h]
 edge-governance jobs assign --device D|--technician T FILE.json
 edge-governance kill-switch (--device D | --tool T | --fleet) on|off [--reason]
 edge-governance kill-switch [list] [--json]
@@ -176,6 +177,37 @@ def revoke(ctx: click.Context, device_id: str, reason: str) -> None:
             detail={"device_id": device_id, "reason": reason},
         )
     click.echo(f"Revoked {device_id}; its next request is refused.")
+
+
+@device_group.command("handover")
+@click.argument("device_id")
+@click.option(
+    "--technician", help="Enrols for this technician (default: the device's)."
+)
+@click.option("--expires-in", default="24h", show_default=True, help="e.g. 2h, 7d.")
+@click.pass_context
+def handover(
+    ctx: click.Context, device_id: str, technician: str | None, expires_in: str
+) -> None:
+    """Issue a token that re-enrols the revoked DEVICE_ID so that its queued
+    actions reach the centre (shown once)."""
+    cli = state(ctx)
+    with cli.storage() as storage:
+        issued = Enrolment(storage, cli.keys(), clock=utc_now).issue_handover(
+            device_id,
+            expires_in=parse_duration(expires_in),
+            technician_id=technician,
+            actor=cli.actor,
+        )
+    click.echo(issued.token)
+    click.echo(
+        f"Single-use hand-over token for device {device_id} (technician "
+        f"{issued.technician_id}, role {issued.role}); expires "
+        f"{issued.expires_at:%Y-%m-%d %H:%M} UTC. On the device: edge-agent "
+        "enroll --server URL --token TOKEN. Its queued actions are then "
+        "re-validated; those recorded after the revocation wait for review.",
+        err=True,
+    )
 
 
 @click.group("jobs")

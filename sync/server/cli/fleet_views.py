@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sync.server.fleet_state import DeviceState
+from sync.server.records import Handover
 from sync.server.storage.fleet import KillSwitch
 
 
@@ -34,7 +35,36 @@ def device_json(device: DeviceState) -> dict[str, Any]:
         "queue_depth": d.queue_depth,
         "actions": dict(device.actions),
         "kill_switches": [switch_json(s) for s in device.switches],
+        "handovers": [handover_json(h) for h in device.handovers],
     }
+
+
+def handover_json(handover: Handover) -> dict[str, Any]:
+    return {
+        "revoked_at": handover.revoked_at.isoformat(),
+        "revoked_reason": handover.revoked_reason,
+        "allowed_at": handover.allowed_at.isoformat(),
+        "allowed_by": handover.allowed_by,
+        "enrolled_at": (
+            handover.enrolled_at.isoformat() if handover.enrolled_at else None
+        ),
+        "technician_id": handover.technician_id,
+    }
+
+
+def handover_line(handover: Handover) -> str:
+    """One hand-over: the revocation it answered, who allowed it, its use."""
+    why = f" ({handover.revoked_reason})" if handover.revoked_reason else ""
+    used = (
+        f"enrolled again {_moment(handover.enrolled_at)} for technician "
+        f"{handover.technician_id}"
+        if handover.enrolled_at
+        else "token not used yet"
+    )
+    return (
+        f"revoked {_moment(handover.revoked_at)}{why}; hand-over allowed by "
+        f"{handover.allowed_by} {_moment(handover.allowed_at)}; {used}"
+    )
 
 
 def device_line(device: DeviceState) -> str:
@@ -69,6 +99,7 @@ def render_device(device: DeviceState) -> str:
     lines.extend(f"  refused at its last sync: {why}" for why in d.refused_updates)
     if d.revoked:
         lines.append(f"  revoked {_moment(d.revoked_at)}: {d.revoked_reason}")
+    lines.extend(f"  hand-over: {handover_line(h)}" for h in device.handovers)
     lines.extend(f"  kill switch: {switch_line(s)}" for s in device.switches)
     return "\n".join(lines)
 

@@ -103,6 +103,24 @@ enrol_tokens = sa.Table(
     sa.Column("created_by", sa.String(120), nullable=False),
 )
 
+device_handovers = sa.Table(
+    "device_handovers",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("device_id", sa.String(64), nullable=False),
+    _time("revoked_at"),
+    sa.Column("revoked_reason", sa.Text, nullable=False, server_default=""),
+    _time("allowed_at"),
+    sa.Column("allowed_by", sa.String(120), nullable=False),
+    _time("enrolled_at", nullable=True),
+    sa.Column("technician_id", sa.String(120), nullable=True),
+    sa.Index("device_handovers_device", "device_id", "allowed_at"),
+)
+"""Hand-overs of revoked devices: the enrolment token a supervisor issued
+(``allowed_by``, ``allowed_at``) for the device revoked at ``revoked_at``, and
+when the device enrolled with it again (``enrolled_at``), for which
+technician. The revocation stays on record here once the device is back."""
+
 nonces = sa.Table(
     "nonces",
     metadata,

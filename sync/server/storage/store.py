@@ -31,6 +31,7 @@ from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import (
     console_sessions,
     device_decisions,
+    device_handovers,
     devices,
     evaluation_reports,
     metadata,
@@ -43,7 +44,7 @@ from sync.server.storage.schema import (
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -259,6 +260,11 @@ def _m005_console_people(connection: Connection) -> None:
         table.create(connection, checkfirst=True)
 
 
+def _m006_handovers(connection: Connection) -> None:
+    """Hand-overs of revoked devices get their table."""
+    device_handovers.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -279,6 +285,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (3, _m003_releases),
     (4, _m004_release_gate),
     (5, _m005_console_people),
+    (6, _m006_handovers),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""

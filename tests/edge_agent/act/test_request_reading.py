@@ -241,6 +241,55 @@ def test_a_message_is_what_follows_the_instruction(demo) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "channel", "message"),
+    [
+        ("give the customer a call, the valve is stuck", "phone", "the valve is stuck"),
+        ("send a text to the client: arriving at noon", "sms", "arriving at noon"),
+        (
+            "drop the owner an email that the report is done",
+            "email",
+            "the report is done",
+        ),
+        (
+            "get in touch with the site contact by phone, gate locked",
+            "phone",
+            "gate locked",
+        ),
+        (
+            "advise the tenant by email the heating is back",
+            "email",
+            "the heating is back",
+        ),
+    ],
+)
+def test_contact_instructions_in_other_shapes_lead_to_their_message(
+    demo, text, channel, message
+) -> None:
+    kb, jobs = demo
+    reading = read_request(text, store=kb, jobs=jobs, job_id="J-1002")
+    assert reading.tool == "contact_customer"
+    assert reading.args == {"job_id": "J-1002", "channel": channel, "message": message}
+
+
+def test_a_message_about_closing_still_goes_to_the_customer(demo) -> None:
+    """What the message is about names no tool: "the job is done" in it."""
+    kb, jobs = demo
+    reading = read_request(
+        "ping the client that the job is done", store=kb, jobs=jobs, job_id="J-1003"
+    )
+    assert reading.tool == "contact_customer"
+    assert reading.args["message"] == "the job is done"
+
+
+def test_an_instruction_to_the_supervisor_is_no_customer_contact(demo) -> None:
+    kb, jobs = demo
+    reading = read_request(
+        "give the supervisor a call about J-1003", store=kb, jobs=jobs
+    )
+    assert reading.tool == "escalate_to_supervisor"
+
+
 def test_customer_formats_are_read_not_the_demos(customer) -> None:
     kb, jobs = customer
     order = read_request("order 38-22O1-KT x3 for WO-55013", store=kb, jobs=jobs)

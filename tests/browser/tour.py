@@ -1,0 +1,219 @@
+"""Screenshots of the supervisor's console at 1280x800, from a centre with
+demo data in it.
+
+    python -m tests.browser.tour [OUT_DIR]    # scripts/console_tour.sh runs it
+
+A fresh centre (``edge-governance serve`` on loopback, its storage in a
+temporary folder) publishes the default policy; a demo device enrols, orders
+parts the policy holds for a supervisor, answers a few questions and syncs, so
+the review queue and the journal of turns have something in them. A
+supervisor account is made, the browser signs in through the form at
+``/console/sign-in``, and each page of ``PAGES`` is written to
+``OUT_DIR/NAME.png`` (default ``console-screenshots/``). Nothing of the
+caller's own device or centre is read or written.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+
+from edge_agent.__main__ import main as edge_agent
+from policies.defaults import SOURCE_DIR
+from tests.browser.browser import (
+    WAIT_SECONDS,
+    page_status,
+    save_screenshot,
+    start_browser,
+    wait_for_element,
+)
+from tests.browser.centre import Centre, running_centre
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One console page to photograph."""
+
+    name: str
+    """The screenshot's file name, without ``.png``."""
+    path: str
+    """Its address on the centre, e.g. ``/console/queue?device=...``."""
+    ready: str = "body"
+    """A CSS selector that is visible once the page has shown what it is for."""
+    signed_in: bool = True
+    """Whether it is shown to a signed-in supervisor (else before signing in)."""
+
+
+PAGES: tuple[Page, ...] = (
+    Page("sign-in", "/console/sign-in", "input[name=username]", signed_in=False),
+    # Each console page joins here as it lands, e.g. Page("queue", "/console/queue").
+)
+"""The pages photographed, in order; the file names must differ."""
+
+SIGN_IN = "/console/sign-in"
+SUPERVISOR = ("sam", "tour-password-2026")
+"""The supervisor account the tour makes and signs in with (name, password)."""
+HELD_ORDERS = (
+    '{"part_number": "4471-A20-339", "quantity": 2, "job_id": "J-1001"}',
+    '{"part_number": "4471-G10-131", "quantity": 12, "job_id": "J-1002"}',
+    '{"part_number": "4471-G10-131", "quantity": 20, "job_id": "J-1001"}',
+)
+"""Orders the default policy holds for a supervisor (over 250, or over 10)."""
+PLAIN_ORDER = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
+QUESTIONS = ("what does E-42 mean", "C-191", "how do I prime the pump")
+
+
+class TourFailed(RuntimeError):
+    """A step of the tour did not do what it should (the message says which)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the tour; 0 when every screenshot was written, 1 otherwise."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = Path(args[0] if args else "console-screenshots")
+    try:
+        written = tour(out)
+    except TourFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
+    for picture in written:
+        click.echo(picture)
+    return 0
+
+
+def tour(out: Path) -> list[Path]:
+    """Seed a fresh centre, sign in, and photograph each page into ``out``."""
+    with tempfile.TemporaryDirectory(prefix="console-tour-") as folder:
+        root = Path(folder)
+        _isolate(root)
+        with running_centre(root) as centre:
+            seed_demo_data(centre)
+            driver = start_browser(root / "chromium-profile")
+            try:
+                return photograph(driver, centre, out)
+            finally:
+                driver.quit()
+
+
+def _isolate(root: Path) -> None:
+    """Keep the demo device's home and every user folder inside ``root``."""
+    for name in list(os.environ):
+        if name.startswith(("EDGE_AGENT_", "EDGE_GOVERNANCE_")):
+            del os.environ[name]
+    os.environ["EDGE_AGENT_HOME"] = str(root / "device")
+    os.environ["XDG_DATA_HOME"] = str(root / "user-data")
+    os.environ["XDG_CONFIG_HOME"] = str(root / "user-config")
+
+
+def seed_demo_data(centre: Centre) -> None:
+    """A device enrols, works, and syncs: held orders, applied ones, turns."""
+    governance(centre, "policy", "publish", str(SOURCE_DIR))
+    token = re.search(
+        r"[A-Za-z0-9_\-]{20,}", governance(centre, "device", "enroll-token")
+    )
+    if token is None:
+        raise TourFailed("edge-governance device enroll-token printed no token")
+    device("demo", "--no-start")
+    device("enroll", "--server", centre.url, "--token", token.group())
+    for order in (*HELD_ORDERS, PLAIN_ORDER):
+        device("actions", "create", "order_part", "--args", order, "--yes")
+    for question in QUESTIONS:
+        device("ask", "--no-model", question)
+    device("sync", "--server", centre.url)
+    held = json.loads(governance(centre, "review", "list", "--json"))
+    if len(held) != len(HELD_ORDERS):
+        raise TourFailed(
+            f"{len(held)} action(s) held for review, not {len(HELD_ORDERS)}"
+        )
+
+
+def governance(centre: Centre, *args: str, stdin: str | None = None) -> str:
+    """``edge-governance args`` against ``centre``; its output, or TourFailed."""
+    done = centre.run("--as", "tour", *args, stdin=stdin)
+    if done.returncode != 0:
+        raise TourFailed(
+            f"edge-governance {' '.join(args)} exited with {done.returncode}: "
+            f"{done.stderr.strip() or done.stdout.strip()}"
+        )
+    return done.stdout
+
+
+def device(*args: str) -> str:
+    """``edge-agent args`` on the demo device; its output, or TourFailed."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = edge_agent(list(args))
+    if code != 0:
+        raise TourFailed(
+            f"edge-agent {' '.join(args)} exited with {code}: "
+            f"{err.getvalue().strip() or out.getvalue().strip()}"
+        )
+    return out.getvalue()
+
+
+def add_supervisor(centre: Centre, name: str, password: str) -> None:
+    """Make the supervisor account the browser signs in with."""
+    governance(
+        centre, "user", "add", name, "--role", "supervisor", "--password-stdin",
+        stdin=f"{password}\n",
+    )  # fmt: skip
+
+
+def photograph(driver: WebDriver, centre: Centre, out: Path) -> list[Path]:
+    """Each page of PAGES as ``out/NAME.png``, signing in before the first
+    page that needs it."""
+    written: list[Path] = []
+    signed_in = False
+    for page in PAGES:
+        if page.signed_in and not signed_in:
+            add_supervisor(centre, *SUPERVISOR)
+            sign_in(driver, centre.url, *SUPERVISOR)
+            signed_in = True
+        driver.get(centre.url + page.path)
+        status = page_status(driver)
+        if status != 200:
+            raise TourFailed(
+                f"{page.path} answered {status}, not 200: {_shown(driver)!r}"
+            )
+        try:
+            wait_for_element(driver, page.ready)
+        except TimeoutException as exc:
+            raise TourFailed(
+                exc.msg or f"{page.path} never showed {page.ready}"
+            ) from exc
+        written.append(save_screenshot(driver, out / f"{page.name}.png"))
+    return written
+
+
+def sign_in(driver: WebDriver, url: str, name: str, password: str) -> None:
+    """Fill in and send the sign-in form; wait until it has led elsewhere."""
+    driver.get(url + SIGN_IN)
+    wait_for_element(driver, "input[name=username]").send_keys(name)
+    driver.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda seen: SIGN_IN not in seen.current_url,
+        f"still on the sign-in page after {WAIT_SECONDS:g} s: {_shown(driver)!r}",
+    )
+
+
+def _shown(driver: WebDriver) -> str:
+    return str(driver.find_element(By.TAG_NAME, "body").text)[:300]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
