@@ -208,3 +208,9 @@ def release_convergence(storage: Storage) -> Convergence:
             else (0, None)
         )
     return Convergence(newest, running, active, last_at)
+
+
+def release_names(storage: Storage, release_ids: Sequence[int]) -> dict[int, str]:
+    """The names of these releases (those that exist)."""
+    with storage.read() as connection:
+        return listing.release_names(connection, release_ids)

@@ -185,7 +185,12 @@ class Publisher:
                 at=switch.updated_at,
                 actor=actor,
                 event="kill_switch",
-                detail={"scope": scope, "target": target, "enabled": enabled},
+                detail={
+                    "scope": scope,
+                    "target": target,
+                    "enabled": enabled,
+                    "reason": reason,
+                },
             )
         return switch
 

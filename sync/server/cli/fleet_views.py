@@ -140,7 +140,9 @@ def reach_text(scope: str, target: str, devices: int, *, enabled: bool) -> str:
     """What a switch stops (or lets go again), at the devices' next sync."""
     count = f"{devices} device{'' if devices == 1 else 's'}"
     if scope == "tool":
-        change = "refuse" if enabled else "may use again"
-        return f"{count} will {change} the tool {target} at their next sync."
-    change = "refuse new actions" if enabled else "may act again"
-    return f"{count} will {change} at their next sync (unless another switch holds)."
+        if enabled:
+            return f"{count} will refuse the tool {target} at their next sync."
+        return f"{count} may use the tool {target} again from their next sync."
+    if enabled:
+        return f"{count} will refuse new actions at their next sync."
+    return f"{count} may act again from their next sync (unless another switch holds)."
