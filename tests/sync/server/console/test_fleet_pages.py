@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from policies import Decision, Outcome
 from sync import SyncClient, send_journal
-from sync.server.storage import devices
+from sync.server.storage import devices, releases
 from tests.sync.server.console.support import sign_in
 from tests.sync.server.support import BIG_ORDER, REPAIR, FieldDevice, Harness
 
@@ -221,3 +222,54 @@ def test_text_from_a_device_is_shown_as_text(centre: Harness) -> None:
         assert "&lt;script&gt;alert(3)&lt;/script&gt;" in page
     device_page = centre.http.get("/console/devices/dev-ann-1").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in device_page
+
+
+def test_a_device_s_page_lists_its_hand_overs(centre: Harness) -> None:
+    centre.enrol("dev-ann-1", technician="ann")
+    with centre.services.storage.write() as connection:
+        devices.revoke(connection, "dev-ann-1", at=centre.clock(), reason="lost bag")
+    centre.services.enrolment.issue_handover(
+        "dev-ann-1", expires_in=timedelta(hours=2), actor="sam"
+    )
+    sign_in(centre.http, "ada")
+
+    page = centre.http.get("/console/devices/dev-ann-1").text
+
+    assert 'id="device-state">revoked' in page and "lost bag" in page
+    (handover,) = rows_of(page, "handovers-table")
+    assert "lost bag" in handover and "sam" in handover and "not yet" in handover
+
+
+def test_the_fleet_says_how_far_the_newest_release_has_come(centre: Harness) -> None:
+    centre.enrol("dev-ann-1", technician="ann")
+    centre.enrol("dev-bob-1", technician="bob")
+    made = centre.clock()
+    with centre.services.storage.write() as connection:
+        releases.add_release(
+            connection,
+            releases.Release(
+                release_id=1,
+                name="spring",
+                model_name="m.gguf",
+                model_sha256="a" * 64,
+                policy_version=1,
+                policy_sha256="b" * 64,
+                kb_version=2,
+                kb_sha256="c" * 64,
+                app_version="1.0",
+                created_at=made,
+                created_by="sam",
+            ),
+        )
+        releases.set_running(connection, "dev-ann-1", 1, at=made + timedelta(hours=1))
+    sign_in(centre.http, "sam")
+
+    half = centre.http.get("/console/fleet").text
+    with centre.services.storage.write() as connection:
+        releases.set_running(connection, "dev-bob-1", 1, at=made + timedelta(hours=3))
+    whole = centre.http.get("/console/fleet").text
+
+    assert "Newest release 1 (spring)" in half
+    assert "1 of 2 active devices run it." in half
+    assert "1 (spring)" in rows_of(half, "fleet-table")[0]
+    assert "all 2 active devices run it; the last converged 3 h 0 min after" in whole
