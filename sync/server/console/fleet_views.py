@@ -361,6 +361,12 @@ def switch_effect(request: SwitchRequest, reached: int) -> str:
         "fleet": "The whole fleet",
     }[request.scope]
     count = f"{reached} device{'' if reached == 1 else 's'}"
+    if reached == 0 and request.scope in ("device", "technician"):
+        return (
+            f"{what}: no enrolled device (not revoked) matches, so nothing stops "
+            "now; check the name. The switch still holds for a device enrolled "
+            "later under it."
+        )
     if request.scope == "tool":
         if request.enabled:
             return f"{what}: {count} will refuse it at their next sync."

@@ -115,6 +115,17 @@ def test_the_fleet_switch_names_no_target(centre: Harness) -> None:
     assert on(centre) == [("fleet", "")]
 
 
+def test_a_switch_that_reaches_no_device_says_so(centre: Harness) -> None:
+    sign_in(centre.http, "sam")
+    token = form_token(centre.http.get("/console/kill-switches"))
+    typo = {**THROW, "target": "anne"}
+
+    asked = post_form(centre.http, "/console/kill-switches/confirm", token, **typo)
+
+    assert "Every device of technician anne: no enrolled device" in asked.text
+    assert "check the name" in asked.text
+
+
 def test_an_auditor_sees_the_switches_but_cannot_change_them(centre: Harness) -> None:
     centre.publisher.kill_switch(
         "device", "dev-x", enabled=True, reason="lost", actor="supervisor:sam"
