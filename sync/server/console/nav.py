@@ -22,6 +22,9 @@ class NavItem:
     key: str
 
 
-NAV: tuple[NavItem, ...] = (NavItem("Review", f"{PREFIX}/review", "review"),)
+NAV: tuple[NavItem, ...] = (
+    NavItem("Review", f"{PREFIX}/review", "review"),
+    NavItem("Decisions & turns", f"{PREFIX}/turns", "turns"),
+)
 """The pages in the bar, in order. Fleet, Decisions & turns, Shift report,
 Kill switches, and Releases & drift add theirs when they exist."""

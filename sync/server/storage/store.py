@@ -39,11 +39,12 @@ from sync.server.storage.schema import (
     releases,
     schema_migrations,
     sign_in_failures,
+    traces,
 )
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -259,6 +260,13 @@ def _m005_console_people(connection: Connection) -> None:
         table.create(connection, checkfirst=True)
 
 
+def _m007_journal_pages(connection: Connection) -> None:
+    """Turns and decisions get the indexes their pages are read by (the
+    latest received first; a turn's decisions)."""
+    for index in (*traces.indexes, *device_decisions.indexes):
+        index.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -279,6 +287,8 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (3, _m003_releases),
     (4, _m004_release_gate),
     (5, _m005_console_people),
+    # 6 is taken by the hand-overs of revoked devices (on another branch).
+    (7, _m007_journal_pages),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
