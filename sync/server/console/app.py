@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server.console import review_page, sign_in, turns_page
+from sync.server.console import report_page, review_page, sign_in, turns_page
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
 from sync.server.console.headers import SecurityHeaders
@@ -37,6 +37,7 @@ PAGES: tuple[Callable[[], APIRouter], ...] = (
     sign_in.routes,
     review_page.routes,
     turns_page.routes,
+    report_page.routes,
 )
 """Each page module's routes; a new page adds its ``routes`` here."""
 

@@ -25,6 +25,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Review", f"{PREFIX}/review", "review"),
     NavItem("Decisions & turns", f"{PREFIX}/turns", "turns"),
+    NavItem("Shift report", f"{PREFIX}/report", "report"),
 )
 """The pages in the bar, in order. Fleet, Decisions & turns, Shift report,
 Kill switches, and Releases & drift add theirs when they exist."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from sync.server.console.dates import moment_typed
 from sync.server.console.paths import PREFIX
-from sync.server.errors import RequestInvalid
 from sync.server.turn_log import Cursor, LogFilter, Turn
 
 FILTER_FIELDS = ("q", "device", "technician", "since", "until", "kind", "route")
@@ -68,8 +68,8 @@ class LogQuery:
             text=self.q or None,
             device_id=self.device or None,
             technician_id=self.technician or None,
-            since=_moment(self.since, "From", end_of_day=False),
-            until=_moment(self.until, "To", end_of_day=True),
+            since=moment_typed(self.since, "From", end_of_day=False),
+            until=moment_typed(self.until, "To", end_of_day=True),
             kind=self.kind or None,
             route=self.route or None,
         )
@@ -86,24 +86,6 @@ class LogQuery:
     @property
     def active(self) -> bool:
         return any(getattr(self, name) for name in FILTER_FIELDS)
-
-
-def _moment(text: str, label: str, *, end_of_day: bool) -> datetime | None:
-    """A date (``2026-03-02``, the whole day) or an ISO time; UTC if unsaid."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise RequestInvalid(
-            f"'{label}' must be a date such as 2026-03-02 or a time such as "
-            f"2026-03-02T06:00, not {text!r}. Correct it and filter again."
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if end_of_day and len(text) <= len("2026-03-02"):
-        moment += timedelta(days=1)
-    return moment
 
 
 def turn_link(device_id: str, trace_id: str) -> str:

@@ -1,0 +1,113 @@
+"""How the shift report reads in the console: its period from the query
+string, its shifts grouped by technician, each technician's plot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+
+from sync.server.console.charts import counts_by, stacked_bars
+from sync.server.console.dates import moment_typed
+from sync.server.errors import RequestInvalid
+from sync.server.report import ShiftReport
+
+DEFAULT_DAYS = 7
+"""The period shown when the page names no start: the week before its end."""
+STATUSES = ("applied", "quarantined", "rejected", "held")
+DENIED = "denied on the device"
+FIELDS = ("technician", "since", "until")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    """The report's technician and period as typed (empty: not given)."""
+
+    technician: str = ""
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> ReportQuery:
+        return cls(**{name: query.get(name, "").strip()[:200] for name in FIELDS})
+
+    def period(self, now: datetime) -> tuple[datetime, datetime]:
+        """From when to when (received), the end not included: by default
+        the :data:`DEFAULT_DAYS` to the end of today.
+
+        Raises:
+            RequestInvalid: a date is not a date, or the period is backwards.
+        """
+        typed_end = moment_typed(self.until, "To", end_of_day=True)
+        start = moment_typed(self.since, "From", end_of_day=False)
+        end = typed_end or max(_next_midnight(now), (start or now) + timedelta(days=1))
+        start = start or end - timedelta(days=DEFAULT_DAYS)
+        if start >= end:
+            raise RequestInvalid(
+                "The period ends before it starts: 'From' must come before 'To'. "
+                "Correct the dates and show the report again."
+            )
+        return start, end
+
+    def query(self) -> str:
+        given = {name: getattr(self, name) for name in FIELDS}
+        return urlencode({k: v for k, v in given.items() if v})
+
+
+def _next_midnight(now: datetime) -> datetime:
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day + timedelta(days=1)
+
+
+def day_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True, slots=True)
+class TechnicianReport:
+    """One technician's shifts in the period, and their plot."""
+
+    technician_id: str
+    shifts: tuple[ShiftReport, ...]
+    chart: Markup
+
+    @property
+    def actions(self) -> int:
+        return sum(s.actions for s in self.shifts)
+
+    @property
+    def denials(self) -> int:
+        return sum(sum(s.denials.values()) for s in self.shifts)
+
+
+def by_technician(reports: Sequence[ShiftReport]) -> list[TechnicianReport]:
+    """The shifts grouped by technician (in name order), each with a plot of
+    its actions per shift by status and what the device denied."""
+    grouped: dict[str, list[ShiftReport]] = {}
+    for report in reports:
+        grouped.setdefault(report.technician_id, []).append(report)
+    return [
+        TechnicianReport(name, tuple(shifts), _chart(index, shifts))
+        for index, (name, shifts) in enumerate(sorted(grouped.items()), start=1)
+    ]
+
+
+def _chart(index: int, shifts: Sequence[ShiftReport]) -> Markup:
+    counts = [
+        {**{s: shift.statuses.get(s, 0) for s in STATUSES}, DENIED: _denied(shift)}
+        for shift in shifts
+    ]
+    return stacked_bars(
+        f"chart-{index}",
+        "Actions per shift, by what became of them",
+        [shift.shift for shift in shifts],
+        counts_by(counts, (*STATUSES, DENIED)),
+        y_label="actions",
+    )
+
+
+def _denied(shift: ShiftReport) -> int:
+    return sum(shift.denials.values())
