@@ -31,6 +31,8 @@ STATUS_COLOURS = {
 """A series' colour (the same in light and dark: the plot has its own
 white ground)."""
 OTHER_COLOUR = "#0550ae"
+MIN_SLOTS = 5
+"""Room for at least this many bars (one shift is not a wall of colour)."""
 
 _STYLE = re.compile(r'\sstyle="([^"]*)"')
 _ID = re.compile(r'\bid="([^"]+)"')
@@ -85,6 +87,7 @@ def stacked_bars(
         )
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.set_xticks(positions, [_plain(c) for c in categories])
+    axes.set_xlim(-0.6, max(len(categories), MIN_SLOTS) - 0.4)
     axes.set_title(_plain(title), fontsize=10, loc="left")
     axes.set_ylabel(y_label, fontsize=9)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -43,7 +43,9 @@ class ReportQuery:
         """
         typed_end = moment_typed(self.until, "To", end_of_day=True)
         start = moment_typed(self.since, "From", end_of_day=False)
-        end = typed_end or max(_next_midnight(now), (start or now) + timedelta(days=1))
+        end = typed_end or _next_midnight(now)
+        if start is not None and typed_end is None:
+            end = max(end, start + timedelta(days=1))
         start = start or end - timedelta(days=DEFAULT_DAYS)
         if start >= end:
             raise RequestInvalid(
