@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup
 
@@ -31,6 +32,8 @@ STATUS_COLOURS = {
 """A series' colour (the same in light and dark: the plot has its own
 white ground)."""
 OTHER_COLOUR = "#0550ae"
+KEPT = 64
+"""Plots kept once drawn (drawing one takes a good part of a second)."""
 MIN_SLOTS = 5
 """Room for at least this many bars (one shift is not a wall of colour)."""
 
@@ -65,12 +68,27 @@ def stacked_bars(
         categories: The bars, left to right.
         series: What each bar is made of, bottom first.
         y_label: What the height counts.
+
+    The last plots drawn are kept (:data:`KEPT`): a page shown again with the
+    same figures is not drawn again.
     """
+    return _drawn(name, title, tuple(categories), tuple(series), y_label)
+
+
+@lru_cache(maxsize=KEPT)
+def _drawn(
+    name: str,
+    title: str,
+    categories: tuple[str, ...],
+    series: tuple[Series, ...],
+    y_label: str,
+) -> Markup:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(7.5, 2.8), dpi=96, layout="constrained")
+    figure = Figure(figsize=(7.5, 2.8), dpi=96)
+    figure.subplots_adjust(left=0.08, right=0.74, top=0.88, bottom=0.14)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     bottoms = [0.0] * len(categories)

@@ -19,8 +19,8 @@ from sync.server.console.guard import SignedInPerson
 from sync.server.console.rendering import render
 from sync.server.console.report_views import (
     DEFAULT_DAYS,
+    ReportPage,
     ReportQuery,
-    TechnicianReport,
     by_technician,
     day_text,
 )
@@ -37,15 +37,16 @@ def routes() -> APIRouter:
         wanted = ReportQuery.from_query(request.query_params)
         services = console_of(request).services
         since, until = wanted.period(services.clock())
-        technicians = await run_in_threadpool(
-            _report, services.storage, wanted.technician or None, since, until
-        )
+        page = await run_in_threadpool(_report, services.storage, wanted, since, until)
         return render(
             request,
             "report.html",
             {
                 "filters": wanted,
-                "technicians": technicians,
+                "technicians": page.technicians,
+                "next": wanted.query(after=page.next_after)
+                if page.next_after
+                else None,
                 "since": day_text(since),
                 "until": day_text(until),
                 "default_days": DEFAULT_DAYS,
@@ -56,8 +57,10 @@ def routes() -> APIRouter:
 
 
 def _report(
-    storage: Storage, technician: str | None, since: datetime, until: datetime
-) -> list[TechnicianReport]:
+    storage: Storage, wanted: ReportQuery, since: datetime, until: datetime
+) -> ReportPage:
     """The report and its plots (drawn here, off the event loop)."""
-    shifts = build_report(storage, technician_id=technician, since=since, until=until)
-    return by_technician(shifts)
+    shifts = build_report(
+        storage, technician_id=wanted.technician or None, since=since, until=until
+    )
+    return by_technician(shifts, after=wanted.after)

@@ -20,6 +20,8 @@ DEFAULT_DAYS = 7
 STATUSES = ("applied", "quarantined", "rejected", "held")
 DENIED = "denied on the device"
 FIELDS = ("technician", "since", "until")
+TECHNICIANS_SHOWN = 5
+"""Technicians on one page of the report (each has a plot drawn for it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +31,13 @@ class ReportQuery:
     technician: str = ""
     since: str = ""
     until: str = ""
+    after: str = ""
+    """The last technician of the page before (empty: the first page)."""
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> ReportQuery:
-        return cls(**{name: query.get(name, "").strip()[:200] for name in FIELDS})
+        given = {name: query.get(name, "").strip()[:200] for name in FIELDS}
+        return cls(**given, after=query.get("after", "").strip()[:200])
 
     def period(self, now: datetime) -> tuple[datetime, datetime]:
         """From when to when (received), the end not included: by default
@@ -54,8 +59,10 @@ class ReportQuery:
             )
         return start, end
 
-    def query(self) -> str:
+    def query(self, **changed: str) -> str:
+        """The technician and period as a query string, with ``changed``."""
         given = {name: getattr(self, name) for name in FIELDS}
+        given.update(changed)
         return urlencode({k: v for k, v in given.items() if v})
 
 
@@ -85,16 +92,33 @@ class TechnicianReport:
         return sum(sum(s.denials.values()) for s in self.shifts)
 
 
-def by_technician(reports: Sequence[ShiftReport]) -> list[TechnicianReport]:
-    """The shifts grouped by technician (in name order), each with a plot of
-    its actions per shift by status and what the device denied."""
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """The technicians one page of the report shows, and who comes next."""
+
+    technicians: tuple[TechnicianReport, ...]
+    next_after: str | None
+    """The last technician shown, when more follow (the next page's ``after``)."""
+
+
+def by_technician(
+    reports: Sequence[ShiftReport], *, after: str = "", limit: int = TECHNICIANS_SHOWN
+) -> ReportPage:
+    """The shifts grouped by technician, in name order, ``limit`` technicians
+    after ``after``; each with a plot of its actions per shift by status and
+    what the device denied (drawn only for the technicians shown)."""
     grouped: dict[str, list[ShiftReport]] = {}
     for report in reports:
         grouped.setdefault(report.technician_id, []).append(report)
-    return [
-        TechnicianReport(name, tuple(shifts), _chart(index, shifts))
-        for index, (name, shifts) in enumerate(sorted(grouped.items()), start=1)
-    ]
+    names = [name for name in sorted(grouped) if name > after]
+    shown = names[:limit]
+    return ReportPage(
+        tuple(
+            TechnicianReport(name, tuple(grouped[name]), _chart(index, grouped[name]))
+            for index, name in enumerate(shown, start=1)
+        ),
+        shown[-1] if len(names) > limit else None,
+    )
 
 
 def _chart(index: int, shifts: Sequence[ShiftReport]) -> Markup:

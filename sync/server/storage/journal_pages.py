@@ -1,10 +1,10 @@
 """SQL for browsing devices' journals a page at a time: turns and decisions,
 the latest received first, filtered, with a keyset cursor (never an offset).
 
-Text search matches the stored JSON, so the needle is JSON-encoded the way
-the column holds it (``"`` and ``\\`` escaped); ``%`` and ``_`` in it are
-literal. Rows come back as plain dicts; the spans and reasons stay JSON text
-for the caller to read.
+Text search ignores case and matches the stored JSON, so the needle is
+JSON-encoded the way the column holds it (``"`` and ``\\`` escaped); ``%``
+and ``_`` in it are literal. Rows come back as plain dicts; the spans and
+reasons stay JSON text for the caller to read.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def turn_rows(
         )
         .limit(limit)
     )
-    for condition in _turn_conditions(where):
+    for condition in _turn_conditions(where, connection.dialect.name):
         query = query.where(condition)
     if after is not None:
         query = query.where(
@@ -80,7 +80,7 @@ def turn_rows(
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def _turn_conditions(where: Where) -> list[sa.ColumnElement[bool]]:
+def _turn_conditions(where: Where, dialect: str) -> list[sa.ColumnElement[bool]]:
     found: list[sa.ColumnElement[bool]] = _common(traces, traces.c.saved_at, where)
     if where.technician_id:
         found.append(devices.c.technician_id == where.technician_id)
@@ -92,16 +92,19 @@ def _turn_conditions(where: Where) -> list[sa.ColumnElement[bool]]:
         found.append(traces.c.spans.contains(fragment, autoescape=True))
     if where.text:
         needle = json_needle(where.text)
-        decided = sa.select(device_decisions.c.key).where(
-            device_decisions.c.device_id == traces.c.device_id,
-            device_decisions.c.trace_id == traces.c.trace_id,
+        decided = sa.select(
+            device_decisions.c.device_id, device_decisions.c.trace_id
+        ).where(
             sa.or_(
-                device_decisions.c.tool.icontains(where.text, autoescape=True),
-                device_decisions.c.reasons.icontains(needle, autoescape=True),
+                _holds(device_decisions.c.tool, where.text, dialect),
+                _holds(device_decisions.c.reasons, needle, dialect),
             ),
         )
         found.append(
-            sa.or_(traces.c.spans.icontains(needle, autoescape=True), decided.exists())
+            sa.or_(
+                _holds(traces.c.spans, needle, dialect),
+                sa.tuple_(traces.c.device_id, traces.c.trace_id).in_(decided),
+            )
         )
     return found
 
@@ -118,7 +121,7 @@ def decision_rows(
         )
         .limit(limit)
     )
-    for condition in _decision_conditions(where):
+    for condition in _decision_conditions(where, connection.dialect.name):
         query = query.where(condition)
     if after is not None:
         query = query.where(
@@ -132,7 +135,7 @@ def decision_rows(
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
-def _decision_conditions(where: Where) -> list[sa.ColumnElement[bool]]:
+def _decision_conditions(where: Where, dialect: str) -> list[sa.ColumnElement[bool]]:
     table = device_decisions
     found = _common(table, table.c.received_at, where)
     if where.technician_id:
@@ -143,12 +146,21 @@ def _decision_conditions(where: Where) -> list[sa.ColumnElement[bool]]:
         needle = json_needle(where.text)
         found.append(
             sa.or_(
-                table.c.tool.icontains(where.text, autoescape=True),
-                table.c.reasons.icontains(needle, autoescape=True),
-                table.c.payload.icontains(needle, autoescape=True),
+                _holds(table.c.tool, where.text, dialect),
+                _holds(table.c.reasons, needle, dialect),
+                _holds(table.c.payload, needle, dialect),
             )
         )
     return found
+
+
+def _holds(column: sa.Column[Any], text: str, dialect: str) -> sa.ColumnElement[bool]:
+    """``column`` holds ``text``, whatever the case: ILIKE on PostgreSQL; on
+    SQLite, LIKE, which already ignores case (as far as its ``lower()``
+    would: ASCII) without lowering every row first."""
+    if dialect == "postgresql":
+        return column.icontains(text, autoescape=True)
+    return column.contains(text, autoescape=True)
 
 
 def _common(

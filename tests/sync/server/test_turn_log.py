@@ -26,8 +26,12 @@ LOG_INDEXES = ("traces_saved", "device_decisions_received", "device_decisions_tr
 
 
 @pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    with harness(tmp_path, sqlite_url) as running:
+def centre(tmp_path: Path, database_url: str):
+    """The service on a SQLite file, then on PostgreSQL.
+
+    Why: the log's SQL (row-value cursors, text search) differs by backend.
+    """
+    with harness(tmp_path, database_url) as running:
         yield running
 
 

@@ -150,3 +150,23 @@ def test_an_inline_svg_keeps_only_plain_properties() -> None:
     )
 
     assert '<path fill="#fff" stroke-width="0.8" id="q-a"/>' in svg
+
+
+def test_the_report_shows_technicians_a_few_at_a_time(centre: Harness) -> None:
+    for n in range(6):
+        device = centre.enrol(f"dev-{n}", f"tech-{n}")
+        deny(device, "quantity above 50")
+        send(centre, device)
+    sign_in(centre.http, "ada")
+
+    first = centre.http.get("/console/report")
+    link = re.search(r'href="/console/report\?([^"]+)" id="report-next"', first.text)
+    assert link, "no link to the next technicians"
+    second = centre.http.get("/console/report?" + link.group(1).replace("&amp;", "&"))
+
+    assert [f"tech-{n}" for n in range(5)] == re.findall(
+        r'-name">(tech-\d)', first.text
+    )
+    assert re.findall(r'-name">(tech-\d)', second.text) == ["tech-5"]
+    assert 'id="report-next"' not in second.text
+    assert 'id="report-first"' in second.text
