@@ -170,3 +170,13 @@ def test_the_report_shows_technicians_a_few_at_a_time(centre: Harness) -> None:
     assert re.findall(r'-name">(tech-\d)', second.text) == ["tech-5"]
     assert 'id="report-next"' not in second.text
     assert 'id="report-first"' in second.text
+
+
+def test_each_shift_has_an_id_of_its_own(centre: Harness) -> None:
+    a_shift(centre)
+    sign_in(centre.http, "ada")
+
+    page = centre.http.get("/console/report").text
+
+    ids = re.findall(r'<article class="shift" id="([^"]+)"', page)
+    assert ids == ["shift-1-1", "shift-2-1"]
