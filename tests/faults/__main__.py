@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import platform
 import sys
 import tempfile
@@ -70,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> list[GroupReport]:
     reports = []
     with tempfile.TemporaryDirectory(prefix="faults-") as temporary:
         work = args.workdir or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        # What the programs log (every refused request, ...) goes to a file.
+        logging.basicConfig(filename=work / "suite.log", level=logging.INFO)
         for name in args.groups:
             print(f"[{name}] running ({args.tier}) ...", file=sys.stderr, flush=True)
             report = run_group(name, args.tier, work, not args.no_postgres)
