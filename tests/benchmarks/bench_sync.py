@@ -112,44 +112,49 @@ def queue_actions(
 ) -> None:
     """Queue ``count`` actions in ``outbox``: decided by the default policy,
     confirmed by ``technician``, each with its turn's trace."""
-    from policies import Outcome, evaluate, request_for_call
-    from sync import ActionState, payload_hash
-
     policy = default_policy()
     for start in range(0, count, 1000):
         with outbox.atomic():
             for _ in range(min(1000, count - start)):
-                tool, args = _call(rng)
-                request = request_for_call(
-                    policy,
-                    tool=tool,
-                    args=args,
-                    technician_id=technician,
-                    role="technician",
-                )
-                decision = evaluate(policy, request)
-                payload = {"tool": tool, "args": args}
-                outbox.enqueue(
-                    tool=tool,
-                    action_type=request.action_type,
-                    payload=payload,
-                    decision=decision.as_dict(),
-                    confirmation={
-                        "technician_id": technician,
-                        "payload_hash": payload_hash(payload),
-                        "bundle_version": 1,
-                        "confirmed_at": "2026-03-02T08:00:00Z",
-                    },
-                    evidence={
-                        "kb_version": "3",
-                        "proposed_by": "technician",
-                        "cited_chunks": [f"manual.md#{rng.randrange(90)}"],
-                    },
-                    trace=make_trace(rng, spans),
-                    state=ActionState.AWAITING_APPROVAL
-                    if decision.outcome is Outcome.APPROVE
-                    else ActionState.QUEUED,
-                )
+                queue_action(outbox, policy, rng, technician, spans)
+
+
+def queue_action(
+    outbox: Outbox, policy: Policy, rng: random.Random, technician: str, spans: int
+) -> str:
+    """Queue one action as the app would (inside the caller's transaction);
+    returns its idempotency key."""
+    from policies import Outcome, evaluate, request_for_call
+    from sync import ActionState, payload_hash
+
+    tool, args = _call(rng)
+    request = request_for_call(
+        policy, tool=tool, args=args, technician_id=technician, role="technician"
+    )
+    decision = evaluate(policy, request)
+    payload = {"tool": tool, "args": args}
+    action = outbox.enqueue(
+        tool=tool,
+        action_type=request.action_type,
+        payload=payload,
+        decision=decision.as_dict(),
+        confirmation={
+            "technician_id": technician,
+            "payload_hash": payload_hash(payload),
+            "bundle_version": 1,
+            "confirmed_at": "2026-03-02T08:00:00Z",
+        },
+        evidence={
+            "kb_version": "3",
+            "proposed_by": "technician",
+            "cited_chunks": [f"manual.md#{rng.randrange(90)}"],
+        },
+        trace=make_trace(rng, spans),
+        state=ActionState.AWAITING_APPROVAL
+        if decision.outcome is Outcome.APPROVE
+        else ActionState.QUEUED,
+    )
+    return action.key
 
 
 def _call(rng: random.Random) -> tuple[str, dict[str, Any]]:
@@ -173,16 +178,31 @@ def _call(rng: random.Random) -> tuple[str, dict[str, Any]]:
     }
 
 
-def drain_device(url: str, path: Path, device_id: str, secret: str, batch: int) -> Any:
-    """The edge's own sync run against the service; returns its report."""
+def drain_device(
+    url: str,
+    path: Path,
+    device_id: str,
+    secret: str,
+    batch: int,
+    *,
+    timeout: float = 120,
+    **options: Any,
+) -> Any:
+    """The edge's own sync run against the service; returns its report.
+
+    ``options`` go to ``sync.runner.drain`` (``retry``, ``progress``, ``pull``)
+    and to httpx (``transport``).
+    """
     from sync import Outbox
     from sync.client import SyncClient
     from sync.protocol import PullRequest
     from sync.runner import drain
 
+    transport = options.pop("transport", None)
+    options.setdefault("pull", PullRequest())
     with (
         closing(Outbox.open(path, device_id=device_id)) as outbox,
-        httpx.Client(base_url=url, timeout=120) as http,
+        httpx.Client(base_url=url, timeout=timeout, transport=transport) as http,
     ):
         client = SyncClient(
             http,
@@ -198,7 +218,7 @@ def drain_device(url: str, path: Path, device_id: str, secret: str, batch: int) 
             sleep=time.sleep,
             rng=random.Random(1),
             batch_size=batch,
-            pull=PullRequest(),
+            **options,
         )
 
 

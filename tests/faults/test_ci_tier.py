@@ -1,0 +1,34 @@
+"""CI runs the small tier of the fault suite's fast groups and holds their
+invariants: the crash group (SQLite; PostgreSQL only in ``python -m
+tests.faults``, for time), the input group and the damage group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.faults.__main__ import main
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+
+@pytest.mark.timeout(600)
+def test_the_ci_tier_holds_every_invariant(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "report.json"
+    argv = ["--tier", "ci", "--only", "crash,input,damage", "--no-postgres"]
+
+    reports = main([*argv, "--out", str(out), "--workdir", str(tmp_path / "work")])
+
+    failed = {r.group: [(c.name, c.seen) for c in r.failed] for r in reports}
+    assert all(r.ok for r in reports), failed
+    by_group = {r.group: r for r in reports}
+    crash = by_group["crash"]
+    assert crash.figures["device_kills"]["kills"] >= 200
+    assert crash.figures["service_kills_sqlite"]["kills"] >= 50
+    names = {c.name for c in crash.checks}
+    assert {"device: lost == 0", "device: applied twice == 0"} <= names
+    assert by_group["input"].figures["requests_sqlite"] > 300
+    assert by_group["damage"].figures["cases"] > 100
+    assert '"groups"' in out.read_text()
+    assert "[crash] ok" in capsys.readouterr().out
