@@ -17,7 +17,8 @@ never use the console, and a person's session never signs a device request.
 - ``sessions.py``: sign-in, expiry, sign-out, the sign-in limit (no HTTP).
 - one module per page: ``sign_in.py``, ``review_page.py`` (with
   ``review_views.py``, how its rows and filters read), ``releases_page.py``
-  and ``evaluations_page.py`` (with ``release_views.py``).
+  and ``evaluations_page.py`` (with ``release_views.py``), ``drift_page.py``
+  (with ``drift_views.py``; its report kept a minute by ``report_cache.py``).
 
 A new page is a module with a ``routes() -> APIRouter`` function whose routes
 depend on :data:`SignedInPerson` (or :data:`Supervisor` and

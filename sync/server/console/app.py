@@ -20,7 +20,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server.console import evaluations_page, releases_page, review_page, sign_in
+from sync.server.console import (
+    drift_page,
+    evaluations_page,
+    releases_page,
+    review_page,
+    sign_in,
+)
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
 from sync.server.console.headers import SecurityHeaders
@@ -38,6 +44,7 @@ PAGES: tuple[Callable[[], APIRouter], ...] = (
     review_page.routes,
     releases_page.routes,
     evaluations_page.routes,
+    drift_page.routes,
 )
 """Each page module's routes; a new page adds its ``routes`` here."""
 
