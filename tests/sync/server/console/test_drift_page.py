@@ -6,6 +6,7 @@ the suite file ``drift unanswered --out`` writes; kept a minute."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -117,6 +118,8 @@ def test_the_page_shows_alerts_first_then_plots_tables_and_questions(
     assert 'href="/console/turns/t1?device=d1"' in text
     assert 'href="/console/turns/u1?device=d1"' in text
     assert 'id="drift-download"' in text and "Figures computed at" in text
+    assert "<style" not in text and " style=" not in text
+    assert re.findall(r"<script(?![^>]*\bsrc=)", text) == []
 
 
 def test_an_auditor_reads_the_page_without_any_form_but_the_filter(
@@ -244,6 +247,26 @@ def test_the_report_is_kept_a_minute_then_computed_again(
     assert "<strong>8</strong>" in first and "<strong>8</strong>" in again
     assert _computed(first) == _computed(again)
     assert "<strong>9</strong>" in later and _computed(later) != _computed(first)
+
+
+def test_the_questions_that_found_nothing_come_in_pages_of_fifty(
+    centre: Harness, fleet: Fleet
+) -> None:
+    at = MONDAY + timedelta(hours=10)
+    fleet.send(
+        "d1",
+        [ask(f"w{n}", at, f"gasket{n} sprocket{n}", "not_found") for n in range(50)],
+    )
+    signed_in(centre)
+
+    first = get(centre, f"/console/drift?{PERIOD}").text
+    second = get(centre, f"/console/drift?{PERIOD}&page=2").text
+
+    assert "52 groups" in first and 'id="unanswered-row-50"' in first
+    assert 'id="unanswered-row-51"' not in first
+    assert f'href="?{PERIOD.replace("&", "&amp;")}&amp;page=2"' in first
+    assert 'id="unanswered-row-51"' in second and 'id="unanswered-row-52"' in second
+    assert 'id="unanswered-row-50"' not in second
 
 
 def test_without_a_session_every_drift_address_leads_to_sign_in(
