@@ -23,9 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync.server.console import (
     drift_page,
     evaluations_page,
+    fleet_page,
+    kill_switch_page,
     releases_page,
+    report_page,
     review_page,
     sign_in,
+    turns_page,
 )
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
@@ -42,6 +46,10 @@ logger = logging.getLogger("sync.server.console")
 PAGES: tuple[Callable[[], APIRouter], ...] = (
     sign_in.routes,
     review_page.routes,
+    fleet_page.routes,
+    turns_page.routes,
+    report_page.routes,
+    kill_switch_page.routes,
     releases_page.routes,
     evaluations_page.routes,
     drift_page.routes,

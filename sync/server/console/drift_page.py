@@ -28,12 +28,12 @@ from sync.server.console.drift_views import (
     DriftQuery,
     drift_link,
     threshold_rows,
-    turn_link,
 )
 from sync.server.console.guard import SignedInPerson
 from sync.server.console.release_views import moment, page_number, page_of
 from sync.server.console.rendering import render
 from sync.server.console.report_cache import TIME_TO_LIVE, Computed, ReportCache
+from sync.server.console.turn_views import turn_link
 from sync.server.drift import (
     DriftReport,
     drift_report,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sync.server.console.paths import PREFIX
 from sync.server.drift import DriftThresholds, report_window
@@ -117,12 +117,6 @@ def drift_link(wanted: DriftQuery, path: str = "") -> str:
     """The URL of the drift page (or its ``path`` under it) for ``wanted``."""
     query = wanted.query()
     return f"{PREFIX}/drift{path}" + (f"?{query}" if query else "")
-
-
-def turn_link(device_id: str, trace_id: str) -> str:
-    """The URL of one turn's page."""
-    path = f"{PREFIX}/turns/{quote(trace_id, safe='')}"
-    return f"{path}?{urlencode({'device': device_id})}"
 
 
 def _weeks(text: str) -> int:

@@ -117,6 +117,8 @@ def test_the_page_shows_alerts_first_then_plots_tables_and_questions(
     assert "<td>3</td>" in first_group and "drain plug location dg-60" in first_group
     assert 'href="/console/turns/t1?device=d1"' in text
     assert 'href="/console/turns/u1?device=d1"' in text
+    turn = get(centre, "/console/turns/t1?device=d1")
+    assert turn.status_code == 200 and "drain plug on the DG-60" in turn.text
     assert 'id="drift-download"' in text and "Figures computed at" in text
     assert "<style" not in text and " style=" not in text
     assert re.findall(r"<script(?![^>]*\bsrc=)", text) == []
