@@ -62,6 +62,7 @@ PAGES: tuple[Page, ...] = (
     Page("sign-in", "/console/sign-in", "input[name=username]", signed_in=False),
     Page("fleet", "/console/fleet", "#fleet-table"),
     Page("kill-switches", "/console/kill-switches", "#switches-table"),
+    Page("drift", "/console/drift", "#drift-title"),
     # Each console page joins here as it lands, e.g. Page("queue", "/console/queue").
 )
 """The pages photographed, in order; the file names must differ."""

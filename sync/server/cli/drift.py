@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +20,15 @@ from sync.server.cli.context import parse_moment, state
 from sync.server.cli.drift_views import report_lines
 from sync.server.clock import utc_now
 from sync.server.drift import (
+    UNANSWERED_SUITE,
     DriftReport,
     add_cases,
     drift_report,
     load_thresholds,
+    report_window,
     unanswered_cases,
-    week_start,
 )
 from sync.server.errors import PublishRefused
-
-UNANSWERED_SUITE = "Questions from the field that found nothing"
 
 
 def _window(command: Any) -> Any:
@@ -132,12 +130,11 @@ def unanswered(
 def _report(
     ctx: click.Context, since: str | None, weeks: int, release: str | None
 ) -> DriftReport:
-    if since:
-        start = parse_moment(since, "--since")
-        until = start + timedelta(weeks=weeks)
-    else:
-        until = utc_now() + timedelta(seconds=1)
-        start = week_start(until) - timedelta(weeks=weeks - 1)
+    start, until = report_window(
+        since=parse_moment(since, "--since") if since else None,
+        weeks=weeks,
+        now=utc_now(),
+    )
     cli = state(ctx)
     thresholds = load_thresholds(cli.settings().data_dir)
     with cli.storage() as storage:

@@ -21,7 +21,9 @@ never use the console, and a person's session never signs a device request.
   report, with ``report_views.py`` and ``charts.py``, its plots),
   ``fleet_page.py`` (the fleet and a device's page), ``kill_switch_page.py``
   (with ``fleet_views.py``, how devices, cursors and switches read),
-  ``releases_page.py`` and ``evaluations_page.py`` (with ``release_views.py``).
+  ``releases_page.py`` and ``evaluations_page.py`` (with ``release_views.py``),
+  ``drift_page.py`` (with ``drift_views.py``; its report kept a minute by
+  ``report_cache.py``).
 
 A new page is a module with a ``routes() -> APIRouter`` function whose routes
 depend on :data:`SignedInPerson` (or :data:`Supervisor` and

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.server.console import (
+    drift_page,
     evaluations_page,
     fleet_page,
     kill_switch_page,
@@ -51,6 +52,7 @@ PAGES: tuple[Callable[[], APIRouter], ...] = (
     kill_switch_page.routes,
     releases_page.routes,
     evaluations_page.routes,
+    drift_page.routes,
 )
 """Each page module's routes; a new page adds its ``routes`` here."""
 

@@ -30,6 +30,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Kill switches", f"{PREFIX}/kill-switches", "kill-switches"),
     NavItem("Releases", f"{PREFIX}/releases", "releases"),
     NavItem("Evaluations", f"{PREFIX}/evaluations", "evaluations"),
+    NavItem("Drift", f"{PREFIX}/drift", "drift"),
 )
 """The pages in the bar, in order. Fleet, Decisions & turns, Shift report,
 Kill switches, and Releases & drift add theirs when they exist."""

@@ -9,7 +9,14 @@ is written.
 
 from __future__ import annotations
 
-from sync.server.drift.cases import SuiteWrite, add_cases, turn_case, unanswered_cases
+from sync.server.drift.cases import (
+    UNANSWERED_SUITE,
+    SuiteWrite,
+    add_cases,
+    turn_case,
+    unanswered_cases,
+    unanswered_suite,
+)
 from sync.server.drift.figures import Figures
 from sync.server.drift.questions import QuestionGroup, group_questions
 from sync.server.drift.report import (
@@ -19,10 +26,11 @@ from sync.server.drift.report import (
     ReleaseFigures,
     WeekFigures,
 )
-from sync.server.drift.service import drift_report, week_start
+from sync.server.drift.service import drift_report, report_window, week_start
 from sync.server.drift.thresholds import DriftThresholds, drift_path, load_thresholds
 
 __all__ = [
+    "UNANSWERED_SUITE",
     "UNKNOWN_RELEASE",
     "Alert",
     "DriftReport",
@@ -37,7 +45,9 @@ __all__ = [
     "drift_report",
     "group_questions",
     "load_thresholds",
+    "report_window",
     "turn_case",
     "unanswered_cases",
+    "unanswered_suite",
     "week_start",
 ]

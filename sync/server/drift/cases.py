@@ -38,6 +38,8 @@ from sync.server.drift.questions import QuestionGroup, question_words
 from sync.server.errors import PublishRefused
 
 SUITE_FILE = "suite.json"
+UNANSWERED_SUITE = "Questions from the field that found nothing"
+"""The name of a suite made of the questions that found nothing."""
 CODE_KINDS = ("fault_code", "part_number", "serial_number", "model_number")
 NOTED_TURNS = 10
 """Turns named in an exported case's note (the rest are counted)."""
@@ -57,6 +59,22 @@ class SuiteWrite:
 def unanswered_cases(groups: Sequence[QuestionGroup]) -> list[dict[str, Any]]:
     """A question case per group, to be filled in by a supervisor."""
     return [_unanswered_case(group) for group in groups]
+
+
+def unanswered_suite(groups: Sequence[QuestionGroup]) -> str:
+    """The suite file :func:`add_cases` makes of the groups' cases where none
+    was (version 1, named :data:`UNANSWERED_SUITE`), as its text."""
+    document = {**_new_suite(UNANSWERED_SUITE), "suite_version": 1}
+    return suite_text({**document, "cases": unanswered_cases(groups)})
+
+
+def suite_text(document: Mapping[str, Any]) -> str:
+    """A suite file's text, as it is written."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _new_suite(name: str) -> dict[str, Any]:
+    return {"suite_version": 0, "name": name, "cases": []}
 
 
 def _unanswered_case(group: QuestionGroup) -> dict[str, Any]:
@@ -252,7 +270,7 @@ def add_cases(
             read or written; nothing was changed.
     """
     file = path / SUITE_FILE if path.is_dir() else path
-    document = _existing(file) or {"suite_version": 0, "name": name, "cases": []}
+    document = _existing(file) or _new_suite(name)
     known = {case.get("id") for case in document["cases"] if isinstance(case, dict)}
     added = [case for case in cases if case["id"] not in known]
     if added or not file.exists():
@@ -301,9 +319,7 @@ def _write(file: Path, document: Mapping[str, Any]) -> None:
     temporary = file.with_name(f".{file.name}.tmp")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(
-            json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        temporary.write_text(suite_text(document), encoding="utf-8")
         os.replace(temporary, file)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

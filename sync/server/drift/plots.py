@@ -25,20 +25,34 @@ _RATES = (
 )
 
 
+PLOTS = {
+    "routes": "Routes per week",
+    "rates": "Rates per week",
+    "cost": "Cost per turn",
+}
+"""Each plot's name (as a URL names it) and title, in the page's order."""
+
+
 def drift_plots(report: DriftReport) -> list[tuple[str, str]]:
     """(title, SVG text) of each plot: routes per week, rates per week, and
-    the device's cost per turn."""
+    the device's cost per turn; none when the report has no week."""
+    if not report.weeks:
+        return []
+    return [(title, drift_plot(report, name)) for name, title in PLOTS.items()]
+
+
+def drift_plot(report: DriftReport, name: str) -> str:
+    """The SVG text of one plot of :data:`PLOTS` (an empty plot when the
+    report has no week).
+
+    Raises:
+        KeyError: ``name`` is not one of :data:`PLOTS`.
+    """
     from matplotlib.figure import Figure
 
-    weeks = report.weeks
-    if not weeks:
-        return []
-    labels = [week.week for week in weeks]
-    return [
-        ("Routes per week", _svg(_routes(Figure(figsize=(8, 3.2)), weeks, labels))),
-        ("Rates per week", _svg(_rates(Figure(figsize=(8, 3.2)), weeks, labels))),
-        ("Cost per turn", _svg(_cost(Figure(figsize=(8, 3.2)), weeks, labels))),
-    ]
+    draw = {"routes": _routes, "rates": _rates, "cost": _cost}[name]
+    labels = [week.week for week in report.weeks]
+    return _svg(draw(Figure(figsize=(8, 3.2)), report.weeks, labels))
 
 
 def _routes(figure: Figure, weeks: Sequence[WeekFigures], labels: list[str]) -> Figure:

@@ -41,6 +41,18 @@ def week_start(moment: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
+def report_window(
+    *, since: datetime | None, weeks: int, now: datetime
+) -> tuple[datetime, datetime]:
+    """The period a report covers, as ``(since, until)``: ``weeks`` weeks from
+    ``since``, or without it the last ``weeks`` ISO weeks, this one included
+    (up to ``now``)."""
+    if since is not None:
+        return since, since + timedelta(weeks=weeks)
+    until = now + timedelta(seconds=1)
+    return week_start(until) - timedelta(weeks=weeks - 1), until
+
+
 class _Weeks:
     """ISO week labels (``2026-W10``) of nanosecond times, cached per week."""
 
