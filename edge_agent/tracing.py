@@ -179,6 +179,11 @@ class TurnTracer:
         finally:
             self._close(opened)
 
+    def annotate(self, **attributes: AttributeValue | None) -> None:
+        """Add attributes to the turn's root span (``__`` for dots, as
+        :meth:`span`): what the whole turn came to, such as its route."""
+        self._root.set(**attributes)
+
     def redacted(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` with the policy's redacted fields replaced, recursively."""
         return {

@@ -56,6 +56,8 @@ def answer_in_session(
         tracer=tracer,
         equipment=_equipment(session, job_id),
     )
+    # The centre's drift report counts the routes (and what found nothing).
+    tracer.annotate(edge__answer__route=answer.route.value)
     session.outbox.save_trace(tracer.finish().as_dict())
     return answer
 

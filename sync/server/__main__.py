@@ -17,6 +17,9 @@
     edge-governance release rollback [--to NAME] --reason TEXT
     edge-governance user add NAME --role supervisor|auditor [--password-stdin]
     edge-governance user list | disable NAME | password NAME
+    edge-governance drift [--weeks N] [--since DATE] [--release NAME] [--json]
+                          [--html FILE] [--fail-on-alert] | unanswered --out FILE
+    edge-governance turns list|export|to-case TRACE_ID --out FILE
 
 Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
 Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration

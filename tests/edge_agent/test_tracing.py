@@ -88,3 +88,14 @@ def test_otlp_export_has_the_protocol_shape() -> None:
     assert values["edge.ok"] == {"boolValue": True}
     assert values["edge.score"] == {"doubleValue": 0.5}
     assert chat["startTimeUnixNano"].isdigit()
+
+
+def test_annotate_sets_what_the_turn_came_to_on_its_root_span() -> None:
+    turn = tracer()
+    with turn.span(RETRIEVAL, edge__query="seal leak"):
+        pass
+    turn.annotate(edge__answer__route="not_found", edge__skipped=None)
+    root, retrieval = turn.finish().spans
+    assert root.attributes["edge.answer.route"] == "not_found"
+    assert "edge.skipped" not in root.attributes
+    assert "edge.answer.route" not in retrieval.attributes

@@ -8,6 +8,7 @@ import click
 
 from sync.server.cli import (
     certificates,
+    drift,
     fleet,
     gate,
     people,
@@ -54,6 +55,7 @@ governance.add_command(review.review_group)
 governance.add_command(review.kb_group)
 governance.add_command(review.report)
 governance.add_command(turns.turns_group)
+governance.add_command(drift.drift_group)
 governance.add_command(releases.release_group)
 governance.add_command(people.user_group)
 releases.release_group.add_command(gate.reports)

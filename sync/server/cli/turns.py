@@ -3,6 +3,8 @@ journals.
 
 edge-governance turns list [--device D] [--since ISO] [--limit N] [--json]
 edge-governance turns export --out FILE [--device D] [--since ISO] [--limit N]
+edge-governance turns to-case TRACE_ID [--device D] [--expect-code C ...]
+                              [--expect-text T ...] [--must-abstain] --out FILE
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ import click
 
 from sync.otlp import otlp_document
 from sync.server.cli.context import parse_moment, state
-from sync.server.storage import journal
+from sync.server.drift import add_cases, turn_case
+from sync.server.errors import PublishRefused, RecordNotFound
+from sync.server.storage import drift, journal
+
+FIELD_SUITE = "Cases from the field"
 
 
 @click.group("turns")
@@ -98,6 +104,69 @@ def export_turns(
     click.echo(
         f"Wrote {len(rows)} turn(s) from {len(by_device)} device(s) to {target}."
     )
+
+
+@turns_group.command("to-case")
+@click.argument("trace_id")
+@click.option("--device", "device_id", help="The device, when two hold this id.")
+@click.option(
+    "--expect-code",
+    "codes",
+    multiple=True,
+    help="A code the answer must find; for a photo, one printed on it "
+    "(KIND:VALUE, or a value read from it).",
+)
+@click.option(
+    "--expect-text", "texts", multiple=True, help="Text the answer must show."
+)
+@click.option(
+    "--must-abstain", is_flag=True, help="The answer must say nothing answers it."
+)
+@click.option(
+    "--out",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Suite file (or folder) to add the case to; made when missing.",
+)
+@click.pass_context
+def to_case(
+    ctx: click.Context,
+    trace_id: str,
+    device_id: str | None,
+    codes: tuple[str, ...],
+    texts: tuple[str, ...],
+    must_abstain: bool,
+    target: Path,
+) -> None:
+    """Make one reviewed turn (a question or a photo) an evaluation case."""
+    with state(ctx).storage() as storage, storage.read() as connection:
+        found = drift.turns_with_id(connection, trace_id, device_id)
+    if not found:
+        raise RecordNotFound(
+            f"No turn {trace_id}"
+            + (f" from device {device_id}" if device_id else "")
+            + " at the centre; edge-governance turns list shows those it holds."
+        )
+    if len(found) > 1:
+        devices = ", ".join(turn["device_id"] for turn in found)
+        raise PublishRefused(
+            f"Devices {devices} each sent a turn {trace_id}; say which with "
+            "--device. Nothing was written."
+        )
+    case = turn_case(
+        found[0], expect_codes=codes, expect_texts=texts, must_abstain=must_abstain
+    )
+    written = add_cases(target, [case], name=FIELD_SUITE)
+    if not written.added:
+        click.echo(f"{written.file} holds case {case['id']} already; left as it is.")
+        return
+    click.echo(
+        f"Added {case['kind']} case {case['id']} to {written.file} (suite version "
+        f"{written.version})."
+    )
+    if case["kind"] == "photo":
+        click.echo(case["note"])
 
 
 def _turns(

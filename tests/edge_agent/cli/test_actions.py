@@ -115,6 +115,9 @@ def test_traces_are_listed_shown_and_exported_as_otlp(demo_home, capsys, tmp_pat
     code, out, _ = run(capsys, "trace", "list", "--json")
     traces = json.loads(out)
     assert {t["name"] for t in traces} == {"propose", "ask"}
+    (ask,) = [t for t in traces if t["name"] == "ask"]
+    code, out, _ = run(capsys, "trace", "show", ask["trace_id"], "--json")
+    assert '"edge.answer.route": "code_lookup"' in out
     code, out, _ = run(capsys, "trace", "show", traces[0]["trace_id"])
     assert "invoke_agent" in out
     target = tmp_path / "traces.json"
