@@ -104,8 +104,11 @@ class LiveDevice:
 
     _nonces = itertools.count()
 
-    def __init__(self, url: str, device_id: str, secret: str) -> None:
+    def __init__(
+        self, url: str, device_id: str, secret: str, technician: str = TECHNICIAN
+    ) -> None:
         self.url = url
+        self.technician = technician
         self.device_id = device_id
         self.secret = secret
         self.outbox = Outbox.open(
@@ -123,7 +126,7 @@ class LiveDevice:
         reply.raise_for_status()
         body = reply.json()
         secret = device_secret(binding_key(token), body["secret_seed"])
-        return cls(url, body["device_id"], secret)
+        return cls(url, body["device_id"], secret, technician)
 
     def hold(
         self,
@@ -139,7 +142,7 @@ class LiveDevice:
             policy,
             tool="order_part",
             args=args,
-            technician_id=TECHNICIAN,
+            technician_id=self.technician,
             role="technician",
         )
         decision = evaluate(policy, request).as_dict()
@@ -151,7 +154,7 @@ class LiveDevice:
             payload=payload,
             decision=decision,
             confirmation={
-                "technician_id": TECHNICIAN,
+                "technician_id": self.technician,
                 "payload_hash": payload_hash(payload),
                 "bundle_version": decision["bundle_version"],
                 "confirmed_at": now().isoformat(),

@@ -30,7 +30,7 @@ from tests.browser.browser import (
 )
 from tests.browser.centre import Centre
 from tests.browser.depot import PASSWORD, Depot, LiveDevice
-from tests.browser.tour import HELD_ORDERS, SIGN_IN, device, sign_in
+from tests.browser.tour import HELD_ORDERS, SIGN_IN, device, set_scheme, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -319,3 +319,20 @@ def tab_to(driver: WebDriver, wanted: str, most: int = 20) -> bool:
         if driver.execute_script("return document.activeElement.id") == wanted:
             return True
     return False
+
+
+def test_the_tour_s_dark_scheme_darkens_the_pages(
+    depot: Depot, page: WebDriver
+) -> None:
+    background = "return getComputedStyle(document.body).backgroundColor"
+    page.get(f"{depot.centre.url}{SIGN_IN}")
+    wait_for_element(page, "#sign-in-form")
+    try:
+        set_scheme(page, "dark")
+        dark = page.execute_script(background)
+    finally:
+        set_scheme(page, "light")
+    assert (dark, page.execute_script(background)) == (
+        "rgb(13, 17, 23)",
+        "rgb(255, 255, 255)",
+    )
