@@ -69,6 +69,12 @@ class HomeLayout:
         return self.root / "credentials.json"
 
     @property
+    def evaluation_suites(self) -> Path:
+        """Evaluation suites fetched from the centre, one folder per version
+        (``evaluation/suites/<version>/``), each complete or absent."""
+        return self.root / "evaluation" / "suites"
+
+    @property
     def centre_keys_file(self) -> Path:
         """The centre's key set this device trusts, from enrolment and syncs."""
         return self.root / "centre-keys.json"

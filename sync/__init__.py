@@ -71,11 +71,18 @@ if TYPE_CHECKING:
         ReleaseManifest,
         ReleaseModel,
         ReportReceipt,
+        SuiteDownload,
         kb_content_sha256,
         policy_content_sha256,
+        suite_content_sha256,
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
+    from sync.suite_archive import (
+        SuiteArchiveInvalid,
+        read_suite_archive,
+        write_suite_files,
+    )
 
 _LAZY = {
     "Enrolled": "sync.client",
@@ -96,7 +103,12 @@ _LAZY = {
     "ReportReceipt": "sync.protocol",
     "kb_content_sha256": "sync.protocol",
     "policy_content_sha256": "sync.protocol",
+    "SuiteDownload": "sync.protocol",
+    "suite_content_sha256": "sync.protocol",
     "drain": "sync.runner",
+    "SuiteArchiveInvalid": "sync.suite_archive",
+    "read_suite_archive": "sync.suite_archive",
+    "write_suite_files": "sync.suite_archive",
     "OutcomeStatus": "sync.runner_models",
     "Progress": "sync.runner_models",
     "SyncReport": "sync.runner_models",
@@ -141,6 +153,8 @@ __all__ = [
     "ReleaseModel",
     "ReplyNotAuthentic",
     "ReportReceipt",
+    "SuiteArchiveInvalid",
+    "SuiteDownload",
     "SyncAuthFailed",
     "SyncClient",
     "SyncConflict",
@@ -162,8 +176,11 @@ __all__ = [
     "otlp_document",
     "payload_hash",
     "policy_content_sha256",
+    "read_suite_archive",
     "send_journal",
+    "suite_content_sha256",
     "utc_now",
+    "write_suite_files",
 ]
 
 

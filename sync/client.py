@@ -69,6 +69,8 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     ReportReceipt,
+    SuiteDownload,
+    SuiteRequest,
 )
 
 ENROLL_PATH = f"{API_PREFIX}/enroll"
@@ -76,6 +78,7 @@ PUSH_PATH = f"{API_PREFIX}/push"
 PULL_PATH = f"{API_PREFIX}/pull"
 JOURNAL_PATH = f"{API_PREFIX}/journal"
 REPORTS_PATH = f"{API_PREFIX}/evaluation-reports"
+SUITE_PATH = f"{API_PREFIX}/evaluation-suite"
 KEPT = "Nothing was lost: the actions stay on this device."
 
 Reply = TypeVar("Reply", bound=BaseModel)
@@ -164,6 +167,17 @@ class SyncClient:
             SyncRejected: the centre refused it (not a report it can read).
         """
         return self._signed(REPORTS_PATH, report, ReportReceipt)
+
+    def fetch_suite(self, version: int | None = None) -> SuiteDownload:
+        """The evaluation suite the centre published (the newest, or
+        ``version``), its archive not yet checked against its SHA-256.
+
+        Raises:
+            SyncUnavailable: as for :meth:`push` (asking again is safe).
+            SyncAuthFailed: the device is unknown or revoked.
+            SyncRejected: the centre has no such suite (its message says so).
+        """
+        return self._signed(SUITE_PATH, SuiteRequest(version=version), SuiteDownload)
 
     def _signed(self, path: str, body: BaseModel | bytes, reply: type[Reply]) -> Reply:
         content = (

@@ -20,6 +20,9 @@ Endpoints:
 - ``POST /v1/evaluation-reports``: an evaluation report (``report.json`` of
   ``edge-agent eval``, its exact bytes, read as :class:`EvaluationReport`)
   -> :class:`ReportReceipt`; at most :data:`MAX_REPORT_BYTES` bytes, else 413.
+- ``POST /v1/evaluation-suite``: :class:`SuiteRequest` -> :class:`SuiteDownload`:
+  the evaluation suite the centre published (the newest, or a version), as
+  one archive with its SHA-256; 404 when there is none.
 - ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
   Health answers ``ok``, ``degraded`` (every device slot taken) or
   ``unavailable`` (503), with the slots in use and their limits.
@@ -48,6 +51,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -60,6 +64,8 @@ MAX_BATCH_ACTIONS = 500
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_JOURNAL_ENTRIES = 200
 MAX_REPORT_BYTES = 4 * 1024 * 1024
+MAX_SUITE_BYTES = 32 * 1024 * 1024
+"""Most bytes an evaluation suite's files may hold, all together."""
 """Largest evaluation report a device uploads (the demo suite's is about
 0.2 MB)."""
 MAX_INT = 2**31 - 1
@@ -378,6 +384,21 @@ def kb_files_sha256(files: Mapping[str, str]) -> str:
     )
 
 
+def suite_content_sha256(suite_json: bytes, files: Mapping[str, bytes]) -> str:
+    """The SHA-256 that names an evaluation suite's content: ``suite.json``'s
+    bytes, then for each file it names (its path relative to the suite's
+    folder, ``/`` between folders, in path order) ``NUL path NUL bytes``.
+
+    A device computes it when it loads a suite, the centre when a suite is
+    published, so a report and a published suite name a suite alike.
+    """
+    digest = hashlib.sha256(suite_json)
+    for name in sorted(files, key=lambda n: PurePosixPath(n).parts):
+        digest.update(b"\0" + PurePosixPath(name).as_posix().encode())
+        digest.update(b"\0" + files[name])
+    return digest.hexdigest()
+
+
 def policy_content_sha256(bundle: str | bytes) -> str:
     """The SHA-256 that names a signed bundle's policy, whatever its version,
     expiry or signature: canonical JSON of its ``files`` (name to text).
@@ -477,6 +498,9 @@ class ReportSuite(BaseModel):
     name: Plain = Field(max_length=200)
     version: int = Field(ge=0, le=MAX_INT)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """:func:`suite_content_sha256`, as the centre names a published suite."""
+    centre_version: int | None = Field(default=None, ge=1, le=MAX_INT)
+    """The centre's version of the suite, when it was fetched from there."""
     kinds_run: list[Annotated[str, Field(max_length=40)]] = Field(max_length=20)
 
 
@@ -539,3 +563,29 @@ class ReportReceipt(WireModel):
     """Of the bytes uploaded (``sha256sum report.json``)."""
     new: bool
     """False when the centre held these very bytes already."""
+
+
+class SuiteRequest(WireModel):
+    """Which published evaluation suite a device asks for."""
+
+    version: int | None = Field(default=None, ge=1, le=MAX_INT)
+    """A version the centre published; ``None``: the newest."""
+
+
+class SuiteDownload(WireModel):
+    """A published evaluation suite: a gzipped tar of ``suite.json`` and the
+    files it names, with what the centre knows of it."""
+
+    version: int = Field(ge=1, le=MAX_INT)
+    """The centre's version (1, 2, ...; never reused)."""
+    name: str = Field(max_length=200)
+    suite_version: int = Field(ge=0, le=MAX_INT)
+    """The ``suite_version`` its ``suite.json`` states."""
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """:func:`suite_content_sha256` of its files."""
+    archive_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    """Of the archive's bytes (``archive`` once decoded)."""
+    published_at: WireTime
+    note: str = Field(default="", max_length=2000)
+    archive: str
+    """The archive, base64."""

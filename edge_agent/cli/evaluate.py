@@ -17,6 +17,7 @@ import click
 from edge_agent import exit_codes
 from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.config import EdgeSettings
 from edge_agent.errors import BaselineInvalid, CandidateInvalid, SuiteInvalid
 from edge_agent.evaluation import (
     CASE_KINDS,
@@ -38,12 +39,23 @@ NEEDS_MODEL = frozenset({"question", "injection"})
 """Kinds whose turns may call the model; only they wait for it to load."""
 
 
+CENTRE = "centre"
+"""``--suite centre``: the suite published at the centre."""
+
+
 @click.command("eval")
 @click.option(
     "--suite",
     "suite_path",
-    type=click.Path(path_type=Path),
-    help="A suite folder or its suite.json (default: the demo fleet's suite).",
+    type=click.Path(),
+    help="A suite folder or its suite.json, or 'centre': the newest suite "
+    "published at the centre this device is enrolled with (fetched into the "
+    "home; offline, the last one fetched). Default: the demo fleet's suite.",
+)
+@click.option(
+    "--suite-version",
+    type=click.IntRange(1),
+    help="With --suite centre: this version of the centre's suite.",
 )
 @click.option(
     "--kb",
@@ -87,7 +99,8 @@ NEEDS_MODEL = frozenset({"question", "injection"})
 @pass_state
 def eval_command(
     state: CliState,
-    suite_path: Path | None,
+    suite_path: str | None,
+    suite_version: int | None,
     kb: Path | None,
     policy_bundle: Path | None,
     model_path: Path | None,
@@ -107,8 +120,8 @@ def eval_command(
     """
     chosen = _kinds(kinds)
     before = _baseline(baseline)
-    suite = _suite(suite_path or demo_suite_path())
     settings = state.settings()
+    suite, centre_version = _chosen_suite(settings, suite_path, suite_version)
     spec = CandidateSpec(kb, policy_bundle, model_path, no_model)
     with tempfile.TemporaryDirectory(prefix="edge-eval-") as temporary:
         work = Path(temporary)
@@ -137,7 +150,12 @@ def eval_command(
             setup_seconds=setup,
         )
     report = build_report(
-        run, suite, candidate.identity, candidate.settings, created_at=datetime.now(UTC)
+        run,
+        suite,
+        candidate.identity,
+        candidate.settings,
+        created_at=datetime.now(UTC),
+        centre_version=centre_version,
     )
     if before is not None:
         report["comparison"] = compare(report, before)
@@ -171,6 +189,24 @@ def _baseline(path: Path | None) -> dict[str, Any] | None:
         return read_baseline(path)
     except BaselineInvalid as exc:
         raise click.BadParameter(exc.message, param_hint="--baseline") from exc
+
+
+def _chosen_suite(
+    settings: EdgeSettings, given: str | None, version: int | None
+) -> tuple[Suite, int | None]:
+    """The suite to run, and its version at the centre when it came from there."""
+    if given != CENTRE and version is not None:
+        raise click.BadParameter(
+            "goes with --suite centre (a folder has no version at the centre).",
+            param_hint="--suite-version",
+        )
+    if given != CENTRE:
+        return _suite(Path(given) if given else demo_suite_path()), None
+    from edge_agent.depot.suite_fetch import centre_suite
+
+    fetched = centre_suite(settings, version=version)
+    _say(fetched.summary())
+    return _suite(fetched.folder), fetched.version
 
 
 def _suite(path: Path) -> Suite:
@@ -234,8 +270,10 @@ def _write(report: dict[str, Any], out: Path) -> Path:
 def render_summary(report: Mapping[str, Any]) -> str:
     """What the run found, per kind, with the time each kind took."""
     candidate, suite, timings = report["candidate"], report["suite"], report["timings"]
+    centre = suite.get("centre_version")
     lines = [
-        f"Suite {suite['name']} v{suite['version']}; app {candidate['app_version']}, "
+        f"Suite {suite['name']} v{suite['version']}"
+        f"{f' (centre v{centre})' if centre else ''}; app {candidate['app_version']}, "
         f"model {candidate['model']['file'] or 'none'}, policy v"
         f"{candidate['policy']['version']}, KB v{candidate['kb']['version']} "
         f"({candidate['kb']['content_sha256'][:12]})",

@@ -7,7 +7,9 @@ The JSON's top level::
     created_at      when the run finished (UTC)
     candidate       app_version, model {file, sha256}, policy {version,
                     sha256, ...}, kb {version, content_sha256, ...}, settings
-    suite           name, version, sha256, cases, kinds_run
+    suite           name, version, sha256 (of its content, as the centre names
+                    it), centre_version (when fetched from the centre, else
+                    null), cases, kinds_run
     figures         per kind (see HEADLINE_FIGURES)
     notices         per kind, what the run had to say (the OCR engine used)
     timings         setup_seconds, seconds per kind, total_seconds
@@ -90,8 +92,10 @@ def build_report(
     *,
     created_at: datetime,
     comparison: Mapping[str, Any] | None = None,
+    centre_version: int | None = None,
 ) -> dict[str, Any]:
-    """The report of ``run`` as a JSON-ready mapping."""
+    """The report of ``run`` as a JSON-ready mapping; ``centre_version`` is
+    the suite's version at the centre, when it was fetched from there."""
     by_kind = {kind.kind: kind.seconds for kind in run.kinds}
     return {
         "report_format": REPORT_FORMAT,
@@ -106,6 +110,7 @@ def build_report(
             "name": suite.name,
             "version": suite.version,
             "sha256": suite.sha256,
+            "centre_version": centre_version,
             "cases": len(suite.cases),
             "kinds_run": [kind.kind for kind in run.kinds],
         },

@@ -34,7 +34,6 @@ Any problem (a misspelt field, a missing photo, two cases with one id) is a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -45,6 +44,7 @@ from edge_agent.evaluation.case_readers import read_case
 from edge_agent.evaluation.cases import Case, InjectionCase, PhotoCase
 from edge_agent.evaluation.suite_fields import Fields
 from edge_agent.jobs import parse_job_book
+from sync import suite_content_sha256
 
 SUITE_FILE = "suite.json"
 
@@ -166,8 +166,7 @@ def _case_files(cases: tuple[Case, ...]) -> list[Path]:
 
 
 def _suite_hash(file: Path, files: tuple[Path, ...]) -> str:
-    digest = hashlib.sha256(file.read_bytes())
-    for path in files:
-        digest.update(b"\0" + path.relative_to(file.parent).as_posix().encode())
-        digest.update(b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    named = {
+        path.relative_to(file.parent).as_posix(): path.read_bytes() for path in files
+    }
+    return suite_content_sha256(file.read_bytes(), named)

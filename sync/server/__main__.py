@@ -20,10 +20,11 @@
     edge-governance drift [--weeks N] [--since DATE] [--release NAME] [--json]
                           [--html FILE] [--fail-on-alert] | unanswered --out FILE
     edge-governance turns list|export|to-case TRACE_ID --out FILE
+    edge-governance suite publish DIR [--note TEXT] | list | show [V] | export
 
 Settings come from ``EDGE_GOVERNANCE_*`` variables, overridden by flags.
 Exit codes: 0 done, 1 failed (the message says why), 2 usage or configuration
-error.
+error, 6 an evaluation suite that cannot be published.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ import click
 
 from policies import PolicyError
 from sync.server.cli import APP_NAME, governance
-from sync.server.errors import ConfigInvalid, ServerError
+from sync.server.errors import ConfigInvalid, ServerError, SuiteRefused
 
 OK = 0
 FAILURE = 1
 USAGE = 2
+SUITE_INVALID = 6
 
 logger = logging.getLogger("sync.server")
 
@@ -60,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigInvalid as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return USAGE
+    except SuiteRefused as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return SUITE_INVALID
     except (PolicyError, ServerError) as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return FAILURE

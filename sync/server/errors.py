@@ -17,6 +17,7 @@
         ├── RequestInvalid      422: the body is not what the protocol says
         ├── Overloaded          429: too many requests in flight; retry later
         ├── PublishRefused      a supervisor command that cannot be done as asked
+        │   └── SuiteRefused    an evaluation suite that cannot be published
         ├── StorageUnavailable  503: the database cannot be reached or written
         ├── DeliveryFailed      a connector could not hand an applied action on
         └── ConfigInvalid       the service's settings cannot work (exit code 2)
@@ -158,6 +159,12 @@ class PublishRefused(ServerError):
 
     code = "publish_refused"
     http_status = 409
+
+
+class SuiteRefused(PublishRefused):
+    """An evaluation suite the centre cannot publish (exit code 6)."""
+
+    code = "suite_refused"
 
 
 class StorageUnavailable(ServerError):

@@ -79,6 +79,17 @@ class GateConfig:
         default=0.9,
         metadata={"doc": "photo precision floor, for a report without baseline"},
     )
+    require_suite: bool = field(
+        default=True,
+        metadata={
+            "doc": "a report must have run the published suite of suite_version "
+            "(when one is published)"
+        },
+    )
+    suite_version: int = field(
+        default=0,
+        metadata={"doc": "the published suite a report must have run (0: the newest)"},
+    )
 
     def as_dict(self) -> dict[str, Any]:
         """Every threshold by name (the kinds as a list)."""

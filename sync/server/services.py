@@ -24,6 +24,7 @@ from sync.server.releases.reports import EvaluationReports
 from sync.server.review import Review
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
+from sync.server.suites import Suites
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Services:
     journal: Journal
     review: Review
     reports: EvaluationReports
+    suites: Suites
     connector: Connector
     delivery: DeliveryWorker
 
@@ -109,6 +111,7 @@ def build_services(
         puller=Puller(storage, keys, page_size=settings.pull_page_size, clock=clock),
         review=Review(storage, clock=clock),
         reports=EvaluationReports(storage, clock=clock),
+        suites=Suites(storage, clock=clock),
         connector=connector,
         delivery=delivery,
     )

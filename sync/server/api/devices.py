@@ -1,4 +1,5 @@
-"""The device endpoints: enrol, push, pull, journal, evaluation reports (see
+"""The device endpoints: enrol, push, pull, journal, evaluation reports and
+suites (see
 :mod:`sync.protocol`).
 
 Each route reads the raw body first, because the signature covers its exact
@@ -33,6 +34,8 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
     ReportReceipt,
+    SuiteDownload,
+    SuiteRequest,
 )
 from sync.server.api.bodies import SMALL_BODY, parse_body, read_body
 from sync.server.records import DeviceRecord
@@ -116,6 +119,21 @@ def device_routes(services: Services) -> APIRouter:
             result = await run_in_threadpool(
                 services.reports.upload, device, body, parsed
             )
+        return _signed_reply(result, device, request)
+
+    @router.post(
+        "/evaluation-suite",
+        response_model=SuiteDownload,
+        openapi_extra=_body(SuiteRequest),
+    )
+    async def evaluation_suite(request: Request) -> Response:
+        """A published evaluation suite (the newest, or the version asked
+        for), as one archive with its SHA-256; 404 when there is none."""
+        body = await read(request, SMALL_BODY)
+        device = await _authenticated(services, request, body)
+        parsed = parse_body(SuiteRequest, body)
+        with services.admission.devices.slot():
+            result = await run_in_threadpool(services.suites.download, parsed.version)
         return _signed_reply(result, device, request)
 
     return router

@@ -15,6 +15,7 @@ from sync.server.cli import (
     releases,
     review,
     signing,
+    suites,
     turns,
 )
 from sync.server.cli.context import CliState, default_actor
@@ -60,3 +61,4 @@ governance.add_command(releases.release_group)
 governance.add_command(people.user_group)
 releases.release_group.add_command(gate.reports)
 releases.release_group.add_command(gate.gate_group)
+governance.add_command(suites.suite_group)

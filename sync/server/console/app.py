@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server.console import review_page, sign_in
+from sync.server.console import evaluations_page, releases_page, review_page, sign_in
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
 from sync.server.console.headers import SecurityHeaders
@@ -33,7 +33,12 @@ from sync.server.services import Services
 
 logger = logging.getLogger("sync.server.console")
 
-PAGES: tuple[Callable[[], APIRouter], ...] = (sign_in.routes, review_page.routes)
+PAGES: tuple[Callable[[], APIRouter], ...] = (
+    sign_in.routes,
+    review_page.routes,
+    releases_page.routes,
+    evaluations_page.routes,
+)
 """Each page module's routes; a new page adds its ``routes`` here."""
 
 

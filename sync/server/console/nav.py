@@ -22,6 +22,10 @@ class NavItem:
     key: str
 
 
-NAV: tuple[NavItem, ...] = (NavItem("Review", f"{PREFIX}/review", "review"),)
+NAV: tuple[NavItem, ...] = (
+    NavItem("Review", f"{PREFIX}/review", "review"),
+    NavItem("Releases", f"{PREFIX}/releases", "releases"),
+    NavItem("Evaluations", f"{PREFIX}/evaluations", "evaluations"),
+)
 """The pages in the bar, in order. Fleet, Decisions & turns, Shift report,
 Kill switches, and Releases & drift add theirs when they exist."""

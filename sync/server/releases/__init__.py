@@ -1,6 +1,8 @@
 """Releases: one named set of model file, policy, KB and app version.
 
 - ``service.py``: :class:`Releases`, making releases and rolling back.
+- ``candidate.py``: a candidate before it is made: its name, the newest
+  policy and KB, the gate's verdict (what a supervisor confirms).
 - ``gating.py``: a new release through the gate (a passing evaluation
   report for exactly its parts, or a recorded override).
 - ``reports.py``: evaluation reports uploaded by devices, and their listing.

@@ -24,6 +24,7 @@ from sync.server.storage.evaluation_reports import (
     reports,
 )
 from sync.server.storage.releases import Release
+from sync.server.suites.requirement import suite_problem
 
 SHOWN_CASES = 20
 """Failing cases a refusal names (the rest are counted)."""
@@ -36,6 +37,54 @@ class Override:
 
     release: Release
     record: GateRecord
+
+
+@dataclass(frozen=True, slots=True)
+class GateOutcome:
+    """What the gate says of a candidate, before anything is recorded.
+
+    Attributes:
+        report: The newest stored report for exactly the candidate, if any.
+        verdict: That report's figures against the thresholds.
+        problem: Why the gate refuses (empty when it passes).
+        suite: Why the report's suite is not the one the gate asks for
+            (empty when it is).
+    """
+
+    report: StoredReport | None
+    verdict: Verdict | None
+    problem: str = ""
+    suite: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is not None and self.verdict.passed and not self.suite
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """What fails: the figures and the suite, or the missing report."""
+        if self.verdict is None:
+            return ("no evaluation report for exactly this candidate",)
+        return (*self.verdict.failures, *((self.suite,) if self.suite else ()))
+
+
+def gate_outcome(connection: Connection, parts: Parts, gate: GateConfig) -> GateOutcome:
+    """The gate's verdict on a candidate of ``parts`` (nothing recorded)."""
+    matching = [
+        r
+        for r in reports(
+            connection, kb_sha256=parts.kb_sha256, policy_sha256=parts.policy_sha256
+        )
+        if not differences(r.report, parts, gate)
+    ]
+    if not matching:
+        return GateOutcome(None, None, _no_report(connection, parts, gate))
+    report = matching[0]
+    verdict = judge(report.report, gate)
+    suite = suite_problem(connection, report.report, gate) or ""
+    passed = verdict.passed and not suite
+    problem = "" if passed else _failing(report, verdict, suite or None)
+    return GateOutcome(report, verdict, problem, suite)
 
 
 def pass_gate(
@@ -54,37 +103,24 @@ def pass_gate(
         PublishRefused: no stored report vouches for exactly these parts, or
             the one that does fails a threshold, and no override was given.
     """
-    matching = [
-        r
-        for r in reports(
-            connection, kb_sha256=parts.kb_sha256, policy_sha256=parts.policy_sha256
-        )
-        if not differences(r.report, parts, gate)
-    ]
-    report = matching[0] if matching else None
-    verdict = judge(report.report, gate) if report else None
-    if report is not None and verdict is not None and verdict.passed:
+    outcome = gate_outcome(connection, parts, gate)
+    report_id = outcome.report.report_id if outcome.report else None
+    if outcome.passed:
         return GateRecord(
-            release_id, report.report_id, False, "", (), gate.as_dict(), at, actor
+            release_id, report_id, False, "", (), gate.as_dict(), at, actor
         )
-    if report is None or verdict is None:
-        failures: tuple[str, ...] = ("no evaluation report for exactly this candidate",)
-        problem = _no_report(connection, parts, gate)
-    else:
-        failures = verdict.failures
-        problem = _failing(report, verdict)
     if override is None:
         raise PublishRefused(
-            f"{problem} Publish a candidate that passes, or publish anyway as a "
-            "supervisor with --override-gate --reason TEXT (recorded and shown "
-            "with every later release and report)."
+            f"{outcome.problem} Publish a candidate that passes, or publish anyway "
+            "as a supervisor with --override-gate --reason TEXT (recorded and "
+            "shown with every later release and report)."
         )
     return GateRecord(
         release_id,
-        report.report_id if report else None,
+        report_id,
         True,
         override,
-        failures,
+        outcome.failures,
         gate.as_dict(),
         at,
         actor,
@@ -121,15 +157,24 @@ def override_in_force(connection: Connection) -> Override | None:
     return None
 
 
-def _failing(report: StoredReport, verdict: Verdict) -> str:
+def _failing(report: StoredReport, verdict: Verdict, suite: str | None) -> str:
     cases = verdict.failing_cases
     shown = "; ".join(cases[:SHOWN_CASES])
     more = f"; and {len(cases) - SHOWN_CASES} more" if len(cases) > SHOWN_CASES else ""
     named = f" Failing cases ({len(cases)}): {shown}{more}." if cases else ""
+    source = (
+        f"report {report.report_id} (from {report.device_id}, technician "
+        f"{report.technician_id})"
+    )
+    if suite and verdict.passed:
+        return (
+            f"The gate refuses this candidate: {source}: {suite}. Evaluate it on "
+            "that suite at the depot (edge-agent eval --suite centre --upload)."
+        )
+    also = f" And {suite}." if suite else ""
     return (
-        f"The gate refuses this candidate: report {report.report_id} "
-        f"(from {report.device_id}, technician {report.technician_id}) fails "
-        f"{'; '.join(verdict.failures)}.{named}"
+        f"The gate refuses this candidate: {source} fails "
+        f"{'; '.join(verdict.failures)}.{named}{also}"
     )
 
 

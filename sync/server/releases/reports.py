@@ -13,13 +13,20 @@ import hashlib
 from dataclasses import dataclass
 
 from sync.protocol import EvaluationReport, ReportReceipt
+from sync.server.errors import RecordNotFound
 from sync.server.gate import GateConfig, Verdict, differences, judge
 from sync.server.records import Clock, DeviceRecord
 from sync.server.releases.gating import Override, override_in_force, release_parts
 from sync.server.storage import Storage
 from sync.server.storage import releases as stored
 from sync.server.storage.audit import record_event
-from sync.server.storage.evaluation_reports import StoredReport, add_report, reports
+from sync.server.storage.evaluation_reports import (
+    StoredReport,
+    add_report,
+    report_by_id,
+    reports,
+)
+from sync.server.storage.releases import Release
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +101,44 @@ class EvaluationReports:
 
 
 def report_listing(
-    storage: Storage, gate: GateConfig, *, limit: int = 20
+    storage: Storage, gate: GateConfig, *, limit: int = 20, before: int | None = None
 ) -> ReportListing:
-    """The newest ``limit`` reports judged against ``gate``, with the
-    releases each vouches for, and the override in force."""
+    """The newest ``limit`` reports (numbered below ``before`` if given)
+    judged against ``gate``, with the releases each vouches for, and the
+    override in force."""
     with storage.read() as connection:
-        found = reports(connection, limit=limit)
+        found = reports(connection, limit=limit, before=before)
         history = stored.all_releases(connection)
         override = override_in_force(connection)
-    listed = []
-    for item in found:
-        names = tuple(
-            release.name
-            for release in history
-            if release.restores is None
-            and not differences(item.report, release_parts(release), gate)
+    return ReportListing(
+        tuple(_listed(item, history, gate) for item in found), override
+    )
+
+
+def report_detail(storage: Storage, gate: GateConfig, report_id: int) -> ListedReport:
+    """One report judged against ``gate``, with the releases it vouches for.
+
+    Raises:
+        RecordNotFound: no report of that number.
+    """
+    with storage.read() as connection:
+        found = report_by_id(connection, report_id)
+        history = stored.all_releases(connection)
+    if found is None:
+        raise RecordNotFound(
+            f"No evaluation report is numbered {report_id}.",
+            record_id=str(report_id),
         )
-        listed.append(ListedReport(item, judge(item.report, gate), names))
-    return ReportListing(tuple(listed), override)
+    return _listed(found, history, gate)
+
+
+def _listed(
+    item: StoredReport, history: list[Release], gate: GateConfig
+) -> ListedReport:
+    names = tuple(
+        release.name
+        for release in history
+        if release.restores is None
+        and not differences(item.report, release_parts(release), gate)
+    )
+    return ListedReport(item, judge(item.report, gate), names)

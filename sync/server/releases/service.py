@@ -23,23 +23,16 @@ from sync.server.centre_keys import CentreKeys
 from sync.server.errors import PublishRefused, RecordNotFound
 from sync.server.gate import GateConfig
 from sync.server.records import Clock
+from sync.server.releases.candidate import check_name, newest_kb, newest_policy
 from sync.server.releases.gating import pass_gate, release_parts
-from sync.server.releases.parts import (
-    app_version,
-    default_model_file,
-    file_sha256,
-    kb_sha256,
-    policy_sha256,
-)
+from sync.server.releases.parts import app_version, default_model_file, file_sha256
 from sync.server.releases.restore import restore_kb, restore_policy
-from sync.server.storage import Storage, fleet
+from sync.server.storage import Storage
 from sync.server.storage import releases as stored
 from sync.server.storage.audit import record_event
 from sync.server.storage.evaluation_reports import add_gate_record
 from sync.server.storage.releases import Release
 
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
-"""A release's name: letters, digits and ._- (at most 80), not a number."""
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -142,7 +135,7 @@ class Releases:
                 version that is not the newest, no default model here, an
                 empty override reason, or the gate refuses the candidate.
         """
-        _check_name(name)
+        check_name(name)
         if override is not None and not override.strip():
             raise PublishRefused(
                 "Say why the gate is overridden with --reason; it is kept with "
@@ -161,8 +154,8 @@ class Releases:
                 raise PublishRefused(
                     f"A release named {name} exists already; choose another name."
                 )
-            policy = _newest_policy(connection, policy_version)
-            kb = _newest_kb(connection, kb_version)
+            policy = newest_policy(connection, policy_version)
+            kb = newest_kb(connection, kb_version)
             release = Release(
                 release_id=stored.next_release_id(connection),
                 name=name,
@@ -267,50 +260,6 @@ class Releases:
                 detail={**_detail(release), "reason": release.reason},
             )
         return Rollback(release, current, target, policy_again, kb_again)
-
-
-def _check_name(name: str) -> None:
-    if not NAME.fullmatch(name) or name.isdigit():
-        raise PublishRefused(
-            f"{name!r} is not a release name: use letters, digits and ._- (at "
-            "most 80 characters, starting with a letter or digit), not a number "
-            "alone."
-        )
-
-
-def _newest_policy(connection: Connection, asked: int | None) -> tuple[int, str]:
-    """The newest published bundle's version and content hash."""
-    bundle = fleet.latest_bundle(connection)
-    if bundle is None:
-        raise PublishRefused(
-            "No policy is published yet: publish one first (edge-governance "
-            "policy publish DIR)."
-        )
-    if asked is not None and asked != bundle.version:
-        raise PublishRefused(
-            f"Policy version {asked} is not the newest published ({bundle.version}): "
-            "devices take only the newest. To bring older content back, roll "
-            "back to a release that has it (release rollback --to NAME)."
-        )
-    return bundle.version, policy_sha256(bundle.document)
-
-
-def _newest_kb(connection: Connection, asked: int | None) -> tuple[int, str]:
-    """The newest published KB version and its content hash."""
-    latest = fleet.latest_kb_version(connection)
-    snapshot = fleet.kb_version(connection, latest) if latest else None
-    if snapshot is None:
-        raise PublishRefused(
-            "No knowledge base is published yet: publish one first "
-            "(edge-governance kb publish PATH)."
-        )
-    if asked is not None and asked != latest:
-        raise PublishRefused(
-            f"KB version {asked} is not the newest published ({latest}): devices "
-            "take only the newest. To bring older content back, roll back to a "
-            "release that has it (release rollback --to NAME)."
-        )
-    return latest, kb_sha256(snapshot["snapshot"])
 
 
 def _rollback_pair(connection: Connection, to: str | None) -> tuple[Release, Release]:

@@ -103,8 +103,10 @@ def reports(
     kb_sha256: str | None = None,
     policy_sha256: str | None = None,
     limit: int | None = None,
+    before: int | None = None,
 ) -> list[StoredReport]:
-    """Reports, newest first; those of a KB and policy content if given."""
+    """Reports, newest first; those of a KB and policy content if given,
+    numbered below ``before`` if given (the next page)."""
     query = sa.select(evaluation_reports).order_by(
         evaluation_reports.c.report_id.desc()
     )
@@ -112,9 +114,20 @@ def reports(
         query = query.where(evaluation_reports.c.kb_sha256 == kb_sha256)
     if policy_sha256 is not None:
         query = query.where(evaluation_reports.c.policy_sha256 == policy_sha256)
+    if before is not None:
+        query = query.where(evaluation_reports.c.report_id < before)
     if limit is not None:
         query = query.limit(limit)
     return [_report(row) for row in connection.execute(query)]
+
+
+def report_by_id(connection: Connection, report_id: int) -> StoredReport | None:
+    """The report of this number, if stored."""
+    query = sa.select(evaluation_reports).where(
+        evaluation_reports.c.report_id == report_id
+    )
+    row = connection.execute(query).first()
+    return None if row is None else _report(row)
 
 
 def add_gate_record(connection: Connection, record: GateRecord) -> None:

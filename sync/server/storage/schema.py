@@ -406,3 +406,22 @@ sign_in_failures = sa.Table(
 )
 """Failed console sign-ins by username (``user:NAME``) and by client address
 (``address:IP``), counted over a sliding window to slow guessing."""
+
+evaluation_suites = sa.Table(
+    "evaluation_suites",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("suite_version", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("archive_sha256", sa.String(64), nullable=False),
+    sa.Column("archive", sa.LargeBinary, nullable=False),
+    sa.Column("cases", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    _time("published_at"),
+    sa.Column("published_by", sa.String(160), nullable=False),
+)
+"""Evaluation suites as supervisors published them, never changed: the
+archive of ``suite.json`` and the files it names, its SHA-256, the content's
+(``sha256``, as reports name a suite) and its cases per kind. Versions only
+go up."""

@@ -34,6 +34,7 @@ from sync.server.storage.schema import (
     device_handovers,
     devices,
     evaluation_reports,
+    evaluation_suites,
     metadata,
     people,
     release_gates,
@@ -44,7 +45,7 @@ from sync.server.storage.schema import (
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -265,6 +266,11 @@ def _m006_handovers(connection: Connection) -> None:
     device_handovers.create(connection, checkfirst=True)
 
 
+def _m008_evaluation_suites(connection: Connection) -> None:
+    """Evaluation suites published at the centre, versioned."""
+    evaluation_suites.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -286,6 +292,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (4, _m004_release_gate),
     (5, _m005_console_people),
     (6, _m006_handovers),
+    (8, _m008_evaluation_suites),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
