@@ -47,6 +47,7 @@ from tests.browser.browser import (
 )
 from tests.browser.centre import Centre, running_centre
 from tests.browser.depot import LiveDevice
+from tests.sync.server.gate_support import vouch_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,8 @@ class Page:
     path: str
     """Its address on the centre, e.g. ``/console/review?device={device}``:
     ``{device}`` is the demo device's id, ``{action}`` the key of its oldest
-    order held for review."""
+    order held for review, ``{release}`` the release's name, ``{report}`` the
+    number of the evaluation report that let it through."""
     ready: str = "body"
     """A CSS selector that is visible once the page has shown what it is for."""
     signed_in: bool = True
@@ -70,6 +72,10 @@ PAGES: tuple[Page, ...] = (
     Page("review", "/console/review", "#queue-table"),
     Page("review-filtered", "/console/review?device={device}", "#queue-table"),
     Page("review-action", "/console/review/{action}?device={device}", "#payload"),
+    Page("releases", "/console/releases", "#create-form"),
+    Page("release", "/console/releases/{release}", "#release-facts"),
+    Page("evaluations", "/console/evaluations", "#reports-table"),
+    Page("evaluation", "/console/evaluations/{report}", "#evaluation-checks"),
 )
 """The pages photographed, in order; the file names must differ."""
 
@@ -106,6 +112,11 @@ EVIDENCE = {
 }
 """What the other devices' orders carry: codes read from a photo, a cited
 chunk of the manual."""
+MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
+RELEASE = "2026.12-pump"
+MODEL_SHA256 = "5e" * 32
+"""The released model's SHA-256 (the tour's release names a model it does not
+ship; a passing evaluation report for exactly it is stored first)."""
 
 
 class TourFailed(RuntimeError):
@@ -155,10 +166,13 @@ def seed_demo_data(centre: Centre) -> dict[str, str]:
     turns); the devices of :data:`FIELD` send orders held with evidence.
 
     Returns:
-        What a page's path may name: ``device`` (the demo device's id) and
-        ``action`` (the key of its oldest held order).
+        What a page's path may name (see :attr:`Page.path`).
     """
     governance(centre, "policy", "publish", str(SOURCE_DIR))
+    manuals = centre.data_dir.parent / "manuals"
+    manuals.mkdir(exist_ok=True)
+    (manuals / "pump-p200.md").write_text(MANUAL)
+    governance(centre, "kb", "publish", str(manuals))
     device("demo", "--no-start")
     enrolled = device("enroll", "--server", centre.url, "--token", _token(centre))
     found = re.search(r"Enrolled as device (\S+) with", enrolled)
@@ -177,7 +191,15 @@ def seed_demo_data(centre: Centre) -> dict[str, str]:
         raise TourFailed(f"{len(held)} action(s) held for review, not {expected}")
     demo = found.group(1)
     oldest = next(item for item in held if item["device_id"] == demo)
-    return {"device": demo, "action": oldest["key"]}
+    report = vouch_at(centre.database_url, model_sha256=MODEL_SHA256)
+    release = ("--name", RELEASE, "--model-name", "pump-expert.gguf")
+    governance(centre, "release", "create", *release, "--model-sha256", MODEL_SHA256)
+    return {
+        "device": demo,
+        "action": oldest["key"],
+        "release": RELEASE,
+        "report": str(report),
+    }
 
 
 def _token(centre: Centre, *technician: str) -> str:
