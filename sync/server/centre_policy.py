@@ -17,19 +17,18 @@ from sqlalchemy.engine import Connection
 from policies import KillSwitches, Policy, parse_time, policy_from_sources
 from sync.protocol import KillSwitchState
 from sync.server.revalidation import CentrePolicy
-from sync.server.storage import fleet
+from sync.server.storage import devices, fleet
 from sync.server.storage.fleet import KillSwitch
 
 DEFAULT_REASON = "switched off by the central office"
 
 
-def switch_state(switches: Sequence[KillSwitch], device_id: str) -> KillSwitchState:
-    """What the kill switches mean for one device, as pull reports them."""
-    agent = [
-        s
-        for s in switches
-        if s.scope == "fleet" or (s.scope == "device" and s.target == device_id)
-    ]
+def switch_state(
+    switches: Sequence[KillSwitch], device_id: str, technician_id: str
+) -> KillSwitchState:
+    """What the kill switches mean for one device of ``technician_id``, as
+    pull reports them."""
+    agent = [s for s in switches if s.stops(device_id, technician_id)]
     tools = sorted({s.target for s in switches if s.scope == "tool"})
     reasons = [s.reason for s in (*agent, *(s for s in switches if s.scope == "tool"))]
     return KillSwitchState(
@@ -37,6 +36,13 @@ def switch_state(switches: Sequence[KillSwitch], device_id: str) -> KillSwitchSt
         tools=tools,
         reason="; ".join(dict.fromkeys(r for r in reasons if r)),
     )
+
+
+def device_switches(connection: Connection, device_id: str) -> KillSwitchState:
+    """The kill switches in force for the enrolled device, read now."""
+    record = devices.device(connection, device_id)
+    technician = record.technician_id if record is not None else ""
+    return switch_state(fleet.kill_switches_on(connection), device_id, technician)
 
 
 class PolicyCache:
@@ -52,7 +58,7 @@ class PolicyCache:
         if version == 0:
             return None
         base = self._base(connection, version)
-        state = switch_state(fleet.kill_switches_on(connection), device_id)
+        state = device_switches(connection, device_id)
         if not state.agent and not state.tools:
             return base
         return replace(base, policy=with_switches(base.policy, state))

@@ -24,7 +24,7 @@ from policies.encoding import encode_base64
 from policies.signing import SigningKey, sign_policy_dir
 from sync.protocol import KB_DOCUMENT_SUFFIXES, KbDelta, is_kb_file
 from sync.server.centre_keys import CentreKeys
-from sync.server.errors import PublishRefused, RecordNotFound
+from sync.server.errors import PublishRefused, RecordNotFound, RequestInvalid
 from sync.server.records import Clock
 from sync.server.storage import Storage, devices, fleet
 from sync.server.storage.audit import record_event
@@ -164,7 +164,19 @@ class Publisher:
     def kill_switch(
         self, scope: Scope, target: str, *, enabled: bool, reason: str, actor: str
     ) -> KillSwitch:
-        """Throw (``enabled``) or reset a kill switch for a device, tool or fleet."""
+        """Throw (``enabled``) or reset a kill switch for a device, a
+        technician's devices, a tool or the fleet.
+
+        Raises:
+            RequestInvalid: a device, technician or tool switch names none, or
+                the fleet's names one.
+        """
+        target = target.strip()
+        if (scope == "fleet") != (not target):
+            raise RequestInvalid(
+                "The fleet's kill switch names nothing; a device's, a "
+                "technician's or a tool's names which one. Say which and try again."
+            )
         switch = KillSwitch(scope, target, enabled, reason, self._clock(), actor)
         with self._storage.write() as connection:
             fleet.set_kill_switch(connection, switch)
@@ -173,7 +185,12 @@ class Publisher:
                 at=switch.updated_at,
                 actor=actor,
                 event="kill_switch",
-                detail={"scope": scope, "target": target, "enabled": enabled},
+                detail={
+                    "scope": scope,
+                    "target": target,
+                    "enabled": enabled,
+                    "reason": reason,
+                },
             )
         return switch
 

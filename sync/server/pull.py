@@ -20,7 +20,7 @@ from sync.protocol import (
     SkippedUpdate,
 )
 from sync.server.centre_keys import CentreKeys
-from sync.server.centre_policy import switch_state
+from sync.server.centre_policy import device_switches
 from sync.server.records import Clock
 from sync.server.releases.manifest import signed_manifest
 from sync.server.storage import Storage, actions, devices, fleet, releases
@@ -70,7 +70,7 @@ class Puller:
             )
             book = fleet.job_book(connection, device_id)
             newer_jobs = book is not None and book[0] > request.jobs_version
-            switches = switch_state(fleet.kill_switches_on(connection), device_id)
+            switches = device_switches(connection, device_id)
             reported: dict[str, object] = {
                 "policy_version": request.policy_version,
                 "kb_version": request.kb_version,

@@ -8,7 +8,8 @@ edge-governance device show DEVICE [--json]
 edge-governance device revoke DEVICE [--reason TEXT]
 edge-governance device handover DEVICE [--technician T] [--expires-in 24h]
 edge-governance jobs assign --device D|--technician T FILE.json
-edge-governance kill-switch (--device D | --tool T | --fleet) on|off [--reason]
+edge-governance kill-switch (--device D | --technician T | --tool T | --fleet)
+                            on|off [--reason]
 edge-governance kill-switch [list] [--json]
 edge-governance deliveries retry
 """
@@ -26,6 +27,7 @@ from sync.server.cli.context import parse_duration, state
 from sync.server.cli.fleet_views import (
     device_json,
     device_line,
+    reach_text,
     render_device,
     switch_json,
     switch_line,
@@ -33,7 +35,12 @@ from sync.server.cli.fleet_views import (
 from sync.server.clock import utc_now
 from sync.server.enrolment import DEFAULT_ROLE, Enrolment
 from sync.server.errors import RecordNotFound
-from sync.server.fleet_state import device_state, fleet_state
+from sync.server.fleet_state import (
+    device_state,
+    fleet_state,
+    switch_reach,
+    switches_on,
+)
 from sync.server.publishing import Publisher, read_json_object
 from sync.server.storage import Storage, deliveries, devices
 from sync.server.storage.audit import record_event
@@ -244,6 +251,7 @@ def assign(
 
 @click.command("kill-switch")
 @click.option("--device", "device_id", help="Switch one device's actions off/on.")
+@click.option("--technician", help="Switch every device of one technician off/on.")
 @click.option("--tool", help="Switch one tool off/on on every device.")
 @click.option("--fleet", is_flag=True, help="Switch every device's actions off/on.")
 @click.option("--reason", default="", help="Shown to technicians.")
@@ -258,6 +266,7 @@ def assign(
 def kill_switch(
     ctx: click.Context,
     device_id: str | None,
+    technician: str | None,
     tool: str | None,
     fleet: bool,
     reason: str,
@@ -266,16 +275,23 @@ def kill_switch(
 ) -> None:
     """Throw (on) or reset (off) a kill switch; list (the default) shows those
     in force."""
-    chosen = [x for x in (device_id, tool, fleet or None) if x]
+    chosen = [x for x in (device_id, technician, tool, fleet or None) if x]
     if state_ == "list":
         if chosen or reason:
             raise click.UsageError("Say on or off to throw or reset a switch.")
         _list_switches(ctx, as_json)
         return
     if len(chosen) != 1:
-        raise click.UsageError("Name exactly one of --device, --tool or --fleet.")
-    scope: Scope = "device" if device_id else "tool" if tool else "fleet"
-    target = device_id or tool or ""
+        raise click.UsageError(
+            "Name exactly one of --device, --technician, --tool or --fleet."
+        )
+    named: dict[Scope, str | None] = {
+        "device": device_id,
+        "technician": technician,
+        "tool": tool,
+    }
+    scope: Scope = next((s for s, name in named.items() if name), "fleet")
+    target = device_id or technician or tool or ""
     cli = state(ctx)
     with cli.storage() as storage:
         Publisher(storage, cli.keys(), clock=utc_now).kill_switch(
@@ -285,13 +301,20 @@ def kill_switch(
             reason=reason or "switched off by the central office",
             actor=cli.actor,
         )
-    what = {"device": f"device {target}", "tool": f"tool {target}", "fleet": "fleet"}
+        reached = switch_reach(storage, scope, target)
+    what = {
+        "device": f"device {target}",
+        "technician": f"technician {target}",
+        "tool": f"tool {target}",
+        "fleet": "fleet",
+    }
     click.echo(f"Kill switch for the {what[scope]} is {state_}.")
+    click.echo(reach_text(scope, target, reached, enabled=state_ == "on"), err=True)
 
 
 def _list_switches(ctx: click.Context, as_json: bool) -> None:
     with state(ctx).storage() as storage:
-        switches = fleet_state(storage).switches
+        switches = switches_on(storage)
     if as_json:
         click.echo(json.dumps([switch_json(s) for s in switches], indent=2))
         return

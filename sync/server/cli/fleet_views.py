@@ -115,7 +115,12 @@ def switch_json(switch: KillSwitch) -> dict[str, Any]:
 
 
 def switch_line(switch: KillSwitch) -> str:
-    what = {"fleet": "the whole fleet", "device": "device", "tool": "tool"}
+    what = {
+        "fleet": "the whole fleet",
+        "device": "device",
+        "technician": "every device of technician",
+        "tool": "tool",
+    }
     target = f" {switch.target}" if switch.target else ""
     return (
         f"{what[switch.scope]}{target}: {switch.reason} "
@@ -129,3 +134,15 @@ def _moment(value: Any) -> str:
 
 def _release(release_id: int) -> str:
     return f"release {release_id}" if release_id else "no release"
+
+
+def reach_text(scope: str, target: str, devices: int, *, enabled: bool) -> str:
+    """What a switch stops (or lets go again), at the devices' next sync."""
+    count = f"{devices} device{'' if devices == 1 else 's'}"
+    if scope == "tool":
+        if enabled:
+            return f"{count} will refuse the tool {target} at their next sync."
+        return f"{count} may use the tool {target} again from their next sync."
+    if enabled:
+        return f"{count} will refuse new actions at their next sync."
+    return f"{count} may act again from their next sync (unless another switch holds)."

@@ -20,7 +20,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sync.server.console import evaluations_page, releases_page, review_page, sign_in
+from sync.server.console import (
+    evaluations_page,
+    fleet_page,
+    kill_switch_page,
+    releases_page,
+    review_page,
+    sign_in,
+)
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
 from sync.server.console.headers import SecurityHeaders
@@ -36,6 +43,8 @@ logger = logging.getLogger("sync.server.console")
 PAGES: tuple[Callable[[], APIRouter], ...] = (
     sign_in.routes,
     review_page.routes,
+    fleet_page.routes,
+    kill_switch_page.routes,
     releases_page.routes,
     evaluations_page.routes,
 )

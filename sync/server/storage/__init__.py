@@ -8,8 +8,10 @@
   chain links, traces), ``review.py`` (the review queue), ``fleet.py`` (policy
   bundles, KB versions, job books, kill switches), ``releases.py`` (releases
   and which one each device runs), ``deliveries.py`` (handing applied
-  actions on), ``audit.py`` (the audit log) and ``figures.py`` (queue depths
-  and the rows of the reconciliation report).
+  actions on), ``audit.py`` (the audit log), ``figures.py`` (queue depths
+  and the rows of the reconciliation report), ``fleet_listing.py`` (the
+  fleet a page at a time) and ``device_history.py`` (a device's actions,
+  decisions and turns in keyset pages).
 """
 
 from __future__ import annotations

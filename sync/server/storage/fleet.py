@@ -20,8 +20,9 @@ from sync.server.storage.schema import (
 )
 from sync.server.storage.store import dump_json, load_json, upsert
 
-Scope = Literal["fleet", "device", "tool"]
-"""What a kill switch covers: every device, one device, or one tool everywhere."""
+Scope = Literal["fleet", "device", "technician", "tool"]
+"""What a kill switch covers: every device, one device, every device of one
+technician, or one tool everywhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,15 @@ class KillSwitch:
     reason: str
     updated_at: datetime
     updated_by: str
+
+    def stops(self, device_id: str, technician_id: str) -> bool:
+        """Whether it stops every action of that device of that technician
+        (a tool's switch stops one tool, not the device)."""
+        return (
+            self.scope == "fleet"
+            or (self.scope == "device" and self.target == device_id)
+            or (self.scope == "technician" and self.target == technician_id)
+        )
 
 
 def latest_policy_version(connection: Connection) -> int:
