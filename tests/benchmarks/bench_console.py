@@ -165,6 +165,10 @@ def pages(storage: Storage) -> dict[str, str]:
             "/console/review?tool=update_job&older_than_hours=24"
         ),
         "review action": f"/console/review/{key}?device={device}",
+        "fleet": "/console/fleet",
+        "fleet by technician": f"/console/fleet?technician=tech-{device[-1]}",
+        "device": f"/console/devices/{device}",
+        "kill switches": "/console/kill-switches",
         "releases": "/console/releases",
         "release": "/console/releases/r2",
         "evaluations": "/console/evaluations",

@@ -195,6 +195,8 @@ def seed_demo_data(centre: Centre) -> dict[str, str]:
     demo = found.group(1)
     oldest = next(item for item in held if item["device_id"] == demo)
     report = vouch_at(centre.database_url, model_sha256=MODEL_SHA256)
+    stop = ("--reason", "Customer contact paused during the billing migration")
+    governance(centre, "kill-switch", "on", "--tool", "contact_customer", *stop)
     release = ("--name", RELEASE, "--model-name", "pump-expert.gguf")
     governance(centre, "release", "create", *release, "--model-sha256", MODEL_SHA256)
     return {
