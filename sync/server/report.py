@@ -89,16 +89,19 @@ def build_report(
     *,
     technician_id: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[ShiftReport]:
     """The shifts of every technician (or one), for actions received since
-    ``since``; oldest shift first per technician."""
+    ``since`` and before ``until``; oldest shift first per technician."""
     with storage.read() as connection:
         rows = list(
-            figures.action_rows(connection, technician_id=technician_id, since=since)
+            figures.action_rows(
+                connection, technician_id=technician_id, since=since, until=until
+            )
         )
-        reviews = figures.supervisor_decisions(connection, since=since)
+        reviews = figures.supervisor_decisions(connection, since=since, until=until)
         denials = figures.device_denials(
-            connection, technician_id=technician_id, since=since
+            connection, technician_id=technician_id, since=since, until=until
         )
     return shifts(rows, reviews, denials)
 

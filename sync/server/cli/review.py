@@ -8,7 +8,7 @@ edge-governance review approve ID... | --all [filters] [--reason TEXT] [--yes]
 edge-governance review reject ID... | --all [filters] --reason TEXT [--yes]
 edge-governance policy publish FILE|DIR [--expires-in 30d] [--version N]
 edge-governance kb publish PATH
-edge-governance report [--technician T] [--since ISO] [--json]
+edge-governance report [--technician T] [--since ISO] [--until ISO] [--json]
 """
 
 from __future__ import annotations
@@ -283,15 +283,23 @@ def publish_kb(ctx: click.Context, path: Path) -> None:
 @click.command("report")
 @click.option("--technician", help="Only this technician.")
 @click.option("--since", help="Only actions received since (ISO 8601).")
+@click.option("--until", help="Only actions received before (ISO 8601).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def report(
-    ctx: click.Context, technician: str | None, since: str | None, as_json: bool
+    ctx: click.Context,
+    technician: str | None,
+    since: str | None,
+    until: str | None,
+    as_json: bool,
 ) -> None:
     """Reconciliation report per technician and shift."""
     moment = parse_moment(since, "--since") if since else None
+    end = parse_moment(until, "--until") if until else None
     with state(ctx).storage() as storage:
-        reports = build_report(storage, technician_id=technician, since=moment)
+        reports = build_report(
+            storage, technician_id=technician, since=moment, until=end
+        )
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
     else:

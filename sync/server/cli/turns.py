@@ -22,7 +22,8 @@ from sync.otlp import otlp_document
 from sync.server.cli.context import parse_moment, state
 from sync.server.drift import add_cases, turn_case
 from sync.server.errors import PublishRefused, RecordNotFound
-from sync.server.storage import drift, journal
+from sync.server.storage import drift
+from sync.server.turn_log import MAX_PAGE, LogFilter, Turn, turn_page
 
 FIELD_SUITE = "Cases from the field"
 
@@ -36,7 +37,7 @@ def _filters(command: Any) -> Any:
     command = click.option("--device", "device_id", help="Only this device.")(command)
     command = click.option("--since", help="Received since (ISO 8601).")(command)
     return click.option(
-        "--limit", default=1000, show_default=True, type=click.IntRange(1)
+        "--limit", default=1000, show_default=True, type=click.IntRange(1, MAX_PAGE)
     )(command)
 
 
@@ -54,17 +55,17 @@ def list_turns(
     """The latest turns, one line each."""
     rows = _turns(ctx, device_id, since, limit)
     if as_json:
-        click.echo(json.dumps([_turn_json(row) for row in rows], indent=2))
+        click.echo(json.dumps([turn.as_dict() for turn in rows], indent=2))
         return
     if not rows:
         click.echo("No turns reported yet: devices send them at each sync.")
         return
-    for row in rows:
-        took = (row["end_ns"] - row["start_ns"]) / 1e9
-        decided = f"  [{'; '.join(row['decisions'])}]" if row["decisions"] else ""
+    for turn in rows:
+        decided = f"  [{'; '.join(turn.decisions)}]" if turn.decisions else ""
         click.echo(
-            f"{_moment(row['saved_at'])}  {row['device_id']}  {row['name']:<8} "
-            f"{took:6.1f} s  {len(row['spans'])} step(s)  {row['trace_id']}{decided}"
+            f"{_moment(turn.saved_at)}  {turn.device_id}  {turn.name:<8} "
+            f"{turn.seconds:6.1f} s  {len(turn.spans)} step(s)  "
+            f"{turn.trace_id}{decided}"
         )
 
 
@@ -89,8 +90,8 @@ def export_turns(
     OpenTelemetry backend."""
     rows = _turns(ctx, device_id, since, limit)
     by_device: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
-        by_device.setdefault(row["device_id"], []).append(row)
+    for turn in rows:
+        by_device.setdefault(turn.device_id, []).append(turn.as_dict())
     resources: Iterable[tuple[Mapping[str, Any], Iterable[Mapping[str, Any]]]] = [
         ({"device.id": device}, traces) for device, traces in sorted(by_device.items())
     ]
@@ -171,14 +172,11 @@ def to_case(
 
 def _turns(
     ctx: click.Context, device_id: str | None, since: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[Turn]:
     moment = parse_moment(since, "--since") if since else None
-    with state(ctx).storage() as storage, storage.read() as connection:
-        return journal.turns(connection, device_id=device_id, since=moment, limit=limit)
-
-
-def _turn_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**row, "saved_at": _moment(row["saved_at"])}
+    wanted = LogFilter(device_id=device_id, since=moment)
+    with state(ctx).storage() as storage:
+        return list(turn_page(storage, wanted, limit=limit).rows)
 
 
 def _moment(value: datetime) -> str:

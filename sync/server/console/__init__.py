@@ -16,9 +16,11 @@ never use the console, and a person's session never signs a device request.
 - ``headers.py``: the security headers of every console response.
 - ``sessions.py``: sign-in, expiry, sign-out, the sign-in limit (no HTTP).
 - one module per page: ``sign_in.py``, ``review_page.py`` (with
-  ``review_views.py``, how its rows and filters read), ``fleet_page.py``
-  (the fleet and a device's page), ``kill_switch_page.py`` (with
-  ``fleet_views.py``, how devices, cursors and switches read),
+  ``review_views.py``, how its rows and filters read), ``turns_page.py``
+  (Decisions & turns, with ``turn_views.py``), ``report_page.py`` (the shift
+  report, with ``report_views.py`` and ``charts.py``, its plots),
+  ``fleet_page.py`` (the fleet and a device's page), ``kill_switch_page.py``
+  (with ``fleet_views.py``, how devices, cursors and switches read),
   ``releases_page.py`` and ``evaluations_page.py`` (with ``release_views.py``).
 
 A new page is a module with a ``routes() -> APIRouter`` function whose routes

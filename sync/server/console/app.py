@@ -25,8 +25,10 @@ from sync.server.console import (
     fleet_page,
     kill_switch_page,
     releases_page,
+    report_page,
     review_page,
     sign_in,
+    turns_page,
 )
 from sync.server.console.context import Console
 from sync.server.console.guard import SignInNeeded
@@ -44,6 +46,8 @@ PAGES: tuple[Callable[[], APIRouter], ...] = (
     sign_in.routes,
     review_page.routes,
     fleet_page.routes,
+    turns_page.routes,
+    report_page.routes,
     kill_switch_page.routes,
     releases_page.routes,
     evaluations_page.routes,

@@ -25,6 +25,8 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Review", f"{PREFIX}/review", "review"),
     NavItem("Fleet", f"{PREFIX}/fleet", "fleet"),
+    NavItem("Decisions & turns", f"{PREFIX}/turns", "turns"),
+    NavItem("Shift report", f"{PREFIX}/report", "report"),
     NavItem("Kill switches", f"{PREFIX}/kill-switches", "kill-switches"),
     NavItem("Releases", f"{PREFIX}/releases", "releases"),
     NavItem("Evaluations", f"{PREFIX}/evaluations", "evaluations"),

@@ -58,6 +58,7 @@ def action_rows(
     *,
     technician_id: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Pushed actions for the report, by technician, device and sequence."""
     query = sa.select(
@@ -81,6 +82,8 @@ def action_rows(
         query = query.where(actions.c.technician_id == technician_id)
     if since is not None:
         query = query.where(actions.c.received_at >= since)
+    if until is not None:
+        query = query.where(actions.c.received_at < until)
     for row in connection.execute(query):
         yield dict(row._mapping)
 
@@ -90,6 +93,7 @@ def device_denials(
     *,
     technician_id: str | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Decisions devices denied (from their journals), oldest first."""
     query = (
@@ -107,11 +111,16 @@ def device_denials(
         query = query.where(device_decisions.c.technician_id == technician_id)
     if since is not None:
         query = query.where(device_decisions.c.received_at >= since)
+    if until is not None:
+        query = query.where(device_decisions.c.received_at < until)
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def supervisor_decisions(
-    connection: Connection, *, since: datetime | None = None
+    connection: Connection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Supervisors' verdicts (approvals and rejections)."""
     query = (
@@ -128,4 +137,6 @@ def supervisor_decisions(
     )
     if since is not None:
         query = query.where(decisions.c.at >= since)
+    if until is not None:
+        query = query.where(decisions.c.at < until)
     return [dict(row._mapping) for row in connection.execute(query)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -85,37 +84,6 @@ def _reasons(given: object) -> list[Any]:
     if isinstance(given, list):
         return given
     return [] if given is None else [given]
-
-
-def turns(
-    connection: Connection,
-    *,
-    device_id: str | None = None,
-    since: datetime | None = None,
-    limit: int = 1000,
-) -> list[dict[str, Any]]:
-    """Stored turns, the latest received first, with their decisions' outcomes."""
-    query = sa.select(traces).order_by(traces.c.saved_at.desc()).limit(limit)
-    if device_id is not None:
-        query = query.where(traces.c.device_id == device_id)
-    if since is not None:
-        query = query.where(traces.c.saved_at >= since)
-    rows = [dict(row._mapping) for row in connection.execute(query)]
-    outcomes: dict[tuple[str, str], list[str]] = {}
-    if rows:
-        decided = sa.select(
-            device_decisions.c.device_id,
-            device_decisions.c.trace_id,
-            device_decisions.c.tool,
-            device_decisions.c.outcome,
-        ).where(device_decisions.c.trace_id.in_({row["trace_id"] for row in rows}))
-        for found in connection.execute(decided):
-            place = (found.device_id, found.trace_id)
-            outcomes.setdefault(place, []).append(f"{found.tool}: {found.outcome}")
-    for row in rows:
-        row["spans"] = json.loads(row["spans"])
-        row["decisions"] = outcomes.get((row["device_id"], row["trace_id"]), [])
-    return rows
 
 
 def prune_journal(connection: Connection, before: datetime) -> int:

@@ -211,6 +211,7 @@ traces = sa.Table(
     sa.Column("end_ns", sa.BigInteger, nullable=False),
     sa.Column("spans", sa.Text, nullable=False),
     _time("saved_at"),
+    sa.Index("traces_saved", "saved_at", "device_id", "trace_id"),
 )
 
 device_decisions = sa.Table(
@@ -230,6 +231,8 @@ device_decisions = sa.Table(
     sa.Column("created_at", sa.String(40), nullable=False),
     _time("received_at"),
     sa.Index("device_decisions_outcome", "outcome", "received_at"),
+    sa.Index("device_decisions_received", "received_at", "device_id", "key"),
+    sa.Index("device_decisions_trace", "device_id", "trace_id"),
 )
 """Every decision a device made, from its journal: denied ones too."""
 

@@ -41,6 +41,7 @@ from sync.server.storage.schema import (
     releases,
     schema_migrations,
     sign_in_failures,
+    traces,
 )
 
 logger = logging.getLogger("sync.server.storage")
@@ -266,6 +267,13 @@ def _m006_handovers(connection: Connection) -> None:
     device_handovers.create(connection, checkfirst=True)
 
 
+def _m007_journal_pages(connection: Connection) -> None:
+    """Turns and decisions get the indexes their pages are read by (the
+    latest received first; a turn's decisions)."""
+    for index in (*traces.indexes, *device_decisions.indexes):
+        index.create(connection, checkfirst=True)
+
+
 def _m008_evaluation_suites(connection: Connection) -> None:
     """Evaluation suites published at the centre, versioned."""
     evaluation_suites.create(connection, checkfirst=True)
@@ -292,6 +300,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (4, _m004_release_gate),
     (5, _m005_console_people),
     (6, _m006_handovers),
+    (7, _m007_journal_pages),
     (8, _m008_evaluation_suites),
 )
 """Migrations by version, applied in order. A later change of the schema gets

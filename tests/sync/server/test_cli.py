@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from sync.protocol import KbDelta
 from sync.server.__main__ import main
 from sync.server.centre_keys import CentreKeys
 from sync.server.clock import utc_now
+from tests.sync.server.journal_support import ask, deny, send
 from tests.sync.server.support import (
     BIG_ORDER,
     MESSAGE,
@@ -440,3 +441,34 @@ def test_report_lists_shifts_with_differences_and_reviews(cli, centre: Harness) 
     assert shift["reviews"][0]["by"] == "sam"
     assert shift["device_policy_versions"] == [1]
     assert "ann, shift" in text and "supervisor reviews: 1" in text
+
+
+def test_report_until_leaves_out_what_was_received_from_then(
+    cli, centre: Harness
+) -> None:
+    device = centre.enrol()
+    device.record("record_repair", REPAIR)
+    until = centre.clock.now.isoformat()
+    centre.clock.advance(timedelta(minutes=1))
+    device.push()
+
+    (shift,) = json.loads(cli("report", "--json")[1])
+    before = json.loads(cli("report", "--until", until, "--json")[1])
+
+    assert shift["actions_offline"] == 1 and before == []
+    assert cli("report", "--until", "soon")[0] == 2
+
+
+def test_turns_list_reads_the_log_the_console_shows(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    ask(device, "a1", "Pump shows E-42")
+    deny(device, "quantity above 50")
+    send(centre, device)
+
+    turns = json.loads(cli("turns", "list", "--json")[1])
+    text = cli("turns", "list")[1]
+
+    assert {t["trace_id"] for t in turns} >= {"a1"}
+    assert all(t["technician_id"] == "ann" for t in turns)
+    assert "a1" in text and "order_part: deny" in text
+    assert cli("turns", "list", "--limit", "1001")[0] == 2
