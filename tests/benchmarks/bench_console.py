@@ -34,7 +34,7 @@ from sync.server.connectors import RecordingConnector
 from sync.server.people import Accounts
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
-from sync.server.storage.schema import actions, decisions
+from sync.server.storage.schema import actions, decisions, traces
 from tests.benchmarks import bench_drift
 from tests.benchmarks.reporting import emit, log, machine_facts, verdict, working_dir
 from tests.sync.server.console.support import PASSWORD, sign_in
@@ -156,6 +156,12 @@ def pages(storage: Storage) -> dict[str, str]:
             .order_by(actions.c.received_at.desc())
             .limit(1)
         ).one()
+        turn, turn_device = connection.execute(
+            traces.select()
+            .with_only_columns(traces.c.trace_id, traces.c.device_id)
+            .where(traces.c.name == "ask")
+            .limit(1)
+        ).one()
     return {
         "health (baseline)": "/v1/health",
         "sign-in": "/console/sign-in",
@@ -169,6 +175,11 @@ def pages(storage: Storage) -> dict[str, str]:
         "fleet by technician": f"/console/fleet?technician=tech-{device[-1]}",
         "device": f"/console/devices/{device}",
         "kill switches": "/console/kill-switches",
+        "turns": "/console/turns",
+        "turns searched": "/console/turns?q=pump",
+        "decisions": "/console/decisions",
+        "turn": f"/console/turns/{turn}?device={turn_device}",
+        "shift report (last 7 days)": "/console/report",
         "releases": "/console/releases",
         "release": "/console/releases/r2",
         "evaluations": "/console/evaluations",

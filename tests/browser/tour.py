@@ -59,8 +59,9 @@ class Page:
     path: str
     """Its address on the centre, e.g. ``/console/review?device={device}``:
     ``{device}`` is the demo device's id, ``{action}`` the key of its oldest
-    order held for review, ``{release}`` the release's name, ``{report}`` the
-    number of the evaluation report that let it through."""
+    order held for review, ``{turn}`` the trace id of its first question,
+    ``{release}`` the release's name, ``{report}`` the number of the
+    evaluation report that let it through."""
     ready: str = "body"
     """A CSS selector that is visible once the page has shown what it is for."""
     signed_in: bool = True
@@ -75,6 +76,10 @@ PAGES: tuple[Page, ...] = (
     Page("fleet", "/console/fleet", "#fleet-table"),
     Page("device", "/console/devices/{device}", "#device-facts"),
     Page("kill-switches", "/console/kill-switches", "#switches-table"),
+    Page("turns", "/console/turns", "#turns-table"),
+    Page("decisions", "/console/decisions", "#decisions-table"),
+    Page("turn", "/console/turns/{turn}?device={device}", "#turn-timeline"),
+    Page("report", "/console/report", "#report-period"),
     Page("releases", "/console/releases", "#create-form"),
     Page("release", "/console/releases/{release}", "#release-facts"),
     Page("evaluations", "/console/evaluations", "#reports-table"),
@@ -199,9 +204,14 @@ def seed_demo_data(centre: Centre) -> dict[str, str]:
     governance(centre, "kill-switch", "on", "--tool", "contact_customer", *stop)
     release = ("--name", RELEASE, "--model-name", "pump-expert.gguf")
     governance(centre, "release", "create", *release, "--model-sha256", MODEL_SHA256)
+    turns = json.loads(governance(centre, "turns", "list", "--json"))
+    asked = [t for t in turns if t["device_id"] == demo and t["name"] == "ask"]
+    if not asked:
+        raise TourFailed("the centre has no question from the demo device")
     return {
         "device": demo,
         "action": oldest["key"],
+        "turn": asked[-1]["trace_id"],
         "release": RELEASE,
         "report": str(report),
     }
