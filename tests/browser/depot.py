@@ -178,6 +178,19 @@ class LiveDevice:
         )
         return self.post("/v1/push", request.model_dump_json().encode())
 
+    def push_turn(self, trace: Mapping[str, Any]) -> httpx.Response:
+        """Send one turn's trace (as the app records it) with no action."""
+        spans = trace["spans"]
+        wire = WireTrace(
+            trace_id=trace["trace_id"],
+            name=trace["name"],
+            start_ns=min(span["start_ns"] for span in spans),
+            end_ns=max(span["end_ns"] for span in spans),
+            spans=list(spans),
+        )
+        request = PushRequest(actions=[], traces=[wire])
+        return self.post("/v1/push", request.model_dump_json().encode())
+
     def pull(self) -> httpx.Response:
         return self.post("/v1/pull", PullRequest().model_dump_json().encode())
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ from tests.browser.browser import (
 from tests.browser.centre import Centre
 from tests.browser.depot import PASSWORD, Depot, LiveDevice
 from tests.browser.tour import HELD_ORDERS, SIGN_IN, device, set_scheme, sign_in
+from tests.sync.server.drift.field_turns import ask
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -257,6 +259,28 @@ def test_html_and_script_from_a_device_show_as_text_and_run_nothing(
     assert "<b>E-42</b>" in evidence.text
     assert IMAGE in page.find_element(By.ID, "decisions").text
     assert page.find_elements(By.CSS_SELECTOR, "main script, main img, main b") == []
+    assert page.execute_script("return window.ranScript") is None
+    with pytest.raises(NoAlertPresentException):
+        page.switch_to.alert.text  # noqa: B018 (reading it is the check)
+
+
+def test_a_question_with_html_shows_as_text_in_the_turns_and_runs_nothing(
+    depot: Depot, page: WebDriver
+) -> None:
+    live = LiveDevice.enrol(depot.centre.url, depot.token(), "dev-browser-ask")
+    question = f"why E-42 {SCRIPT} {IMAGE}"
+    turn = ask("0" * 31 + "1", datetime.now(UTC), question, "retrieval")
+    assert live.push_turn(turn).status_code == 200
+    signed_in(page, depot, SUPERVISOR)
+    page.get(f"{depot.centre.url}/console/turns?device={live.device_id}")
+    listed = wait_for_element(page, "#turns-table")
+    assert question in listed.text
+    page.get(
+        f"{depot.centre.url}/console/turns/{turn['trace_id']}?device={live.device_id}"
+    )
+
+    assert question in wait_for_element(page, "#turn-question").text
+    assert page.find_elements(By.CSS_SELECTOR, "main script, main img") == []
     assert page.execute_script("return window.ranScript") is None
     with pytest.raises(NoAlertPresentException):
         page.switch_to.alert.text  # noqa: B018 (reading it is the check)
