@@ -14,6 +14,7 @@ stopped after the test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,21 +25,26 @@ from tests.browser.centre import Centre, running_centre
 
 
 @pytest.fixture(autouse=True)
-def selenium_manager_trap(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+def selenium_manager_trap(tmp_path: Path) -> Iterator[None]:
     """Point Selenium Manager at a stand-in that leaves a mark if it runs, and
     fail the test if it did.
 
     Why: Selenium Manager downloads a browser and a driver of its own when it
     is not handed both paths; the tests must only ever drive Debian's.
     """
-    mark = tmp_path / "selenium-manager-ran"
-    trap = tmp_path / "selenium-manager"
+    with _trapped_selenium_manager(tmp_path):
+        yield
+
+
+@contextmanager
+def _trapped_selenium_manager(folder: Path) -> Iterator[None]:
+    mark = folder / "selenium-manager-ran"
+    trap = folder / "selenium-manager"
     trap.write_text(f"#!/bin/sh\ntouch '{mark}'\nexit 1\n")
     trap.chmod(0o755)
-    monkeypatch.setenv("SE_MANAGER_PATH", str(trap))
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_MANAGER_PATH", str(trap))
+        yield
     assert not mark.exists(), "Selenium Manager ran: a driver path was not given"
 
 
@@ -65,3 +71,30 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shared_centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
+    """One ``edge-governance serve`` process for every test of a module.
+
+    Why: starting the service takes seconds on a busy machine; the tests of a
+    module keep apart by using devices and accounts of their own.
+    """
+    with running_centre(tmp_path_factory.mktemp("centre")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def shared_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """One headless Chromium for every test of a module (cookies are cleared
+    by the tests that sign in), Selenium Manager trapped as for ``browser``.
+
+    Why: starting Chromium takes seconds on a busy machine.
+    """
+    folder = tmp_path_factory.mktemp("chromium")
+    with _trapped_selenium_manager(folder):
+        driver = start_browser(folder / "profile")
+        try:
+            yield driver
+        finally:
+            driver.quit()

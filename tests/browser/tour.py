@@ -5,12 +5,16 @@ demo data in it.
 
 A fresh centre (``edge-governance serve`` on loopback, its storage in a
 temporary folder) publishes the default policy; a demo device enrols, orders
-parts the policy holds for a supervisor, answers a few questions and syncs, so
-the review queue and the journal of turns have something in them. A
-supervisor account is made, the browser signs in through the form at
-``/console/sign-in``, and each page of ``PAGES`` is written to
-``OUT_DIR/NAME.png`` (default ``console-screenshots/``). Nothing of the
-caller's own device or centre is read or written.
+parts the policy holds for a supervisor, answers a few questions and syncs,
+and three more devices of other technicians send orders held for review with
+their evidence (codes read from a photo, cited chunks), so the review queue,
+the fleet and the journal of turns have something in them. A supervisor
+account is made, the browser signs in through the form at
+``/console/sign-in``, and each page of ``PAGES`` is written twice, as
+``OUT_DIR/light/NAME.png`` and ``OUT_DIR/dark/NAME.png`` (the browser's
+``prefers-color-scheme`` emulated through the DevTools protocol; default
+``OUT_DIR``: ``console-screenshots/``). Nothing of the caller's own device or
+centre is read or written.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
@@ -42,6 +46,8 @@ from tests.browser.browser import (
     wait_for_element,
 )
 from tests.browser.centre import Centre, running_centre
+from tests.browser.depot import LiveDevice
+from tests.sync.server.gate_support import vouch_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,11 @@ class Page:
     name: str
     """The screenshot's file name, without ``.png``."""
     path: str
-    """Its address on the centre, e.g. ``/console/queue?device=...``."""
+    """Its address on the centre, e.g. ``/console/review?device={device}``:
+    ``{device}`` is the demo device's id, ``{action}`` the key of its oldest
+    order held for review, ``{turn}`` the trace id of its first question,
+    ``{release}`` the release's name, ``{report}`` the number of the
+    evaluation report that let it through."""
     ready: str = "body"
     """A CSS selector that is visible once the page has shown what it is for."""
     signed_in: bool = True
@@ -60,13 +70,26 @@ class Page:
 
 PAGES: tuple[Page, ...] = (
     Page("sign-in", "/console/sign-in", "input[name=username]", signed_in=False),
+    Page("review", "/console/review", "#queue-table"),
+    Page("review-filtered", "/console/review?device={device}", "#queue-table"),
+    Page("review-action", "/console/review/{action}?device={device}", "#payload"),
     Page("fleet", "/console/fleet", "#fleet-table"),
+    Page("device", "/console/devices/{device}", "#device-facts"),
     Page("kill-switches", "/console/kill-switches", "#switches-table"),
+    Page("turns", "/console/turns", "#turns-table"),
+    Page("decisions", "/console/decisions", "#decisions-table"),
+    Page("turn", "/console/turns/{turn}?device={device}", "#turn-timeline"),
+    Page("report", "/console/report", "#report-period"),
+    Page("releases", "/console/releases", "#create-form"),
+    Page("release", "/console/releases/{release}", "#release-facts"),
+    Page("evaluations", "/console/evaluations", "#reports-table"),
+    Page("evaluation", "/console/evaluations/{report}", "#evaluation-checks"),
     Page("drift", "/console/drift", "#drift-title"),
-    # Each console page joins here as it lands, e.g. Page("queue", "/console/queue").
 )
 """The pages photographed, in order; the file names must differ."""
 
+SCHEMES = ("light", "dark")
+"""The colour schemes each page is photographed in, one folder each."""
 SIGN_IN = "/console/sign-in"
 SUPERVISOR = ("sam", "tour-password-2026")
 """The supervisor account the tour makes and signs in with (name, password)."""
@@ -78,6 +101,31 @@ HELD_ORDERS = (
 """Orders the default policy holds for a supervisor (over 250, or over 10)."""
 PLAIN_ORDER = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 QUESTIONS = ("what does E-42 mean", "C-191", "how do I prime the pump")
+FIELD = (
+    ("van-07", "bo", 2),
+    ("van-12", "cy", 3),
+    ("bench-02", "di", 1),
+)
+"""Other devices: (id, technician, orders held for review)."""
+EVIDENCE = {
+    "ocr_codes": [
+        {"code": "E-42", "confidence": 0.97, "box": [112, 40, 188, 66]},
+        {"code": "4471-G10-131", "confidence": 0.88, "box": [96, 210, 312, 238]},
+    ],
+    "cited_chunks": [
+        {
+            "chunk_id": "pump-p200#faults",
+            "text": "E-42 means the inlet pressure is low; replace the gasket set.",
+        }
+    ],
+}
+"""What the other devices' orders carry: codes read from a photo, a cited
+chunk of the manual."""
+MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
+RELEASE = "2026.12-pump"
+MODEL_SHA256 = "5e" * 32
+"""The released model's SHA-256 (the tour's release names a model it does not
+ship; a passing evaluation report for exactly it is stored first)."""
 
 
 class TourFailed(RuntimeError):
@@ -104,10 +152,10 @@ def tour(out: Path) -> list[Path]:
         root = Path(folder)
         _isolate(root)
         with running_centre(root) as centre:
-            seed_demo_data(centre)
+            places = seed_demo_data(centre)
             driver = start_browser(root / "chromium-profile")
             try:
-                return photograph(driver, centre, out)
+                return photograph(driver, centre, out, places)
             finally:
                 driver.quit()
 
@@ -122,25 +170,78 @@ def _isolate(root: Path) -> None:
     os.environ["XDG_CONFIG_HOME"] = str(root / "user-config")
 
 
-def seed_demo_data(centre: Centre) -> None:
-    """A device enrols, works, and syncs: held orders, applied ones, turns."""
+def seed_demo_data(centre: Centre) -> dict[str, str]:
+    """A device enrols, works, and syncs (held orders, an applied one,
+    turns); the devices of :data:`FIELD` send orders held with evidence.
+
+    Returns:
+        What a page's path may name (see :attr:`Page.path`).
+    """
     governance(centre, "policy", "publish", str(SOURCE_DIR))
-    token = re.search(
-        r"[A-Za-z0-9_\-]{20,}", governance(centre, "device", "enroll-token")
-    )
-    if token is None:
-        raise TourFailed("edge-governance device enroll-token printed no token")
+    manuals = centre.data_dir.parent / "manuals"
+    manuals.mkdir(exist_ok=True)
+    (manuals / "pump-p200.md").write_text(MANUAL)
+    governance(centre, "kb", "publish", str(manuals))
     device("demo", "--no-start")
-    device("enroll", "--server", centre.url, "--token", token.group())
+    enrolled = device("enroll", "--server", centre.url, "--token", _token(centre))
+    found = re.search(r"Enrolled as device (\S+) with", enrolled)
+    if found is None:
+        raise TourFailed(f"edge-agent enroll did not name the device: {enrolled}")
     for order in (*HELD_ORDERS, PLAIN_ORDER):
         device("actions", "create", "order_part", "--args", order, "--yes")
     for question in QUESTIONS:
         device("ask", "--no-model", question)
     device("sync", "--server", centre.url)
+    for number, (device_id, technician, orders) in enumerate(FIELD):
+        _field_device(centre, device_id, technician, orders, number)
     held = json.loads(governance(centre, "review", "list", "--json"))
-    if len(held) != len(HELD_ORDERS):
+    expected = len(HELD_ORDERS) + sum(orders for *_, orders in FIELD)
+    if len(held) != expected:
+        raise TourFailed(f"{len(held)} action(s) held for review, not {expected}")
+    demo = found.group(1)
+    oldest = next(item for item in held if item["device_id"] == demo)
+    report = vouch_at(centre.database_url, model_sha256=MODEL_SHA256)
+    stop = ("--reason", "Customer contact paused during the billing migration")
+    governance(centre, "kill-switch", "on", "--tool", "contact_customer", *stop)
+    release = ("--name", RELEASE, "--model-name", "pump-expert.gguf")
+    governance(centre, "release", "create", *release, "--model-sha256", MODEL_SHA256)
+    turns = json.loads(governance(centre, "turns", "list", "--json"))
+    asked = [t for t in turns if t["device_id"] == demo and t["name"] == "ask"]
+    if not asked:
+        raise TourFailed("the centre has no question from the demo device")
+    return {
+        "device": demo,
+        "action": oldest["key"],
+        "turn": asked[-1]["trace_id"],
+        "release": RELEASE,
+        "report": str(report),
+    }
+
+
+def _token(centre: Centre, *technician: str) -> str:
+    option = ["--technician", *technician] if technician else []
+    printed = governance(centre, "device", "enroll-token", *option)
+    token = re.search(r"[A-Za-z0-9_\-]{20,}", printed)
+    if token is None:
+        raise TourFailed("edge-governance device enroll-token printed no token")
+    return token.group()
+
+
+def _field_device(
+    centre: Centre, device_id: str, technician: str, orders: int, number: int
+) -> None:
+    """A device of ``technician`` sends ``orders`` orders held for review,
+    each with the codes a photo read and the manual's chunks it cited."""
+    token = _token(centre, technician)
+    live = LiveDevice.enrol(centre.url, token, device_id, technician)
+    for order in range(orders):
+        quantity = 12 + 7 * order + 5 * number
+        args = {"part_number": "4471-G10-131", "quantity": quantity, "unit_price": 9.8}
+        live.hold({**args, "job_id": f"J-20{number}{order}"}, evidence=EVIDENCE)
+    reply = live.push()
+    if reply.status_code != 200:
         raise TourFailed(
-            f"{len(held)} action(s) held for review, not {len(HELD_ORDERS)}"
+            f"{device_id} could not push: {reply.status_code} {reply.text}"
         )
 
 
@@ -176,9 +277,11 @@ def add_supervisor(centre: Centre, name: str, password: str) -> None:
     )  # fmt: skip
 
 
-def photograph(driver: WebDriver, centre: Centre, out: Path) -> list[Path]:
-    """Each page of PAGES as ``out/NAME.png``, signing in before the first
-    page that needs it."""
+def photograph(
+    driver: WebDriver, centre: Centre, out: Path, places: dict[str, str]
+) -> list[Path]:
+    """Each page of PAGES as ``out/SCHEME/NAME.png`` for each of
+    :data:`SCHEMES`, signing in before the first page that needs it."""
     written: list[Path] = []
     signed_in = False
     for page in PAGES:
@@ -186,20 +289,29 @@ def photograph(driver: WebDriver, centre: Centre, out: Path) -> list[Path]:
             add_supervisor(centre, *SUPERVISOR)
             sign_in(driver, centre.url, *SUPERVISOR)
             signed_in = True
-        driver.get(centre.url + page.path)
-        status = page_status(driver)
-        if status != 200:
-            raise TourFailed(
-                f"{page.path} answered {status}, not 200: {_shown(driver)!r}"
-            )
-        try:
-            wait_for_element(driver, page.ready)
-        except TimeoutException as exc:
-            raise TourFailed(
-                exc.msg or f"{page.path} never showed {page.ready}"
-            ) from exc
-        written.append(save_screenshot(driver, out / f"{page.name}.png"))
+        for scheme in SCHEMES:
+            set_scheme(driver, scheme)
+            _open(driver, centre.url + page.path.format(**places), page)
+            written.append(save_screenshot(driver, out / scheme / f"{page.name}.png"))
+    set_scheme(driver, "light")
     return written
+
+
+def _open(driver: WebDriver, url: str, page: Page) -> None:
+    driver.get(url)
+    status = page_status(driver)
+    if status != 200:
+        raise TourFailed(f"{url} answered {status}, not 200: {_shown(driver)!r}")
+    try:
+        wait_for_element(driver, page.ready)
+    except TimeoutException as exc:
+        raise TourFailed(exc.msg or f"{url} never showed {page.ready}") from exc
+
+
+def set_scheme(driver: WebDriver, scheme: str) -> None:
+    """Have the pages see ``prefers-color-scheme: scheme`` (light or dark)."""
+    feature = {"name": "prefers-color-scheme", "value": scheme}
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [feature]})
 
 
 def sign_in(driver: WebDriver, url: str, name: str, password: str) -> None:
@@ -215,7 +327,11 @@ def sign_in(driver: WebDriver, url: str, name: str, password: str) -> None:
 
 
 def _shown(driver: WebDriver) -> str:
-    return str(driver.find_element(By.TAG_NAME, "body").text)[:300]
+    """The start of the page's text ("" while a page is being loaded)."""
+    try:
+        return str(driver.find_element(By.TAG_NAME, "body").text)[:300]
+    except WebDriverException:  # between two pages
+        return ""
 
 
 if __name__ == "__main__":
