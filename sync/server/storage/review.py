@@ -40,9 +40,7 @@ def quarantined(
     counted up to ``now``), in the queue's order (received, device, sequence, key),
     those after ``after`` only."""
     query = (
-        _matching(sa.select(actions), selection, now)
-        .order_by(*QUEUE_ORDER)
-        .limit(limit)
+        matching(sa.select(actions), selection, now).order_by(*QUEUE_ORDER).limit(limit)
     )
     if after is not None:
         query = query.where(
@@ -61,14 +59,15 @@ def count_quarantined(
     connection: Connection, selection: ReviewFilter, *, now: datetime
 ) -> int:
     """How many quarantined actions the filter selects."""
-    query = _matching(sa.select(sa.func.count()).select_from(actions), selection, now)
+    query = matching(sa.select(sa.func.count()).select_from(actions), selection, now)
     return int(connection.scalar(query) or 0)
 
 
-def _matching(
+def matching(
     query: sa.Select[Any], selection: ReviewFilter, now: datetime
 ) -> sa.Select[Any]:
-    query = query.where(actions.c.status == "quarantined")
+    """``query`` narrowed to the quarantined actions the filter selects."""
+    query = query.where(_held(selection) == "quarantined")
     if selection.device_id is not None:
         query = query.where(actions.c.device_id == selection.device_id)
     if selection.technician_id is not None:
@@ -82,6 +81,16 @@ def _matching(
     if selection.older_than is not None:
         query = query.where(actions.c.received_at <= now - selection.older_than)
     return query
+
+
+def _held(selection: ReviewFilter) -> sa.ColumnElement[Any]:
+    """The status column as the filter should meet it. A technician's actions
+    are read by their own index: ``+status`` keeps SQLite from reading every
+    held action through the queue's index instead (without statistics, it
+    would, to save the sort)."""
+    if selection.technician_id is not None:
+        return sa.literal_column("+actions.status", actions.c.status.type)
+    return actions.c.status
 
 
 def detail(connection: Connection, device_id: str, key: str) -> ActionDetail:

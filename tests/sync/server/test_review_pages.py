@@ -8,11 +8,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from sync.server.clock import utc_now
 from sync.server.errors import Conflict
 from sync.server.records import QueueCursor, ReviewFilter
 from sync.server.review import PAGE_SIZE
+from sync.server.storage import Storage
 from sync.server.storage.audit import events
+from sync.server.storage.review import QUEUE_ORDER, matching
+from sync.server.storage.schema import actions, schema_migrations
+from sync.server.storage.store import SCHEMA_VERSION
 from tests.sync.server.queue_support import hold
 from tests.sync.server.support import Harness, harness
 
@@ -132,3 +138,48 @@ def test_all_matching_is_refused_when_the_count_changed(centre: Harness) -> None
         )
 
     assert review.count() == 3  # nothing decided
+
+
+def test_a_version_eight_database_gains_the_queue_index(sqlite_url: str) -> None:
+    storage = Storage.open(sqlite_url)
+    with storage.write() as connection:  # as a version 8 centre left it
+        connection.execute(sa.text("DROP INDEX actions_queue"))
+        connection.execute(
+            schema_migrations.delete().where(schema_migrations.c.version == 9)
+        )
+    storage.close()
+
+    upgraded = Storage.open(sqlite_url, migrate=False)
+    try:
+        assert upgraded.migrate() == 1
+        assert upgraded.schema_version() == SCHEMA_VERSION == 9
+        indexes = sa.inspect(upgraded.engine).get_indexes("actions")
+        assert "actions_queue" in {index["name"] for index in indexes}
+        assert upgraded.migrate() == 0
+    finally:
+        upgraded.close()
+
+
+def test_the_queue_reads_its_index_and_filters_keep_theirs(sqlite_url: str) -> None:
+    storage = Storage.open(sqlite_url)
+    plans = {}
+    try:
+        with storage.read() as connection:
+            for name, selection in {
+                "queue": ReviewFilter(),
+                "device": ReviewFilter(device_id="d"),
+                "technician": ReviewFilter(technician_id="t"),
+            }.items():
+                query = matching(sa.select(actions), selection, utc_now())
+                compiled = query.order_by(*QUEUE_ORDER).limit(101).compile(connection)
+                rows = connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {compiled}",
+                    tuple(compiled.params[name] for name in compiled.positiontup or ()),
+                )
+                plans[name] = " ".join(str(row[-1]) for row in rows)
+    finally:
+        storage.close()
+
+    assert plans["queue"] == "SEARCH actions USING INDEX actions_queue (status=?)"
+    assert "actions_queue" in plans["device"]  # device_id is in it: read no row
+    assert "actions_technician" in plans["technician"]
