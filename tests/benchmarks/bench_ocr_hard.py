@@ -3,7 +3,12 @@
 Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr_hard [--split tuning|held_out]
-        [--per-case 1] [--workdir DIR] [--json]
+        [--per-case 1] [--without region_looks,joined_marks] [--workdir DIR]
+        [--json]
+
+``--without`` leaves second-look steps out of the default reading, to measure
+what each one pays. ``--workdir`` keeps the rendered photos, and a later run
+with the same split and count reads them again instead of rendering anew.
 
 1. Photos: :mod:`tests.ocr_eval.hard` renders ``--per-case`` photos of every
    condition at every level (``none`` included), spread over the item styles,
@@ -28,6 +33,7 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -49,7 +55,15 @@ from knowledge_cache import KnowledgeStore
 from knowledge_cache.code_keys import iter_format_matches
 from tests.benchmarks.reporting import emit, log, machine_facts, working_dir
 from tests.ocr_eval.generate import kb_formats
-from tests.ocr_eval.hard import LEVELS, SPLITS, STYLES, HardTruth, generate
+from tests.ocr_eval.hard import (
+    LEVELS,
+    SPLITS,
+    STYLES,
+    TRUTH_FILE,
+    HardTruth,
+    generate,
+    load_truth,
+)
 
 Key = tuple[str, str]
 
@@ -89,7 +103,7 @@ def run(
     """Render the split into ``work``, read every photo, return the figures."""
     photos = work / "photos"
     started = time.perf_counter()
-    truths = generate(photos, split=split, per_case=per_case)
+    truths = _rendered(photos, split, per_case)
     generated_s = time.perf_counter() - started
     log(f"{len(truths)} photos rendered in {generated_s:.0f} s")
     home = work / "home"
@@ -109,6 +123,16 @@ def run(
     }
     figures["machine"] = machine_facts()
     return figures
+
+
+def _rendered(photos: Path, split: str, per_case: int) -> list[HardTruth]:
+    """The split's photos: those kept in ``photos`` by an earlier run, or new."""
+    truth_file = photos / TRUTH_FILE
+    if truth_file.is_file():
+        kept = json.loads(truth_file.read_text(encoding="utf-8"))
+        if (kept["split"], kept["per_case"]) == (split, per_case):
+            return load_truth(photos)
+    return generate(photos, split=split, per_case=per_case)
 
 
 def _read_all(
@@ -268,10 +292,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--split", choices=tuple(SPLITS), default="tuning")
     parser.add_argument("--per-case", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--without",
+        default="",
+        help="second-look steps to leave out: region_looks, joined_marks",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    off = {name.strip(): False for name in args.without.split(",") if name.strip()}
+    settings = ReaderSettings(**off)  # type: ignore[arg-type]
     with working_dir(args.workdir, "bench-ocr-hard-") as work:
-        report = run(work, split=args.split, per_case=args.per_case)
+        report = run(work, split=args.split, per_case=args.per_case, settings=settings)
+        report["without"] = sorted(off)
     emit(report, render, args.json)
     return report
 

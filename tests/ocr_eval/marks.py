@@ -2,8 +2,9 @@
 
 Drawn with pillow's primitives: segments are polygons, dot-peen characters
 are ellipses on a 5 by 7 matrix, and engraved letters are the fonts the
-project's set-up installs, cut in with a shadow and a highlight. Every item is flat and face-on (RGBA, transparent
-outside it) and records the strings it carries, as the printed items do.
+project's set-up installs, cut in with a shadow and a highlight. Every item
+is flat and face-on (RGBA, transparent outside it) and records the strings it
+carries, as the printed items do.
 """
 
 from __future__ import annotations
