@@ -243,7 +243,13 @@ class PhotoReader:
         lines = tuple(group_lines(boxes))
         if self._settings.region_looks and self._in_time(started):
             below = self._settings.look_below
-            regions = doubtful_regions(boxes, lines, image.size, below=below)
+            regions = doubtful_regions(
+                boxes,
+                lines,
+                image.size,
+                below=below,
+                holds_code=lambda text: formats.match(text) is not None,
+            )
             if regions:
                 boxes = look_again(self._engine, image, boxes, regions)
                 lines = tuple(group_lines(boxes))

@@ -2,11 +2,14 @@
 
 After the first pass, two kinds of place earn another reading:
 
-* **Regions**: a box read with a low score, or a printed P/N or S/N label with
-  no value after it. The region alone is cut out (for a label, with the room
-  to its right where the value should be), enlarged when its text is small,
-  stretched to full contrast, and read again. Its new reading replaces the
-  boxes it covers only when it scores better.
+* **Regions**: a box read with a low score, a printed P/N or S/N label with
+  no value after it, or a readout of digits that holds no code. The region
+  alone is cut out (for a label, with the room to its right where the value
+  should be), enlarged when its text is small, taken at its brightest colour
+  channel (lit segments are saturated) and stretched to full contrast; a
+  readout is also cut to black and white above most of its range, which
+  drops unlit segments that show faintly. Its new reading replaces the boxes
+  it covers only when it scores better or finds more.
 * **Joined marks**: when the whole pass found nothing code-shaped, the photo
   is read once more with dark marks thickened (a grey minimum filter), which
   joins the dots of a dot-peen plate and the segments of a readout into
@@ -18,10 +21,10 @@ Both steps work on pillow images only; the engine does the reading.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from edge_agent.ocr.engine import Box, OcrEngine, TextBox
 from edge_agent.ocr.lines import TextLine
@@ -41,6 +44,10 @@ LABEL_ROOM = 12.0
 GAIN = 0.03
 """How much better a region's second reading must score to replace the first."""
 
+READOUT_CUT = 0.6
+"""Share of a readout's brightness range above which a pixel counts as lit."""
+
+_READOUT = re.compile(r"[-0-9]{3,7}")
 _BARE_LABEL = re.compile(
     r"(?:P\s?/\s?N|PART\s?(?:NO|NUMBER)|[S5]\s?/\s?N|SER(?:IAL)?\.?\s?NO)\.?\s*[:#.]?\s*$",
     re.IGNORECASE,
@@ -57,6 +64,7 @@ class _Region:
     bottom: int
     covered: tuple[int, ...]
     thickness: float
+    readout: bool = False
 
 
 def doubtful_regions(
@@ -65,12 +73,15 @@ def doubtful_regions(
     size: tuple[int, int],
     *,
     below: float,
+    holds_code: Callable[[str], bool],
 ) -> list[_Region]:
-    """Regions of low-scoring boxes and of labels with no value after them."""
+    """Regions of low-scoring boxes, of labels with no value after them, and
+    of readouts of digits in which ``holds_code`` finds no code."""
     regions = []
     for index, box in enumerate(boxes):
-        if box.score < below and len(box.text) >= 2:
-            regions.append(_around(box.box, size, (index,), right=0.0))
+        readout = _is_readout(box.text) and not holds_code(box.text)
+        if (box.score < below and len(box.text) >= 2) or readout:
+            regions.append(_around(box.box, size, (index,), right=0.0, readout=readout))
     for line in lines:
         if _BARE_LABEL.search(line.text):
             last = line.parts[-1]
@@ -82,8 +93,17 @@ def doubtful_regions(
     return regions[:MAX_REGIONS]
 
 
+def _is_readout(text: str) -> bool:
+    return bool(_READOUT.fullmatch(text)) and sum(c.isdigit() for c in text) >= 2
+
+
 def _around(
-    box: Box, size: tuple[int, int], covered: tuple[int, ...], *, right: float
+    box: Box,
+    size: tuple[int, int],
+    covered: tuple[int, ...],
+    *,
+    right: float,
+    readout: bool = False,
 ) -> _Region:
     pad = box.thickness * 0.6
     width, height = size
@@ -94,6 +114,7 @@ def _around(
         min(height, int(box.bottom + pad)),
         covered,
         box.thickness,
+        readout,
     )
 
 
@@ -113,11 +134,19 @@ def look_again(
         found = _read_region(engine, image, region)
         if not found:
             continue
+        others = [b.box for i, b in enumerate(boxes) if i not in region.covered]
+        found = [b for b in found if not any(_within(b.box, o) for o in others)]
         old = [boxes[i] for i in region.covered]
-        if _score(found) >= _score(old) + GAIN or _longer(found, old):
+        if found and (_score(found) >= _score(old) + GAIN or _longer(found, old)):
             dropped.update(region.covered)
             added.extend(found)
     return [b for i, b in enumerate(result) if i not in dropped] + added
+
+
+def _within(box: Box, other: Box) -> bool:
+    """The centre of ``box`` lies inside ``other``'s upright rectangle."""
+    x, y = box.center
+    return other.left <= x <= other.right and other.top <= y <= other.bottom
 
 
 def _read_region(
@@ -128,7 +157,7 @@ def _read_region(
     if factor > 1.05:
         size = (round(crop.width * factor), round(crop.height * factor))
         crop = crop.resize(size, Image.Resampling.LANCZOS)
-    crop = ImageOps.autocontrast(ImageOps.grayscale(crop), cutoff=2).convert("RGB")
+    crop = _treated(crop, readout=region.readout)
     left, top = region.left, region.top
     return [
         TextBox(
@@ -138,6 +167,23 @@ def _read_region(
         )
         for b in engine.read(crop)
     ]
+
+
+def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
+    """The crop at its brightest channel, full contrast; a readout also cut to
+    black text on white above :data:`READOUT_CUT` of its range."""
+    red, green, blue = crop.convert("RGB").split()
+    grey = ImageOps.autocontrast(
+        ImageChops.lighter(ImageChops.lighter(red, green), blue), cutoff=2
+    )
+    if readout:
+        low, high = grey.getextrema()  # type: ignore[misc]
+        cut = low + (high - low) * READOUT_CUT
+        grey = grey.point(lambda v: 0 if v > cut else 255)
+        histogram = grey.histogram()
+        if histogram[0] > histogram[255]:  # dark text on a bright face: as it was
+            grey = ImageOps.invert(grey)
+    return grey.convert("RGB")
 
 
 def _score(boxes: Sequence[TextBox]) -> float:

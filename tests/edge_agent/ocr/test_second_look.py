@@ -13,7 +13,7 @@ from edge_agent.ocr.lines import group_lines
 from edge_agent.ocr.rapid import RapidOcrEngine
 from edge_agent.ocr.second_look import doubtful_regions, joined_marks, look_again
 from knowledge_cache import KnowledgeStore
-from tests.ocr_eval.marks import dot_peen
+from tests.ocr_eval.marks import SegmentLook, dot_peen, segment_text
 from tests.ocr_eval.scenes import font, load_pools
 
 
@@ -42,7 +42,9 @@ def test_low_scores_and_bare_labels_are_doubtful_and_good_reads_are_not() -> Non
     ]
     lines = group_lines(boxes)
 
-    regions = doubtful_regions(boxes, lines, (800, 200), below=0.8)
+    regions = doubtful_regions(
+        boxes, lines, (800, 200), below=0.8, holds_code=lambda _: False
+    )
 
     covered = sorted(i for r in regions for i in r.covered)
     assert covered == [1, 2]
@@ -59,7 +61,9 @@ def test_a_region_read_again_replaces_its_poor_first_reading(
     )
     poor = TextBox("HFP-2O4", Box.from_rect(18, 22, 180, 34), 0.4)
     lines = group_lines([poor])
-    regions = doubtful_regions([poor], lines, image.size, below=0.8)
+    regions = doubtful_regions(
+        [poor], lines, image.size, below=0.8, holds_code=lambda _: False
+    )
 
     again = look_again(rapid_engine, image, [poor], regions)
 
@@ -133,3 +137,24 @@ def test_no_second_look_starts_once_the_time_budget_is_spent(
         tmp_path / "blank.png"
     )
     assert engine.reads == 4  # first pass, its scrap, joined marks, their scrap
+
+
+def test_a_readout_with_faint_unlit_segments_is_read_cut_to_its_lit_ones(
+    tmp_path: Path, rapid_engine: RapidOcrEngine, demo_store: KnowledgeStore
+) -> None:
+    readout = segment_text(
+        "E-73", SegmentLook(digit_px=60, ghost=0.3), (255, 48, 32), (18, 6, 6)
+    )
+    photo = Image.new("RGB", (readout.width + 100, readout.height + 100), "grey")
+    photo.paste(readout, (50, 50))
+    photo.save(tmp_path / "readout.png")
+    first_only = ReaderSettings(region_looks=False, joined_marks=False)
+    looking = ReaderSettings(rotation_budget=60, look_budget=60)
+
+    plain = PhotoReader(rapid_engine, demo_store, settings=first_only)
+    second = PhotoReader(rapid_engine, demo_store, settings=looking)
+
+    assert "E-73" not in [c.value for c in plain.read(tmp_path / "readout.png").codes]
+    result = second.read(tmp_path / "readout.png")
+    assert [c.value for c in result.codes] == ["E-73"]
+    assert result.text == "E-73"
