@@ -177,11 +177,11 @@ def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
         ImageChops.lighter(ImageChops.lighter(red, green), blue), cutoff=2
     )
     if readout:
-        low, high = grey.getextrema()  # type: ignore[misc]
+        low, high = (float(v) for v in grey.getextrema())  # type: ignore[arg-type]
         cut = low + (high - low) * READOUT_CUT
         grey = grey.point(lambda v: 0 if v > cut else 255)
         histogram = grey.histogram()
-        if histogram[0] > histogram[255]:  # dark text on a bright face: as it was
+        if histogram[0] > histogram[255]:  # the face was bright: dark text again
             grey = ImageOps.invert(grey)
     return grey.convert("RGB")
 
