@@ -3,12 +3,15 @@
 Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr_hard [--split tuning|held_out]
-        [--per-case 1] [--without region_looks,joined_marks] [--workdir DIR]
-        [--json]
+        [--per-case 1] [--without region_looks,joined_marks] [--look-budget S]
+        [--workdir DIR] [--json]
 
 ``--without`` leaves second-look steps out of the default reading, to measure
-what each one pays. ``--workdir`` keeps the rendered photos, and a later run
-with the same split and count reads them again instead of rendering anew.
+what each one pays; ``--look-budget`` sets the seconds after which no second
+look or turn starts (on a machine busy enough that one pass takes longer than
+the reader's budget, the steps never start, and their worth cannot be seen).
+``--workdir`` keeps the rendered photos, and a later run with the same split
+and count reads them again instead of rendering anew.
 
 1. Photos: :mod:`tests.ocr_eval.hard` renders ``--per-case`` photos of every
    condition at every level (``none`` included), spread over the item styles,
@@ -37,6 +40,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -297,13 +301,24 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default="",
         help="second-look steps to leave out: region_looks, joined_marks",
     )
+    parser.add_argument(
+        "--look-budget",
+        type=float,
+        default=None,
+        help="seconds for the second look and turning (default: the reader's)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     off = {name.strip(): False for name in args.without.split(",") if name.strip()}
     settings = ReaderSettings(**off)  # type: ignore[arg-type]
+    if args.look_budget is not None:
+        settings = replace(
+            settings, look_budget=args.look_budget, rotation_budget=args.look_budget
+        )
     with working_dir(args.workdir, "bench-ocr-hard-") as work:
         report = run(work, split=args.split, per_case=args.per_case, settings=settings)
         report["without"] = sorted(off)
+        report["look_budget"] = settings.look_budget
     emit(report, render, args.json)
     return report
 
