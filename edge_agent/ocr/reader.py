@@ -43,6 +43,9 @@ _TURNS = {
     180: Image.Transpose.ROTATE_180,
     270: Image.Transpose.ROTATE_270,
 }
+JOINED_FACTOR = 0.75
+"""Confidence kept by a code read only once its marks were joined: below
+:data:`~edge_agent.ocr.extraction.LOW_CONFIDENCE` however well it scored."""
 _MIN_SIDE = 8
 """Images thinner than this many pixels hold no readable text."""
 
@@ -199,7 +202,7 @@ class PhotoReader:
         if self._settings.joined_marks and self._in_time(started):
             joined = self._pass(joined_marks(image), 0, formats, cued, started)
             if joined.code_shaped:
-                return joined, []
+                return _rebuilt(joined), []
         if not self._worth_turning(first):
             return first, []
         best = first
@@ -264,6 +267,20 @@ class PhotoReader:
             read.append(checked(replace(code, box=to_photo(code.box)), lookup))
             lookups.append(lookup)
         return tuple(read), tuple(lookups)
+
+
+def _rebuilt(joined: _Pass) -> _Pass:
+    """A pass read from joined marks: each code marked for the technician to
+    check (a dot or segment joined wrongly reads as another character)."""
+    codes = tuple(
+        replace(
+            code,
+            confidence=code.confidence * JOINED_FACTOR,
+            notes=(*code.notes, "read with its dots or segments joined: check it"),
+        )
+        for code in joined.codes
+    )
+    return replace(joined, codes=codes)
 
 
 def _turn_order(first: _Pass) -> tuple[int, ...]:

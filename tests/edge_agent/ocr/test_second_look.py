@@ -100,6 +100,8 @@ def test_a_dot_peen_serial_is_read_once_its_dots_are_joined(
     assert serial not in [c.value for c in without.read(tmp_path / "plate.png").codes]
     codes = with_look.read(tmp_path / "plate.png").codes
     assert serial in [c.value for c in codes]
+    assert all(c.low_confidence for c in codes)
+    assert "joined" in codes[0].notes[-1]
 
 
 class _Scraps:
