@@ -92,7 +92,9 @@ def test_a_dot_peen_serial_is_read_once_its_dots_are_joined(
     plain = ReaderSettings(
         joined_marks=False, region_looks=False, rotation_budget=60, look_budget=60
     )
-    looking = ReaderSettings(rotation_budget=60, look_budget=60)
+    looking = ReaderSettings(
+        rotation_budget=60, look_budget=60, region_looks=True, joined_marks=True
+    )
 
     without = PhotoReader(rapid_engine, demo_store, settings=plain)
     with_look = PhotoReader(rapid_engine, demo_store, settings=looking)
@@ -127,14 +129,18 @@ def test_no_second_look_starts_once_the_time_budget_is_spent(
     def ticks() -> float:  # one second per reading
         return float(engine.reads)
 
-    spent = ReaderSettings(look_budget=0.5, rotation_budget=0.5)
+    spent = ReaderSettings(
+        look_budget=0.5, rotation_budget=0.5, region_looks=True, joined_marks=True
+    )
     PhotoReader(engine, demo_store, settings=spent, clock=ticks).read(
         tmp_path / "blank.png"
     )
     assert engine.reads == 1
 
     engine.reads = 0
-    ample = ReaderSettings(look_budget=60, rotation_budget=0.5)
+    ample = ReaderSettings(
+        look_budget=60, rotation_budget=0.5, region_looks=True, joined_marks=True
+    )
     PhotoReader(engine, demo_store, settings=ample, clock=ticks).read(
         tmp_path / "blank.png"
     )
@@ -151,7 +157,9 @@ def test_a_readout_with_faint_unlit_segments_is_read_cut_to_its_lit_ones(
     photo.paste(readout, (50, 50))
     photo.save(tmp_path / "readout.png")
     first_only = ReaderSettings(region_looks=False, joined_marks=False)
-    looking = ReaderSettings(rotation_budget=60, look_budget=60)
+    looking = ReaderSettings(
+        rotation_budget=60, look_budget=60, region_looks=True, joined_marks=True
+    )
 
     plain = PhotoReader(rapid_engine, demo_store, settings=first_only)
     second = PhotoReader(rapid_engine, demo_store, settings=looking)
