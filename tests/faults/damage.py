@@ -196,8 +196,6 @@ def matrix(report: GroupReport, tier: str, work: Path, template: Path) -> None:
 
 KINDS = ("traceback", "exit", "no message", "file changed", "other parts failing")
 KNOWN = (
-    # A page of noise inside the outbox is not noticed when it opens.
-    ("outbox.db / random page", "file changed"),
     # An emptied or deleted knowledge base is made anew, empty, by the commands
     # that open it.
     ("knowledge.db / empty", "file changed"),

@@ -145,6 +145,26 @@ def test_a_deleted_outbox_stops_every_command_until_restored_or_reset(
     assert [(r["found"], r["lost"]["seq"]) for r in resets] == [("missing", 10)]
 
 
+def test_a_page_of_noise_in_the_outbox_is_found_when_it_opens(
+    demo_home, capsys
+) -> None:
+    code, _, _ = run(capsys, "ask", "--no-model", "what does E-42 mean")
+    assert code == 0
+    damage(demo_home / "outbox.db", "page-of-noise")
+    damaged = (demo_home / "outbox.db").read_bytes()
+
+    for command in (
+        ["ask", "--no-model", "what does E-42 mean"],
+        ["actions", "list"],
+        ["actions", "create", "order_part", "--args", GASKETS, "--again", "--yes"],
+    ):
+        code, out, err = run(capsys, *command)
+        assert code == exit_codes.DAMAGED and out == "", command
+        assert "is damaged or not a database" in err and "Put it back from" in err
+
+    assert (demo_home / "outbox.db").read_bytes() == damaged
+
+
 MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
 
 
