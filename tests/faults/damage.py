@@ -200,8 +200,6 @@ KNOWN = (
     # that open it.
     ("knowledge.db / empty", "file changed"),
     ("knowledge.db / deleted", "file changed"),
-    # A deleted identity file is written anew.
-    ("device.json / deleted", "file changed"),
     # A damaged copy of the centre's keys stops the action queue too.
     ("centre-keys.json", "other parts failing"),
     # A damaged sync state is written anew by the next sync (cursors restart).

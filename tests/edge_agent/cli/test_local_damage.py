@@ -165,6 +165,48 @@ def test_a_page_of_noise_in_the_outbox_is_found_when_it_opens(
     assert (demo_home / "outbox.db").read_bytes() == damaged
 
 
+def test_a_deleted_device_file_is_damage_and_is_not_written_anew(
+    demo_home, capsys
+) -> None:
+    device_file = demo_home / "device.json"
+    backup = device_file.read_bytes()
+    device_file.unlink()
+
+    for command in (
+        ["actions", "list"],
+        ["ask", "--no-model", "what does E-42 mean"],
+        ["actions", "create", "order_part", "--args", GASKETS, "--again", "--yes"],
+    ):
+        code, out, err = run(capsys, *command)
+        assert code == exit_codes.DAMAGED and out == "", command
+        assert "device.json is missing, but this home has outbox.db" in err
+        assert "Put the file back from a backup" in err
+        assert not device_file.exists()
+
+    device_file.write_bytes(backup)
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["seq"] for a in json.loads(out)] == [1]
+
+
+def test_a_lost_device_file_can_be_written_from_the_enrolled_id(
+    demo_home, capsys
+) -> None:
+    device_file = demo_home / "device.json"
+    known = json.loads(device_file.read_text())["device_id"]
+    (demo_home / "credentials.json").write_text(json.dumps({"device_id": known}))
+    device_file.unlink()
+
+    code, _, err = run(capsys, "actions", "list")
+
+    assert code == exit_codes.DAMAGED
+    told = re.search(r"credentials.json\): (\{.*?\});", err)
+    assert told is not None and json.loads(told.group(1)) == {"device_id": known}
+    device_file.write_text(told.group(1))
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["seq"] for a in json.loads(out)] == [1]
+    assert outbox_record(demo_home).seq == 1  # type: ignore[union-attr]
+
+
 MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
 
 
