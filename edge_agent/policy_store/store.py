@@ -9,7 +9,7 @@ from pathlib import Path
 
 from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.errors import PolicyStateDamaged
+from edge_agent.errors import CentreKeysDamaged, PolicyStateDamaged
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
     PolicyFolder,
@@ -50,6 +50,8 @@ class PolicyStore:
             minimum; ``None`` skips that check.
         default_bundle: A bundle file installed (after verification) on first
             use, when no bundle was ever installed.
+        unusable: Why no bundle can be trusted now (the centre's key set is
+            damaged): :meth:`status` is read-only with this message.
     """
 
     def __init__(
@@ -61,8 +63,10 @@ class PolicyStore:
         clock: Clock,
         client_version: str | None = None,
         default_bundle: Path | None = None,
+        unusable: str | None = None,
     ) -> None:
         self.folder = folder
+        self._unusable = unusable
         self.trusted_keys = trusted_keys
         self.kept_keys = kept_keys or TrustedKeys()
         self._files = PolicyFolder(folder)
@@ -84,6 +88,10 @@ class PolicyStore:
         Never raises for a missing, altered or expired bundle: those are
         read-only states with their reason.
         """
+        if self._unusable is not None:
+            now = self._now(StoreState())
+            invalid = ReadOnlyReason.INVALID
+            return PolicyStatus.read_only_because(invalid, self._unusable, now)
         try:
             state = self._files.read_state()
             now = self._now(state)
@@ -366,16 +374,24 @@ def device_trust(settings: EdgeSettings) -> DeviceTrust:
 def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
     """The store for this device: its trusted keys, shipped demo bundle as default.
 
+    A damaged key set of the centre makes the store read-only (its status
+    says why), so what needs no policy still works.
+
     Raises:
-        PolicyError: a shipped key file, or the centre's key set, is
-            unreadable or invalid.
+        PolicyError: a shipped key file is unreadable or invalid.
     """
     trust = device_trust(settings)
+    unusable: str | None = None
+    try:
+        accepted, kept = trust.accepted(), trust.kept()
+    except CentreKeysDamaged as exc:
+        accepted, kept, unusable = TrustedKeys(), TrustedKeys(), exc.message
     return PolicyStore(
         settings.layout.policy_dir,
-        trust.accepted(),
-        kept_keys=trust.kept(),
+        accepted,
+        kept_keys=kept,
         clock=clock,
         client_version=app_version(),
         default_bundle=DEMO_BUNDLE,
+        unusable=unusable,
     )

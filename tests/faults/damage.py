@@ -200,8 +200,6 @@ KNOWN = (
     # that open it.
     ("knowledge.db / empty", "file changed"),
     ("knowledge.db / deleted", "file changed"),
-    # A damaged copy of the centre's keys stops the action queue too.
-    ("centre-keys.json", "other parts failing"),
     # A damaged sync state is written anew by the next sync (cursors restart).
     ("sync_state.json", "file changed"),
     # A deleted active bundle is written anew.

@@ -278,3 +278,50 @@ def test_a_sync_without_a_kb_to_replace_the_damaged_one_exits_4(
     assert "The centre sent no knowledge base to replace it." in err
     code, out, _ = run(capsys, "actions", "list", "--json")
     assert json.loads(out)[0]["state"] != "queued"
+
+
+def test_damaged_centre_keys_turn_the_device_read_only_not_the_queue_off(
+    demo_home, capsys
+) -> None:
+    keys = demo_home / "centre-keys.json"
+    keys.write_text('{"key_set": ')
+
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["seq"] for a in json.loads(out)] == [1]
+    code, out, err = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--again", "--yes"
+    )
+    # Read-only, as with an expired policy: the denial is recorded, with why.
+    assert code == 0 and "Decision: DENY" in out
+    assert "Read-only: The centre's key set" in out and "is damaged" in out
+    code, _, err = run(capsys, "policy", "show")
+    assert code == exit_codes.DAMAGED and "Put the file back from a backup" in err
+    assert keys.read_text() == '{"key_set": '
+
+
+@pytest.mark.server
+def test_a_sync_with_damaged_centre_keys_sends_nothing_and_says_how_to_restore(
+    tmp_path, isolated_home, capsys
+) -> None:
+    token, app = centre_with(tmp_path, capsys, kb=False)
+    assert main(["demo", "--no-start"]) == 0
+    with serving(app) as server:
+        assert main(["enroll", "--server", server, "--token", token]) == 0
+        assert (
+            main(["actions", "create", "order_part", "--args", GASKETS, "--yes"]) == 0
+        )
+        keys = isolated_home / "centre-keys.json"
+        backup = keys.read_bytes()
+        keys.write_bytes(b"garbage" + backup[7:])
+        capsys.readouterr()
+
+        code, out, err = run(capsys, "sync", "--server", server)
+        assert code == exit_codes.DAMAGED and "Sent" not in out
+        assert "centre-keys.json is damaged" in err and "'edge-agent enroll'" in err
+        code, out, _ = run(capsys, "actions", "list", "--json")
+        assert json.loads(out)[0]["state"] == "queued"
+
+        keys.write_bytes(backup)
+        code, out, err = run(capsys, "sync", "--server", server)
+    assert code == 0, err
+    assert "Sent 1 action(s)" in out
