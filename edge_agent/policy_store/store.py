@@ -12,6 +12,7 @@ from edge_agent.config import EdgeSettings
 from edge_agent.errors import CentreKeysDamaged, PolicyStateDamaged
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
+    STATE_FILE,
     PolicyFolder,
     StoreState,
 )
@@ -95,6 +96,10 @@ class PolicyStore:
         try:
             state = self._files.read_state()
             now = self._now(state)
+            left = self._files.bundle_names() if state.version == 0 else []
+            if state.active is None and left:
+                why = self._state_lost(left)
+                return PolicyStatus.read_only_because(ReadOnlyReason.MISSING, why, now)
             state = self._advance_high_water(state, now)
         except PolicyStateDamaged as exc:
             now = self._now(StoreState())
@@ -115,6 +120,17 @@ class PolicyStore:
                 why = ReadOnlyReason.INVALID
                 return PolicyStatus.read_only_because(why, str(exc), now)
         return self._status_of(state, self._now(state))
+
+    def _state_lost(self, left: list[str]) -> str:
+        """Why a folder holding bundles but no state is read-only."""
+        return (
+            f"The policy state file {self.folder / STATE_FILE} is missing, but the "
+            f"folder holds {', '.join(left)}: this device had a policy. The "
+            "shipped default was not installed in its place, and actions are "
+            "read-only until 'edge-agent sync' installs the centre's policy (or "
+            "the file is put back from a backup). To start again from the "
+            "shipped bundle instead, remove the policy folder."
+        )
 
     def verify(self, data: bytes) -> Bundle:
         """Check ``data`` exactly as :meth:`install` would, without installing it.

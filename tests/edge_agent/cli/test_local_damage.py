@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,35 @@ def test_a_sync_with_damaged_centre_keys_sends_nothing_and_says_how_to_restore(
         code, out, err = run(capsys, "sync", "--server", server)
     assert code == 0, err
     assert "Sent 1 action(s)" in out
+
+
+def test_a_deleted_policy_state_is_not_replaced_by_the_shipped_default(
+    demo_home, capsys
+) -> None:
+    folder = demo_home / "policy"
+    state = folder / "state.json"
+    state.unlink()
+    bundles = sorted(p.name for p in folder.glob("bundle-v*.json"))
+
+    code, out, _ = run(capsys, "policy", "show", "--json")
+    assert code == 0 and not json.loads(out)["actions_allowed"]
+    assert "state.json is missing, but the folder holds" in out
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--again", "--yes"
+    )
+    assert code == 0 and "Decision: DENY" in out and "'edge-agent sync'" in out
+
+    assert not state.exists()
+    assert sorted(p.name for p in folder.glob("bundle-v*.json")) == bundles
+    code, out, _ = run(capsys, "actions", "list", "--json")
+    assert code == 0 and [a["state"] for a in json.loads(out)] == ["denied", "queued"]
+
+
+def test_a_removed_policy_folder_starts_again_from_the_shipped_bundle(
+    demo_home, capsys
+) -> None:
+    shutil.rmtree(demo_home / "policy")
+
+    code, out, _ = run(capsys, "policy", "show", "--json")
+
+    assert code == 0 and json.loads(out)["actions_allowed"]
