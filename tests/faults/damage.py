@@ -202,10 +202,13 @@ KNOWN = (
     # that open it.
     ("knowledge.db / empty", "file changed"),
     ("knowledge.db / deleted", "file changed"),
-    # A damaged sync state is written anew by the next sync (cursors restart).
-    ("sync_state.json", "file changed"),
 )
 """Findings of this suite not fixed yet: reported, not failed."""
+
+REWRITTEN = {"sync_state.json": ("sync", "cursors were reset")}
+"""Files a command may write anew over damage, by design, when it says so on
+stderr: a sync starts its cursors afresh from a damaged sync state (only a
+longer sync; a copy of the damaged file is kept)."""
 
 
 def _known(failure: str) -> bool:
@@ -235,7 +238,10 @@ def one_case(home: Path, file: str, damage: str, command: str) -> tuple[str, lis
     if code != 0 and not err.strip():
         problems.append("no message")
     if damage != DISK_FULL and fingerprint(path) != before:
-        problems.append("file changed")
+        allowed = REWRITTEN.get(file)
+        said = allowed is not None and allowed[0] == command and allowed[1] in err
+        if not said:
+            problems.append("file changed")
     if damage != DISK_FULL and file not in CORE and command != "actions list":
         release(home)
         other, _, other_err = edge_agent(home, COMMANDS["actions list"])

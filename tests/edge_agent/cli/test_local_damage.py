@@ -358,3 +358,28 @@ def test_a_removed_policy_folder_starts_again_from_the_shipped_bundle(
     code, out, _ = run(capsys, "policy", "show", "--json")
 
     assert code == 0 and json.loads(out)["actions_allowed"]
+
+
+@pytest.mark.server
+def test_a_sync_over_a_damaged_sync_state_says_the_cursors_were_reset(
+    tmp_path, isolated_home, capsys
+) -> None:
+    token, app = centre_with(tmp_path, capsys, kb=False)
+    assert main(["demo", "--no-start"]) == 0
+    with serving(app) as server:
+        assert main(["enroll", "--server", server, "--token", token]) == 0
+        assert main(["sync", "--server", server]) == 0
+        assert (
+            main(["actions", "create", "order_part", "--args", GASKETS, "--yes"]) == 0
+        )
+        state = isolated_home / "sync_state.json"
+        state.write_bytes(b"garbage" + state.read_bytes()[7:])
+        damaged = state.read_bytes()
+        capsys.readouterr()
+
+        code, out, err = run(capsys, "sync", "--server", server)
+
+    assert code == 0 and "Sent 1 action(s)" in out
+    assert "cursors were reset" in err and "Nothing queued is lost" in err
+    assert (isolated_home / "sync_state.json.damaged").read_bytes() == damaged
+    assert json.loads(state.read_text())["results_cursor"] >= 1
