@@ -96,6 +96,11 @@ class HomeLayout:
         return self.root / "sync_state.json"
 
     @property
+    def sync_state_set_aside(self) -> Path:
+        """A damaged sync state a sync started afresh from, kept for support."""
+        return self.root / "sync_state.json.damaged"
+
+    @property
     def sync_lock(self) -> Path:
         """Held while a sync runs, so two never run at once."""
         return self.root / "sync.lock"
