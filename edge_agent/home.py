@@ -31,6 +31,12 @@ class HomeLayout:
         return self.root / "knowledge.db"
 
     @property
+    def knowledge_record(self) -> Path:
+        """That this home has had a knowledge base with documents, and since
+        when: a lost or emptied ``knowledge.db`` is then damage, not new."""
+        return self.root / "knowledge.json"
+
+    @property
     def knowledge_rebuild(self) -> Path:
         """A new knowledge base being built by a sync to replace a damaged one."""
         return self.root / "knowledge.db.new"

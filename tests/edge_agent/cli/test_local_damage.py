@@ -383,3 +383,45 @@ def test_a_sync_over_a_damaged_sync_state_says_the_cursors_were_reset(
     assert "cursors were reset" in err and "Nothing queued is lost" in err
     assert (isolated_home / "sync_state.json.damaged").read_bytes() == damaged
     assert json.loads(state.read_text())["results_cursor"] >= 1
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied"])
+def test_a_lost_or_emptied_knowledge_base_is_damage_not_a_new_start(
+    demo_home, capsys, how
+) -> None:
+    kb = demo_home / "knowledge.db"
+    assert (demo_home / "knowledge.json").exists()
+    if how == "deleted":
+        kb.unlink()
+    else:
+        kb.write_bytes(b"")
+
+    code, out, err = run(capsys, "ask", "--no-model", "E-42")
+
+    assert code == exit_codes.DAMAGED
+    state = "missing" if how == "deleted" else "empty"
+    assert f"is {state}, but this device had one" in out + err
+    assert "edge-agent sync" in out + err
+    assert kb.exists() == (how == "emptied")
+    assert not kb.exists() or kb.stat().st_size == 0  # nothing made anew
+    code, out, _ = run(capsys, "actions", "list")
+    assert code == 0 and "1 queued" in out  # the queue does not need it
+    assert not kb.exists() or kb.stat().st_size == 0
+
+
+def test_ingesting_again_brings_a_lost_knowledge_base_back(demo_home, capsys) -> None:
+    (demo_home / "knowledge.db").unlink()
+    from edge_agent.knowledge import demo_data_dir
+
+    code, _, _ = run(capsys, "kb", "ingest", str(demo_data_dir()))
+    assert code == 0
+    code, out, _ = run(capsys, "ask", "--no-model", "E-42")
+    assert code == 0 and "Motor overload trip" in out
+
+
+def test_a_home_that_never_had_documents_starts_its_knowledge_base(
+    isolated_home, capsys
+) -> None:
+    code, out, err = run(capsys, "kb", "stats")
+    assert code == 0
+    assert not (isolated_home / "knowledge.json").exists()
