@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from edge_agent.__main__ import main as edge_agent
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.sync_state import SyncState, write_sync_state
 from edge_agent.device import device_id
 from edge_agent.llm import ScriptedModel
 from edge_agent.tui import make_app
@@ -60,6 +61,10 @@ def test_chat_in_the_light_theme(snap_compare, settings: EdgeSettings) -> None:
 
 
 def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
+    # A sync just now: the data the order rests on reads "from just now"
+    # whatever the date the test runs on.
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    write_sync_state(settings.home, SyncState(last_sync_at=now))
     # Without a terminal, the command line keeps the order for later.
     assert edge_agent(["actions", "create", "order_part", "--args", GASKETS]) == 0
     app = make_app(settings, offline_deps())
