@@ -36,6 +36,7 @@ from policies.freshness import (
     Freshness,
     describe_age,
     describe_input,
+    fresh,
     freshness_in_evidence,
     parse_age,
 )
@@ -120,6 +121,7 @@ __all__ = [
     "decode_base64",
     "describe_age",
     "describe_input",
+    "fresh",
     "freshness_in_evidence",
     "evaluate",
     "first_key_set",

@@ -79,6 +79,13 @@ UNKNOWN = Freshness()
 """Nothing recorded: every age unknown."""
 
 
+def fresh(*, job_in_book: bool | None = None) -> Freshness:
+    """Data just received: every age zero (for a request judged as if the
+    device had just synced, such as an evaluation case that names no ages)."""
+    ages = MappingProxyType({name: 0.0 for name in FRESHNESS_INPUTS})
+    return Freshness(ages, job_in_book=job_in_book)
+
+
 def parse_age(text: object) -> float:
     """Seconds in an age such as ``"48h"``, ``"30d"``, ``"90m"``, ``"2w"``.
 

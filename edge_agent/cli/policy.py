@@ -27,6 +27,7 @@ from policies import (
     PolicyError,
     Request,
     format_time,
+    fresh,
     request_for_call,
 )
 
@@ -114,7 +115,8 @@ def explain(
     grounded: bool | None,
     as_json: bool,
 ) -> None:
-    """Show what the active policy decides for one tool call, and why."""
+    """Show what the active policy decides for one tool call, and why (as if
+    the device had just synced: its data fresh, the job in its job book)."""
     settings = state.settings()
     status = open_policy_store(settings).status()
     try:
@@ -130,6 +132,7 @@ def explain(
             model_proposed=model_proposed,
             model_confidence=confidence,
             grounded=grounded,
+            freshness=fresh(job_in_book=True),
         )
     except InvalidRequest as exc:
         raise click.BadParameter(exc.message, param_hint="--args") from exc

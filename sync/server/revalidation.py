@@ -19,7 +19,11 @@ action: the centre applies nothing it cannot judge.
 The centre decides on what the device recorded: who proposed the action, the
 model's confidence, grounding, and where each argument's text came from (the
 evidence's ``argument_origins``; an action from a device that records none
-has every origin ``unknown`` to the rules).
+has every origin ``unknown`` to the rules). It judges the age of the data the
+same way, as the device stated it (the evidence's ``freshness``) plus the time
+between the action's creation and now: data fresh enough when the device
+decided may not be by the time it reaches the centre. A device that records
+no ages has every age unknown, which rules on ages count as too old.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from policies import (
     Outcome,
     Policy,
     evaluate,
+    freshness_in_evidence,
     origins_in_evidence,
     request_for_call,
 )
@@ -95,7 +100,8 @@ def revalidate(
         )
         return Verdict("quarantined", _join([*integrity, expired]))
     try:
-        decision = evaluate(policy.policy, _request(action, context, policy.policy))
+        request = _request(action, context, policy.policy, now)
+        decision = evaluate(policy.policy, request)
     except InvalidRequest as exc:
         return Verdict(
             "quarantined" if integrity else "rejected",
@@ -143,7 +149,9 @@ def _payload_problems(action: WireAction) -> list[str]:
     return []
 
 
-def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
+def _request(
+    action: WireAction, context: DeviceContext, policy: Policy, now: datetime
+) -> Any:
     given = action.payload.get("args")
     # Arguments that are not an object are an integrity problem already; the
     # centre still decides on the tool alone.
@@ -167,7 +175,20 @@ def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
         else None,
         grounded=grounded if isinstance(grounded, bool) else None,
         arg_origins=origins_in_evidence(evidence),
+        freshness=freshness_in_evidence(evidence, elapsed=_since(action, now)),
     )
+
+
+def _since(action: WireAction, now: datetime) -> float:
+    """Seconds from the action's creation to ``now`` (0 when its time cannot
+    be read or lies ahead)."""
+    try:
+        created = datetime.fromisoformat(action.created_at)
+    except ValueError:
+        return 0.0
+    if created.tzinfo is None:
+        return 0.0
+    return max((now - created).total_seconds(), 0.0)
 
 
 def _text(value: object) -> str | None:
