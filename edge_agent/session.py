@@ -19,7 +19,7 @@ from edge_agent.act.data_age import DataSources
 from edge_agent.act.service import ActionService, Technician
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.depot.sync_state import read_sync_state
+from edge_agent.depot.sync_state import SyncState, read_sync_state
 from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import KnowledgeDamaged
 from edge_agent.jobs import JobBook, read_job_book
@@ -83,13 +83,18 @@ class Session:
             data_sources=self.data_sources,
         )
 
+    @staticmethod
+    def sync_state(settings: EdgeSettings) -> SyncState:
+        """What the device remembers of its last sync."""
+        return read_sync_state(settings.home)
+
     def data_sources(self) -> DataSources:
         """When this device's data came: its last sync, job book and KB.
 
         Raises:
             KnowledgeDamaged, CacheUnavailable: as :attr:`store`.
         """
-        state = read_sync_state(self.settings.home)
+        state = self.sync_state(self.settings)
         stats = self.store.stats()
         return DataSources(
             last_sync_at=state.last_sync_at,

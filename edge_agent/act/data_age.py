@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge_agent.jobs import JobBook
-from knowledge_cache import KnowledgeStore
 from policies import (
     FRESHNESS_INPUTS,
     Freshness,
@@ -27,6 +26,9 @@ from policies import (
     format_time,
     freshness_in_evidence,
 )
+
+if TYPE_CHECKING:  # the status bar imports this module before the KB loads
+    from knowledge_cache import KnowledgeStore
 
 FRESHNESS_KEY = "freshness"
 """Evidence key of the record (see :mod:`policies.freshness`)."""

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.data_ages import TONES, data_ages
 from edge_agent.depot.sync_state import read_sync_state
 from edge_agent.policy_store import (
     PolicyStatus,
@@ -55,6 +56,7 @@ def show(state: CliState, as_json: bool) -> None:
     summary["trust"] = trust_summary(
         device_trust(settings).key_set(), shipped_trusted_keys().ids
     )
+    summary["data"] = data_ages(settings)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -162,6 +164,16 @@ def _render_trust(trust: dict[str, Any]) -> str:
     )
 
 
+def _render_data(data: dict[str, Any]) -> str:
+    """The data's ages, one line each, marked amber or RED past the limits."""
+    marks = [TONES[data[name]["tone"]] for name in ("job_book", "kb", "sync")]
+    lines = [f"Data (amber past {data['amber_after']}, red past {data['red_after']}):"]
+    for index, line in enumerate(data["lines"]):
+        mark = marks[index] if index < len(marks) else ""
+        lines.append(f"  {line}" + (f"  [{mark}]" if mark else ""))
+    return "\n".join(lines)
+
+
 def _render_summary(summary: dict[str, Any]) -> str:
     mode = (
         "actions allowed"
@@ -169,6 +181,8 @@ def _render_summary(summary: dict[str, Any]) -> str:
         else f"read-only ({summary['read_only_reason']})"
     )
     lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    if summary.get("data"):
+        lines.append(_render_data(summary["data"]))
     if summary.get("trust"):
         lines.append(_render_trust(summary["trust"]))
     centre = summary["centre_kill_switch"]

@@ -8,6 +8,7 @@ at every changed screenshot before keeping it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -106,6 +107,13 @@ def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
 
 
 def test_the_jobs(snap_compare, settings: EdgeSettings) -> None:
+    # The job book as the demo file dates it, confirmed by a sync just now: the
+    # screen reads the same whatever the date the test runs on.
+    book = json.loads(settings.layout.jobs_file.read_text("utf-8"))
+    book["received_at"] = "2026-11-23T06:30:00Z"
+    settings.layout.jobs_file.write_text(json.dumps(book), "utf-8")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    write_sync_state(settings.home, SyncState(last_sync_at=now))
     app = make_app(settings, offline_deps())
 
     async def open_jobs(pilot) -> None:
