@@ -11,7 +11,10 @@ the newest bundle it published (with its kill switches), and compares:
   side asking for a supervisor's approval, or a confirmation that is missing
   or does not match (payload hash, technician, policy version), or was not
   given at a prompt when either policy asks for that: **quarantined**;
-- allowed by both (confirmed where either policy asks for it): **applied**.
+- allowed by both (confirmed where either policy asks for it): **applied**,
+  unless the world changed meanwhile (the job no longer assigned to the
+  technician, or closed: :mod:`sync.server.world_check`): **quarantined**
+  with the change named.
 
 No policy published at the centre, or an expired one, quarantines every
 action: the centre applies nothing it cannot judge.
@@ -47,6 +50,7 @@ from policies.bundle import format_time
 from sync.chain import payload_hash
 from sync.protocol import WireAction
 from sync.server.records import Verdict
+from sync.server.world_check import JobBookNow, world_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +76,14 @@ class DeviceContext:
         technician_id: The technician the device is enrolled for.
         role: Their role.
         jobs: The device's assigned jobs by id (``site_id``, ``asset_id``).
+        job_book: The job book the centre assigns the device now, to check
+            each action against (see :mod:`sync.server.world_check`).
     """
 
     technician_id: str
     role: str
     jobs: Mapping[str, Mapping[str, Any]]
+    job_book: JobBookNow = JobBookNow()
 
 
 def revalidate(
@@ -119,6 +126,7 @@ def revalidate(
             centre,
         )
     problems = _disagreements(action, decision, context)
+    problems += _world_problems(action, context)
     if problems:
         return Verdict("quarantined", _join(problems), centre)
     return Verdict(
@@ -128,6 +136,13 @@ def revalidate(
         f"{decision.bundle_version}).",
         centre,
     )
+
+
+def _world_problems(action: WireAction, context: DeviceContext) -> list[str]:
+    given = action.payload.get("args")
+    args: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    changed = world_problems(args, context.technician_id, context.job_book)
+    return [f"Changed since the device decided: {problem}" for problem in changed]
 
 
 _NO_POLICY = (
