@@ -96,3 +96,20 @@ def test_percentiles_and_growth_read_the_fleets() -> None:
 
     assert grown["actions_per_s"] == 1.5
     assert grown["push_p95_ms"] == 4.0
+
+
+async def test_a_lost_connection_is_sent_again_and_counted_apart() -> None:
+    tries = iter([httpx.ReadError("closed"), None])
+    signed = centre([200])
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        failure = next(tries)
+        if failure is not None:
+            raise failure
+        return signed.handle_request(request)
+
+    reply, tally = await post(httpx.MockTransport(handle))
+
+    assert reply == BODY
+    assert tally.transport_retried == {"/v1/push: ReadError": 1}
+    assert not tally.errors
