@@ -83,9 +83,9 @@ def run(tier: str, work: Path, *, postgres: bool = True) -> GroupReport:
             home = work / "device"
             enrol(home, f"http://127.0.0.1:{proxy.port}", token)
             device = json.loads((home / "device.json").read_text())["device_id"]
-            session = Session(report, home, url, device, proxy)
-            session.fault_rounds(sizes, random.Random(20260322))
-            session.cut_and_heal(sizes["backlog"])
+            rig = Rig(report, home, url, device, proxy)
+            rig.fault_rounds(sizes, random.Random(20260322))
+            rig.cut_and_heal(sizes["backlog"])
             report.figures["requests_through_the_proxy"] = dict(proxy.requests)
             report.figures["faults_injected"] = dict(proxy.injected)
             report.check(
@@ -128,7 +128,7 @@ def enrol(home: Path, server: str, token: str) -> None:
         assert code == 0, (argv, out, err)
 
 
-class Session:
+class Rig:
     """One device home, its centre and the proxy between them."""
 
     def __init__(
