@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -24,6 +24,7 @@ from pydantic_settings import (
 
 from edge_agent.errors import ConfigError
 from edge_agent.home import HomeLayout
+from policies import parse_age
 
 APP_NAME = "edge-field-assistant"
 HOME_ENV = "EDGE_AGENT_HOME"
@@ -101,6 +102,25 @@ class EdgeSettings(BaseSettings):
 
     chat_history_days: int = Field(default=90, ge=1, le=3650)
     """Days a conversation is kept after its last question."""
+
+    data_age_amber: str = "48h"
+    """Age of the job book or the KB (since it came, or the last sync that
+    confirmed it) past which the status bar shows it amber (s, m, h, d, w)."""
+
+    data_age_red: str = "7d"
+    """Age past which the status bar shows it red."""
+
+    @field_validator("data_age_amber", "data_age_red")
+    @classmethod
+    def _an_age(cls, value: str) -> str:
+        parse_age(value)  # a ValueError names what is wrong and how to write it
+        return value
+
+    @property
+    def data_age_limits(self) -> tuple[float, float]:
+        """The amber and red ages in seconds (red never below amber)."""
+        amber, red = parse_age(self.data_age_amber), parse_age(self.data_age_red)
+        return amber, max(amber, red)
 
     @property
     def layout(self) -> HomeLayout:

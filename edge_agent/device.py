@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge_agent.errors import ConfigError
+from edge_agent.errors import ConfigError, LocalDamage
 from edge_agent.files import create_atomic, write_json_atomic
 from edge_agent.home import HomeLayout
 
@@ -44,11 +44,14 @@ def device_id(home: Path) -> str:
 
     Raises:
         ConfigError: the file exists but is damaged.
+        LocalDamage: it is missing from a home that has an outbox or
+            credentials, so the device had one; nothing was written.
     """
     path = HomeLayout(home).device_file
     try:
         data = _read(path)
     except FileNotFoundError:
+        _refuse_a_lost_identity(HomeLayout(home))
         data = {"device_id": f"dev-{uuid.uuid4().hex[:12]}"}
         encoded = json.dumps(data, indent=2).encode("utf-8")
         if not create_atomic(path, encoded):
@@ -57,6 +60,42 @@ def device_id(home: Path) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{path} has no device_id; ask the depot to re-enrol.")
     return value
+
+
+def _refuse_a_lost_identity(layout: HomeLayout) -> None:
+    """A home with an outbox or credentials had a ``device.json``: a new id
+    would part the device from its queued actions and its enrolment."""
+    found = [p.name for p in (layout.outbox_db, layout.credentials_file) if p.exists()]
+    if not found:
+        return
+    path = layout.device_file
+    known = _enrolled_id(layout.credentials_file)
+    by_hand = (
+        f" If it is lost for good, write {path.name} with the id the "
+        f"centre gave this device (kept in {layout.credentials_file.name}): "
+        f'{{"device_id": "{known}"}}; the outbox is then taken as found and '
+        "recorded again."
+        if known
+        else ""
+    )
+    raise LocalDamage(
+        f"The device file {path} is missing, but this home has "
+        f"{' and '.join(found)}, so the device had one (its id, the record of "
+        "its outbox and its resets). Nothing was written in its place: a new "
+        "id would part the device from its queued actions. Put the file back "
+        f"from a backup.{by_hand}",
+        path=path,
+        title="Device file lost",
+    )
+
+
+def _enrolled_id(path: Path) -> str | None:
+    """The device id in the credentials file, if it can be read."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get("device_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
 
 
 def outbox_record(home: Path) -> OutboxRecord | None:

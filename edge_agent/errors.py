@@ -20,7 +20,9 @@ EdgeAgentError                 anything the app reports to the technician
 │   ├── OutboxLost             the outbox the device made is missing, empty,
 │   │                          damaged, another one or an older copy
 │   │                          (device_outbox)
-│   └── KnowledgeDamaged       knowledge.db is damaged (knowledge)
+│   ├── KnowledgeDamaged       knowledge.db is damaged (knowledge)
+│   └── CentreKeysDamaged      centre-keys.json is damaged; the device turns
+│                              read-only, sync stops (policy_store)
 ├── HistoryUnavailable         the chat's kept conversations cannot be read or
 │                              written; the chat goes on in memory (conversations)
 ├── SuiteInvalid               an evaluation suite cannot be used: names the file
@@ -45,6 +47,7 @@ __all__ = [
     "ConfigError",
     "ConfirmationMismatch",
     "CandidateInvalid",
+    "CentreKeysDamaged",
     "ConfirmationNeeded",
     "CorrectionInvalid",
     "EdgeAgentError",
@@ -168,6 +171,15 @@ class KnowledgeDamaged(LocalDamage):
     def __init__(self, message: str, *, path: Path, cause: str) -> None:
         super().__init__(message, path=path, title="Knowledge base damaged")
         self.cause = cause
+
+
+class CentreKeysDamaged(LocalDamage):
+    """The centre's key set the device trusts cannot be read; nothing signed
+    can be checked, so the policy is read-only and a sync stops before it
+    sends; listing and showing actions still work."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message, path=path, title="Centre keys unreadable")
 
 
 class HistoryUnavailable(EdgeAgentError):

@@ -24,9 +24,11 @@ with ``edge-agent actions confirm N`` on a terminal."""
 
 DAMAGED = 5
 """A file the device keeps is damaged or gone: the outbox the device made is
-missing, empty, damaged, another one or an older copy, or the knowledge base
-is damaged (``kb check`` exits 5 when it finds damage). Nothing was
-overwritten; the message says how to restore it."""
+missing, empty, damaged, another one or an older copy, the knowledge base
+is damaged (``kb check`` exits 5 when it finds damage), ``device.json`` is
+missing from a home that had one, or the centre's key set is damaged
+(``sync``, ``policy show``). Nothing was overwritten; the message says how
+to restore it."""
 
 SUITE_INVALID = 6
 """``eval``: the evaluation suite cannot be used (a file missing or malformed,

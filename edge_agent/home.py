@@ -31,6 +31,12 @@ class HomeLayout:
         return self.root / "knowledge.db"
 
     @property
+    def knowledge_record(self) -> Path:
+        """That this home has had a knowledge base with documents, and since
+        when: a lost or emptied ``knowledge.db`` is then damage, not new."""
+        return self.root / "knowledge.json"
+
+    @property
     def knowledge_rebuild(self) -> Path:
         """A new knowledge base being built by a sync to replace a damaged one."""
         return self.root / "knowledge.db.new"
@@ -94,6 +100,11 @@ class HomeLayout:
     def sync_state_file(self) -> Path:
         """What the device remembers between syncs: cursors, kill switch."""
         return self.root / "sync_state.json"
+
+    @property
+    def sync_state_set_aside(self) -> Path:
+        """A damaged sync state a sync started afresh from, kept for support."""
+        return self.root / "sync_state.json.damaged"
 
     @property
     def sync_lock(self) -> Path:

@@ -15,10 +15,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from functools import cached_property
 
+from edge_agent.act.data_age import DataSources
 from edge_agent.act.service import ActionService, Technician
 from edge_agent.clock import utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.depot.sync_state import read_sync_state
+from edge_agent.depot.sync_state import SyncState, read_sync_state
 from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import KnowledgeDamaged
 from edge_agent.jobs import JobBook, read_job_book
@@ -79,6 +80,28 @@ class Session:
             technician=self.technician,
             clock=utc_now,
             kill_switch=read_sync_state(self.settings.home).kill_switch,
+            data_sources=self.data_sources,
+        )
+
+    @staticmethod
+    def sync_state(settings: EdgeSettings) -> SyncState:
+        """What the device remembers of its last sync."""
+        return read_sync_state(settings.home)
+
+    def data_sources(self) -> DataSources:
+        """When this device's data came: its last sync, job book and KB.
+
+        Raises:
+            KnowledgeDamaged, CacheUnavailable: as :attr:`store`.
+        """
+        state = self.sync_state(self.settings)
+        stats = self.store.stats()
+        return DataSources(
+            last_sync_at=state.last_sync_at,
+            job_book_version=state.jobs_version,
+            job_book_at=self.jobs.received_at,
+            kb_version=stats.version,
+            kb_at=stats.updated_at,
         )
 
     def tracer(self, name: str) -> TurnTracer:

@@ -16,7 +16,7 @@ from knowledge_cache.errors import NotFound
 from knowledge_cache.meaning import MeaningSearch
 from knowledge_cache.models import Chunk, Document, DocumentKind, KbStats
 from knowledge_cache.search import chunk_from_row
-from knowledge_cache.writer import NAME_KEY, kb_version, meta
+from knowledge_cache.writer import NAME_KEY, VERSION_AT_KEY, kb_version, meta
 
 
 def chunk(db: Database, chunk_id: str) -> Chunk:
@@ -70,7 +70,15 @@ def stats(db: Database, meaning: MeaningSearch, path: Path | None) -> KbStats:
         formats_in_use=tuple(code_formats(db)),
         vector_model=vectors.model,
         chunks_with_vectors=vectors.with_vectors,
+        updated_at=_updated_at(db),
     )
+
+
+def _updated_at(db: Database) -> str:
+    """When the KB's version came: the last snapshot applied or the newest
+    ingest, whichever is later (both are ISO 8601 in UTC)."""
+    (ingested,) = db.execute("SELECT max(ingested_at) FROM documents").fetchone()
+    return max(meta(db, VERSION_AT_KEY), str(ingested or ""))
 
 
 def _size_on_disk(path: Path | None) -> int:

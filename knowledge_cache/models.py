@@ -161,6 +161,9 @@ class KbStats:
     """The model of the chunk vectors counted (the store's embedder's)."""
     chunks_with_vectors: int = 0
     """Chunks with a vector of ``vector_model``: search by meaning finds them."""
+    updated_at: str = ""
+    """When this version came (ISO 8601): the last snapshot applied, else the
+    newest ingest; empty for an empty KB."""
 
 
 @dataclass(frozen=True, slots=True)

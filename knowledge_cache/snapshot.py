@@ -27,6 +27,7 @@ from knowledge_cache.readers import read_document
 from knowledge_cache.writer import (
     DECLARATIONS_HASH_KEY,
     GLOSSARY_HASH_KEY,
+    VERSION_AT_KEY,
     VERSION_KEY,
     delete_document,
     kb_version,
@@ -88,6 +89,7 @@ def apply_snapshot(db: Database, snapshot: Snapshot, *, ingested_at: str) -> int
                 delete_document(db, document_id)
             _write_parsed(db, parsed, ingested_at)
         set_meta(db, VERSION_KEY, str(snapshot.version))
+        set_meta(db, VERSION_AT_KEY, ingested_at)
     return snapshot.version
 
 

@@ -23,6 +23,8 @@ from knowledge_cache.models import ParsedDocument
 SECTION_SEPARATOR = " > "
 VERSION_KEY = "version"
 NAME_KEY = "name"
+VERSION_AT_KEY = "version_at"
+"""When the last snapshot was applied (ISO 8601)."""
 DECLARATIONS_HASH_KEY = "declarations_hash"
 GLOSSARY_KEY = "glossary"
 GLOSSARY_HASH_KEY = "glossary_hash"

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from policies.errors import InvalidRequest
+from policies.freshness import UNKNOWN, Freshness
 from policies.model import Policy, Request
 
 UNKNOWN_ACTION = "unknown"
@@ -34,6 +35,7 @@ def request_for_call(
     model_confidence: float | None = None,
     grounded: bool | None = None,
     arg_origins: Mapping[str, object] | None = None,
+    freshness: Freshness = UNKNOWN,
 ) -> Request:
     """Build the request for calling ``tool`` with ``args``.
 
@@ -43,6 +45,8 @@ def request_for_call(
     the arguments; the amount is ``amount``, else ``quantity * unit_price``.
     ``arg_origins`` says where each argument's text came from; only text
     entries are kept (an argument without one is ``unknown`` to the rules).
+    ``freshness`` is how old the data the call rests on is (unknown ages by
+    default, which rules on ages count as too old).
 
     Raises:
         InvalidRequest: an argument the policy judges has the wrong type.
@@ -71,6 +75,7 @@ def request_for_call(
                 if isinstance(origin, str)
             }
         ),
+        freshness=freshness,
     )
 
 

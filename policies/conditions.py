@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from policies.freshness import INPUT_NAMES, describe_input
 from policies.origins import recorded_origin
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class Condition:
         args: Each named argument is a string among the listed values.
         arg_origins: Each named argument is given and its recorded origin
             (:mod:`policies.origins`) is among the listed ones.
+        older_than: Each named input (:data:`policies.freshness.FRESHNESS_INPUTS`)
+            is older than its limit in seconds, or of unknown age.
+        job_not_in_book: The action's job was not (``True``) or was in the
+            job book the device decided with; not recorded: neither holds.
     """
 
     tools: frozenset[str] | None = None
@@ -89,6 +94,8 @@ class Condition:
     not_grounded: bool | None = None
     args: Mapping[str, frozenset[str]] | None = None
     arg_origins: Mapping[str, frozenset[str]] | None = None
+    older_than: Mapping[str, float] | None = None
+    job_not_in_book: bool | None = None
     _match: Check = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -110,6 +117,17 @@ class Condition:
     def matches_context(self, request: Request) -> bool:
         """Whether every condition other than role, tool and action type holds."""
         return self._match(request)
+
+    def freshness_notes(self, request: Request) -> tuple[str, ...]:
+        """What the freshness conditions found, in plain words, to follow a
+        matching rule's reason (``"job book v7 from 3 days ago"``)."""
+        freshness = request.freshness
+        notes = [describe_input(name, freshness) for name in self.older_than or {}]
+        if self.job_not_in_book and request.job is not None:
+            version = freshness.versions.get("job_book")
+            book = f"job book v{version}" if version else "job book"
+            notes.append(f"job {request.job} is not in the {book} on this device")
+        return tuple(notes)
 
     def matches(self, request: Request) -> bool:
         """Whether every condition holds for ``request``."""
@@ -152,6 +170,11 @@ def _context_checks(c: Condition) -> list[Check]:
         checks.append(_arg_in(arg, values))
     for arg, origins in (c.arg_origins or {}).items():
         checks.append(_arg_origin_in(arg, origins))
+    for name, limit in (c.older_than or {}).items():
+        checks.append(_older_than(name, limit))
+    if c.job_not_in_book is not None:
+        missing = c.job_not_in_book
+        checks.append(lambda r: r.freshness.job_in_book is (not missing))
     return checks
 
 
@@ -217,5 +240,15 @@ def _arg_origin_in(arg: str, origins: frozenset[str]) -> Check:
             r.args.get(arg) is not None
             and recorded_origin(r.arg_origins, arg) in origins
         )
+
+    return check
+
+
+def _older_than(name: str, limit: float) -> Check:
+    assert name in INPUT_NAMES, name
+
+    def check(r: Request) -> bool:
+        age = r.freshness.age(name)
+        return age is None or age > limit
 
     return check

@@ -10,13 +10,15 @@ Order of judgement:
 3. A ``confirm`` or ``approve`` decision is *interactive* when any matching
    rule says so: the technician's confirmation must be given at a prompt.
    Among rules of the same outcome, an interactive one's reason comes first.
+4. A rule on the age of the data (``when.older_than``, ``when.job_not_in_book``)
+   has what it found added to its reason: "(job book v7 from 3 days ago)".
 """
 
 from __future__ import annotations
 
 import math
 
-from policies.model import READ, Decision, Outcome, Policy, Request
+from policies.model import READ, Decision, Outcome, Policy, Request, Rule
 
 _CONFIRMED = (Outcome.CONFIRM, Outcome.APPROVE)
 """Outcomes the technician confirms on the device."""
@@ -57,11 +59,22 @@ def evaluate(policy: Policy, request: Request) -> Decision:
     outcome = matched[0].outcome
     return Decision(
         outcome,
-        tuple(rule.reason for rule in matched),
+        tuple(_reason(rule, request) for rule in matched),
         tuple(rule.id for rule in matched),
         policy.version,
         interactive=outcome in _CONFIRMED and any(r.interactive for r in matched),
     )
+
+
+def _reason(rule: Rule, request: Request) -> str:
+    """The rule's reason, with what its freshness conditions found."""
+    when = rule.when
+    if when.older_than is None and when.job_not_in_book is None:
+        return rule.reason
+    notes = when.freshness_notes(request)
+    if not notes:
+        return rule.reason
+    return f"{rule.reason.rstrip('.')} ({'; '.join(notes)})."
 
 
 def _refusals(policy: Policy, request: Request) -> list[tuple[str, str]]:

@@ -25,6 +25,19 @@ others may appear in one file only::
     when.tools = ["order_part"]
     when.arg_origins.part_number = ["photo"]
 
+    [[rules]]                  # how old the data is (s, m, h, d, w)
+    id = "order-on-old-job-book"
+    outcome = "approve"
+    reason = "A part order on a job book older than 48 hours needs approval."
+    when.tools = ["order_part"]
+    when.older_than.job_book = "48h"   # also: kb, sync; unknown age counts
+
+    [[rules]]
+    id = "job-not-in-job-book"
+    outcome = "deny"
+    reason = "The job is not in the job book last received."
+    when.job_not_in_book = true
+
     [budgets]                  # answer_max_tokens, answer_timeout_ms, ...
     [redaction]                # fields = [...]
     [kill_switches]            # agent, tools, action_types, reason
@@ -44,6 +57,7 @@ from typing import Any
 from policies.conditions import Condition, Scope
 from policies.errors import PolicyFileError
 from policies.fields import Where
+from policies.freshness import FRESHNESS_INPUTS, parse_age
 from policies.model import (
     ACTION_TYPES,
     Budgets,
@@ -72,6 +86,7 @@ _WHEN_FIELDS = (
     ("tools", "action_types", "roles", "technicians", *_SCOPES)
     + ("amount_over", "amount_missing", "quantity_over", "model_proposed")
     + ("confidence_below", "not_grounded", "args", "arg_origins")
+    + ("older_than", "job_not_in_book")
 )
 _BUDGET_FIELDS = (
     "answer_max_tokens",
@@ -323,6 +338,8 @@ def _condition(
             fields[key] = _arg_values(where, raw, field)
         elif key == "arg_origins":
             fields[key] = _arg_origins(where, raw, field)
+        elif key == "older_than":
+            fields[key] = _age_limits(where, raw, field)
         else:
             fields[key] = where.flag(raw, field)
     return Condition(**fields)
@@ -366,6 +383,27 @@ def _arg_origins(where: Where, value: Any, field: str) -> Mapping[str, frozenset
                 )
         compiled[name] = frozenset(listed)
     return MappingProxyType(compiled)
+
+
+def _age_limits(where: Where, value: Any, field: str) -> Mapping[str, float]:
+    table = where.table(value, field)
+    if not table:
+        raise where.error(
+            field, f"expected at least one of {', '.join(FRESHNESS_INPUTS)}"
+        )
+    limits: dict[str, float] = {}
+    for name, raw in table.items():
+        if name not in FRESHNESS_INPUTS:
+            choices = ", ".join(FRESHNESS_INPUTS)
+            raise where.error(
+                f"{field}.{name}",
+                f"is not an input with an age; expected one of {choices}",
+            )
+        try:
+            limits[name] = parse_age(raw)
+        except ValueError as exc:
+            raise where.error(f"{field}.{name}", str(exc)) from exc
+    return MappingProxyType(limits)
 
 
 def _budgets(located: Located | None, catalogue: Mapping[str, str]) -> Budgets:

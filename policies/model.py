@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from policies.conditions import Check, Condition
+from policies.freshness import UNKNOWN, Freshness
 
 READ = "read"
 """The action type of tools that change nothing (search, lookup, OCR)."""
@@ -74,6 +75,8 @@ class Request:
         quantity: Number of items involved.
         arg_origins: Where each argument's text came from (see
             :mod:`policies.origins`); an argument missing here is ``unknown``.
+        freshness: How old the data the request rests on is (see
+            :mod:`policies.freshness`); by default every age is unknown.
     """
 
     technician_id: str
@@ -90,6 +93,7 @@ class Request:
     amount: float | None = None
     quantity: int | None = None
     arg_origins: Mapping[str, str] = field(default_factory=_empty)
+    freshness: Freshness = UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)

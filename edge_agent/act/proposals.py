@@ -101,8 +101,13 @@ def check_call(
     proposed_by: Proposer,
     store: KnowledgeStore,
     jobs: JobBook,
+    require_known_job: bool = True,
 ) -> Proposal:
     """Validate ``call`` against its schema and the device's knowledge.
+
+    ``require_known_job``: refuse a job not in the job book (a new proposal);
+    a proposal kept for later, decided again, leaves that to the policy,
+    since its job may have left the job book since.
 
     Raises:
         ProposalError: unknown tool, invalid arguments, or a part, job, asset
@@ -113,7 +118,7 @@ def check_call(
         raise ProposalError(f"There is no tool called {call.tool!r}.", tool=call.tool)
     args = _validated(spec, call.args)
     evidence: dict[str, Any] = {"kb_version": store.stats().version}
-    _check_references(spec.name, args, jobs)
+    _check_references(spec.name, args, jobs, require_known_job)
     if spec.name == "order_part":
         args, evidence["catalogue_chunk"] = _priced(args, store)
     if args.get("fault_code"):
@@ -145,9 +150,11 @@ def _validated(spec: ToolSpec, raw: Mapping[str, Any]) -> dict[str, Any]:
     return model.model_dump(exclude_none=True)
 
 
-def _check_references(tool: str, args: Mapping[str, Any], jobs: JobBook) -> None:
+def _check_references(
+    tool: str, args: Mapping[str, Any], jobs: JobBook, require_known_job: bool
+) -> None:
     job_id = args.get("job_id")
-    if job_id is not None and jobs.job(str(job_id)) is None:
+    if require_known_job and job_id is not None and jobs.job(str(job_id)) is None:
         raise ProposalError(
             f"Job {job_id} is not in your job list; sync to get new jobs.",
             tool=tool,

@@ -13,12 +13,14 @@ one given by a flag or a script.
 Each argument's origin (typed, photo, document, model: see
 :mod:`edge_agent.act.argument_origins`) is part of the request the policy
 decides and of the evidence kept with the action, so the centre decides on
-the same.
+the same. So is the age of the data the decision rests on (the last sync,
+the job book, the KB, the job's place in the job book, the cited documents'
+revisions: see :mod:`edge_agent.act.data_age`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,13 @@ from edge_agent.act.argument_origins import (
     call_origins,
     origin_names,
     origins_evidence,
+)
+from edge_agent.act.data_age import (
+    FRESHNESS_KEY,
+    DataSources,
+    cited_documents,
+    freshness_of,
+    freshness_record,
 )
 from edge_agent.act.kept_evidence import KeptEvidence
 from edge_agent.act.proposals import (
@@ -90,6 +99,9 @@ class Decided:
     from words; empty for a call typed by hand."""
     argument_origins: Mapping[str, ArgumentOrigin] = field(default_factory=dict)
     """Where each argument's text came from (typed, photo, document, model)."""
+    freshness: Mapping[str, Any] = field(default_factory=dict)
+    """How old the data it rests on was when decided (see
+    :func:`edge_agent.act.data_age.freshness_record`)."""
 
     def evidence(self) -> dict[str, Any]:
         """What the centre needs to judge the proposal again."""
@@ -102,6 +114,8 @@ class Decided:
         if self.argument_sources:
             evidence["argument_sources"] = dict(self.argument_sources)
         evidence.update(origins_evidence(self.argument_origins))
+        if self.freshness:
+            evidence[FRESHNESS_KEY] = dict(self.freshness)
         return evidence
 
     @property
@@ -136,6 +150,9 @@ class ActionService:
         clock: gives the confirmation time.
         kill_switch: what the centre last switched off (from the last sync);
             it denies those actions on top of the policy.
+        data_sources: when the device's data came (last sync, job book, KB),
+            read at each decision; by default the job book's and the KB's
+            own times, with no sync known.
     """
 
     def __init__(
@@ -148,6 +165,7 @@ class ActionService:
         technician: Technician,
         clock: Clock,
         kill_switch: KillSwitch | None = None,
+        data_sources: Callable[[], DataSources] | None = None,
     ) -> None:
         self._store = store
         self._jobs = jobs
@@ -156,6 +174,15 @@ class ActionService:
         self._technician = technician
         self._clock = clock
         self._kill_switch = kill_switch or KillSwitch()
+        self._data_sources = data_sources or self._own_sources
+
+    def _own_sources(self) -> DataSources:
+        stats = self._store.stats()
+        return DataSources(
+            job_book_at=self._jobs.received_at,
+            kb_version=stats.version,
+            kb_at=stats.updated_at,
+        )
 
     def decide(
         self,
@@ -168,6 +195,7 @@ class ActionService:
         argument_sources: Mapping[str, str] | None = None,
         texts: TurnTexts | None = None,
         recorded_origins: Mapping[str, ArgumentOrigin] | None = None,
+        kept: bool = False,
     ) -> Decided:
         """Check ``call`` and ask the policy.
 
@@ -176,14 +204,20 @@ class ActionService:
         the policy may judge, is ``typed`` for a call by hand, else found in
         the turn's ``texts`` (rules-read arguments are typed), else as
         ``recorded_origins`` (an action kept for later) say; with none of
-        these, unknown.
+        these, unknown. The request carries the age of the data it rests on.
+        ``kept``: a proposal kept for later, decided again; its job may have
+        left the job book since, which the policy judges.
 
         Raises:
             ProposalError: the call is invalid or names what the device does
                 not know.
         """
         proposal = check_call(
-            call, proposed_by=proposed_by, store=self._store, jobs=self._jobs
+            call,
+            proposed_by=proposed_by,
+            store=self._store,
+            jobs=self._jobs,
+            require_known_job=not kept,
         )
         origins = call_origins(
             proposal.tool,
@@ -193,7 +227,19 @@ class ActionService:
             sources=argument_sources or {},
             recorded=recorded_origins,
         )
-        job = self._jobs.job(str(proposal.args.get("job_id", "")))
+        job_id = proposal.args.get("job_id")
+        job = self._jobs.job(str(job_id or ""))
+        freshness = freshness_record(
+            self._data_sources(),
+            now=self._clock(),
+            job_id=None if job_id is None else str(job_id),
+            jobs=self._jobs,
+            documents=cited_documents(
+                proposal.evidence,
+                (o.ref for o in origins.values() if o.ref),
+                self._store,
+            ),
+        )
         request = request_for_call(
             self._policy.policy,
             tool=proposal.tool,
@@ -207,6 +253,7 @@ class ActionService:
             model_confidence=model_confidence,
             grounded=grounded,
             arg_origins=origin_names(origins),
+            freshness=freshness_of(freshness),
         )
         with tracer.span(POLICY, gen_ai__tool__name=proposal.tool) as span:
             decision = self._switched_off(request) or self._policy.decide(request)
@@ -227,6 +274,7 @@ class ActionService:
             grounded,
             dict(argument_sources or {}),
             origins,
+            freshness,
         )
 
     def _switched_off(self, request: Request) -> Decision | None:
@@ -351,6 +399,7 @@ class ActionService:
             grounded=recorded.grounded,
             argument_sources=recorded.argument_sources,
             recorded_origins=recorded.origins,
+            kept=True,
         )
         if decided.proposal.payload_hash != kept.payload_hash:
             raise ConfirmationMismatch(

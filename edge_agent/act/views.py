@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from edge_agent.act.argument_origins import ArgumentOrigin
+from edge_agent.act.data_age import FRESHNESS_KEY, describe_freshness
 from edge_agent.act.service import Decided
 from policies import DOCUMENT, MODEL, PHOTO, TYPED, format_time
 from sync import QueuedAction, TraceRecord, Transition
@@ -53,10 +54,17 @@ def render_decided(decided: Decided) -> str:
         f"Decision: {str(decided.decision.outcome).upper()} "
         f"(policy version {decided.decision.bundle_version})",
         *(f"  - {reason}" for reason in decided.decision.reasons),
+        f"Data: {data_age_text(decided.freshness)}",
     ]
     if decided.decision.needs_interactive_confirmation:
         lines.append(AT_A_PROMPT)
     return "\n".join(lines)
+
+
+def data_age_text(record: object) -> str:
+    """How old the data a decision rests on was, on one line: "job book v7
+    from 3 days ago; KB v4 from 12 days ago; last sync 5 hours ago"."""
+    return "; ".join(describe_freshness(record))
 
 
 AT_A_PROMPT = "Confirm it at a prompt that shows it: --yes cannot confirm it."
@@ -120,6 +128,7 @@ def render_action(action: QueuedAction, history: list[Transition]) -> str:
             f"{action.confirmation.get('confirmed_at')}"
             + (", at a prompt" if action.confirmation.get("interactive") else "")
         )
+    lines.append(f"  data:      {data_age_text(action.evidence.get(FRESHNESS_KEY))}")
     lines.append(f"  evidence:  {dict(action.evidence)}")
     lines.append(f"  trace:     {action.trace_id}")
     lines.append("  history:")

@@ -21,7 +21,7 @@ from edge_agent.cli.render import (
     vector_notice,
 )
 from edge_agent.cli.state import CliState, pass_state
-from edge_agent.knowledge import knowledge_damaged, open_knowledge
+from edge_agent.knowledge import knowledge_damaged, open_knowledge, remember_knowledge
 from knowledge_cache import (
     FileOutcome,
     IngestReport,
@@ -46,8 +46,10 @@ def ingest(state: CliState, paths: tuple[Path, ...], as_json: bool) -> None:
 
     Unchanged files are skipped; a changed file replaces its old version.
     """
-    with open_knowledge(state.settings()) as store:
+    settings = state.settings()
+    with open_knowledge(settings, create=True) as store:
         report = ingest_with_progress(store, store.sources(paths))
+        remember_knowledge(settings.layout, store)
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
     else:

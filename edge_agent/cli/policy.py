@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.data_ages import TONES, data_ages
 from edge_agent.depot.sync_state import read_sync_state
 from edge_agent.policy_store import (
     PolicyStatus,
@@ -27,6 +28,7 @@ from policies import (
     PolicyError,
     Request,
     format_time,
+    fresh,
     request_for_call,
 )
 
@@ -54,6 +56,7 @@ def show(state: CliState, as_json: bool) -> None:
     summary["trust"] = trust_summary(
         device_trust(settings).key_set(), shipped_trusted_keys().ids
     )
+    summary["data"] = data_ages(settings)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))
     else:
@@ -114,7 +117,8 @@ def explain(
     grounded: bool | None,
     as_json: bool,
 ) -> None:
-    """Show what the active policy decides for one tool call, and why."""
+    """Show what the active policy decides for one tool call, and why (as if
+    the device had just synced: its data fresh, the job in its job book)."""
     settings = state.settings()
     status = open_policy_store(settings).status()
     try:
@@ -130,6 +134,7 @@ def explain(
             model_proposed=model_proposed,
             model_confidence=confidence,
             grounded=grounded,
+            freshness=fresh(job_in_book=True),
         )
     except InvalidRequest as exc:
         raise click.BadParameter(exc.message, param_hint="--args") from exc
@@ -159,6 +164,16 @@ def _render_trust(trust: dict[str, Any]) -> str:
     )
 
 
+def _render_data(data: dict[str, Any]) -> str:
+    """The data's ages, one line each, marked amber or RED past the limits."""
+    marks = [TONES[data[name]["tone"]] for name in ("job_book", "kb", "sync")]
+    lines = [f"Data (amber past {data['amber_after']}, red past {data['red_after']}):"]
+    for index, line in enumerate(data["lines"]):
+        mark = marks[index] if index < len(marks) else ""
+        lines.append(f"  {line}" + (f"  [{mark}]" if mark else ""))
+    return "\n".join(lines)
+
+
 def _render_summary(summary: dict[str, Any]) -> str:
     mode = (
         "actions allowed"
@@ -166,6 +181,8 @@ def _render_summary(summary: dict[str, Any]) -> str:
         else f"read-only ({summary['read_only_reason']})"
     )
     lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    if summary.get("data"):
+        lines.append(_render_data(summary["data"]))
     if summary.get("trust"):
         lines.append(_render_trust(summary["trust"]))
     centre = summary["centre_kill_switch"]

@@ -126,6 +126,8 @@ def sync_command(
         progress=_ignore if as_json else _echo_progress,
         sleep=time.sleep,
     )
+    if summary.get("sync_state_reset"):
+        click.echo(f"warning: {summary['sync_state_reset']}", err=True)
     if as_json:
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     else:

@@ -29,6 +29,7 @@ from edge_agent.depot.sync_state import (
     KillSwitch,
     SyncState,
     read_sync_state,
+    set_aside_if_damaged,
     write_sync_state,
 )
 from edge_agent.depot.updates import (
@@ -113,6 +114,7 @@ def run_sync(
         stack.callback(knowledge.close)
         trust = device_trust(settings)
         policy = open_policy_store(settings)
+        state_reset = set_aside_if_damaged(settings.home)
         before = read_sync_state(settings.home)
         release = ReleaseFile(settings.layout.release_file)
         model = model_identity(settings)
@@ -163,6 +165,7 @@ def run_sync(
             keep_pin(settings.home, credentials, address.tls)
     summary = _summary(url, report, applied, before, after, waiting, journal)
     summary["kb_problem"] = kb_problem(knowledge, report.reached, applied)
+    summary["sync_state_reset"] = state_reset
     return summary
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_agent.errors import ConfigError
-from edge_agent.files import write_json_atomic
+from edge_agent.files import create_atomic, write_json_atomic
 from edge_agent.home import HomeLayout
 
 logger = logging.getLogger(__name__)
@@ -74,6 +74,46 @@ def read_sync_state(home: Path) -> SyncState:
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         logger.warning("%s is damaged (%s); starting sync state afresh", path, exc)
         return SyncState()
+
+
+def set_aside_if_damaged(home: Path) -> str | None:
+    """Before a sync starts its state afresh from a damaged file: keep a copy
+    (``sync_state.json.damaged``) and say what starting afresh costs.
+
+    Returns the warning, or ``None`` when the file is sound or missing.
+    """
+    layout = HomeLayout(home)
+    path = layout.sync_state_file
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        why, data = str(exc), b""
+    else:
+        try:
+            _state_from(json.loads(data.decode("utf-8")))
+            return None
+        except (ValueError, TypeError, AttributeError) as exc:
+            why = str(exc)
+    kept = _keep_copy(layout.sync_state_set_aside, data)
+    return (
+        f"{path} was damaged ({why}), so this sync's cursors were reset: the "
+        "centre's results for this device are fetched again from the first (the "
+        "outbox takes each one it has as no change), the job book in full, the "
+        "journal of turns and decisions is sent again from its start (the centre "
+        "keeps each once) and the kill switch is as the centre says now. Nothing "
+        f"queued is lost; it only costs a longer sync.{kept}"
+    )
+
+
+def _keep_copy(target: Path, data: bytes) -> str:
+    try:
+        if data and create_atomic(target, data):
+            return f" The damaged file is kept as {target.name}."
+    except OSError as exc:
+        logger.warning("cannot keep the damaged sync state: %s", exc)
+    return ""
 
 
 def write_sync_state(home: Path, state: SyncState) -> None:

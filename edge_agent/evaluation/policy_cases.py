@@ -17,7 +17,7 @@ from typing import Any
 from edge_agent.evaluation.cases import PolicyCase
 from edge_agent.evaluation.results import CaseResult
 from edge_agent.policy_store import PolicyStatus
-from policies import TYPED, InvalidRequest, request_for_call
+from policies import TYPED, InvalidRequest, fresh, request_for_call
 
 
 def run_policy_case(
@@ -41,6 +41,8 @@ def run_policy_case(
             model_confidence=context.model_confidence,
             grounded=context.grounded,
             arg_origins={name: context.origins.get(name, TYPED) for name in case.args},
+            # A case names no ages: its data is fresh, its job in the job book.
+            freshness=fresh(job_in_book=True if "job_id" in case.args else None),
         )
     except InvalidRequest as exc:
         got = {"decision": None, "reasons": [exc.message], "matched_rules": []}

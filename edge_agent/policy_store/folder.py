@@ -148,6 +148,13 @@ class PolicyFolder:
         write_atomic(self.path / name, data)
         return name
 
+    def bundle_names(self) -> list[str]:
+        """The bundle files in the folder, by name (none if there is no folder)."""
+        try:
+            return sorted(p.name for p in self.path.iterdir() if is_bundle_name(p.name))
+        except OSError:
+            return []
+
     def remove_stale(self, keep: set[str | None]) -> None:
         """Drop bundle files not in ``keep`` and left-over temporary files."""
         for path in self.path.iterdir():

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from edge_agent.clock import Clock, utc_now
 from edge_agent.config import EdgeSettings
-from edge_agent.errors import PolicyStateDamaged
+from edge_agent.errors import CentreKeysDamaged, PolicyStateDamaged
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
+    STATE_FILE,
     PolicyFolder,
     StoreState,
 )
@@ -50,6 +51,8 @@ class PolicyStore:
             minimum; ``None`` skips that check.
         default_bundle: A bundle file installed (after verification) on first
             use, when no bundle was ever installed.
+        unusable: Why no bundle can be trusted now (the centre's key set is
+            damaged): :meth:`status` is read-only with this message.
     """
 
     def __init__(
@@ -61,8 +64,10 @@ class PolicyStore:
         clock: Clock,
         client_version: str | None = None,
         default_bundle: Path | None = None,
+        unusable: str | None = None,
     ) -> None:
         self.folder = folder
+        self._unusable = unusable
         self.trusted_keys = trusted_keys
         self.kept_keys = kept_keys or TrustedKeys()
         self._files = PolicyFolder(folder)
@@ -84,9 +89,17 @@ class PolicyStore:
         Never raises for a missing, altered or expired bundle: those are
         read-only states with their reason.
         """
+        if self._unusable is not None:
+            now = self._now(StoreState())
+            invalid = ReadOnlyReason.INVALID
+            return PolicyStatus.read_only_because(invalid, self._unusable, now)
         try:
             state = self._files.read_state()
             now = self._now(state)
+            left = self._files.bundle_names() if state.version == 0 else []
+            if state.active is None and left:
+                why = self._state_lost(left)
+                return PolicyStatus.read_only_because(ReadOnlyReason.MISSING, why, now)
             state = self._advance_high_water(state, now)
         except PolicyStateDamaged as exc:
             now = self._now(StoreState())
@@ -107,6 +120,17 @@ class PolicyStore:
                 why = ReadOnlyReason.INVALID
                 return PolicyStatus.read_only_because(why, str(exc), now)
         return self._status_of(state, self._now(state))
+
+    def _state_lost(self, left: list[str]) -> str:
+        """Why a folder holding bundles but no state is read-only."""
+        return (
+            f"The policy state file {self.folder / STATE_FILE} is missing, but the "
+            f"folder holds {', '.join(left)}: this device had a policy. The "
+            "shipped default was not installed in its place, and actions are "
+            "read-only until 'edge-agent sync' installs the centre's policy (or "
+            "the file is put back from a backup). To start again from the "
+            "shipped bundle instead, remove the policy folder."
+        )
 
     def verify(self, data: bytes) -> Bundle:
         """Check ``data`` exactly as :meth:`install` would, without installing it.
@@ -366,16 +390,24 @@ def device_trust(settings: EdgeSettings) -> DeviceTrust:
 def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
     """The store for this device: its trusted keys, shipped demo bundle as default.
 
+    A damaged key set of the centre makes the store read-only (its status
+    says why), so what needs no policy still works.
+
     Raises:
-        PolicyError: a shipped key file, or the centre's key set, is
-            unreadable or invalid.
+        PolicyError: a shipped key file is unreadable or invalid.
     """
     trust = device_trust(settings)
+    unusable: str | None = None
+    try:
+        accepted, kept = trust.accepted(), trust.kept()
+    except CentreKeysDamaged as exc:
+        accepted, kept, unusable = TrustedKeys(), TrustedKeys(), exc.message
     return PolicyStore(
         settings.layout.policy_dir,
-        trust.accepted(),
-        kept_keys=trust.kept(),
+        accepted,
+        kept_keys=kept,
         clock=clock,
         client_version=app_version(),
         default_bundle=DEMO_BUNDLE,
+        unusable=unusable,
     )

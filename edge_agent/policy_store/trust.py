@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from edge_agent.errors import CentreKeysDamaged
 from edge_agent.files import write_atomic
 from policies import (
     KeySet,
@@ -43,7 +44,7 @@ class DeviceTrust:
         """The centre's key set in force, or ``None`` before enrolment.
 
         Raises:
-            PolicyError: the file is damaged.
+            CentreKeysDamaged: the file is damaged.
         """
         try:
             text = self.path.read_text(encoding="utf-8")
@@ -60,7 +61,7 @@ class DeviceTrust:
         """The keys a new bundle or KB snapshot may be signed with.
 
         Raises:
-            PolicyError: the centre's key set file is damaged.
+            CentreKeysDamaged: the centre's key set file is damaged.
         """
         key_set = self.key_set()
         return self._shipped if key_set is None else key_set.trusted
@@ -69,7 +70,7 @@ class DeviceTrust:
         """Keys that still verify the bundle already installed, and nothing new.
 
         Raises:
-            PolicyError: the centre's key set file is damaged.
+            CentreKeysDamaged: the centre's key set file is damaged.
         """
         return TrustedKeys() if self.key_set() is None else self._shipped
 
@@ -91,7 +92,8 @@ class DeviceTrust:
             KeySetRejected: a link of the chain does not verify; the key set
                 in force is unchanged.
             PolicyError: the device is not enrolled with a key set, or the
-                file is damaged or cannot be written.
+                file cannot be written.
+            CentreKeysDamaged: the file is damaged.
         """
         current = self.key_set()
         if not texts:
@@ -121,9 +123,14 @@ class DeviceTrust:
                 title="Centre keys not saved",
             ) from exc
 
-    def _damaged(self, why: str) -> PolicyError:
-        return PolicyError(
-            f"The centre's key set {self.path} is damaged ({why}); enrol the "
-            "device again with a new token from the depot. Queued actions are kept.",
-            title="Centre keys unreadable",
+    def _damaged(self, why: str) -> CentreKeysDamaged:
+        return CentreKeysDamaged(
+            f"The centre's key set {self.path} is damaged ({why}). It was left as "
+            "it is. Until it is restored no policy bundle or update can be "
+            "checked: actions cannot be proposed (read-only) and 'edge-agent "
+            "sync' stops before it sends anything. Put the file back from a "
+            "backup, or enrol the device again with a new token from the depot "
+            "('edge-agent enroll'), which writes the centre's keys anew. Queued "
+            "actions are kept: 'edge-agent actions list' works.",
+            path=self.path,
         )

@@ -35,6 +35,8 @@ class ConfirmationRequest:
             (this dialog); ``--yes`` cannot give it.
         origins: Arguments the technician did not type, and where each came
             from in words ("quoted from ...", "written by the model").
+        data_age: How old the data the decision rests on was, in words
+            ("job book v7 from 3 days ago", ...).
     """
 
     tool: str
@@ -48,6 +50,7 @@ class ConfirmationRequest:
     role: str = "technician"
     interactive: bool = False
     origins: Mapping[str, str] = field(default_factory=dict)
+    data_age: str = ""
 
     @property
     def origins_text(self) -> str:

@@ -6,9 +6,12 @@ reads a :class:`StatusSnapshot`, the status bar widget shows its pieces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+
+from edge_agent.act.data_age import DataSources, freshness_record
+from edge_agent.jobs import EMPTY
 
 Tone = Literal["good", "warning", "error", "plain"]
 
@@ -31,6 +34,9 @@ class StatusSnapshot:
         kb_version: Its version.
         kb_documents: How many documents it holds.
         refused: Why the last sync's updates were refused, if any were.
+        data: When the job book and the KB came, and the last sync.
+        data_age_limits: The ages (seconds) past which the job book's and
+            the KB's ages show amber, then red.
     """
 
     online: bool
@@ -45,6 +51,8 @@ class StatusSnapshot:
     kb_version: int
     kb_documents: int
     refused: tuple[str, ...] = ()
+    data: DataSources = field(default_factory=DataSources)
+    data_age_limits: tuple[float, float] = (48 * 3600.0, 7 * 86_400.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +85,45 @@ def status_pieces(
         connection,
         queued,
         StatusPiece(f"synced {describe_age(snapshot.last_sync_at, now)}"),
+        *data_age_pieces(snapshot, now),
         *refused,
         _policy_piece(snapshot),
         model_piece,
     ]
+
+
+def data_age_pieces(snapshot: StatusSnapshot, now: datetime) -> list[StatusPiece]:
+    """The job book's and the KB's ages, once past the amber age (amber, then
+    red past the red one); fresh data need no more than "synced ...", and
+    the line keeps to 80 columns."""
+    limits = snapshot.data_age_limits
+    record = freshness_record(snapshot.data, now=now, job_id=None, jobs=EMPTY)
+    pieces: list[StatusPiece] = []
+    for name, label in (("job_book", "jobs"), ("kb", f"KB v{snapshot.kb_version}")):
+        age = record[name]["age_s"]
+        if age is None or age < limits[0]:
+            continue
+        tone = data_age_tone(age, limits)
+        pieces.append(StatusPiece(f"{label} {short_age(age)} old", tone))
+    return pieces
+
+
+def data_age_tone(age: float, limits: tuple[float, float]) -> Tone:
+    """How a known age stands out: plain, amber past the first limit, red
+    past the second."""
+    amber, red = limits
+    if age >= red:
+        return "error"
+    return "warning" if age >= amber else "plain"
+
+
+def short_age(seconds: float) -> str:
+    """An age in a few characters: ``<1 h``, ``5 h``, ``3 d``."""
+    if seconds < 3600:
+        return "<1 h"
+    if seconds < 86_400:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86_400)} d"
 
 
 def _policy_piece(snapshot: StatusSnapshot) -> StatusPiece:

@@ -25,6 +25,7 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
 )
 SQLITE_HEADER = b"SQLite format 3\x00"
+SHOWN_PROBLEMS = 3
 _CORRUPT_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
@@ -47,7 +48,10 @@ def open_outbox_db(target: Path | sqlite3.Connection) -> Database:
     with translated(where):
         db = Database(target)
         try:
-            for pragma in PRAGMAS:
+            db.execute(PRAGMAS[0])
+            if isinstance(target, Path):
+                _check_pages(db, where)
+            for pragma in PRAGMAS[1:]:
                 db.execute(pragma)
             with write_transaction(db):
                 migrations.apply(db)
@@ -128,6 +132,19 @@ def _check_header(path: Path) -> None:
         ) from exc
     if header and header != SQLITE_HEADER:
         raise corrupt(str(path), "it does not start with a SQLite header")
+
+
+def _check_pages(db: Database, where: str) -> None:
+    """Refuse a file with a damaged page before anything is written to it.
+
+    SQLite's ``quick_check`` reads every page (about 15 ms for an outbox of
+    2,000 actions with their traces, 70 ms for 10,000: see the README), so
+    a page of noise is found at open instead of being written over.
+    """
+    rows = db.execute(f"PRAGMA quick_check({SHOWN_PROBLEMS})").fetchall()
+    found = [str(row[0]) for row in rows if row[0] != "ok"]
+    if found:
+        raise corrupt(where, "; ".join(found))
 
 
 def schema_sql(db: Database) -> str:

@@ -44,6 +44,7 @@ from sync.server.revalidation import CentrePolicy, DeviceContext, revalidate
 from sync.server.storage import Storage, devices, fleet, handovers
 from sync.server.storage import actions as store
 from sync.server.storage.actions import Settled
+from sync.server.world_check import JobBookNow
 
 PushObserver = Callable[[int, Sequence[Settled], float], None]
 """Told after each push: how many actions, their new outcomes, seconds taken."""
@@ -294,7 +295,16 @@ def _context(connection: Connection, device: DeviceRecord) -> DeviceContext:
         for job in book[1].get("jobs", []):
             if isinstance(job, dict) and isinstance(job.get("job_id"), str):
                 jobs[job["job_id"]] = job
-    return DeviceContext(device.technician_id, device.role, jobs)
+    return DeviceContext(
+        device.technician_id,
+        device.role,
+        jobs,
+        JobBookNow(
+            book[0] if book else 0,
+            fleet.job_book_assigned_at(connection, device.device_id),
+            jobs,
+        ),
+    )
 
 
 def _link_problem(device_id: str, action: WireAction, prev: str) -> str | None:

@@ -11,7 +11,10 @@ the newest bundle it published (with its kill switches), and compares:
   side asking for a supervisor's approval, or a confirmation that is missing
   or does not match (payload hash, technician, policy version), or was not
   given at a prompt when either policy asks for that: **quarantined**;
-- allowed by both (confirmed where either policy asks for it): **applied**.
+- allowed by both (confirmed where either policy asks for it): **applied**,
+  unless the world changed meanwhile (the job no longer assigned to the
+  technician, or closed: :mod:`sync.server.world_check`): **quarantined**
+  with the change named.
 
 No policy published at the centre, or an expired one, quarantines every
 action: the centre applies nothing it cannot judge.
@@ -19,7 +22,11 @@ action: the centre applies nothing it cannot judge.
 The centre decides on what the device recorded: who proposed the action, the
 model's confidence, grounding, and where each argument's text came from (the
 evidence's ``argument_origins``; an action from a device that records none
-has every origin ``unknown`` to the rules).
+has every origin ``unknown`` to the rules). It judges the age of the data the
+same way, as the device stated it (the evidence's ``freshness``) plus the time
+between the action's creation and now: data fresh enough when the device
+decided may not be by the time it reaches the centre. A device that records
+no ages has every age unknown, which rules on ages count as too old.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from policies import (
     Outcome,
     Policy,
     evaluate,
+    freshness_in_evidence,
     origins_in_evidence,
     request_for_call,
 )
@@ -42,6 +50,7 @@ from policies.bundle import format_time
 from sync.chain import payload_hash
 from sync.protocol import WireAction
 from sync.server.records import Verdict
+from sync.server.world_check import JobBookNow, world_problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +76,14 @@ class DeviceContext:
         technician_id: The technician the device is enrolled for.
         role: Their role.
         jobs: The device's assigned jobs by id (``site_id``, ``asset_id``).
+        job_book: The job book the centre assigns the device now, to check
+            each action against (see :mod:`sync.server.world_check`).
     """
 
     technician_id: str
     role: str
     jobs: Mapping[str, Mapping[str, Any]]
+    job_book: JobBookNow = JobBookNow()
 
 
 def revalidate(
@@ -95,7 +107,8 @@ def revalidate(
         )
         return Verdict("quarantined", _join([*integrity, expired]))
     try:
-        decision = evaluate(policy.policy, _request(action, context, policy.policy))
+        request = _request(action, context, policy.policy, now)
+        decision = evaluate(policy.policy, request)
     except InvalidRequest as exc:
         return Verdict(
             "quarantined" if integrity else "rejected",
@@ -113,6 +126,7 @@ def revalidate(
             centre,
         )
     problems = _disagreements(action, decision, context)
+    problems += _world_problems(action, context)
     if problems:
         return Verdict("quarantined", _join(problems), centre)
     return Verdict(
@@ -122,6 +136,13 @@ def revalidate(
         f"{decision.bundle_version}).",
         centre,
     )
+
+
+def _world_problems(action: WireAction, context: DeviceContext) -> list[str]:
+    given = action.payload.get("args")
+    args: Mapping[str, Any] = given if isinstance(given, dict) else {}
+    changed = world_problems(args, context.technician_id, context.job_book)
+    return [f"Changed since the device decided: {problem}" for problem in changed]
 
 
 _NO_POLICY = (
@@ -143,7 +164,9 @@ def _payload_problems(action: WireAction) -> list[str]:
     return []
 
 
-def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
+def _request(
+    action: WireAction, context: DeviceContext, policy: Policy, now: datetime
+) -> Any:
     given = action.payload.get("args")
     # Arguments that are not an object are an integrity problem already; the
     # centre still decides on the tool alone.
@@ -167,7 +190,20 @@ def _request(action: WireAction, context: DeviceContext, policy: Policy) -> Any:
         else None,
         grounded=grounded if isinstance(grounded, bool) else None,
         arg_origins=origins_in_evidence(evidence),
+        freshness=freshness_in_evidence(evidence, elapsed=_since(action, now)),
     )
+
+
+def _since(action: WireAction, now: datetime) -> float:
+    """Seconds from the action's creation to ``now`` (0 when its time cannot
+    be read or lies ahead)."""
+    try:
+        created = datetime.fromisoformat(action.created_at)
+    except ValueError:
+        return 0.0
+    if created.tzinfo is None:
+        return 0.0
+    return max((now - created).total_seconds(), 0.0)
 
 
 def _text(value: object) -> str | None:

@@ -1,6 +1,7 @@
 """CI runs the small tier of the fault suite's fast groups and holds their
 invariants: the crash group (SQLite; PostgreSQL only in ``python -m
-tests.faults``, for time), the input group and the damage group."""
+tests.faults``, for time), the input group and the damage group; then the
+network group on its own (under a minute)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,18 @@ def test_the_ci_tier_holds_every_invariant(tmp_path: Path, capsys) -> None:
     assert by_group["damage"].figures["cases"] > 100
     assert '"groups"' in out.read_text()
     assert "[crash] ok" in capsys.readouterr().out
+
+
+@pytest.mark.timeout(300)
+def test_the_network_groups_ci_tier_holds_every_invariant(
+    tmp_path: Path, capsys
+) -> None:
+    argv = ["--tier", "ci", "--only", "network", "--workdir", str(tmp_path)]
+
+    (network,) = main(argv)
+
+    assert network.ok, [(c.name, c.seen) for c in network.failed]
+    injected = network.figures["faults_injected"]
+    assert injected["forge /v1/push"] > 0 and injected["forge /v1/pull"] > 0
+    assert network.figures["seconds_to_converge_after_healing"] <= 120
+    assert "[network] ok" in capsys.readouterr().out

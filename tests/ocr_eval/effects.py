@@ -161,6 +161,35 @@ def wear(
     return faded
 
 
+def scuff(
+    rng: random.Random,
+    item: Image.Image,
+    paper: tuple[int, int, int],
+    *,
+    density: float,
+    scratches: int,
+    contrast: float,
+) -> Image.Image:
+    """Wear in measured degrees: ``density`` specks per pixel, ``scratches``
+    scratches, and print faded to ``contrast`` of its own."""
+    out = item.copy()
+    draw = ImageDraw.Draw(out)
+    w, h = out.size
+    fill = (*paper, 255)
+    for _ in range(int(w * h * density)):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        r = rng.uniform(0.6, 2.2)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
+    for _ in range(scratches):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        length, angle = rng.uniform(w * 0.1, w * 0.4), rng.uniform(0, math.pi)
+        end = (x + length * math.cos(angle), y + length * math.sin(angle))
+        draw.line((x, y, *end), fill=fill, width=rng.randint(1, 3))
+    faded = ImageEnhance.Contrast(out.convert("RGB")).enhance(contrast)
+    faded.putalpha(item.getchannel("A"))
+    return faded
+
+
 def glare(
     rng: random.Random, image: Image.Image, avoid: Sequence[Quad] = ()
 ) -> Image.Image:
@@ -251,7 +280,11 @@ def defocus(rng: random.Random, image: Image.Image, text_px: float) -> Image.Ima
 def motion_blur(rng: random.Random, image: Image.Image, text_px: float) -> Image.Image:
     """A straight shake of about a fifth of a letter height."""
     length = rng.uniform(0.12, 0.22) * text_px
-    angle = rng.uniform(0, math.pi)
+    return shake(image, length, rng.uniform(0, math.pi))
+
+
+def shake(image: Image.Image, length: float, angle: float) -> Image.Image:
+    """A straight shake of ``length`` pixels along ``angle`` (radians)."""
     steps = max(3, int(length))
     out = image
     for i in range(1, steps + 1):

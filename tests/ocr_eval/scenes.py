@@ -143,6 +143,8 @@ class Item:
     kind: str = ""
     codes: list[tuple[str, str]] = field(default_factory=list)
     """Kind and value of each code drawn, where the scene records them."""
+    rows: list[tuple[float, float, float]] = field(default_factory=list)
+    """Top, bottom and capital height (item pixels) of each string in ``texts``."""
 
 
 class Layout:
@@ -175,6 +177,7 @@ class Layout:
         )
         y = float(pad)
         texts, fonts = [], []
+        rows: list[tuple[float, float, float]] = []
         for spans, size, face in self.rows:
             f = font(face, size)
             x = float(pad)
@@ -183,8 +186,9 @@ class Layout:
                 x += measure.textlength(span, font=f) + size * 1.2
             texts.append("  ".join(spans))
             fonts.append(face)
+            rows.append((y, y + size * 1.2, size * 0.72))
             y += size * 1.45
-        return Item(image, texts, paper, fonts)
+        return Item(image, texts, paper, fonts, rows=rows)
 
 
 def date(rng: random.Random, first: int, last: int) -> str:
@@ -368,6 +372,7 @@ def in_device(rng: random.Random, lcd: Item) -> Item:
     )
     body.paste(lcd.image, (border, border), lcd.image)
     lcd.image, lcd.kind = body, "screen"
+    lcd.rows = [(top + border, bottom + border, cap) for top, bottom, cap in lcd.rows]
     return lcd
 
 

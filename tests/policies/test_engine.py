@@ -14,6 +14,7 @@ from policies import (
     Policy,
     Request,
     evaluate,
+    fresh,
     request_for_call,
 )
 from policies.errors import InvalidRequest
@@ -23,6 +24,8 @@ def decide(
     policy: Policy, tool: str, args: dict[str, Any] | None = None, **context: Any
 ) -> Decision:
     context.setdefault("role", "technician")
+    # Fresh data unless a test says otherwise (the age rules have their tests).
+    context.setdefault("freshness", fresh(job_in_book=True))
     request = request_for_call(
         policy, tool=tool, args=args or {}, technician_id="t-17", **context
     )

@@ -12,7 +12,9 @@ from policies import (
     ACTION_TYPES,
     ARGUMENT_ORIGINS,
     CONDITION_ORIGINS,
+    FRESHNESS_INPUTS,
     Condition,
+    Freshness,
     KillSwitches,
     Outcome,
     Policy,
@@ -20,6 +22,7 @@ from policies import (
     Role,
     Rule,
     Scope,
+    describe_input,
     evaluate,
 )
 
@@ -41,6 +44,8 @@ ARG_VALUES = ("cancelled", "done", "sms", "email")
 ARG_NAMES = ("status", "channel", "note")
 
 amounts = st.floats(min_value=0, max_value=10_000, allow_nan=False)
+LIMITS = (3600.0, 48 * 3600.0, 30 * 86_400.0)
+ages = st.sampled_from([0.0, *LIMITS]) | st.floats(0, 90 * 86_400.0)
 confidences = st.floats(min_value=0, max_value=1, allow_nan=False)
 
 
@@ -76,10 +81,17 @@ CONDITION_VALUES: dict[str, st.SearchStrategy] = {
     "arg_origins": st.dictionaries(
         st.sampled_from(ARG_NAMES), names(CONDITION_ORIGINS), min_size=1
     ).map(MappingProxyType),
+    "older_than": st.dictionaries(
+        st.sampled_from(FRESHNESS_INPUTS), st.sampled_from(LIMITS), min_size=1
+    ).map(MappingProxyType),
+    "job_not_in_book": st.booleans(),
 }
 ALL_CONDITIONS = sorted(CONDITION_VALUES)
 OLD_CONDITIONS = sorted(set(CONDITION_VALUES) - {"arg_origins"})
 """The conditions a policy could state before argument origins."""
+FRESHNESS_CONDITIONS = {"older_than", "job_not_in_book"}
+AGELESS_CONDITIONS = sorted(set(CONDITION_VALUES) - FRESHNESS_CONDITIONS)
+"""The conditions a policy could state before the age of data."""
 
 
 @st.composite
@@ -99,12 +111,17 @@ def rule(
     outcome: st.SearchStrategy[Outcome] = OUTCOMES,
     *,
     old: bool = False,
+    ageless: bool = False,
 ) -> Rule:
     """A rule; ``old``: one a policy could state before argument origins
-    and interactive confirmation."""
+    and interactive confirmation; ``ageless``: one with no condition on the
+    age of data."""
     chosen = draw(outcome)
     interactive = not old and chosen in INTERACTIVE and draw(st.booleans())
-    when = draw(conditions(OLD_CONDITIONS if old else ALL_CONDITIONS))
+    fields = OLD_CONDITIONS if old else ALL_CONDITIONS
+    if ageless:
+        fields = sorted(set(fields) - FRESHNESS_CONDITIONS)
+    when = draw(conditions(fields))
     return Rule("?", chosen, "r", when, interactive)
 
 
@@ -116,7 +133,7 @@ def numbered(rules: list[Rule], prefix: str = "rule") -> tuple[Rule, ...]:
 
 
 @st.composite
-def policies(draw: st.DrawFn, *, old: bool = False) -> Policy:
+def policies(draw: st.DrawFn, *, old: bool = False, ageless: bool = False) -> Policy:
     roles = {
         name: Role(name, draw(st.frozensets(st.sampled_from(TOOLS)))) for name in ROLES
     }
@@ -134,7 +151,7 @@ def policies(draw: st.DrawFn, *, old: bool = False) -> Policy:
     return Policy(
         tools=MappingProxyType(CATALOGUE),
         roles=MappingProxyType(roles),
-        rules=numbered(draw(st.lists(rule(old=old), max_size=12))),
+        rules=numbered(draw(st.lists(rule(old=old, ageless=ageless), max_size=12))),
         kill_switches=switches,
         version=draw(st.integers(0, 50)),
     )
@@ -166,6 +183,19 @@ def requests(draw: st.DrawFn) -> Request:
         amount=draw(maybe(amounts)),
         quantity=draw(maybe(st.integers(0, 200))),
         arg_origins=draw(origins()),
+        freshness=draw(freshnesses()),
+    )
+
+
+def freshnesses() -> st.SearchStrategy[Freshness]:
+    """Ages of some inputs (the others unknown), and the job in the book or not."""
+    return st.builds(
+        Freshness,
+        ages=st.dictionaries(st.sampled_from(FRESHNESS_INPUTS), ages).map(
+            MappingProxyType
+        ),
+        job_in_book=maybe(st.booleans()),
+        job_status=maybe(st.sampled_from(("assigned", "closed"))),
     )
 
 
@@ -326,3 +356,44 @@ def test_an_unreadable_origin_is_judged_as_unknown(
     unknown = evaluate(policy, replace(request, arg_origins={arg: "unknown"}))
     missing = evaluate(policy, replace(request, arg_origins={}))
     assert bogus == unknown == missing
+
+
+@given(policies(), requests(), st.sampled_from(FRESHNESS_INPUTS), ages, ages)
+def test_older_data_is_never_more_permissive(
+    policy: Policy, request: Request, name: str, a: float, b: float
+) -> None:
+    young, old = sorted((a, b))
+
+    def at(age: float | None) -> Outcome:
+        known = {k: v for k, v in request.freshness.ages.items() if k != name}
+        if age is not None:
+            known[name] = age
+        freshness = replace(request.freshness, ages=MappingProxyType(known))
+        return evaluate(policy, replace(request, freshness=freshness)).outcome
+
+    assert at(young) <= at(old) <= at(None)  # an unknown age is the oldest
+
+
+@given(policies(ageless=True), requests(), freshnesses())
+def test_a_policy_without_age_rules_decides_as_before_whatever_the_ages(
+    policy: Policy, request: Request, other: Freshness
+) -> None:
+    assert evaluate(policy, replace(request, freshness=other)) == evaluate(
+        policy, replace(request, freshness=Freshness())
+    )
+
+
+@given(policies(), requests())
+def test_a_rule_on_ages_names_the_ages_it_found_in_its_reason(
+    policy: Policy, request: Request
+) -> None:
+    decision = evaluate(policy, request)
+    by_id = {r.id: r for r in policy.rules}
+    for rule_id, reason in zip(decision.matched_rules, decision.reasons, strict=True):
+        rule = by_id.get(rule_id)
+        if rule is None:
+            continue
+        for name in rule.when.older_than or {}:
+            assert describe_input(name, request.freshness) in reason
+        if not (rule.when.older_than or rule.when.job_not_in_book):
+            assert reason == rule.reason

@@ -57,6 +57,20 @@ def test_origin_conditions_and_interactive_rules_compile() -> None:
     }
 
 
+def test_age_conditions_compile_to_seconds() -> None:
+    rules = RULE + (
+        'when.older_than = { job_book = "48h", kb = "30d", sync = "90m" }\n'
+        "when.job_not_in_book = true\n"
+    )
+    (rule,) = policy_from_sources({"c.toml": CATALOGUE, "r.toml": rules}).rules
+    assert dict(rule.when.older_than or {}) == {
+        "job_book": 48 * 3600.0,
+        "kb": 30 * 86_400.0,
+        "sync": 90 * 60.0,
+    }
+    assert rule.when.job_not_in_book is True
+
+
 def test_rules_without_the_new_fields_are_not_interactive() -> None:
     (rule,) = policy_from_sources({"c.toml": CATALOGUE, "r.toml": RULE}).rules
     assert rule.interactive is False
@@ -235,6 +249,48 @@ def test_rules_keep_file_and_source_order() -> None:
             RULE + 'interactive = "yes"\n',
             "parts-over-250",
             "interactive",
+            "expected true or false",
+        ),
+        (
+            RULE + 'when.older_than.job_book = "48 hours"\n',
+            "parts-over-250",
+            "when.older_than.job_book",
+            "is not an age; write a number and a unit: s, m, h, d or w",
+        ),
+        (
+            RULE + "when.older_than.job_book = 48\n",
+            "parts-over-250",
+            "when.older_than.job_book",
+            'expected an age with a unit such as "48h"',
+        ),
+        (
+            RULE + 'when.older_than.job_book = "0h"\n',
+            "parts-over-250",
+            "when.older_than.job_book",
+            "must be more than 0",
+        ),
+        (
+            RULE + 'when.older_than.job_book = "4000d"\n',
+            "parts-over-250",
+            "when.older_than.job_book",
+            "at most 3650d",
+        ),
+        (
+            RULE + 'when.older_than.asset = "30d"\n',
+            "parts-over-250",
+            "when.older_than.asset",
+            "not an input with an age; expected one of sync, job_book, kb",
+        ),
+        (
+            RULE + "when.older_than = {}\n",
+            "parts-over-250",
+            "when.older_than",
+            "expected at least one of sync, job_book, kb",
+        ),
+        (
+            RULE + 'when.job_not_in_book = "yes"\n',
+            "parts-over-250",
+            "when.job_not_in_book",
             "expected true or false",
         ),
     ],

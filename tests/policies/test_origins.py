@@ -13,6 +13,7 @@ from policies import (
     Policy,
     Rule,
     evaluate,
+    fresh,
     origins_in_evidence,
     policy_from_sources,
     request_for_call,
@@ -67,6 +68,7 @@ def decide(
         technician_id="t-1",
         role="technician",
         arg_origins=origins,
+        freshness=fresh(job_in_book=True),  # fresh data: the age rules aside
     )
     return evaluate(policy, request)
 

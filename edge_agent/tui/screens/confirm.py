@@ -40,6 +40,10 @@ class ConfirmActionScreen(ModalScreen[bool]):
                     + reasons
                 )
             )
+            if request.data_age:
+                yield Static(
+                    Content(f"Data it rests on: {request.data_age}"), id="data-age"
+                )
             yield Static(Content("Payload, exactly as it will be queued:"))
             with VerticalScroll(classes="payload"):
                 yield Static(Content(request.payload_text), id="payload")

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.act.argument_origins import origins_from_evidence
+from edge_agent.act.data_age import FRESHNESS_KEY
 from edge_agent.act.proposals import ToolCall
 from edge_agent.act.request_turn import propose_in_session
 from edge_agent.act.service import Decided
-from edge_agent.act.views import origin_text
+from edge_agent.act.views import data_age_text, origin_text
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader
 from edge_agent.tracing import TurnTracer
@@ -114,6 +115,7 @@ def confirmation_for(settings: EdgeSettings, decided: Decided) -> ConfirmationRe
             for name, origin in decided.argument_origins.items()
             if origin.origin != "typed"
         },
+        data_age=data_age_text(decided.freshness),
     )
 
 
@@ -138,6 +140,7 @@ def confirmation_for_kept(
             for name, origin in origins_from_evidence(action.evidence).items()
             if origin.origin != "typed"
         },
+        data_age=data_age_text(action.evidence.get(FRESHNESS_KEY)),
     )
 
 

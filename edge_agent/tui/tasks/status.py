@@ -26,6 +26,7 @@ def read_status(
     with session(settings) as opened:
         stats = opened.store.stats()
         counts = opened.outbox.count_by_state()
+        data = opened.data_sources()
         policy = status_summary(opened.policy, sync_state.kill_switch)
     bundle = policy["bundle"]
     read_only = None if policy["actions_allowed"] else str(policy["status"])
@@ -42,4 +43,6 @@ def read_status(
         kb_version=stats.version,
         kb_documents=stats.documents,
         refused=sync_state.refused,
+        data=data,
+        data_age_limits=settings.data_age_limits,
     )

@@ -35,14 +35,15 @@ def joined_reasons(reasons: Iterable[object]) -> str:
 
 def decided_in_short(decided: Decided) -> str:
     """The call and the decision in a few lines (the dialog shows it all)."""
-    from edge_agent.act.views import describe_args
+    from edge_agent.act.views import data_age_text, describe_args
 
     proposal, decision = decided.proposal, decided.decision
     reasons = joined_reasons(decision.reasons)
     return (
         f"{proposal.tool}: {describe_args(dict(proposal.args))}\n"
         f"Decision {str(decision.outcome).upper()} (policy v"
-        f"{decision.bundle_version}): {reasons}"
+        f"{decision.bundle_version}): {reasons}\n"
+        f"Data: {data_age_text(decided.freshness)}"
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from sync.server.releases import ReleaseCount, ReleaseHistory, ReleaseState, Rollback
 from sync.server.releases.gating import Override
 from sync.server.storage.evaluation_reports import GateRecord
 from sync.server.storage.releases import Release
+from sync.server.time_words import duration as duration
+from sync.server.time_words import moment as moment
 
 SHORT_HASH = 12
 """Hex digits of a hash the terminal shows (JSON has them all)."""
@@ -214,22 +215,3 @@ def _convergence_text(state: ReleaseState) -> str:
             f"last {duration(convergence)} after the release"
         )
     return f"{running} of {state.active} device(s) converged so far"
-
-
-def duration(span: timedelta) -> str:
-    """``45 s``, ``3 min 12 s``, ``2 h 5 min``, ``1 d 3 h``."""
-    seconds = int(span.total_seconds())
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {seconds} s"
-    return f"{seconds} s"
-
-
-def moment(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value is not None else "never"

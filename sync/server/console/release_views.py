@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
@@ -18,6 +17,8 @@ from sync.server.releases import ModelFile, ReleaseHistory
 from sync.server.releases.parts import app_version, default_model_file
 from sync.server.storage.evaluation_reports import GateRecord
 from sync.server.storage.releases import Release
+from sync.server.time_words import duration as duration
+from sync.server.time_words import moment as moment
 
 SHORT_HASH = 12
 """Hex digits of a hash the tables show (a release's page shows them all)."""
@@ -38,25 +39,6 @@ def release_link(name: str) -> str:
 def report_link(report_id: int) -> str:
     """The URL of one evaluation report's page."""
     return f"{PREFIX}/evaluations/{report_id}"
-
-
-def moment(value: datetime | None) -> str:
-    return value.isoformat(timespec="seconds") if value is not None else "never"
-
-
-def duration(span: timedelta) -> str:
-    """``45 s``, ``3 min 12 s``, ``2 h 5 min``, ``1 d 3 h``."""
-    seconds = int(span.total_seconds())
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {seconds} s"
-    return f"{seconds} s"
 
 
 @dataclass(frozen=True, slots=True)

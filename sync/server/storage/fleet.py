@@ -169,6 +169,14 @@ def job_book(connection: Connection, device_id: str) -> tuple[int, Any] | None:
     return None if row is None else (row.version, load_json(row.document))
 
 
+def job_book_assigned_at(connection: Connection, device_id: str) -> datetime | None:
+    """When the device's current job book was assigned, if it has one."""
+    value = connection.execute(
+        sa.select(job_books.c.assigned_at).where(job_books.c.device_id == device_id)
+    ).scalar()
+    return value if isinstance(value, datetime) else None
+
+
 def assign_jobs(
     connection: Connection,
     device_id: str,

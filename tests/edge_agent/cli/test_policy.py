@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from click.testing import CliRunner, Result
 
 from edge_agent.cli.policy import policy
 from edge_agent.cli.state import CliState
+from edge_agent.config import load_settings
 from edge_agent.depot.sync_state import KillSwitch, SyncState, write_sync_state
+from edge_agent.errors import ConfigError
 from policies import BundleRejected, PolicyError, RejectReason
 from policies.defaults import DEMO_BUNDLE
 from policies.signing import build_bundle, generate_signing_key
@@ -30,7 +33,7 @@ def test_show_reports_version_expiry_key_and_rules() -> None:
     assert "Policy version 1" in out
     assert "key id      demo-2026" in out
     assert "expires     2028-12-31T00:00:00Z" in out
-    assert "rules       18 (1 allow, 4 confirm, 7 approve, 6 deny)" in out
+    assert "rules       20 (1 allow, 4 confirm, 8 approve, 7 deny)" in out
     assert "switched off delete actions" in out
 
 
@@ -43,7 +46,7 @@ def test_show_as_json() -> None:
     bundle = shown["bundle"]
     assert (bundle["version"], bundle["key_id"]) == (1, "demo-2026")
     assert bundle["expires_at"] == "2028-12-31T00:00:00Z"
-    assert bundle["rules"]["total"] == 18
+    assert bundle["rules"]["total"] == 20
     assert bundle["kill_switches"] == {
         "agent": False,
         "tools": [],
@@ -107,7 +110,7 @@ def test_verify_names_an_unreadable_file(tmp_path: Path) -> None:
 def test_install_activates_a_verified_bundle(isolated_home: Path) -> None:
     result = invoke("install", str(DEMO_BUNDLE))
     assert result.exit_code == 0, result.output
-    assert "Installed: Policy version 1, key demo-2026, 18 rules" in result.output
+    assert "Installed: Policy version 1, key demo-2026, 20 rules" in result.output
     active = isolated_home / "policy" / "bundle-v1.json"
     assert active.read_bytes() == DEMO_BUNDLE.read_bytes()
 
@@ -220,3 +223,29 @@ def test_explain_rejects_bad_arguments_as_usage_errors(args: str, problem: str) 
     result = invoke("explain", "--tool", "order_part", "--args", args)
     assert result.exit_code == 2
     assert problem in result.output
+
+
+def test_show_prints_how_old_the_data_is_marked_past_the_limits(tmp_path) -> None:
+    home = Path(os.environ["EDGE_AGENT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('data_age_amber = "1h"\ndata_age_red = "30d"\n')
+    three_days_ago = datetime.now(UTC) - timedelta(days=3, minutes=5)
+    write_sync_state(
+        home, SyncState(jobs_version=7, last_sync_at=three_days_ago.isoformat())
+    )
+    result = invoke("show")
+    assert result.exit_code == 0, result.output
+    assert "Data (amber past 1h, red past 30d):" in result.output
+    assert "  last sync 3 days ago  [amber]" in result.output
+    assert "  job book v7: age unknown (never received)  [amber]" in result.output
+    shown = json.loads(invoke("show", "--json").output)["data"]
+    assert shown["sync"]["tone"] == "warning"
+    assert shown["job_book"]["version"] == 7
+
+
+def test_a_malformed_age_limit_is_a_config_error() -> None:
+    home = Path(os.environ["EDGE_AGENT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('data_age_red = "a week"\n')
+    with pytest.raises(ConfigError, match="data_age_red.*write a number and a unit"):
+        load_settings()

@@ -23,6 +23,8 @@ from knowledge_cache import CodeKind, KnowledgeStore
 from tests.edge_agent.ocr.samples import line_boxes
 
 ROWS = ["FAULT E-42 MOTOR OVERLOAD", "E-48", "P/N 4471-A20-339", "MODEL HP-300"]
+FIRST_LOOK_ONLY = ReaderSettings(region_looks=False, joined_marks=False)
+"""No second look: the turning tests count the engine's readings."""
 
 
 class MarkerEngine:
@@ -141,7 +143,7 @@ def test_an_upside_down_photo_is_turned_and_boxes_map_back(
     engine = MarkerEngine(ROWS, max_side=400)  # the 800 px photo is read at half size
     path = photo(tmp_path, turn=Image.Transpose.ROTATE_180)
 
-    result = PhotoReader(engine, demo_store).read(path)
+    result = PhotoReader(engine, demo_store, settings=FIRST_LOOK_ONLY).read(path)
 
     assert result.rotation == 180 and len(engine.sizes) == 2
     assert engine.sizes == [(400, 300), (400, 300)]
@@ -158,7 +160,7 @@ def test_sideways_text_is_tried_a_quarter_turn_first(
     engine = MarkerEngine(ROWS, sideways=True)
     path = photo(tmp_path, turn=Image.Transpose.ROTATE_90)
 
-    result = PhotoReader(engine, demo_store).read(path)
+    result = PhotoReader(engine, demo_store, settings=FIRST_LOOK_ONLY).read(path)
 
     assert result.rotation == 270 and len(engine.sizes) == 2
     assert result.width == 600 and result.height == 800
@@ -176,7 +178,9 @@ def test_retries_stop_when_the_time_budget_is_spent(
     reader = PhotoReader(
         engine,
         demo_store,
-        settings=ReaderSettings(rotation_budget=1.5),
+        settings=ReaderSettings(
+            rotation_budget=1.5, region_looks=False, joined_marks=False
+        ),
         clock=Ticks(engine),
     )
 
@@ -193,7 +197,8 @@ def test_clear_text_without_codes_is_not_turned(
 ) -> None:
     engine = MarkerEngine(["NO ACTIVE FAULTS", "SYSTEM OK"])
 
-    result = PhotoReader(engine, demo_store).read(photo(tmp_path))
+    reader = PhotoReader(engine, demo_store, settings=FIRST_LOOK_ONLY)
+    result = reader.read(photo(tmp_path))
 
     assert len(engine.sizes) == 1 and result.codes == ()
     assert result.text == "NO ACTIVE FAULTS\nSYSTEM OK"

@@ -98,3 +98,22 @@ async def test_model_text_is_confirmed_at_the_dialog_fresh_and_kept(settings) ->
         assert third["state"] == "awaiting_approval"
         assert third["confirmation"]["interactive"] is True
         assert actions(settings)[2]["state"] == "cancelled"
+
+
+async def test_the_dialog_and_the_card_say_how_old_the_data_is(settings) -> None:
+    model = confident_model([MESSAGE_CALL])
+    app = make_app(settings, offline_deps(model))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await submit(pilot, "#question", "/do text the customer on J-1004")
+        card = app.screen.query_one(ProposalCard)
+        await wait_for(pilot, lambda: card.proposed is not None)
+        await pilot.pause()
+        decision = str(card.query_one(".decision", Static).content)
+        assert "Data: job book from " in decision
+        assert "last sync: age unknown (never received)" in decision
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmActionScreen))
+        shown = str(app.screen.query_one("#data-age", Static).content)
+        assert shown.startswith("Data it rests on: job book from ")
+        assert "job J-1004 in the job book" in shown
+        await pilot.press("n")

@@ -8,6 +8,7 @@ at every changed screenshot before keeping it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from textual.widgets import Input
 
 from edge_agent.__main__ import main as edge_agent
 from edge_agent.config import EdgeSettings
+from edge_agent.depot.sync_state import SyncState, write_sync_state
 from edge_agent.device import device_id
 from edge_agent.llm import ScriptedModel
 from edge_agent.tui import make_app
@@ -60,6 +62,10 @@ def test_chat_in_the_light_theme(snap_compare, settings: EdgeSettings) -> None:
 
 
 def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
+    # A sync just now: the data the order rests on reads "from just now"
+    # whatever the date the test runs on.
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    write_sync_state(settings.home, SyncState(last_sync_at=now))
     # Without a terminal, the command line keeps the order for later.
     assert edge_agent(["actions", "create", "order_part", "--args", GASKETS]) == 0
     app = make_app(settings, offline_deps())
@@ -101,6 +107,13 @@ def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
 
 
 def test_the_jobs(snap_compare, settings: EdgeSettings) -> None:
+    # The job book as the demo file dates it, confirmed by a sync just now: the
+    # screen reads the same whatever the date the test runs on.
+    book = json.loads(settings.layout.jobs_file.read_text("utf-8"))
+    book["received_at"] = "2026-11-23T06:30:00Z"
+    settings.layout.jobs_file.write_text(json.dumps(book), "utf-8")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    write_sync_state(settings.home, SyncState(last_sync_at=now))
     app = make_app(settings, offline_deps())
 
     async def open_jobs(pilot) -> None:

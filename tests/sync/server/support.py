@@ -19,6 +19,7 @@ from policies import (
     Outcome,
     Policy,
     evaluate,
+    freshness_in_evidence,
     load_policy_dir,
     request_for_call,
 )
@@ -42,6 +43,22 @@ from sync.server.services import Services
 from sync.server.settings import ServerSettings
 from sync.server.storage import Storage
 from tests.sync.server.testclient import TestClient
+
+FRESH_DATA: dict[str, Any] = {
+    "sync": {"age_s": 0},
+    "job_book": {"age_s": 0, "version": 1},
+    "kb": {"age_s": 0, "version": 3},
+}
+"""The ages a device records when it has just synced (evidence ``freshness``)."""
+
+
+def fresh_evidence(**fields: Any) -> dict[str, Any]:
+    """Evidence of an action decided on data just synced."""
+    return {"freshness": FRESH_DATA, **fields}
+
+
+FRESH = freshness_in_evidence(fresh_evidence())
+"""The same, as the policy reads it."""
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 TECHNICIAN = "ann"
@@ -180,7 +197,12 @@ class Recorder:
         policy = policy or default_policy()
         payload = {"tool": tool, "args": dict(args)}
         request = request_for_call(
-            policy, tool=tool, args=args, technician_id=self.technician, role=role
+            policy,
+            tool=tool,
+            args=args,
+            technician_id=self.technician,
+            role=role,
+            freshness=FRESH,
         )
         decision = evaluate(policy, request)
         return self.enqueue(payload, decision, confirm=confirm)
@@ -212,7 +234,7 @@ class Recorder:
             payload=payload,
             decision=decision.as_dict(),
             confirmation=confirmation,
-            evidence={"kb_version": "3", "proposed_by": "technician"},
+            evidence=fresh_evidence(kb_version="3", proposed_by="technician"),
             trace={"trace_id": trace_id, "name": "propose", "spans": []},
             state=state,
         )
@@ -347,6 +369,7 @@ def recorded_with_origins(
         model_confidence=0.9,
         grounded=True,
         arg_origins=origins,
+        freshness=FRESH,
     )
     decision = evaluate(policy, request)
     payload = {"tool": tool, "args": args}
@@ -358,11 +381,7 @@ def recorded_with_origins(
     }
     if at_prompt is not None:
         confirmation["interactive"] = at_prompt
-    evidence: dict[str, Any] = {
-        "proposed_by": "model",
-        "model_confidence": 0.9,
-        "grounded": True,
-    }
+    evidence = fresh_evidence(proposed_by="model", model_confidence=0.9, grounded=True)
     if origins is not None:
         evidence["argument_origins"] = origins
     return {

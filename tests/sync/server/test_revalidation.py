@@ -12,7 +12,15 @@ from sync import payload_hash
 from sync.protocol import KillSwitchState, WireAction
 from sync.server.centre_policy import with_switches
 from sync.server.revalidation import CentrePolicy, DeviceContext, revalidate
-from tests.sync.server.support import BIG_ORDER, REPAIR, SMALL_ORDER, default_policy
+from tests.sync.server.support import (
+    BIG_ORDER,
+    FRESH,
+    FRESH_DATA,
+    REPAIR,
+    SMALL_ORDER,
+    default_policy,
+    fresh_evidence,
+)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ANN = DeviceContext("ann", "technician", {})
@@ -42,6 +50,7 @@ def action(
             args=args,
             technician_id="ann",
             role="technician",
+            freshness=FRESH,
         )
         decision = evaluate(default_policy(version), request)
     else:
@@ -68,7 +77,7 @@ def action(
         else "queued",
         "decision": decision.as_dict(),
         "confirmation": confirmation,
-        "evidence": {"proposed_by": "technician"},
+        "evidence": fresh_evidence(proposed_by="technician"),
         "trace_id": "t",
         "created_at": "2026-03-02T08:00:00.000000Z",
         "prev_hash": "0" * 64,
@@ -188,3 +197,48 @@ def test_invalid_arguments_are_rejected() -> None:
     verdict = judge(wire)
 
     assert verdict.status == "rejected" and "not valid" in verdict.reason
+
+
+def aged_evidence(job_book_age: float, **job: Any) -> dict[str, Any]:
+    record = {**FRESH_DATA, "job_book": {"age_s": job_book_age, "version": 7}}
+    if job:
+        record["job"] = job
+    return {"proposed_by": "technician", "freshness": record}
+
+
+def test_the_centre_adds_the_time_since_creation_to_the_stated_ages() -> None:
+    # 40 hours old when proposed, pushed 10 hours later: 50 hours at the centre.
+    created = (NOW - timedelta(hours=10)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    wire = action(
+        "order_part",
+        SMALL_ORDER,
+        created_at=created,
+        evidence=aged_evidence(40 * 3600),
+    )
+    verdict = judge(wire)
+    assert verdict.status == "quarantined"
+    assert "needs a supervisor's approval" in verdict.reason
+    assert "(job book v7 from 2 days ago)" in verdict.reason
+    fresh_enough = action(
+        "order_part", SMALL_ORDER, created_at=created, evidence=aged_evidence(3600)
+    )
+    assert judge(fresh_enough).status == "applied"
+
+
+def test_an_action_on_a_job_the_device_did_not_hold_is_rejected() -> None:
+    wire = action(
+        "record_repair",
+        REPAIR,
+        outcome=Outcome.CONFIRM,
+        evidence=aged_evidence(3600, job_id="J-1001", in_book=False, status=None),
+    )
+    verdict = judge(wire)
+    assert verdict.status == "rejected"
+    assert "not in the last job book this device received" in verdict.reason
+
+
+def test_an_order_from_a_device_that_records_no_ages_is_held_for_review() -> None:
+    wire = action("order_part", SMALL_ORDER, evidence={"proposed_by": "technician"})
+    verdict = judge(wire)
+    assert verdict.status == "quarantined"
+    assert "job book: age unknown (never received)" in verdict.reason

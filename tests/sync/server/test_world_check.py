@@ -1,0 +1,83 @@
+"""At push the centre checks each action against the job book it assigns the
+device now: a job no longer assigned to the technician, or closed, holds the
+action for review with the change named. A real SQLite centre."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sync.server.world_check import JobBookNow, world_problems
+from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
+
+
+@pytest.fixture
+def centre(tmp_path: Path, sqlite_url: str):
+    """The real app on a fresh SQLite file, policy v1 published."""
+    with harness(tmp_path, sqlite_url) as h:
+        h.publish_default_policy()
+        yield h
+
+
+@pytest.fixture
+def device(centre: Harness) -> FieldDevice:
+    return centre.enrol()
+
+
+def job(job_id: str, status: str = "assigned") -> dict[str, str]:
+    return {"job_id": job_id, "status": status, "site_id": "S-1", "asset_id": "A-1"}
+
+
+def assign(centre: Harness, device: FieldDevice, *jobs: dict[str, str]) -> int:
+    return centre.publisher.assign_jobs(
+        device.device_id, {"jobs": list(jobs), "assets": []}, actor="office"
+    )
+
+
+def results(response) -> list[tuple[str, str]]:
+    assert response.status_code == 200, response.text
+    return [(r["status"], r["reason"]) for r in response.json()["results"]]
+
+
+def test_an_action_on_a_job_still_assigned_and_open_is_applied(
+    centre: Harness, device: FieldDevice
+) -> None:
+    assign(centre, device, job("J-1"))
+    device.record("record_repair", REPAIR)
+    [(status, _)] = results(device.push(device.batch()))
+    assert status == "applied"
+
+
+def test_a_job_reassigned_meanwhile_holds_the_action_with_the_change_named(
+    centre: Harness, device: FieldDevice
+) -> None:
+    assign(centre, device, job("J-1"))
+    device.record("record_repair", REPAIR)  # proposed offline, on job book v1
+    centre.clock.advance(timedelta(days=2))
+    assert assign(centre, device, job("J-2")) == 2  # the office moved J-1 away
+    [(status, reason)] = results(device.push(device.batch()))
+    assert status == "quarantined"
+    assert (
+        "Changed since the device decided: job J-1 is no longer assigned to ann "
+        "(job book v2 of 2026-03-04)." in reason
+    )
+    held = centre.services.review.pending()
+    assert [a.tool for a in held] == ["record_repair"]
+
+
+def test_a_job_closed_meanwhile_holds_the_action(
+    centre: Harness, device: FieldDevice
+) -> None:
+    assign(centre, device, job("J-1"))
+    device.record("record_repair", REPAIR)
+    assign(centre, device, job("J-1", status="Closed"))
+    [(status, reason)] = results(device.push(device.batch()))
+    assert status == "quarantined"
+    assert "job J-1 is closed at the centre (job book v2 of 2026-03-02)" in reason
+
+
+def test_without_a_job_book_at_the_centre_nothing_is_compared() -> None:
+    assert world_problems({"job_id": "J-1"}, "ann", JobBookNow()) == []
+    assert world_problems({"part_number": "P-1"}, "ann", JobBookNow(3)) == []
