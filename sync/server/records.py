@@ -208,6 +208,37 @@ class ReviewFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueCursor:
+    """Where a page of the review queue ends: its last action's place in the
+    queue's order (received, device, sequence, key); the next page starts
+    after it."""
+
+    received_at: datetime
+    device_id: str
+    seq: int
+    key: str
+
+    @classmethod
+    def of(cls, item: ReviewItem) -> QueueCursor:
+        return cls(item.received_at, item.device_id, item.seq, item.key)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of the review queue.
+
+    Attributes:
+        items: The page's actions, oldest first.
+        total: How many quarantined actions the filter selects in all.
+        next_after: Where the next page starts, when one follows.
+    """
+
+    items: tuple[ReviewItem, ...]
+    total: int
+    next_after: QueueCursor | None
+
+
+@dataclass(frozen=True, slots=True)
 class ActionDetail:
     """One pushed action with everything a reviewer weighs.
 

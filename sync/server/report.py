@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -84,24 +84,74 @@ def vars_of(difference: Difference) -> dict[str, Any]:
     return {name: getattr(difference, name) for name in Difference.__slots__}
 
 
-def build_report(
+@dataclass(frozen=True, slots=True)
+class TechnicianPage:
+    """Which technicians one page of the report shows.
+
+    Attributes:
+        technicians: Their ids, in name order.
+        total: How many technicians the period's report has in all.
+        next_after: The last one shown, when more follow.
+    """
+
+    technicians: tuple[str, ...]
+    total: int
+    next_after: str | None
+
+
+def technician_page(
     storage: Storage,
     *,
     technician_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    after: str = "",
+    limit: int,
+) -> TechnicianPage:
+    """Up to ``limit`` technicians of the period's report, in name order,
+    after ``after``: those with an action received or a denial on a device
+    in the period (chosen before any figure is built)."""
+    with storage.read() as connection:
+        names, total = figures.report_technicians(
+            connection,
+            technician_id=technician_id,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit + 1,
+        )
+    shown = tuple(names[:limit])
+    return TechnicianPage(shown, total, shown[-1] if len(names) > limit else None)
+
+
+def build_report(
+    storage: Storage,
+    *,
+    technician_id: str | None = None,
+    technician_ids: Sequence[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[ShiftReport]:
-    """The shifts of every technician (or one), for actions received since
-    ``since`` and before ``until``; oldest shift first per technician."""
+    """The shifts of every technician (or one, or those named), for actions
+    received since ``since`` and before ``until``; oldest shift first per
+    technician."""
     with storage.read() as connection:
         rows = list(
             figures.action_rows(
-                connection, technician_id=technician_id, since=since, until=until
+                connection,
+                technician_id=technician_id,
+                technician_ids=technician_ids,
+                since=since,
+                until=until,
             )
         )
         reviews = figures.supervisor_decisions(connection, since=since, until=until)
         denials = figures.device_denials(
-            connection, technician_id=technician_id, since=since, until=until
+            connection,
+            technician_id=technician_id,
+            technician_ids=technician_ids,
+            since=since,
+            until=until,
         )
     return shifts(rows, reviews, denials)
 

@@ -9,11 +9,15 @@ least :data:`SHORT_ID_CHARS` characters), as the queue shows it. Many actions
 can be approved or rejected at once by a :class:`ReviewFilter`, with one
 recorded reason; each verdict is its own transaction, so an action that left
 the queue meanwhile is skipped and counted, never half-done.
+
+The queue is read in pages (:data:`PAGE_SIZE` actions, keyset on received,
+device, sequence and key, with the true count beside); reading or deciding "all" goes
+through every page, never stopping at one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +25,8 @@ from sync.server.errors import Conflict, RecordNotFound, RequestInvalid
 from sync.server.records import (
     ActionDetail,
     Clock,
+    QueueCursor,
+    QueuePage,
     ReviewFilter,
     ReviewItem,
     StoredResult,
@@ -31,6 +37,9 @@ from sync.server.storage.audit import record_event
 
 SHORT_ID_CHARS = 6
 """Fewest characters of a key that name an action; the queue shows eight."""
+
+PAGE_SIZE = 100
+"""Actions on one page of the queue."""
 
 Verdict = Literal["applied", "rejected"]
 
@@ -60,12 +69,60 @@ class Review:
         self._storage = storage
         self._clock = clock
 
-    def pending(self, selection: ReviewFilter | None = None) -> list[ReviewItem]:
-        """Quarantined actions the filter selects (all by default), oldest first."""
+    def page(
+        self,
+        selection: ReviewFilter | None = None,
+        *,
+        after: QueueCursor | None = None,
+        size: int = PAGE_SIZE,
+    ) -> QueuePage:
+        """One page of the quarantined actions the filter selects, oldest
+        first, starting after ``after``, with how many it selects in all."""
+        wanted = selection or ReviewFilter()
+        now = self._clock()
         with self._storage.read() as connection:
-            return store.quarantined(
+            items = store.quarantined(
+                connection, wanted, now=now, limit=size + 1, after=after
+            )
+            total = store.count_quarantined(connection, wanted, now=now)
+        shown = tuple(items[:size])
+        following = QueueCursor.of(shown[-1]) if len(items) > size else None
+        return QueuePage(shown, total, following)
+
+    def count(self, selection: ReviewFilter | None = None) -> int:
+        """How many quarantined actions the filter selects."""
+        with self._storage.read() as connection:
+            return store.count_quarantined(
                 connection, selection or ReviewFilter(), now=self._clock()
             )
+
+    def each_pending(
+        self, selection: ReviewFilter | None = None, *, limit: int | None = None
+    ) -> Iterator[ReviewItem]:
+        """Every quarantined action the filter selects (or the first
+        ``limit``), oldest first, read a page at a time."""
+        wanted = selection or ReviewFilter()
+        after: QueueCursor | None = None
+        left = limit
+        while left is None or left > 0:
+            size = PAGE_SIZE if left is None else min(PAGE_SIZE, left)
+            now = self._clock()
+            with self._storage.read() as connection:
+                items = store.quarantined(
+                    connection, wanted, now=now, limit=size, after=after
+                )
+            yield from items
+            if len(items) < size:
+                return
+            after = QueueCursor.of(items[-1])
+            left = None if left is None else left - len(items)
+
+    def pending(
+        self, selection: ReviewFilter | None = None, *, limit: int | None = None
+    ) -> list[ReviewItem]:
+        """Every quarantined action the filter selects (or the first
+        ``limit``), oldest first."""
+        return list(self.each_pending(selection, limit=limit))
 
     def show(self, ref: str, *, device_id: str | None = None) -> ActionDetail:
         """One action, named by its key or a unique start of it.
@@ -118,13 +175,26 @@ class Review:
         *,
         supervisor: str,
         reason: str,
+        expected: int | None = None,
     ) -> BulkVerdict:
-        """Give every quarantined action the filter selects the same verdict.
+        """Give every quarantined action the filter selects the same verdict,
+        however many; with ``expected``, only if the filter still selects
+        that many (the count the supervisor confirmed).
 
         Raises:
             RequestInvalid: a rejection without a reason.
+            Conflict: the filter now selects another number of actions than
+                ``expected``; nothing was decided.
         """
-        targets = [(item.device_id, item.key) for item in self.pending(selection)]
+        if verdict == "rejected" and not reason:
+            raise RequestInvalid("A rejection needs a reason the technician reads.")
+        targets = [(i.device_id, i.key) for i in self.each_pending(selection)]
+        if expected is not None and len(targets) != expected:
+            raise Conflict(
+                f"The filter now selects {len(targets)} quarantined action(s), not "
+                f"the {expected} confirmed: the queue changed meanwhile. Nothing "
+                "was decided; look at the queue again and decide anew."
+            )
         return self.resolve_each(targets, verdict, supervisor=supervisor, reason=reason)
 
     def resolve_each(

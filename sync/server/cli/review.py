@@ -1,6 +1,6 @@
 """``edge-governance`` commands for supervisors: review, publishing, the report.
 
-edge-governance review list [filters] [--json]
+edge-governance review list [filters] [--limit N] [--json]
     filters: [--device D] [--technician T] [--tool X] [--because TEXT]
              [--older-than 24h]
 edge-governance review show ID [--device D] [--json]
@@ -78,23 +78,34 @@ def review_group() -> None:
 
 @review_group.command("list")
 @_filters
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Only the oldest N (default: every one).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def review_list(ctx: click.Context, /, as_json: bool, **filters: str | None) -> None:
+def review_list(
+    ctx: click.Context, /, limit: int | None, as_json: bool, **filters: str | None
+) -> None:
     """List quarantined actions, oldest first, with their short ids."""
     with state(ctx).storage() as storage:
-        items = Review(storage, clock=utc_now).pending(_selection(**filters))
-    if as_json:
-        click.echo(json.dumps([item_json(i) for i in items], indent=2))
-        return
-    if not items:
-        click.echo("Nothing waits for review.", err=True)
-    for i in items:
-        click.echo(
-            f"{i.key[:SHORT_ID_SHOWN]}  {i.device_id} #{i.seq}  {i.technician_id}  "
-            f"{i.tool} {arguments_text(i)}"
-            f"\n    {i.reason}"
+        items = Review(storage, clock=utc_now).each_pending(
+            _selection(**filters), limit=limit
         )
+        if as_json:
+            click.echo(json.dumps([item_json(i) for i in items], indent=2))
+            return
+        listed = 0
+        for i in items:
+            listed += 1
+            click.echo(
+                f"{i.key[:SHORT_ID_SHOWN]}  {i.device_id} #{i.seq}  "
+                f"{i.technician_id}  {i.tool} {arguments_text(i)}"
+                f"\n    {i.reason}"
+            )
+    if not listed:
+        click.echo("Nothing waits for review.", err=True)
 
 
 @review_group.command("show")
@@ -197,7 +208,7 @@ def _decide_all(
     reason: str,
     yes: bool,
 ) -> None:
-    count = len(review.pending(selection))
+    count = review.count(selection)
     ask, done = (
         ("Approve", "Approved") if verdict == "applied" else ("Reject", "Rejected")
     )
@@ -210,7 +221,7 @@ def _decide_all(
     if not yes and not click.confirm(f"{matched} {ask} all {count}?", err=True):
         raise click.Abort()
     outcome = review.resolve_all(
-        selection, verdict, supervisor=supervisor, reason=reason
+        selection, verdict, supervisor=supervisor, reason=reason, expected=count
     )
     click.echo(
         f"{done} {len(outcome.resolved)} of {count} action(s)"

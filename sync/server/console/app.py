@@ -9,6 +9,7 @@ files depends on a signed-in person (see :mod:`sync.server.console.guard`).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from importlib.resources import files
@@ -21,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.server.console import (
+    charts,
     drift_page,
     evaluations_page,
     fleet_page,
@@ -91,6 +93,7 @@ def console_app(services: Services, *, accounts: Accounts | None = None) -> Fast
     )
     app.add_middleware(SecurityHeaders)
     _error_pages(app)
+    threading.Thread(target=charts.warm, name="console-charts", daemon=True).start()
     return app
 
 

@@ -75,6 +75,19 @@ def stacked_bars(
     return _drawn(name, title, tuple(categories), tuple(series), y_label)
 
 
+def warm() -> None:
+    """Import what drawing takes (about a second the first time), so that the
+    first page with a plot does not wait for it; the console starts this in a
+    background thread. Without matplotlib installed it does nothing: the
+    first plot then says what is missing."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+        from matplotlib.ticker import MaxNLocator  # noqa: F401
+    except ImportError:
+        return
+
+
 @lru_cache(maxsize=KEPT)
 def _drawn(
     name: str,

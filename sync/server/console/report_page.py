@@ -19,12 +19,13 @@ from sync.server.console.guard import SignedInPerson
 from sync.server.console.rendering import render
 from sync.server.console.report_views import (
     DEFAULT_DAYS,
+    TECHNICIANS_SHOWN,
     ReportPage,
     ReportQuery,
     by_technician,
     day_text,
 )
-from sync.server.report import build_report
+from sync.server.report import build_report, technician_page
 from sync.server.storage import Storage
 
 
@@ -44,6 +45,7 @@ def routes() -> APIRouter:
             {
                 "filters": wanted,
                 "technicians": page.technicians,
+                "total": page.total,
                 "next": wanted.query(after=page.next_after)
                 if page.next_after
                 else None,
@@ -59,8 +61,19 @@ def routes() -> APIRouter:
 def _report(
     storage: Storage, wanted: ReportQuery, since: datetime, until: datetime
 ) -> ReportPage:
-    """The report and its plots (drawn here, off the event loop)."""
-    shifts = build_report(
-        storage, technician_id=wanted.technician or None, since=since, until=until
+    """The page's technicians (chosen first), their shifts and their plots
+    (drawn here, off the event loop)."""
+    page = technician_page(
+        storage,
+        technician_id=wanted.technician or None,
+        since=since,
+        until=until,
+        after=wanted.after,
+        limit=TECHNICIANS_SHOWN,
     )
-    return by_technician(shifts, after=wanted.after)
+    shifts = (
+        build_report(storage, technician_ids=page.technicians, since=since, until=until)
+        if page.technicians
+        else []
+    )
+    return by_technician(shifts, page)

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sync.server.console.charts import counts_by, stacked_bars
 from sync.server.console.dates import moment_typed
 from sync.server.errors import RequestInvalid
-from sync.server.report import ShiftReport
+from sync.server.report import ShiftReport, TechnicianPage
 
 DEFAULT_DAYS = 7
 """The period shown when the page names no start: the week before its end."""
@@ -99,25 +99,24 @@ class ReportPage:
     technicians: tuple[TechnicianReport, ...]
     next_after: str | None
     """The last technician shown, when more follow (the next page's ``after``)."""
+    total: int = 0
+    """Technicians in the period's report in all."""
 
 
-def by_technician(
-    reports: Sequence[ShiftReport], *, after: str = "", limit: int = TECHNICIANS_SHOWN
-) -> ReportPage:
-    """The shifts grouped by technician, in name order, ``limit`` technicians
-    after ``after``; each with a plot of its actions per shift by status and
-    what the device denied (drawn only for the technicians shown)."""
-    grouped: dict[str, list[ShiftReport]] = {}
+def by_technician(reports: Sequence[ShiftReport], page: TechnicianPage) -> ReportPage:
+    """The page's technicians, in name order, each with their shifts and a
+    plot of their actions per shift by status and what the device denied."""
+    grouped: dict[str, list[ShiftReport]] = {name: [] for name in page.technicians}
     for report in reports:
-        grouped.setdefault(report.technician_id, []).append(report)
-    names = [name for name in sorted(grouped) if name > after]
-    shown = names[:limit]
+        if report.technician_id in grouped:
+            grouped[report.technician_id].append(report)
     return ReportPage(
         tuple(
-            TechnicianReport(name, tuple(grouped[name]), _chart(index, grouped[name]))
-            for index, name in enumerate(shown, start=1)
+            TechnicianReport(name, tuple(shifts), _chart(index, shifts))
+            for index, (name, shifts) in enumerate(grouped.items(), start=1)
         ),
-        shown[-1] if len(names) > limit else None,
+        page.next_after,
+        page.total,
     )
 
 

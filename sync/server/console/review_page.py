@@ -1,6 +1,12 @@
 """The review queue page: filter, look at one action, approve or reject one
 or many (a confirmation page first, naming exactly which actions).
 
+The queue comes in pages (a keyset on received, device, sequence and key in the
+address, so a page can be bookmarked) with the true count of what the filter
+selects. Ticked actions are confirmed and decided by their keys; "all
+matching the filter" is confirmed with the count it selects then and decided
+over every page, refused if the count changed meanwhile.
+
 The same :class:`~sync.server.review.Review` service as ``edge-governance
 review``; each verdict names the supervisor as ``supervisor:<username>``.
 """
@@ -18,6 +24,8 @@ from sync.server.console.guard import CheckedForm, Form, SignedInPerson, Supervi
 from sync.server.console.rendering import render
 from sync.server.console.review_views import (
     QueueFilter,
+    cursor_of,
+    cursor_text,
     decision_lines,
     detail_link,
     evidence_entries,
@@ -38,15 +46,23 @@ def routes() -> APIRouter:
     @router.get("/review", name="review")
     async def queue(request: Request, person: SignedInPerson) -> Response:
         wanted = QueueFilter.from_query(request.query_params)
+        after = cursor_of(request.query_params.get("after", "").strip())
         services = console_of(request).services
-        items = await run_in_threadpool(services.review.pending, wanted.selection())
+        page = await run_in_threadpool(
+            services.review.page, wanted.selection(), after=after
+        )
         now = services.clock()
         return render(
             request,
             "review_queue.html",
             {
                 "filters": wanted,
-                "rows": [row(item, now) for item in items],
+                "rows": [row(item, now) for item in page.items],
+                "total": page.total,
+                "later_page": after is not None,
+                "next": wanted.query(after=cursor_text(page.next_after))
+                if page.next_after
+                else None,
                 "can_change": person.person.can_change,
             },
         )
@@ -58,8 +74,10 @@ def routes() -> APIRouter:
         verdict, reason = _verdict(form)
         wanted = QueueFilter.from_query(request.query_params)
         review = console_of(request).services.review
-        if form.get("scope") == "all":
-            items = await run_in_threadpool(review.pending, wanted.selection())
+        everything = form.get("scope") == "all"
+        if everything:
+            page = await run_in_threadpool(review.page, wanted.selection())
+            items, total = list(page.items), page.total
         else:
             targets = targets_of(form.all("target"))
             if not targets:
@@ -72,6 +90,7 @@ def routes() -> APIRouter:
                 for device_id, key in targets
             ]
             items = [d.item for d in details if d.status == "quarantined"]
+            total = len(items)
         now = console_of(request).services.clock()
         return render(
             request,
@@ -81,6 +100,9 @@ def routes() -> APIRouter:
                 "word": _word(verdict),
                 "reason": reason,
                 "rows": [row(item, now) for item in items],
+                "everything": everything,
+                "total": total,
+                "filters": wanted,
                 "back": f"?{wanted.query()}" if wanted.active else "",
             },
         )
@@ -90,16 +112,27 @@ def routes() -> APIRouter:
         request: Request, person: Supervisor, form: CheckedForm
     ) -> Response:
         verdict, reason = _verdict(form)
-        targets = targets_of(form.all("target"))
-        if not targets:
-            raise RequestInvalid("No action was named; go back to the queue.")
-        outcome = await run_in_threadpool(
-            console_of(request).services.review.resolve_each,
-            targets,
-            verdict,
-            supervisor=person.person.username,
-            reason=reason,
-        )
+        review = console_of(request).services.review
+        if form.get("scope") == "all":
+            outcome = await run_in_threadpool(
+                review.resolve_all,
+                QueueFilter.from_query(request.query_params).selection(),
+                verdict,
+                supervisor=person.person.username,
+                reason=reason,
+                expected=_count(form.get("expected")),
+            )
+        else:
+            targets = targets_of(form.all("target"))
+            if not targets:
+                raise RequestInvalid("No action was named; go back to the queue.")
+            outcome = await run_in_threadpool(
+                review.resolve_each,
+                targets,
+                verdict,
+                supervisor=person.person.username,
+                reason=reason,
+            )
         return render(
             request,
             "review_done.html",
@@ -149,6 +182,16 @@ def _verdict(form: Form) -> tuple[Verdict, str]:
             "one and reject again."
         )
     return verdict, reason
+
+
+def _count(text: str) -> int:
+    """The count a confirmation page showed."""
+    if not text.isdigit():
+        raise RequestInvalid(
+            "The confirmation did not say how many actions it showed; go back "
+            "to the queue and decide again."
+        )
+    return int(text)
 
 
 def _word(verdict: Verdict) -> str:

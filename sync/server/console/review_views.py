@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from sync.server.console.paths import PREFIX
 from sync.server.errors import RequestInvalid
-from sync.server.records import ReviewFilter, ReviewItem
+from sync.server.records import QueueCursor, ReviewFilter, ReviewItem
 
 SHORT_ID_SHOWN = 8
 """Characters of a key the queue shows (as the CLI does)."""
@@ -53,9 +53,10 @@ class QueueFilter:
             older_than=self._age(),
         )
 
-    def query(self) -> str:
-        """The filters as a query string (only those given)."""
+    def query(self, **changed: str) -> str:
+        """The filters as a query string (only those given), with ``changed``."""
         given = {name: getattr(self, name) for name in FILTER_FIELDS}
+        given.update(changed)
         return urlencode({k: v for k, v in given.items() if v})
 
     @property
@@ -75,6 +76,36 @@ class QueueFilter:
                 f"{self.older_than_hours!r}. Correct it and filter again."
             )
         return timedelta(hours=hours)
+
+
+def cursor_text(cursor: QueueCursor) -> str:
+    """A page's end as the next page's ``after``: ``received/seq/key/device``
+    (the device last: only it may hold a slash)."""
+    return TARGET_SEPARATOR.join(
+        (cursor.received_at.isoformat(), str(cursor.seq), cursor.key, cursor.device_id)
+    )
+
+
+def cursor_of(text: str) -> QueueCursor | None:
+    """The cursor :func:`cursor_text` wrote (empty: the first page).
+
+    Raises:
+        RequestInvalid: the text is not such a cursor.
+    """
+    if not text:
+        return None
+    parts = text[:400].split(TARGET_SEPARATOR, 3)
+    try:
+        moment, seq, key, device_id = parts
+        found = QueueCursor(datetime.fromisoformat(moment), device_id, int(seq), key)
+    except ValueError:
+        found = None
+    if found is None or found.received_at.tzinfo is None or not key or not device_id:
+        raise RequestInvalid(
+            "The page's address names no place in the queue; go back to the "
+            "queue's first page."
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,10 +57,12 @@ def action_rows(
     connection: Connection,
     *,
     technician_id: str | None = None,
+    technician_ids: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Pushed actions for the report, by technician, device and sequence."""
+    """Pushed actions for the report (of one technician, or of those named),
+    by technician, device and sequence."""
     query = sa.select(
         actions.c.device_id,
         actions.c.technician_id,
@@ -80,6 +82,8 @@ def action_rows(
     ).order_by(actions.c.technician_id, actions.c.device_id, actions.c.seq)
     if technician_id is not None:
         query = query.where(actions.c.technician_id == technician_id)
+    if technician_ids is not None:
+        query = query.where(actions.c.technician_id.in_(technician_ids))
     if since is not None:
         query = query.where(actions.c.received_at >= since)
     if until is not None:
@@ -88,10 +92,60 @@ def action_rows(
         yield dict(row._mapping)
 
 
+def report_technicians(
+    connection: Connection,
+    *,
+    technician_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: str = "",
+    limit: int,
+) -> tuple[list[str], int]:
+    """The technicians the report of the period has (an action received, or a
+    denial from a device's journal), in name order: up to ``limit`` after
+    ``after``, and how many there are in all."""
+    acted = _in_period(
+        sa.select(actions.c.technician_id), actions, technician_id, since, until
+    )
+    denied = _in_period(
+        sa.select(device_decisions.c.technician_id).where(
+            device_decisions.c.outcome == "deny"
+        ),
+        device_decisions,
+        technician_id,
+        since,
+        until,
+    )
+    everyone = sa.union(acted, denied).subquery()
+    names = sa.select(everyone.c.technician_id).where(everyone.c.technician_id > after)
+    found = connection.scalars(
+        names.order_by(everyone.c.technician_id).limit(limit)
+    ).all()
+    total = connection.scalar(sa.select(sa.func.count()).select_from(everyone))
+    return list(found), int(total or 0)
+
+
+def _in_period(
+    query: sa.Select[Any],
+    table: sa.Table,
+    technician_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> sa.Select[Any]:
+    if technician_id is not None:
+        query = query.where(table.c.technician_id == technician_id)
+    if since is not None:
+        query = query.where(table.c.received_at >= since)
+    if until is not None:
+        query = query.where(table.c.received_at < until)
+    return query
+
+
 def device_denials(
     connection: Connection,
     *,
     technician_id: str | None = None,
+    technician_ids: Sequence[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict[str, Any]]:
@@ -109,6 +163,8 @@ def device_denials(
     )
     if technician_id is not None:
         query = query.where(device_decisions.c.technician_id == technician_id)
+    if technician_ids is not None:
+        query = query.where(device_decisions.c.technician_id.in_(technician_ids))
     if since is not None:
         query = query.where(device_decisions.c.received_at >= since)
     if until is not None:

@@ -8,9 +8,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.server.records import ActionDetail, ReviewFilter, ReviewItem, StoredResult
-from sync.server.storage.schema import actions, decisions, devices
+from sync.server.records import (
+    ActionDetail,
+    QueueCursor,
+    ReviewFilter,
+    ReviewItem,
+    StoredResult,
+)
+from sync.server.storage.schema import UtcDateTime, actions, decisions, devices
 from sync.server.storage.store import load_json
+
+QUEUE_ORDER = (
+    actions.c.received_at,
+    actions.c.device_id,
+    actions.c.seq,
+    actions.c.key,
+)
+"""The queue's order: oldest first, then a device's in its own order; unique
+(the key breaks any tie), so a page ends at a definite row."""
 
 
 def quarantined(
@@ -18,16 +33,41 @@ def quarantined(
     selection: ReviewFilter,
     *,
     now: datetime,
-    limit: int = 500,
+    limit: int,
+    after: QueueCursor | None = None,
 ) -> list[ReviewItem]:
-    """Quarantined actions the filter selects (their age counted up to
-    ``now``), oldest first."""
+    """Up to ``limit`` quarantined actions the filter selects (their age
+    counted up to ``now``), in the queue's order (received, device, sequence, key),
+    those after ``after`` only."""
     query = (
-        sa.select(actions)
-        .where(actions.c.status == "quarantined")
-        .order_by(actions.c.received_at, actions.c.id)
-        .limit(limit)
+        matching(sa.select(actions), selection, now).order_by(*QUEUE_ORDER).limit(limit)
     )
+    if after is not None:
+        query = query.where(
+            sa.tuple_(*QUEUE_ORDER)
+            > sa.tuple_(
+                sa.literal(after.received_at, UtcDateTime()),
+                sa.literal(after.device_id),
+                sa.literal(after.seq),
+                sa.literal(after.key),
+            )
+        )
+    return [_item(row) for row in connection.execute(query)]
+
+
+def count_quarantined(
+    connection: Connection, selection: ReviewFilter, *, now: datetime
+) -> int:
+    """How many quarantined actions the filter selects."""
+    query = matching(sa.select(sa.func.count()).select_from(actions), selection, now)
+    return int(connection.scalar(query) or 0)
+
+
+def matching(
+    query: sa.Select[Any], selection: ReviewFilter, now: datetime
+) -> sa.Select[Any]:
+    """``query`` narrowed to the quarantined actions the filter selects."""
+    query = query.where(_held(selection) == "quarantined")
     if selection.device_id is not None:
         query = query.where(actions.c.device_id == selection.device_id)
     if selection.technician_id is not None:
@@ -40,7 +80,17 @@ def quarantined(
         )
     if selection.older_than is not None:
         query = query.where(actions.c.received_at <= now - selection.older_than)
-    return [_item(row) for row in connection.execute(query)]
+    return query
+
+
+def _held(selection: ReviewFilter) -> sa.ColumnElement[Any]:
+    """The status column as the filter should meet it. A technician's actions
+    are read by their own index: ``+status`` keeps SQLite from reading every
+    held action through the queue's index instead (without statistics, it
+    would, to save the sort)."""
+    if selection.technician_id is not None:
+        return sa.literal_column("+actions.status", actions.c.status.type)
+    return actions.c.status
 
 
 def detail(connection: Connection, device_id: str, key: str) -> ActionDetail:

@@ -169,6 +169,18 @@ actions = sa.Table(
     sa.Index("actions_device_status_seq", "device_id", "status", "seq"),
     sa.Index("actions_status", "status"),
     sa.Index("actions_technician", "technician_id", "received_at"),
+    # The review queue in its order, quarantined actions only: its pages read
+    # a hundred rows in order instead of sorting every held action.
+    sa.Index(
+        "actions_queue",
+        "status",
+        "received_at",
+        "device_id",
+        "seq",
+        "key",
+        sqlite_where=sa.text("status = 'quarantined'"),
+        postgresql_where=sa.text("status = 'quarantined'"),
+    ),
 )
 
 chain_links = sa.Table(

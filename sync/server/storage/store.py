@@ -29,6 +29,7 @@ from policies.encoding import canonical_json
 from sync.server.clock import utc_now
 from sync.server.errors import Conflict, RequestInvalid, StorageUnavailable
 from sync.server.storage.schema import (
+    actions,
     console_sessions,
     device_decisions,
     device_handovers,
@@ -46,7 +47,7 @@ from sync.server.storage.schema import (
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -279,6 +280,14 @@ def _m008_evaluation_suites(connection: Connection) -> None:
     evaluation_suites.create(connection, checkfirst=True)
 
 
+def _m009_review_queue(connection: Connection) -> None:
+    """The review queue gets an index in its order over quarantined actions
+    only (filters by device or technician keep their own indexes)."""
+    for index in actions.indexes:
+        if index.name == "actions_queue":
+            index.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -302,6 +311,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (6, _m006_handovers),
     (7, _m007_journal_pages),
     (8, _m008_evaluation_suites),
+    (9, _m009_review_queue),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""

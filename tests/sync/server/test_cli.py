@@ -17,7 +17,9 @@ from sync.protocol import KbDelta
 from sync.server.__main__ import main
 from sync.server.centre_keys import CentreKeys
 from sync.server.clock import utc_now
+from sync.server.review import PAGE_SIZE
 from tests.sync.server.journal_support import ask, deny, send
+from tests.sync.server.queue_support import hold
 from tests.sync.server.support import (
     BIG_ORDER,
     MESSAGE,
@@ -472,3 +474,31 @@ def test_turns_list_reads_the_log_the_console_shows(cli, centre: Harness) -> Non
     assert all(t["technician_id"] == "ann" for t in turns)
     assert "a1" in text and "order_part: deny" in text
     assert cli("turns", "list", "--limit", "1001")[0] == 2
+
+
+def test_review_list_lists_every_held_action_past_one_page_or_the_oldest_few(
+    cli, centre: Harness
+) -> None:
+    device = centre.enrol()
+    times = [utc_now() - timedelta(minutes=n) for n in range(PAGE_SIZE + 30, 0, -1)]
+    keys = hold(centre.services.storage, device.device_id, "ann", times)
+
+    code, out, _ = cli("review", "list", "--json")
+    _, text, _ = cli("review", "list")
+    _, few, _ = cli("review", "list", "--limit", "3")
+
+    assert code == 0 and [i["key"] for i in json.loads(out)] == keys
+    assert text.count(f" {device.device_id} #") == PAGE_SIZE + 30
+    assert [line[:8] for line in few.splitlines()[::2]] == [k[:8] for k in keys[:3]]
+
+
+def test_review_reject_all_decides_past_one_page(cli, centre: Harness) -> None:
+    device = centre.enrol()
+    times = [utc_now() - timedelta(minutes=n) for n in range(PAGE_SIZE + 10, 0, -1)]
+    hold(centre.services.storage, device.device_id, "ann", times)
+
+    code, out, err = cli("review", "reject", "--all", "--reason", "stock", "--yes")
+
+    assert code == 0, err
+    assert f"Rejected {PAGE_SIZE + 10} of {PAGE_SIZE + 10} action(s)" in out
+    assert centre.services.review.count() == 0

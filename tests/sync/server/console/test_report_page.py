@@ -4,9 +4,12 @@ shift, with a plot drawn on the server, printable, filtered in the URL."""
 from __future__ import annotations
 
 import re
+import sys
 from datetime import timedelta
 
+from sync.server.console import charts
 from sync.server.console.charts import Series, inline_svg, stacked_bars
+from sync.server.report import build_report, technician_page
 from tests.sync.server.console.support import form_token, post_form, sign_in
 from tests.sync.server.journal_support import deny, send
 from tests.sync.server.support import (
@@ -180,3 +183,58 @@ def test_each_shift_has_an_id_of_its_own(centre: Harness) -> None:
 
     ids = re.findall(r'<article class="shift" id="([^"]+)"', page)
     assert ids == ["shift-1-1", "shift-2-1"]
+
+
+def test_the_page_s_technicians_are_chosen_first_and_counted(centre: Harness) -> None:
+    a_shift(centre)
+    for n in range(6):
+        device = centre.enrol(f"dev-{n}", f"tech-{n}")
+        device.record("record_repair", REPAIR)
+        assert device.push().status_code == 200
+    since, until = centre.clock.now - timedelta(days=1), centre.clock.now
+    storage = centre.services.storage
+
+    first = technician_page(storage, since=since, until=until, limit=5)
+    second = technician_page(
+        storage, since=since, until=until, after=first.next_after or "", limit=5
+    )
+    only = technician_page(storage, technician_id="bob", since=since, limit=5)
+
+    assert first.technicians == ("ann", "bob", "tech-0", "tech-1", "tech-2")
+    assert second.technicians == ("tech-3", "tech-4", "tech-5")
+    assert (first.total, second.total, second.next_after) == (8, 8, None)
+    assert (only.technicians, only.total) == (("bob",), 1)
+
+
+def test_the_figures_of_the_page_s_technicians_are_those_of_the_whole_report(
+    centre: Harness,
+) -> None:
+    a_shift(centre)
+    since = centre.clock.now - timedelta(days=1)
+    until = centre.clock.now + timedelta(minutes=1)
+    storage = centre.services.storage
+    whole = build_report(storage, since=since, until=until)
+
+    for names in (["ann"], ["bob"], ["ann", "bob"]):
+        chosen = build_report(storage, technician_ids=names, since=since, until=until)
+        assert [r.as_dict() for r in chosen] == [
+            r.as_dict() for r in whole if r.technician_id in names
+        ]
+    ann = [r.as_dict() for r in whole if r.technician_id == "ann"]
+    assert ann[0]["denied_on_device"][0]["count"] == 1 and ann[0]["reviews"]
+
+
+def test_the_page_says_how_many_technicians_the_period_has(centre: Harness) -> None:
+    a_shift(centre)
+    sign_in(centre.http, "ada")
+
+    page = centre.http.get("/console/report")
+
+    assert "2 technicians in this period; shown: 2, ann to bob" in page.text
+
+
+def test_warming_the_charts_loads_what_drawing_takes() -> None:
+    charts.warm()
+
+    assert "matplotlib.figure" in sys.modules
+    assert "matplotlib.backends.backend_agg" in sys.modules

@@ -84,7 +84,8 @@ def test_an_action_decided_meanwhile_is_skipped_and_counted(centre: Harness) -> 
         centre.http,
         "/console/review/confirm",
         form_token(queue),
-        scope="all",
+        scope="selected",
+        target=targets(queue),
         verdict="reject",
         verdict_reason="order from stock",
     )
@@ -151,7 +152,24 @@ def test_filters_are_in_the_url_and_all_matching_means_only_those(
     assert old[:8] in older.text and new[:8] not in older.text
     assert bobs[:8] not in older.text
     assert 'value="4"' in queue.text  # the filter stays filled in
-    assert targets(confirm) == [f"{ann.device_id}/{old}"]
+    assert old[:8] in confirm.text and new[:8] not in confirm.text
+    assert bobs[:8] not in confirm.text
+    assert "Approve all 1 action?" in confirm.text
+    assert 'name="expected" value="1"' in confirm.text
+    assert 'action="/console/review/decide?technician=ann&amp;older' in confirm.text
+
+    done = post_form(
+        centre.http,
+        "/console/review/decide?technician=ann&older_than_hours=4",
+        form_token(confirm),
+        scope="all",
+        expected="1",
+        verdict="approve",
+    )
+
+    assert "Approved 1; 0 skipped" in done.text
+    left = {i.key for i in centre.services.review.pending()}
+    assert left == {new, bobs}
 
 
 def test_a_filter_that_is_not_a_number_of_hours_says_so(centre: Harness) -> None:
