@@ -19,12 +19,33 @@ def configure_logging(path: Path) -> Path:
             return path
         root.removeHandler(old)  # another home: one log file per process
         old.close()
-    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler = _LogFile(path, encoding="utf-8", delay=True)
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)
     logging.getLogger("edge_agent").setLevel(logging.INFO)
     return path
+
+
+class _LogFile(logging.FileHandler):
+    """A log file that never breaks the code that logs: if the file cannot be
+    opened or written (its folder removed meanwhile, a full disk), the record
+    is dropped, as logging does with any other handler's failure."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            super().emit(record)
+        except OSError:
+            self.handleError(record)
+
+
+def forget_log_file() -> None:
+    """Stop writing to the log file set by :func:`configure_logging`, if any
+    (for a process that runs the app's commands for more than one home)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+        root.removeHandler(old)
+        old.close()
 
 
 def log_file_hint() -> str:

@@ -129,6 +129,7 @@ def device_home(home: Path, server: str, token: str) -> Path:
 def edge_agent(home: Path, argv: list[str]) -> tuple[int, str, str]:
     """One command on the device at ``home``: its exit code, stdout, stderr."""
     from edge_agent.__main__ import main
+    from edge_agent.logs import forget_log_file
 
     os.environ["EDGE_AGENT_HOME"] = str(home)
     out, err = io.StringIO(), io.StringIO()
@@ -140,6 +141,8 @@ def edge_agent(home: Path, argv: list[str]) -> tuple[int, str, str]:
         except BaseException as exc:  # escaped main: reported as the finding it is
             err.write(f"Traceback (escaped main): {type(exc).__name__}: {exc}")
             code = -1
+        finally:
+            forget_log_file()  # the case's home goes; its log file with it
     return code, out.getvalue(), err.getvalue()
 
 
