@@ -83,10 +83,26 @@ def sync_apply(
     return with_repair(applied, knowledge)
 
 
-def test_a_sound_or_missing_kb_is_opened_as_usual(settings, kb_file) -> None:
+def test_a_sound_kb_is_opened_as_usual_and_a_lost_one_is_damage(
+    settings, kb_file
+) -> None:
     opened = open_for_sync(settings)
     assert isinstance(opened, KnowledgeStore)
     opened.close()
+    assert settings.layout.knowledge_record.exists()  # it held documents
+    kb_file.unlink()
+
+    lost = open_for_sync(settings)
+
+    assert isinstance(lost, BrokenKnowledge) and lost.damaged
+    assert lost.manifest().version == 0  # the centre sends its KB in full
+    assert "is missing" in lost.message()
+    assert not kb_file.exists()  # nothing made in its place
+
+
+def test_a_home_that_never_had_documents_starts_an_empty_kb_at_sync(
+    settings, kb_file
+) -> None:
     kb_file.unlink()
     with open_for_sync(settings) as fresh:  # type: ignore[union-attr]
         assert isinstance(fresh, KnowledgeStore)
