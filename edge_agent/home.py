@@ -107,6 +107,16 @@ class HomeLayout:
         return self.root / "sync_state.json.damaged"
 
     @property
+    def withdrawn_file(self) -> Path:
+        """Documents the centre withdrew from the KB, learned at sync."""
+        return self.root / "withdrawn.json"
+
+    @property
+    def withdrawn_set_aside(self) -> Path:
+        """A damaged list of withdrawn documents, kept for support."""
+        return self.root / "withdrawn.json.damaged"
+
+    @property
     def sync_lock(self) -> Path:
         """Held while a sync runs, so two never run at once."""
         return self.root / "sync.lock"

@@ -38,6 +38,9 @@ others may appear in one file only::
     reason = "The job is not in the job book last received."
     when.job_not_in_book = true
 
+    [freshness]                # what the centre checks again at push
+    price_tolerance = 0.05     # a part's price may move 5% (default 0: exact)
+
     [budgets]                  # answer_max_tokens, answer_timeout_ms, ...
     [redaction]                # fields = [...]
     [kill_switches]            # agent, tools, action_types, reason
@@ -77,8 +80,11 @@ RULE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _SCOPE = re.compile(r"[^*]+\*?|\*")
 
-_SECTIONS = ("tools", "roles", "rules", "budgets", "redaction", "kill_switches")
-_SINGLE_FILE_SECTIONS = ("budgets", "redaction", "kill_switches")
+_SINGLE_FILE_SECTIONS = ("budgets", "redaction", "kill_switches", "freshness")
+_SECTIONS = ("tools", "roles", "rules", *_SINGLE_FILE_SECTIONS)
+MAX_PRICE_TOLERANCE = 1.0
+"""The widest price tolerance a policy may give: the price may double or fall
+to nothing."""
 _RULE_FIELDS = ("id", "outcome", "reason", "when", "interactive")
 _INTERACTIVE_OUTCOMES = (Outcome.CONFIRM, Outcome.APPROVE)
 _SCOPES = ("sites", "outside_sites", "assets", "outside_assets", "jobs", "outside_jobs")
@@ -164,6 +170,7 @@ def policy_from_sources(files: Mapping[str, str], *, version: int = 0) -> Policy
         redact_fields=_redaction(single.get("redaction")),
         kill_switches=_kill_switches(single.get("kill_switches"), catalogue),
         version=version,
+        price_tolerance=_price_tolerance(single.get("freshness")),
     )
 
 
@@ -427,6 +434,22 @@ def _budgets(located: Located | None, catalogue: Mapping[str, str]) -> Budgets:
             raise where.error(field, f"{tool!r} is not a known tool")
         timeouts[tool] = where.whole(raw, field, low=1)
     return Budgets(**numbers, tool_timeouts_ms=MappingProxyType(timeouts))
+
+
+def _price_tolerance(located: Located | None) -> float:
+    if located is None:
+        return 0.0
+    where, value = located
+    table = where.table(value, "freshness")
+    where.only(table, ("price_tolerance",), "freshness.")
+    if "price_tolerance" not in table:
+        return 0.0
+    return where.number(
+        table["price_tolerance"],
+        "freshness.price_tolerance",
+        low=0,
+        high=MAX_PRICE_TOLERANCE,
+    )
 
 
 def _redaction(located: Located | None) -> frozenset[str]:

@@ -243,6 +243,9 @@ class Policy:
         redact_fields: Argument and field names to redact from traces.
         kill_switches: Tools, action types or the whole agent switched off.
         version: Version of the bundle the policy came from (0: unbundled).
+        price_tolerance: How far a part's catalogue price may move, as a
+            fraction of the newest price, before the centre holds an order
+            proposed at the old one (0: any change; ``[freshness]``).
     """
 
     tools: Mapping[str, str]
@@ -252,6 +255,7 @@ class Policy:
     redact_fields: frozenset[str] = frozenset()
     kill_switches: KillSwitches = KillSwitches()
     version: int = 0
+    price_tolerance: float = 0.0
     _index: Mapping[tuple[str, str], tuple[Candidate, ...]] = field(
         init=False, repr=False, compare=False
     )

@@ -18,6 +18,7 @@ from edge_agent.answer.values import (
 from edge_agent.cli.model_options import model_options
 from edge_agent.cli.state import CliState, pass_state
 from edge_agent.depot.model_gate import model_loader
+from edge_agent.depot.withdrawn import WithdrawnList, withdrawn_message
 from edge_agent.session import Session
 
 
@@ -51,6 +52,16 @@ def ask(
         click.echo(json.dumps(answer_to_json(answer), indent=2, ensure_ascii=False))
     elif printer is not None:
         printer.finish(answer)
+        _tell_withdrawn(
+            settings.layout.withdrawn_file, settings.layout.withdrawn_set_aside
+        )
+
+
+def _tell_withdrawn(path: Path, set_aside: Path) -> None:
+    """Once after a sync replaced the KB: the documents the centre withdrew
+    (search no longer finds them)."""
+    for line in withdrawn_message(WithdrawnList(path, set_aside).take_unshown()):
+        click.echo(line)
 
 
 def _ignore(_event: AnswerEvent) -> None:

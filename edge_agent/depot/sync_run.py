@@ -39,6 +39,7 @@ from edge_agent.depot.updates import (
     next_state,
     pull_request,
 )
+from edge_agent.depot.withdrawn import WithdrawnList
 from edge_agent.device_outbox import device_outbox
 from edge_agent.errors import EdgeAgentError, ModelUnavailable
 from edge_agent.home import HomeLayout
@@ -149,6 +150,10 @@ def run_sync(
                 jobs_file=settings.layout.jobs_file,
                 received_at=now,
                 release=release,
+                withdrawn=WithdrawnList(
+                    settings.layout.withdrawn_file,
+                    settings.layout.withdrawn_set_aside,
+                ),
             )
             applied = with_repair(applied, knowledge)
             after = next_state(before, report.pull, applied, at=now)

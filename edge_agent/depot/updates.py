@@ -10,7 +10,9 @@ the others.
 - Policy: :meth:`PolicyStore.install` verifies the signed bundle first.
 - Knowledge base: the delta's Ed25519 signature is checked against the keys
   the device accepts for policy, then :meth:`KnowledgeStore.apply_snapshot`
-  applies it in one transaction.
+  applies it in one transaction. Documents the KB held before and not after
+  were withdrawn by the centre: they are named in the report and kept in the
+  withdrawn list (:mod:`edge_agent.depot.withdrawn`).
 - Jobs: the job book replaces ``jobs.json`` atomically.
 - Release: the manifest's signature is checked like a KB delta's and it is
   kept in ``release.json`` when above the one held (:class:`ReleaseFile`).
@@ -28,6 +30,7 @@ from typing import Literal, Protocol
 from edge_agent.depot.release import ReleaseFile
 from edge_agent.depot.signatures import check_signature
 from edge_agent.depot.sync_state import KillSwitch, SyncState
+from edge_agent.depot.withdrawn import WithdrawnList
 from edge_agent.errors import EdgeAgentError
 from edge_agent.jobs import parse_job_book, write_job_book
 from edge_agent.policy_store import DeviceTrust, PolicyStore
@@ -62,12 +65,14 @@ class PartOutcome:
         status: ``updated``, or ``refused`` (the previous one stays).
         message: What changed, or why it was refused, in plain language.
         version: The version now in force, when it was updated.
+        withdrawn: For the KB: the documents the centre withdrew in it.
     """
 
     part: Part
     status: PartStatus
     message: str
     version: int = 0
+    withdrawn: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,7 @@ def apply_pull(
     jobs_file: Path,
     received_at: str,
     release: ReleaseFile | None = None,
+    withdrawn: WithdrawnList | None = None,
 ) -> ApplyReport:
     """Apply each part of ``pull``; report what was updated or refused.
 
@@ -134,6 +140,8 @@ def apply_pull(
         jobs_file: Where the job book lives.
         received_at: When the pull arrived (ISO 8601), recorded with the jobs.
         release: Where the release manifest is kept (``None``: not taken).
+        withdrawn: Where documents the centre withdrew are listed
+            (``None``: named in the report only).
     """
     parts: list[PartOutcome] = []
     if pull.key_sets:
@@ -141,7 +149,15 @@ def apply_pull(
     if pull.policy_bundle is not None:
         parts.append(_apply_policy(policy, pull.policy_bundle))
     if pull.kb is not None:
-        parts.append(_apply_kb(knowledge, pull.kb, policy.trusted_keys))
+        parts.append(
+            _apply_kb(
+                knowledge,
+                pull.kb,
+                policy.trusted_keys,
+                withdrawn=withdrawn,
+                at=received_at,
+            )
+        )
     if pull.jobs is not None:
         parts.append(_apply_jobs(jobs_file, pull.jobs, received_at))
     if pull.release is not None and release is not None:
@@ -204,16 +220,53 @@ def _apply_policy(policy: PolicyStore, text: str) -> PartOutcome:
     return PartOutcome("policy", "updated", message, bundle.version)
 
 
-def _apply_kb(store: KnowledgeBase, delta: KbDelta, keys: TrustedKeys) -> PartOutcome:
+def _apply_kb(
+    store: KnowledgeBase,
+    delta: KbDelta,
+    keys: TrustedKeys,
+    *,
+    withdrawn: WithdrawnList | None = None,
+    at: str = "",
+) -> PartOutcome:
     try:
         snapshot = verified_snapshot(delta, keys)
+        before = _document_ids(store)
         version = store.apply_snapshot(snapshot)
+        gone = sorted(before - _document_ids(store))
     except (EdgeAgentError, KnowledgeCacheError) as exc:
         why = f"Knowledge base update refused, the KB is unchanged: {exc.message}"
         return PartOutcome("kb", "refused", why)
     files = len(snapshot.files)
     message = f"Knowledge base version {version} ({files} file(s) updated)."
-    return PartOutcome("kb", "updated", message, version)
+    message += _withdrawn_words(gone, version, snapshot, withdrawn, at)
+    return PartOutcome("kb", "updated", message, version, tuple(gone))
+
+
+def _document_ids(store: KnowledgeBase) -> set[str]:
+    return {entry.document_id for entry in store.manifest().documents}
+
+
+def _withdrawn_words(
+    gone: list[str],
+    version: int,
+    snapshot: Snapshot,
+    withdrawn: WithdrawnList | None,
+    at: str,
+) -> str:
+    said = f" Withdrawn by the centre in KB v{version}: {', '.join(gone)}."
+    if not gone:
+        said = ""
+    if withdrawn is None:
+        return said
+    published = [file.document_id for file in snapshot.files]
+    try:
+        withdrawn.record(gone, kb_version=version, at=at, published=published)
+    except OSError as exc:
+        return (
+            f"{said} (Cannot keep the list of withdrawn documents: "
+            f"{exc.strerror or exc}.)"
+        )
+    return said
 
 
 def _apply_jobs(path: Path, jobs: dict[str, object], received_at: str) -> PartOutcome:

@@ -29,9 +29,11 @@ from sqlalchemy.engine import Connection
 
 from sync.chain import link_content, row_hash
 from sync.protocol import ActionResult, PushRequest, PushResponse, WireAction, WireLink
+from sync.server.centre_kb import KbCache
 from sync.server.centre_policy import PolicyCache
 from sync.server.errors import DeviceRevoked, NotAuthenticated, PayloadConflict
 from sync.server.handover import after_revocation, revoked_message
+from sync.server.kb_check import KbNow
 from sync.server.records import (
     CENTRE,
     Clock,
@@ -74,6 +76,7 @@ class Reconciler:
         clock: The service's clock.
         policies: The centre's policy cache.
         observe: Told about each push (metrics, waking the delivery worker).
+        kb: The centre's current KB, which actions are checked against.
     """
 
     def __init__(
@@ -83,11 +86,13 @@ class Reconciler:
         clock: Clock,
         policies: PolicyCache,
         observe: PushObserver | None = None,
+        kb: KbCache | None = None,
     ) -> None:
         self._storage = storage
         self._clock = clock
         self._policies = policies
         self._observe = observe
+        self._kb = kb or KbCache()
 
     def push(self, device_id: str, request: PushRequest) -> PushResponse:
         """Apply ``request`` for the device and return a result per action.
@@ -134,7 +139,7 @@ class Reconciler:
         policy = self._policies.current(connection, device.device_id)
         judge = _Judge(
             device,
-            _context(connection, device),
+            _context(connection, device, self._kb.current(connection)),
             policy,
             self._clock,
             tuple(handovers.handovers_of(connection, device.device_id)),
@@ -288,7 +293,7 @@ def _locked_device(connection: Connection, device_id: str) -> DeviceRecord:
     return device
 
 
-def _context(connection: Connection, device: DeviceRecord) -> DeviceContext:
+def _context(connection: Connection, device: DeviceRecord, kb: KbNow) -> DeviceContext:
     book = fleet.job_book(connection, device.device_id)
     jobs = {}
     if book is not None and isinstance(book[1], dict):
@@ -304,6 +309,7 @@ def _context(connection: Connection, device: DeviceRecord) -> DeviceContext:
             fleet.job_book_assigned_at(connection, device.device_id),
             jobs,
         ),
+        kb,
     )
 
 

@@ -13,8 +13,10 @@ the newest bundle it published (with its kill switches), and compares:
   given at a prompt when either policy asks for that: **quarantined**;
 - allowed by both (confirmed where either policy asks for it): **applied**,
   unless the world changed meanwhile (the job no longer assigned to the
-  technician, or closed: :mod:`sync.server.world_check`): **quarantined**
-  with the change named.
+  technician, or closed: :mod:`sync.server.world_check`; the part gone from
+  the catalogue or its price moved beyond the policy's tolerance, or a cited
+  document withdrawn: :mod:`sync.server.kb_check`): **quarantined** with the
+  change named.
 
 No policy published at the centre, or an expired one, quarantines every
 action: the centre applies nothing it cannot judge.
@@ -49,6 +51,7 @@ from policies import (
 from policies.bundle import format_time
 from sync.chain import payload_hash
 from sync.protocol import WireAction
+from sync.server.kb_check import KbNow, part_problems, withdrawn_problems
 from sync.server.records import Verdict
 from sync.server.world_check import JobBookNow, world_problems
 
@@ -78,12 +81,15 @@ class DeviceContext:
         jobs: The device's assigned jobs by id (``site_id``, ``asset_id``).
         job_book: The job book the centre assigns the device now, to check
             each action against (see :mod:`sync.server.world_check`).
+        kb: The knowledge base the centre publishes now, to check parts and
+            cited documents against (see :mod:`sync.server.kb_check`).
     """
 
     technician_id: str
     role: str
     jobs: Mapping[str, Mapping[str, Any]]
     job_book: JobBookNow = JobBookNow()
+    kb: KbNow = KbNow()
 
 
 def revalidate(
@@ -126,7 +132,7 @@ def revalidate(
             centre,
         )
     problems = _disagreements(action, decision, context)
-    problems += _world_problems(action, context)
+    problems += _world_problems(action, context, policy.policy)
     if problems:
         return Verdict("quarantined", _join(problems), centre)
     return Verdict(
@@ -138,10 +144,16 @@ def revalidate(
     )
 
 
-def _world_problems(action: WireAction, context: DeviceContext) -> list[str]:
+def _world_problems(
+    action: WireAction, context: DeviceContext, policy: Policy
+) -> list[str]:
     given = action.payload.get("args")
     args: Mapping[str, Any] = given if isinstance(given, dict) else {}
     changed = world_problems(args, context.technician_id, context.job_book)
+    changed += part_problems(
+        action.tool, args, context.kb, tolerance=policy.price_tolerance
+    )
+    changed += withdrawn_problems(action.evidence, context.kb)
     return [f"Changed since the device decided: {problem}" for problem in changed]
 
 

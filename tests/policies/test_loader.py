@@ -46,6 +46,12 @@ def test_default_policy_compiles_with_every_kind_of_rule() -> None:
     assert policy.version == 0
 
 
+def test_price_tolerance_is_read_from_freshness_and_defaults_to_exact() -> None:
+    assert policy_from_sources({"c.toml": CATALOGUE}).price_tolerance == 0.0
+    given = {"c.toml": CATALOGUE, "f.toml": "[freshness]\nprice_tolerance = 0.05\n"}
+    assert policy_from_sources(given).price_tolerance == 0.05
+
+
 def test_origin_conditions_and_interactive_rules_compile() -> None:
     rules = RULE.replace("when.amount_over = 250", "") + (
         'interactive = true\nwhen.arg_origins.part_number = ["photo", "unknown"]\n'
@@ -370,6 +376,24 @@ def test_rule_errors_name_file_rule_and_field(
             "y.toml",
             "kill_switches.agent",
             "true or false",
+        ),
+        (
+            {"y.toml": "[freshness]\nprice_tolerance = 1.5\n"},
+            "y.toml",
+            "freshness.price_tolerance",
+            "from 0 to 1",
+        ),
+        (
+            {"y.toml": "[freshness]\nprice_tolerance = '5%'\n"},
+            "y.toml",
+            "freshness.price_tolerance",
+            "expected a number",
+        ),
+        (
+            {"y.toml": "[freshness]\nprice_slack = 0.1\n"},
+            "y.toml",
+            "freshness.price_slack",
+            "",
         ),
         (
             {"y.toml": "[redaction]\nfields = 'phone'\n"},

@@ -136,6 +136,18 @@ def kb_version(connection: Connection, version: int) -> Mapping[str, Any] | None
     return None if row is None else dict(row._mapping)
 
 
+def kb_changes(connection: Connection) -> list[Mapping[str, Any]]:
+    """Every published KB version, oldest first: ``version``,
+    ``base_version``, ``delta`` and ``published_at`` (not the snapshots)."""
+    query = sa.select(
+        kb_versions.c.version,
+        kb_versions.c.base_version,
+        kb_versions.c.delta,
+        kb_versions.c.published_at,
+    ).order_by(kb_versions.c.version)
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
 def add_kb_version(
     connection: Connection,
     *,

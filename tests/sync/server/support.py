@@ -192,8 +192,10 @@ class Recorder:
         policy: Policy | None = None,
         confirm: bool = True,
         role: str = "technician",
+        evidence: Mapping[str, Any] | None = None,
     ) -> str:
-        """Decide and enqueue a call as the app would; returns its key."""
+        """Decide and enqueue a call as the app would; returns its key
+        (``evidence``: more than the usual, such as the chunks it cites)."""
         policy = policy or default_policy()
         payload = {"tool": tool, "args": dict(args)}
         request = request_for_call(
@@ -205,10 +207,15 @@ class Recorder:
             freshness=FRESH,
         )
         decision = evaluate(policy, request)
-        return self.enqueue(payload, decision, confirm=confirm)
+        return self.enqueue(payload, decision, confirm=confirm, evidence=evidence)
 
     def enqueue(
-        self, payload: dict[str, Any], decision: Decision, *, confirm: bool = True
+        self,
+        payload: dict[str, Any],
+        decision: Decision,
+        *,
+        confirm: bool = True,
+        evidence: Mapping[str, Any] | None = None,
     ) -> str:
         needs = decision.outcome in (Outcome.CONFIRM, Outcome.APPROVE)
         confirmation = (
@@ -234,7 +241,9 @@ class Recorder:
             payload=payload,
             decision=decision.as_dict(),
             confirmation=confirmation,
-            evidence=fresh_evidence(kb_version="3", proposed_by="technician"),
+            evidence=fresh_evidence(
+                kb_version="3", proposed_by="technician", **(evidence or {})
+            ),
             trace={"trace_id": trace_id, "name": "propose", "spans": []},
             state=state,
         )
