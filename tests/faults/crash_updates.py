@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import random
 import re
@@ -233,7 +234,17 @@ def run_updates(
         seconds += time.perf_counter() - started
     finally:
         rig.centre.stop()
+        _close_device_log()
     record(report, phases, seconds)
+
+
+def _close_device_log() -> None:
+    """Detach the log file the in-process commands opened in the last trial's
+    home (removed since): what this process logs later must not go there."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "edge-agent-log-file"]:
+        root.removeHandler(handler)
+        handler.close()
 
 
 @dataclass
