@@ -7,6 +7,8 @@ and the JSON arguments of its ``fork`` command.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import random
 from collections.abc import Callable
@@ -93,3 +95,35 @@ def edge_agent(report: Report, home: str, argv: list[str]) -> None:
     report("starting")
     code = main(argv)
     report("done", code=code)
+
+
+def edge_agent_lines(report: Report, home: str, argv: list[str]) -> None:
+    """One ``edge-agent`` command whose output lines (the sync's progress
+    among them) are each reported as a ``line`` event the moment they are
+    written, so the parent can kill it at a point of its own work."""
+    from edge_agent.__main__ import main
+
+    os.environ["EDGE_AGENT_HOME"] = home
+    lines = _Lines(report)
+    report("starting")
+    with contextlib.redirect_stdout(lines), contextlib.redirect_stderr(lines):
+        code = main(argv)
+    report("done", code=code)
+
+
+class _Lines(io.TextIOBase):
+    """A text stream that reports each complete line it is given."""
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *whole, self._pending = self._pending.split("\n")
+        for line in whole:
+            self._report("line", text=line)
+        return len(text)

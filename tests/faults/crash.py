@@ -1,6 +1,8 @@
 """Crash group: SIGKILL the device while it queues and syncs, and the centre
 mid-push, on SQLite and PostgreSQL; then one sync must drain the queue with
-nothing lost and nothing applied twice.
+nothing lost and nothing applied twice. Then the device is killed while it
+takes a new policy and a new knowledge base (:mod:`tests.faults.crash_updates`):
+the old or the new is in force, never a mix.
 
 Kill points are chosen by time offsets measured from each child's own progress
 events (no hook in product code): the device children run from a fork server
@@ -35,6 +37,8 @@ from tests.faults.centre import (
     stored_actions,
 )
 from tests.faults.children import QUICK_RETRY
+from tests.faults.crash_updates import SIZES as UPDATE_KILLS
+from tests.faults.crash_updates import run_updates
 from tests.faults.forks import Forks, fork_server
 from tests.faults.report import GroupReport
 from tests.sync.outbox_support import check_outbox
@@ -49,8 +53,12 @@ PRELOAD = (
     "sync.server.__main__",
     "sync.server.app",
     "uvicorn",
+    "edge_agent.__main__",
+    "edge_agent.cli.sync",
+    "edge_agent.depot.sync_run",
 )
-"""Imported once by the fork server, so a restart pays only for the app's start."""
+"""Imported once by the fork server, so a restart pays only for the app's start
+(and a device's ``edge-agent sync`` only for its own work)."""
 FINAL = {"applied", "quarantined", "rejected"}
 
 
@@ -66,6 +74,7 @@ def run(tier: str, work: Path, *, postgres: bool = True) -> GroupReport:
             service_kills(
                 report, forks, work / backend, backend, dbs["new"](backend), sizes
             )
+        run_updates(report, forks, work / "updates", UPDATE_KILLS[tier])
         if "postgresql" not in dbs["backends"]:
             report.figures["postgresql"] = "not run: " + (
                 postgres_available() or "not asked for"

@@ -1,6 +1,7 @@
 """CI runs the small tier of the fault suite's fast groups and holds their
 invariants: the crash group (SQLite; PostgreSQL only in ``python -m
-tests.faults``, for time), the input group and the damage group; then the
+tests.faults``, for time; kills during a policy and a KB update included,
+about 45 s of it), the input group and the damage group; then the
 network group on its own (under a minute)."""
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def test_the_ci_tier_holds_every_invariant(tmp_path: Path, capsys) -> None:
     assert crash.figures["service_kills_sqlite"]["kills"] >= 50
     names = {c.name for c in crash.checks}
     assert {"device: lost == 0", "device: applied twice == 0"} <= names
+    updates = crash.figures["update_kills"]
+    assert updates["policy"]["kills"] >= 20 and updates["kb"]["kills"] >= 20
+    assert {"updates: policy mix == 0", "updates: kb mix == 0"} <= names
     assert by_group["input"].figures["requests_sqlite"] > 300
     assert by_group["damage"].figures["cases"] > 100
     assert '"groups"' in out.read_text()
