@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import random
 import re
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge_agent.logs import forget_log_file
 from knowledge_cache import KnowledgeStore
 from tests.faults.centre import Centre
 from tests.faults.damage import edge_agent, governance
@@ -234,17 +234,8 @@ def run_updates(
         seconds += time.perf_counter() - started
     finally:
         rig.centre.stop()
-        _close_device_log()
+        forget_log_file()  # the last trial home is gone: log nowhere there
     record(report, phases, seconds)
-
-
-def _close_device_log() -> None:
-    """Detach the log file the in-process commands opened in the last trial's
-    home (removed since): what this process logs later must not go there."""
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if h.get_name() == "edge-agent-log-file"]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 @dataclass
