@@ -291,9 +291,19 @@ def _m009_review_queue(connection: Connection) -> None:
 
 def _m010_turn_text(connection: Connection) -> None:
     """Turns keep the text a search reads beside their spans; the turns held
-    are given theirs a batch at a time."""
+    are given theirs a batch at a time. On SQLite an index in the log's order
+    holds the text too, so a search reads the index, not every turn's row
+    (PostgreSQL reads the text column alone, and its index entries are
+    bounded in size)."""
     _add_columns(connection, {"traces": {"search_text": "TEXT"}})
     fill_turn_texts(connection)
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            sa.text(
+                "CREATE INDEX IF NOT EXISTS traces_search ON traces "
+                "(saved_at, device_id, trace_id, search_text)"
+            )
+        )
 
 
 def _add_columns(
