@@ -7,7 +7,8 @@ Run ``python -m tests.benchmarks.bench_console_log [--turns N] [--devices N]
 A SQLite centre (schema made by the service's own migrations) is filled
 directly with ``--turns`` question turns spread over ``--devices`` devices
 and two weeks, the spans as a device's question turn holds them, and one
-decision denied on the device every ``--denied-every`` turns. The real app
+decision denied on the device every ``--denied-every`` turns; each turn
+keeps its search text as the journal stores it. The real app
 then answers a signed-in supervisor through Starlette's TestClient, and each
 page is timed ``--repeats`` times (the median and the slowest are kept):
 the log's first page, a filtered page, an older page (from the first page's
@@ -35,6 +36,7 @@ from sync.server.app import create_app
 from sync.server.people import Accounts
 from sync.server.storage import Storage
 from sync.server.storage.schema import device_decisions, devices, traces
+from sync.server.storage.turn_text import turn_text
 from tests.benchmarks.reporting import emit, log, machine_facts, verdict, working_dir
 from tests.sync.server.console.support import PASSWORD, sign_in
 from tests.sync.server.support import Clock, settings_for
@@ -105,6 +107,7 @@ def _turn(device: str, n: int, begin: int, at: datetime) -> dict[str, Any]:
         "end_ns": begin + 900_000_000,
         "spans": json.dumps(spans, separators=(",", ":")),
         "saved_at": at,
+        "search_text": turn_text(spans),
     }
 
 

@@ -29,6 +29,7 @@ from sync.server.storage.store import (
     load_json,
     upsert,
 )
+from sync.server.storage.turn_text import turn_text
 
 _IN_CHUNK = 500
 """Most values in one ``IN (...)`` list."""
@@ -242,6 +243,7 @@ def save_traces(
             "end_ns": trace.end_ns,
             "spans": dump_json(trace.spans),
             "saved_at": at,
+            "search_text": turn_text(trace.spans),
         }
         for trace in sent
     }
@@ -250,7 +252,7 @@ def save_traces(
         traces,
         list(rows.values()),
         ["device_id", "trace_id"],
-        ["name", "start_ns", "end_ns", "spans", "saved_at"],
+        ["name", "start_ns", "end_ns", "spans", "saved_at", "search_text"],
     )
 
 

@@ -1,10 +1,13 @@
 """SQL for browsing devices' journals a page at a time: turns and decisions,
 the latest received first, filtered, with a keyset cursor (never an offset).
 
-Text search ignores case and matches the stored JSON, so the needle is
-JSON-encoded the way the column holds it (``"`` and ``\\`` escaped); ``%``
-and ``_`` in it are literal. Rows come back as plain dicts; the spans and
-reasons stay JSON text for the caller to read.
+Text search ignores case and matches JSON-escaped text, so the needle is
+escaped the way the columns hold it (``"`` and ``\\`` escaped); ``%`` and
+``_`` in it are literal. A turn is searched in its ``search_text`` (every
+string of its spans, see ``turn_text.py``), or in its spans when it has none
+(a row written without one), and in its decisions' tools and reasons. Rows
+come back as plain dicts; the spans and reasons stay JSON text for the caller
+to read.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.server.storage.schema import device_decisions, devices, traces
+from sync.server.storage.turn_text import json_needle
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +48,6 @@ class After:
     at: datetime
     device_id: str
     record_id: str
-
-
-def json_needle(text: str) -> str:
-    """``text`` as it appears inside a JSON string of a stored column."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def turn_rows(
@@ -102,7 +101,11 @@ def _turn_conditions(where: Where, dialect: str) -> list[sa.ColumnElement[bool]]
         )
         found.append(
             sa.or_(
-                _holds(traces.c.spans, needle, dialect),
+                _holds(traces.c.search_text, needle, dialect),
+                sa.and_(
+                    traces.c.search_text.is_(None),
+                    _holds(traces.c.spans, needle, dialect),
+                ),
                 sa.tuple_(traces.c.device_id, traces.c.trace_id).in_(decided),
             )
         )

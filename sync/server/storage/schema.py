@@ -223,8 +223,12 @@ traces = sa.Table(
     sa.Column("end_ns", sa.BigInteger, nullable=False),
     sa.Column("spans", sa.Text, nullable=False),
     _time("saved_at"),
+    sa.Column("search_text", sa.Text, nullable=True),
     sa.Index("traces_saved", "saved_at", "device_id", "trace_id"),
 )
+"""Every turn's trace. ``search_text`` is what a text search reads (see
+``turn_text.py``); ``NULL`` when a row was written without it, and such a
+row is searched in its spans."""
 
 device_decisions = sa.Table(
     "device_decisions",

@@ -44,10 +44,11 @@ from sync.server.storage.schema import (
     sign_in_failures,
     traces,
 )
+from sync.server.storage.turn_text import fill_turn_texts
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -288,6 +289,23 @@ def _m009_review_queue(connection: Connection) -> None:
             index.create(connection, checkfirst=True)
 
 
+def _m010_turn_text(connection: Connection) -> None:
+    """Turns keep the text a search reads beside their spans; the turns held
+    are given theirs a batch at a time. On SQLite an index in the log's order
+    holds the text too, so a search reads the index, not every turn's row
+    (PostgreSQL reads the text column alone, and its index entries are
+    bounded in size)."""
+    _add_columns(connection, {"traces": {"search_text": "TEXT"}})
+    fill_turn_texts(connection)
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            sa.text(
+                "CREATE INDEX IF NOT EXISTS traces_search ON traces "
+                "(saved_at, device_id, trace_id, search_text)"
+            )
+        )
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -312,6 +330,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (7, _m007_journal_pages),
     (8, _m008_evaluation_suites),
     (9, _m009_review_queue),
+    (10, _m010_turn_text),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
