@@ -24,7 +24,6 @@ from pydantic_settings import (
 
 from edge_agent.errors import ConfigError
 from edge_agent.home import HomeLayout
-from policies import parse_age
 
 APP_NAME = "edge-field-assistant"
 HOME_ENV = "EDGE_AGENT_HOME"
@@ -113,12 +112,16 @@ class EdgeSettings(BaseSettings):
     @field_validator("data_age_amber", "data_age_red")
     @classmethod
     def _an_age(cls, value: str) -> str:
+        from policies import parse_age  # not at import: the CLI starts without it
+
         parse_age(value)  # a ValueError names what is wrong and how to write it
         return value
 
     @property
     def data_age_limits(self) -> tuple[float, float]:
         """The amber and red ages in seconds (red never below amber)."""
+        from policies import parse_age
+
         amber, red = parse_age(self.data_age_amber), parse_age(self.data_age_red)
         return amber, max(amber, red)
 
