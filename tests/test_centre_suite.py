@@ -26,22 +26,11 @@ from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
 from tests.sync.server.live import serving
+from tests.test_release_gate import ok, run
 
 pytestmark = pytest.mark.server
 
 QUICK = ("--no-model", "--kinds", "policy")
-
-
-def run(capsys, command, *args: str) -> tuple[int, str, str]:
-    code = command(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def ok(capsys, command, *args: str) -> str:
-    code, out, err = run(capsys, command, *args)
-    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
-    return out + err
 
 
 def test_a_depot_runs_the_centre_suite_and_the_gate_asks_for_the_newest(
