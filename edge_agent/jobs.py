@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ class Asset:
     location: str = ""
     hours_run: int | None = None
     status: str = "in service"
+    updated_at: str = ""
+    """When the depot's asset register last changed this record, if it says."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,8 @@ def parse_job_book(data: Mapping[str, Any]) -> JobBook:
         JobsUnreadable: a job or asset lacks a required field.
     """
     try:
-        assets = [Asset(**item) for item in data.get("assets", [])]
-        jobs = [Job(**item) for item in data.get("jobs", [])]
+        assets = [Asset(**_known(Asset, item)) for item in data.get("assets", [])]
+        jobs = [Job(**_known(Job, item)) for item in data.get("jobs", [])]
     except TypeError as exc:
         raise JobsUnreadable(f"The job list has an invalid entry ({exc}).") from exc
     return JobBook(
@@ -78,6 +80,15 @@ def parse_job_book(data: Mapping[str, Any]) -> JobBook:
         assets={asset.asset_id: asset for asset in assets},
         received_at=str(data.get("received_at", "")),
     )
+
+
+def _known(kind: type, item: object) -> dict[str, Any]:
+    """The fields of ``item`` that ``kind`` has: a depot's register may carry
+    more (a manufacturer, a warranty date), which this device does not use."""
+    if not isinstance(item, Mapping):
+        raise TypeError(f"expected an object, got {type(item).__name__}")
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in item.items() if key in names}
 
 
 def job_book_to_json(book: JobBook) -> dict[str, Any]:

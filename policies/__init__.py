@@ -31,6 +31,7 @@ from policies.errors import (
     RejectReason,
 )
 from policies.freshness import (
+    ASSET,
     FRESHNESS_INPUTS,
     INPUT_NAMES,
     Freshness,
@@ -85,6 +86,7 @@ __all__ = [
     "PHOTO",
     "TYPED",
     "UNKNOWN_ORIGIN",
+    "ASSET",
     "FRESHNESS_INPUTS",
     "INPUT_NAMES",
     "DEMO_BUNDLE",

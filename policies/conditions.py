@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from policies.freshness import INPUT_NAMES, describe_input
+from policies.freshness import ASSET, INPUT_NAMES, describe_input
 from policies.origins import recorded_origin
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ class Condition:
         arg_origins: Each named argument is given and its recorded origin
             (:mod:`policies.origins`) is among the listed ones.
         older_than: Each named input (:data:`policies.freshness.FRESHNESS_INPUTS`)
-            is older than its limit in seconds, or of unknown age.
+            is older than its limit in seconds, or of unknown age (the asset
+            record only for an action that names an asset).
         job_not_in_book: The action's job was not (``True``) or was in the
             job book the device decided with; not recorded: neither holds.
     """
@@ -122,7 +123,12 @@ class Condition:
         """What the freshness conditions found, in plain words, to follow a
         matching rule's reason (``"job book v7 from 3 days ago"``)."""
         freshness = request.freshness
-        notes = [describe_input(name, freshness) for name in self.older_than or {}]
+        notes = [
+            f"{describe_input(name, freshness)} for {request.asset}"
+            if name == ASSET
+            else describe_input(name, freshness)
+            for name in self.older_than or {}
+        ]
         if self.job_not_in_book and request.job is not None:
             version = freshness.versions.get("job_book")
             book = f"job book v{version}" if version else "job book"
@@ -251,4 +257,7 @@ def _older_than(name: str, limit: float) -> Check:
         age = r.freshness.age(name)
         return age is None or age > limit
 
-    return check
+    if name != ASSET:
+        return check
+    # An action that names no asset rests on no asset record.
+    return lambda r: r.asset is not None and check(r)

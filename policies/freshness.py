@@ -1,11 +1,13 @@
 """How old the data a decision rests on is, as the policy sees it.
 
-A device judges each action on its own view of the world: the job book and
-the knowledge-base snapshot it last received, as of its last sync. A
-:class:`Freshness` carries the age of each of those inputs (seconds, by name:
-``sync``, ``job_book``, ``kb``), their versions, and whether the action's job
-was in the job book (and its status there). An age not recorded is unknown,
-and a rule on ages counts an unknown age as too old.
+A device judges each action on its own view of the world: the job book (with
+the records of the assets its jobs are on) and the knowledge-base snapshot it
+last received, as of its last sync. A :class:`Freshness` carries the age of
+each of those inputs (seconds, by name: ``sync``, ``job_book``, ``kb``,
+``asset``), their versions, whether the action's job was in the job book (and
+its status there) and the status of the asset's record. An age not recorded
+is unknown, and a rule on ages counts an unknown age as too old; a rule on the
+asset record's age holds only for an action that names an asset.
 
 The device keeps the record in the action's evidence under
 :data:`EVIDENCE_KEY`; the centre reads it back with
@@ -25,11 +27,12 @@ from typing import Any
 SYNC = "sync"
 JOB_BOOK = "job_book"
 KB = "kb"
+ASSET = "asset"
 
-FRESHNESS_INPUTS = (SYNC, JOB_BOOK, KB)
+FRESHNESS_INPUTS = (SYNC, JOB_BOOK, KB, ASSET)
 """The inputs whose age a rule may limit (``when.older_than``)."""
 
-INPUT_NAMES = {SYNC: "last sync", JOB_BOOK: "job book", KB: "KB"}
+INPUT_NAMES = {SYNC: "last sync", JOB_BOOK: "job book", KB: "KB", ASSET: "asset record"}
 """Each input as the technician reads it."""
 
 EVIDENCE_KEY = "freshness"
@@ -52,16 +55,20 @@ class Freshness:
     Attributes:
         ages: Seconds since each input (see :data:`FRESHNESS_INPUTS`) was
             received; an input missing here is of unknown age.
-        versions: The version of each input that has one (``job_book``, ``kb``).
+        versions: The version of each input that has one (``job_book``,
+            ``kb``, and ``asset``: the job book the asset's record came in).
         job_in_book: Whether the action's job was in the job book; ``None``
             when the action names no job or it was not recorded.
         job_status: The job's status in the job book, when it was there.
+        asset_status: The status of the action's asset in the job book
+            (``"in service"``), when it was there.
     """
 
     ages: Mapping[str, float] = field(default_factory=_empty)
     versions: Mapping[str, int] = field(default_factory=_empty)
     job_in_book: bool | None = None
     job_status: str | None = None
+    asset_status: str | None = None
 
     def age(self, name: str) -> float | None:
         """The age of input ``name`` in seconds, or ``None`` if unknown."""
@@ -71,7 +78,11 @@ class Freshness:
         """The same record ``elapsed`` seconds later (every known age grows)."""
         grown = {name: age + max(elapsed, 0.0) for name, age in self.ages.items()}
         return Freshness(
-            MappingProxyType(grown), self.versions, self.job_in_book, self.job_status
+            MappingProxyType(grown),
+            self.versions,
+            self.job_in_book,
+            self.job_status,
+            self.asset_status,
         )
 
 
@@ -122,11 +133,17 @@ def describe_age(seconds: float | None) -> str:
 
 def describe_input(name: str, freshness: Freshness) -> str:
     """One input in plain words: ``"job book v7 from 3 days ago"``,
-    ``"KB: never received"``, ``"last sync 5 hours ago"``."""
+    ``"KB: never received"``, ``"last sync 5 hours ago"``, ``"asset record
+    (in service, job book v7) from 3 days ago"``."""
     label = INPUT_NAMES.get(name, name)
     age = freshness.age(name)
     version = freshness.versions.get(name)
     named = f"{label} v{version}" if version else label
+    if name == ASSET:
+        details = [freshness.asset_status or ""]
+        details.append(f"job book v{version}" if version else "")
+        shown = ", ".join(d for d in details if d)
+        named = f"{label} ({shown})" if shown else label
     if age is None:
         return f"{named}: age unknown (never received)"
     when = "just now" if age < 60 else f"{describe_age(age)} ago"
@@ -159,11 +176,14 @@ def freshness_in_evidence(
     job = job if isinstance(job, Mapping) else {}
     in_book = job.get("in_book")
     status = job.get("status")
+    asset = recorded.get(ASSET)
+    asset_status = asset.get("status") if isinstance(asset, Mapping) else None
     return Freshness(
         MappingProxyType(ages),
         MappingProxyType(versions),
         in_book if isinstance(in_book, bool) else None,
         status if isinstance(status, str) else None,
+        asset_status if isinstance(asset_status, str) else None,
     ).older(elapsed)
 
 

@@ -30,7 +30,7 @@ others may appear in one file only::
     outcome = "approve"
     reason = "A part order on a job book older than 48 hours needs approval."
     when.tools = ["order_part"]
-    when.older_than.job_book = "48h"   # also: kb, sync; unknown age counts
+    when.older_than.job_book = "48h"   # also: kb, sync, asset; unknown counts
 
     [[rules]]
     id = "job-not-in-job-book"

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from edge_agent.jobs import JobBook
 from policies import (
+    ASSET,
     FRESHNESS_INPUTS,
     Freshness,
     describe_input,
@@ -62,6 +63,7 @@ def freshness_record(
     job_id: str | None,
     jobs: JobBook,
     documents: Mapping[str, Mapping[str, str]] | None = None,
+    asset_id: str | None = None,
 ) -> dict[str, Any]:
     """The record kept with an action decided at ``now``.
 
@@ -71,6 +73,9 @@ def freshness_record(
         job_id: The job the action names, if any.
         jobs: The job book the device holds.
         documents: Each cited document's revision and when it came.
+        asset_id: The asset the action is on (named, or its job's), if any.
+            Its record came with the job book, so it is as old as the job
+            book; one the job book lacks is of unknown age.
     """
     synced = _parse(sources.last_sync_at)
     record: dict[str, Any] = {"at": format_time(now), "sync": _entry(now, synced)}
@@ -93,9 +98,27 @@ def freshness_record(
             "in_book": job is not None,
             "status": job.status if job else None,
         }
+    if asset_id is not None:
+        record["asset"] = _asset_entry(asset_id, jobs, record["job_book"])
     if documents:
         record["documents"] = {name: dict(doc) for name, doc in documents.items()}
     return record
+
+
+def _asset_entry(
+    asset_id: str, jobs: JobBook, book: Mapping[str, Any]
+) -> dict[str, Any]:
+    asset = jobs.asset(asset_id)
+    if asset is None:
+        return {"asset_id": asset_id, "in_book": False, "age_s": None}
+    return {
+        "asset_id": asset_id,
+        "in_book": True,
+        "status": asset.status,
+        "age_s": book["age_s"],
+        "version": book["version"],
+        "updated_at": asset.updated_at or None,
+    }
 
 
 def freshness_of(record: Mapping[str, Any]) -> Freshness:
@@ -141,6 +164,9 @@ def describe_freshness(record: object) -> list[str]:
             lines.append(f"job {job['job_id']} in the job book{status}")
         elif job.get("in_book") is False:
             lines.append(f"job {job['job_id']} NOT in the job book")
+    asset = record.get("asset")
+    if isinstance(asset, Mapping) and asset.get("asset_id"):
+        lines.append(_asset_line(asset, freshness))
     documents = record.get("documents")
     if isinstance(documents, Mapping):
         lines.extend(
@@ -151,8 +177,20 @@ def describe_freshness(record: object) -> list[str]:
     return lines
 
 
+def _asset_line(asset: Mapping[str, Any], freshness: Freshness) -> str:
+    """``"asset PUMP-0451 record (in service, job book v7) from 3 days ago,
+    changed at the depot 2026-11-30"``, or that the job book lacks it."""
+    if asset.get("in_book") is False:
+        return f"asset {asset['asset_id']} NOT in the job book"
+    said = describe_input(ASSET, freshness).removeprefix("asset ")
+    line = f"asset {asset['asset_id']} {said}"
+    updated = asset.get("updated_at")
+    return f"{line}, changed at the depot {str(updated)[:10]}" if updated else line
+
+
 _SHOWN = ("job_book", "kb", "sync")
-assert set(_SHOWN) == set(FRESHNESS_INPUTS)
+"""The inputs every record has; the asset's only when the action names one."""
+assert set(_SHOWN) | {ASSET} == set(FRESHNESS_INPUTS)
 
 
 def _entry(now: datetime, since: datetime | None) -> dict[str, Any]:

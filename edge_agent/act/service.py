@@ -229,11 +229,13 @@ class ActionService:
         )
         job_id = proposal.args.get("job_id")
         job = self._jobs.job(str(job_id or ""))
+        asset_id = proposal.args.get("asset_id") or (job.asset_id if job else None)
         freshness = freshness_record(
             self._data_sources(),
             now=self._clock(),
             job_id=None if job_id is None else str(job_id),
             jobs=self._jobs,
+            asset_id=None if asset_id is None else str(asset_id),
             documents=cited_documents(
                 proposal.evidence,
                 (o.ref for o in origins.values() if o.ref),

@@ -7,7 +7,7 @@ reads a :class:`StatusSnapshot`, the status bar widget shows its pieces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from edge_agent.act.data_age import DataSources, freshness_record
@@ -61,13 +61,17 @@ class StatusPiece:
 
     text: str
     tone: Tone = "plain"
+    spare: int = 0
+    """Which pieces go first when the line is too narrow (1 first, then 2;
+    0: never)."""
 
 
 def status_pieces(
     snapshot: StatusSnapshot | None, model: str, now: datetime
 ) -> list[StatusPiece]:
     """The status bar's pieces, left to right; ``model`` is the model's state."""
-    model_piece = StatusPiece(model, _model_tone(model))
+    tone = _model_tone(model)
+    model_piece = StatusPiece(model, tone, spare=2 if tone == "plain" else 0)
     if snapshot is None:
         return [StatusPiece("reading the device's state…"), model_piece]
     connection = (
@@ -84,27 +88,48 @@ def status_pieces(
     return [
         connection,
         queued,
-        StatusPiece(f"synced {describe_age(snapshot.last_sync_at, now)}"),
+        _sync_piece(snapshot.last_sync_at, now),
         *data_age_pieces(snapshot, now),
         *refused,
-        _policy_piece(snapshot),
+        _policy_piece(snapshot, now),
         model_piece,
     ]
 
 
+SEPARATOR = " │ "
+
+
+def fit_pieces(pieces: list[StatusPiece], width: int) -> list[StatusPiece]:
+    """``pieces`` without the spare ones, first the first to go, until the
+    line fits ``width`` columns (the job book's and the KB's ages say how
+    fresh the data is when the last sync's age must go)."""
+    kept = list(pieces)
+    for spare in (1, 2):
+        if _width(kept) <= width:
+            break
+        kept = [piece for piece in kept if piece.spare != spare]
+    return kept
+
+
+def _width(pieces: list[StatusPiece]) -> int:
+    return sum(len(p.text) for p in pieces) + len(SEPARATOR) * max(len(pieces) - 1, 0)
+
+
 def data_age_pieces(snapshot: StatusSnapshot, now: datetime) -> list[StatusPiece]:
-    """The job book's and the KB's ages, once past the amber age (amber, then
-    red past the red one); fresh data need no more than "synced ...", and
-    the line keeps to 80 columns."""
+    """The job book's and the KB's ages (``jobs 5h``, ``KB 3d``): plain while
+    fresh, amber past the first limit or when never received, red past the
+    second; short, so the line keeps to 80 columns."""
     limits = snapshot.data_age_limits
     record = freshness_record(snapshot.data, now=now, job_id=None, jobs=EMPTY)
     pieces: list[StatusPiece] = []
-    for name, label in (("job_book", "jobs"), ("kb", f"KB v{snapshot.kb_version}")):
+    for name, label in (("job_book", "jobs"), ("kb", "KB")):
         age = record[name]["age_s"]
-        if age is None or age < limits[0]:
+        if age is None:
+            pieces.append(StatusPiece(f"{label} ?", "warning"))
             continue
-        tone = data_age_tone(age, limits)
-        pieces.append(StatusPiece(f"{label} {short_age(age)} old", tone))
+        pieces.append(
+            StatusPiece(f"{label} {short_age(age)}", data_age_tone(age, limits))
+        )
     return pieces
 
 
@@ -118,21 +143,50 @@ def data_age_tone(age: float, limits: tuple[float, float]) -> Tone:
 
 
 def short_age(seconds: float) -> str:
-    """An age in a few characters: ``<1 h``, ``5 h``, ``3 d``."""
+    """An age in a few characters: ``<1m``, ``12m``, ``5h``, ``3d``."""
+    if seconds < 60:
+        return "<1m"
     if seconds < 3600:
-        return "<1 h"
+        return f"{int(seconds // 60)}m"
     if seconds < 86_400:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86_400)} d"
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86_400)}d"
 
 
-def _policy_piece(snapshot: StatusSnapshot) -> StatusPiece:
+POLICY_ENDING = timedelta(days=14)
+"""How close its expiry must be before the status bar shows it."""
+
+
+def _sync_piece(last_sync_at: str | None, now: datetime) -> StatusPiece:
+    moment = _moment(last_sync_at)
+    if moment is None:
+        return StatusPiece("never synced" if not last_sync_at else "synced ?")
+    seconds = max((now - moment).total_seconds(), 0.0)
+    text = "synced now" if seconds < 60 else f"synced {short_age(seconds)}"
+    return StatusPiece(text, spare=1)
+
+
+def _policy_piece(snapshot: StatusSnapshot, now: datetime) -> StatusPiece:
     if snapshot.policy_version is None:
         return StatusPiece("no policy: READ-ONLY", "error")
     if snapshot.read_only is not None:
         return StatusPiece(f"policy v{snapshot.policy_version} READ-ONLY", "error")
-    expires = (snapshot.policy_expires or "")[:10]
-    return StatusPiece(f"policy v{snapshot.policy_version} to {expires}")
+    expires = _moment(snapshot.policy_expires)
+    if expires is not None and expires - now <= POLICY_ENDING:
+        return StatusPiece(
+            f"policy v{snapshot.policy_version} ends {expires:%m-%d}", "warning"
+        )
+    return StatusPiece(f"policy v{snapshot.policy_version}")
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _model_tone(model: str) -> Tone:
@@ -145,21 +199,3 @@ MODEL_READY = "model ready"
 MODEL_LOADING = "model loading"
 MODEL_NONE = "no model"
 MODEL_OFF = "model off"
-
-
-def describe_age(moment: str | None, now: datetime) -> str:
-    """How long ago ``moment`` (ISO 8601) was, roughly: ``5 min ago``."""
-    if not moment:
-        return "never"
-    try:
-        then = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-        seconds = (now - then).total_seconds()
-    except (TypeError, ValueError):
-        return moment
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} d ago"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -295,11 +296,9 @@ def _locked_device(connection: Connection, device_id: str) -> DeviceRecord:
 
 def _context(connection: Connection, device: DeviceRecord, kb: KbNow) -> DeviceContext:
     book = fleet.job_book(connection, device.device_id)
-    jobs = {}
-    if book is not None and isinstance(book[1], dict):
-        for job in book[1].get("jobs", []):
-            if isinstance(job, dict) and isinstance(job.get("job_id"), str):
-                jobs[job["job_id"]] = job
+    document = book[1] if book is not None and isinstance(book[1], dict) else {}
+    jobs = _by_id(document.get("jobs"), "job_id")
+    assets = _by_id(document.get("assets"), "asset_id")
     return DeviceContext(
         device.technician_id,
         device.role,
@@ -308,9 +307,21 @@ def _context(connection: Connection, device: DeviceRecord, kb: KbNow) -> DeviceC
             book[0] if book else 0,
             fleet.job_book_assigned_at(connection, device.device_id),
             jobs,
+            assets,
         ),
         kb,
     )
+
+
+def _by_id(items: object, key: str) -> dict[str, dict[str, Any]]:
+    """The records of a job book's list that carry a text ``key``, by it."""
+    if not isinstance(items, list):
+        return {}
+    return {
+        item[key]: item
+        for item in items
+        if isinstance(item, dict) and isinstance(item.get(key), str)
+    }
 
 
 def _link_problem(device_id: str, action: WireAction, prev: str) -> str | None:

@@ -149,7 +149,9 @@ def _world_problems(
 ) -> list[str]:
     given = action.payload.get("args")
     args: Mapping[str, Any] = given if isinstance(given, dict) else {}
-    changed = world_problems(args, context.technician_id, context.job_book)
+    changed = world_problems(
+        args, context.technician_id, context.job_book, _created(action)
+    )
     changed += part_problems(
         action.tool, args, context.kb, tolerance=policy.price_tolerance
     )
@@ -209,13 +211,17 @@ def _request(
 def _since(action: WireAction, now: datetime) -> float:
     """Seconds from the action's creation to ``now`` (0 when its time cannot
     be read or lies ahead)."""
+    created = _created(action)
+    return 0.0 if created is None else max((now - created).total_seconds(), 0.0)
+
+
+def _created(action: WireAction) -> datetime | None:
+    """When the device created the action, if its time reads with a zone."""
     try:
         created = datetime.fromisoformat(action.created_at)
     except ValueError:
-        return 0.0
-    if created.tzinfo is None:
-        return 0.0
-    return max((now - created).total_seconds(), 0.0)
+        return None
+    return created if created.tzinfo is not None else None
 
 
 def _text(value: object) -> str | None:

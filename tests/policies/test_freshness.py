@@ -128,3 +128,46 @@ def test_ages_read_in_plain_words() -> None:
     assert describe_age(HOUR) == "1 hour"
     assert describe_age(30) == "under a minute"
     assert describe_age(None) == "an unknown time"
+
+
+def asset_change(demo, freshness: Freshness, *, asset: str | None = "PUMP-0451"):
+    args = {"field": "location", "value": "bay 4"}
+    return request_for_call(
+        demo,
+        tool="update_asset",
+        args={**args, "asset_id": asset} if asset else args,
+        technician_id="bob",
+        role="senior_technician",
+        freshness=freshness,
+    )
+
+
+def test_a_change_on_an_asset_record_older_than_a_week_needs_approval(demo) -> None:
+    week_old = aged(asset=8 * DAY, job_book=8 * DAY)
+    decision = evaluate(demo, asset_change(demo, week_old))
+    assert decision.outcome.name == "APPROVE"
+    assert "asset record from 8 days ago for PUMP-0451" in " ".join(decision.reasons)
+    fresh_record = evaluate(demo, asset_change(demo, aged(asset=6 * DAY)))
+    assert fresh_record.outcome.name == "CONFIRM"
+
+
+def test_a_rule_on_the_asset_record_holds_only_for_an_action_on_an_asset(demo) -> None:
+    # No asset named: no asset record to be old, whatever the other ages.
+    unknown = evaluate(demo, asset_change(demo, Freshness(), asset=None))
+    assert "asset-change-on-a-record-older-than-7d-needs-approval" not in (
+        unknown.matched_rules
+    )
+    # An asset named whose record never came counts as too old.
+    named = evaluate(demo, asset_change(demo, Freshness()))
+    assert "asset-change-on-a-record-older-than-7d-needs-approval" in (
+        named.matched_rules
+    )
+
+
+def test_the_asset_status_is_read_back_from_the_evidence() -> None:
+    evidence = {
+        "freshness": {"asset": {"asset_id": "A-1", "status": "retired", "age_s": 60.0}}
+    }
+    freshness = freshness_in_evidence(evidence, elapsed=30.0)
+    assert freshness.asset_status == "retired"
+    assert freshness.age("asset") == 90.0

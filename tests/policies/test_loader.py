@@ -282,10 +282,10 @@ def test_rules_keep_file_and_source_order() -> None:
             "at most 3650d",
         ),
         (
-            RULE + 'when.older_than.asset = "30d"\n',
+            RULE + 'when.older_than.weather = "30d"\n',
             "parts-over-250",
-            "when.older_than.asset",
-            "not an input with an age; expected one of sync, job_book, kb",
+            "when.older_than.weather",
+            "not an input with an age; expected one of sync, job_book, kb, asset",
         ),
         (
             RULE + "when.older_than = {}\n",

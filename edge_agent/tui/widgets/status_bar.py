@@ -8,9 +8,8 @@ from textual.content import Content
 from textual.widgets import Static
 
 from edge_agent.tui.context import field_app
-from edge_agent.tui.status import StatusPiece, status_pieces
+from edge_agent.tui.status import SEPARATOR, StatusPiece, fit_pieces, status_pieces
 
-SEPARATOR = " │ "
 TONE_STYLES = {
     "good": "bold $success",
     "warning": "bold $warning",
@@ -30,10 +29,13 @@ class StatusBar(Static):
         self.watch(self.app, "model_state", self._refresh_status, init=False)
         self._refresh_status()
 
+    def on_resize(self) -> None:
+        self._refresh_status()
+
     def _refresh_status(self, _value: Any = None) -> None:
         app = field_app(self)
         pieces = status_pieces(app.status, app.model_state, app.deps.clock())
-        self.update(render_pieces(pieces))
+        self.update(render_pieces(fit_pieces(pieces, self.size.width or 80)))
 
 
 def render_pieces(pieces: list[StatusPiece]) -> Content:

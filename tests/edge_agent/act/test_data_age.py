@@ -26,6 +26,7 @@ from edge_agent.knowledge import demo_data_dir
 from edge_agent.policy_store import open_policy_store
 from edge_agent.tracing import TurnTracer
 from knowledge_cache import KnowledgeStore
+from policies import Outcome
 from sync import Outbox
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -91,6 +92,15 @@ def test_a_decision_records_the_age_of_each_input_it_rests_on(store, jobs, outbo
     }
     assert record["kb"]["version"] == 4
     assert record["job"] == {"job_id": "J-1001", "in_book": True, "status": "assigned"}
+    # The job's asset record came with the job book: as old as it.
+    assert record["asset"] == {
+        "asset_id": "PUMP-0451",
+        "in_book": True,
+        "status": "in service",
+        "age_s": 2.5 * 3600,
+        "version": 7,
+        "updated_at": None,
+    }
     # The order cites the parts catalogue: its revision is kept.
     (catalogue,) = record["documents"]
     assert catalogue == "parts.csv"
@@ -137,6 +147,7 @@ def test_the_ages_read_in_plain_words(store, jobs, outbox):
     assert (
         "Data: job book v7 from 3 days ago; KB v4 from 3 days ago; "
         "last sync 3 days ago; job J-1001 in the job book (assigned); "
+        "asset PUMP-0451 record (in service, job book v7) from 3 days ago; "
         "parts.csv revision " in text
     )
 
@@ -191,3 +202,66 @@ def test_a_kept_proposal_whose_job_left_the_job_book_is_decided_not_refused(
         "in_book": False,
         "status": None,
     }
+
+
+def test_an_asset_record_is_as_old_as_its_job_book_and_says_when_the_depot_changed_it():
+    jobs = parse_job_book(
+        {
+            "jobs": [],
+            "assets": [
+                {
+                    "asset_id": "A-1",
+                    "model": "HP-300",
+                    "serial": "S-1",
+                    "site_id": "S",
+                    "status": "out of service",
+                    "updated_at": "2026-11-02T10:00:00Z",
+                    "warranty_until": "2028-01-01",  # the register's own field
+                }
+            ],
+        }
+    )
+    sources = replace(SOURCES, last_sync_at=None)
+    record = freshness_record(sources, now=NOW, job_id=None, jobs=jobs, asset_id="A-1")
+    assert record["asset"]["age_s"] == 3 * 86_400
+    assert freshness_of(record).asset_status == "out of service"
+    assert (
+        "asset A-1 record (out of service, job book v7) from 3 days ago, "
+        "changed at the depot 2026-11-02"
+    ) in describe_freshness(record)
+    missing = freshness_record(sources, now=NOW, job_id=None, jobs=jobs, asset_id="X")
+    assert missing["asset"] == {"asset_id": "X", "in_book": False, "age_s": None}
+    assert freshness_of(missing).age("asset") is None
+    assert "asset X NOT in the job book" in describe_freshness(missing)
+
+
+def test_a_change_to_an_asset_on_a_week_old_record_needs_approval(store, outbox):
+    jobs = parse_job_book(json.loads((demo_data_dir() / "jobs.json").read_text()))
+    change = {"asset_id": "PUMP-0451", "field": "location", "value": "bay 4"}
+
+    def decide(when: datetime):
+        service = ActionService(
+            store=store,
+            jobs=jobs,
+            policy=open_policy_store(load_settings(), clock=lambda: NOW).status(),
+            outbox=outbox,
+            technician=Technician("tech-9", "senior_technician"),
+            clock=lambda: when,
+            data_sources=lambda: SOURCES,
+        )
+        return service.decide(
+            ToolCall("update_asset", change),
+            proposed_by="technician",
+            tracer=TurnTracer("t"),
+        ).decision
+
+    assert decide(NOW).outcome is Outcome.CONFIRM
+    old = decide(NOW + timedelta(days=8))
+    assert old.outcome is Outcome.APPROVE
+    assert "asset-change-on-a-record-older-than-7d-needs-approval" in (
+        old.matched_rules
+    )
+    assert any(
+        "asset record (in service, job book v7) from 8 days ago for PUMP-0451" in r
+        for r in old.reasons
+    )

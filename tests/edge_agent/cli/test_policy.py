@@ -33,7 +33,7 @@ def test_show_reports_version_expiry_key_and_rules() -> None:
     assert "Policy version 1" in out
     assert "key id      demo-2026" in out
     assert "expires     2028-12-31T00:00:00Z" in out
-    assert "rules       20 (1 allow, 4 confirm, 8 approve, 7 deny)" in out
+    assert "rules       21 (1 allow, 4 confirm, 9 approve, 7 deny)" in out
     assert "switched off delete actions" in out
 
 
@@ -46,7 +46,7 @@ def test_show_as_json() -> None:
     bundle = shown["bundle"]
     assert (bundle["version"], bundle["key_id"]) == (1, "demo-2026")
     assert bundle["expires_at"] == "2028-12-31T00:00:00Z"
-    assert bundle["rules"]["total"] == 20
+    assert bundle["rules"]["total"] == 21
     assert bundle["kill_switches"] == {
         "agent": False,
         "tools": [],
@@ -110,7 +110,7 @@ def test_verify_names_an_unreadable_file(tmp_path: Path) -> None:
 def test_install_activates_a_verified_bundle(isolated_home: Path) -> None:
     result = invoke("install", str(DEMO_BUNDLE))
     assert result.exit_code == 0, result.output
-    assert "Installed: Policy version 1, key demo-2026, 20 rules" in result.output
+    assert "Installed: Policy version 1, key demo-2026, 21 rules" in result.output
     active = isolated_home / "policy" / "bundle-v1.json"
     assert active.read_bytes() == DEMO_BUNDLE.read_bytes()
 

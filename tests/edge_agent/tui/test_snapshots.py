@@ -1,7 +1,9 @@
 """Screenshots of the main screens at 80x24, compared with reviewed ones.
 
-Everything on screen is fixed: the demo data, "synced never", no timings, no
-temporary paths; the input cursor does not blink. Update with
+Everything on screen is fixed: the demo data, a sync just now and a clock
+stopped then (so the status bar reads "synced now", "jobs <1m", "KB <1m"
+whatever the date), no timings, no temporary paths; the input cursor does not
+blink. Update with
 ``pytest tests/edge_agent/tui/test_snapshots.py --snapshot-update`` and look
 at every changed screenshot before keeping it.
 """
@@ -9,6 +11,7 @@ at every changed screenshot before keeping it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +23,7 @@ from edge_agent.depot.sync_state import SyncState, write_sync_state
 from edge_agent.device import device_id
 from edge_agent.llm import ScriptedModel
 from edge_agent.tui import make_app
+from edge_agent.tui.deps import AppDeps
 from edge_agent.tui.screens.confirm import ConfirmActionScreen
 from edge_agent.tui.widgets.answer_view import AnswerView
 from sync import ActionState, Outbox
@@ -32,6 +36,19 @@ from tests.edge_agent.tui.conftest import (
 
 pytestmark = pytest.mark.snapshot
 SIZE = (80, 24)
+
+
+@pytest.fixture
+def still(settings: EdgeSettings) -> Callable[..., AppDeps]:
+    """Seams as :func:`offline_deps` gives them, after a sync just now, with
+    the clock stopped at that sync."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    write_sync_state(settings.home, SyncState(last_sync_at=now.isoformat()))
+
+    def deps(chat_model: object = None) -> AppDeps:
+        return offline_deps(chat_model, clock=lambda: now)
+
+    return deps
 
 
 async def steady(pilot) -> None:
@@ -50,25 +67,23 @@ async def answer_e42(pilot) -> None:
     await steady(pilot)
 
 
-def test_chat_with_a_code_answer(snap_compare, settings: EdgeSettings) -> None:
-    app = make_app(settings, offline_deps(ScriptedModel()))
+def test_chat_with_a_code_answer(snap_compare, settings: EdgeSettings, still) -> None:
+    app = make_app(settings, still(ScriptedModel()))
     assert snap_compare(app, terminal_size=SIZE, run_before=answer_e42)
 
 
-def test_chat_in_the_light_theme(snap_compare, settings: EdgeSettings) -> None:
+def test_chat_in_the_light_theme(snap_compare, settings: EdgeSettings, still) -> None:
     light = settings.model_copy(update={"theme": "light"})
-    app = make_app(light, offline_deps(ScriptedModel()))
+    app = make_app(light, still(ScriptedModel()))
     assert snap_compare(app, terminal_size=SIZE, run_before=answer_e42)
 
 
-def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
-    # A sync just now: the data the order rests on reads "from just now"
+def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings, still) -> None:
+    # The sync just now: the data the order rests on reads "from just now"
     # whatever the date the test runs on.
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    write_sync_state(settings.home, SyncState(last_sync_at=now))
     # Without a terminal, the command line keeps the order for later.
     assert edge_agent(["actions", "create", "order_part", "--args", GASKETS]) == 0
-    app = make_app(settings, offline_deps())
+    app = make_app(settings, still())
 
     async def confirm_from_the_queue(pilot) -> None:
         await steady(pilot)
@@ -81,7 +96,7 @@ def test_the_confirmation_dialog(snap_compare, settings: EdgeSettings) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=confirm_from_the_queue)
 
 
-def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
+def test_the_queue(snap_compare, settings: EdgeSettings, still) -> None:
     for _ in range(4):
         code = edge_agent(
             ["actions", "create", "order_part", "--args", GASKETS, "--yes", "--again"]
@@ -96,7 +111,7 @@ def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
         box.mark_result(keys[0], ActionState.APPLIED, "ordered", at=at)
         box.mark_result(keys[1], ActionState.QUARANTINED, "over the site budget", at=at)
         box.mark_result(keys[2], ActionState.REJECTED, "part withdrawn", at=at)
-    app = make_app(settings, offline_deps())
+    app = make_app(settings, still())
 
     async def open_queue(pilot) -> None:
         await steady(pilot)
@@ -106,15 +121,13 @@ def test_the_queue(snap_compare, settings: EdgeSettings) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=open_queue)
 
 
-def test_the_jobs(snap_compare, settings: EdgeSettings) -> None:
-    # The job book as the demo file dates it, confirmed by a sync just now: the
-    # screen reads the same whatever the date the test runs on.
+def test_the_jobs(snap_compare, settings: EdgeSettings, still) -> None:
+    # The job book as the demo file dates it, confirmed by the sync just now:
+    # the screen reads the same whatever the date the test runs on.
     book = json.loads(settings.layout.jobs_file.read_text("utf-8"))
     book["received_at"] = "2026-11-23T06:30:00Z"
     settings.layout.jobs_file.write_text(json.dumps(book), "utf-8")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    write_sync_state(settings.home, SyncState(last_sync_at=now))
-    app = make_app(settings, offline_deps())
+    app = make_app(settings, still())
 
     async def open_jobs(pilot) -> None:
         await steady(pilot)

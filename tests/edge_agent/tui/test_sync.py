@@ -101,7 +101,7 @@ async def test_sync_pushes_the_queue_and_shows_what_the_centre_did(
         assert screen.query_one("#sync-log", Log).line_count >= 2
         await wait_for(pilot, lambda: app.status is not None and app.status.online)
         status = str(screen.query_one("#status-bar", Static).content)
-        assert status.startswith("online │ 0 queued │ synced just now")
+        assert status.startswith("online │ 0 queued │ synced now │ jobs <1m │ KB <1m")
 
         await pilot.press("f3")
         queue_screen = app.screen

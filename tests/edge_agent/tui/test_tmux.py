@@ -32,7 +32,7 @@ def terminal(demo_home: Path) -> Iterator[Terminal]:
 
 
 def test_a_technician_looks_up_a_code_and_quits(terminal: Terminal) -> None:
-    start = terminal.wait_for("F1 Chat", "policy v1 to 2028-12-31", "Ready.")
+    start = terminal.wait_for("F1 Chat", "policy v1 │", "Ready.")
     assert "Type a fault code (E-42)" in start
 
     terminal.type("E-42")
