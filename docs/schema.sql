@@ -68,7 +68,7 @@ CREATE TABLE code_formats (
             PRIMARY KEY (kind, pattern)
         );
 
-CREATE TABLE codes (
+CREATE TABLE "codes" (
             key TEXT NOT NULL,
             code TEXT NOT NULL,
             kind TEXT NOT NULL,
@@ -76,7 +76,7 @@ CREATE TABLE codes (
             document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
             chunk_id TEXT NOT NULL,
             attributes TEXT NOT NULL,
-            PRIMARY KEY (key, document_id)
+            PRIMARY KEY (key, code, document_id)
         );
 
 CREATE TABLE documents (

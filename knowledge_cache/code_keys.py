@@ -30,6 +30,30 @@ def code_key(text: str) -> str:
     return _SEPARATORS.sub("", text).upper()
 
 
+def same_spelling(text: str) -> tuple[str, ...]:
+    """A code's letter and digit runs, case aside: ``E-1`` and ``e1`` are one
+    code spelled two ways, but ``2.1`` and ``21`` are two codes that share a
+    key (a separator between two digit runs changes the number)."""
+    return tuple(atom.upper() for atom in _ATOM.findall(text))
+
+
+def spelled_in(code: str, text: str) -> bool:
+    """Whether ``text`` spells ``code`` with its own runs, as a whole token:
+    ``"fault 2.1"`` spells ``2.1`` but not ``21``; ``"e 1"`` spells ``E-1``."""
+    atoms = same_spelling(code)
+    if not atoms:
+        return False
+    pattern = re.escape(atoms[0])
+    for before, atom in zip(atoms, atoms[1:], strict=False):
+        # Two digit (or letter) runs side by side would read as one.
+        joined = before[-1].isdigit() == atom[0].isdigit()
+        pattern += (r"[\s\-_./]+" if joined else r"[\s\-_./]*") + re.escape(atom)
+    edge_before = r"(?<![A-Za-z0-9])(?<![A-Za-z0-9][-_./])"
+    edge_after = r"(?![A-Za-z0-9])(?![-_./][A-Za-z0-9])"
+    found = re.search(edge_before + pattern + edge_after, text, re.IGNORECASE)
+    return found is not None
+
+
 def looks_like_code(token: str) -> bool:
     """A token holding both a letter and a digit, e.g. ``E-42`` or ``A20``."""
     return bool(_HAS_DIGIT.search(token) and _HAS_LETTER.search(token))

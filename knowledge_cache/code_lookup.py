@@ -11,7 +11,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
 from knowledge_cache.code_formats import reading_formats
-from knowledge_cache.code_keys import code_key
+from knowledge_cache.code_keys import code_key, spelled_in
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
 from knowledge_cache.question_codes import (
@@ -31,7 +31,7 @@ def lookup_code(db: Database, text: str) -> list[CodeEntry]:
     catalogue lacks, never fault E-42.
     """
     longer = {t.key for t in typed_codes(db, text)}
-    return entries(db, known_code_keys(db, text, longer))
+    return entries(db, known_code_keys(db, text, longer), spelled=text)
 
 
 def read_codes(db: Database, question: str) -> list[CodeReading]:
@@ -43,12 +43,14 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
     entries is a code the KB does not list.
     """
     typed = typed_codes(db, question)
-    readings = [CodeReading(t, tuple(entries(db, [t.key]))) for t in typed]
+    readings = [
+        CodeReading(t, tuple(entries(db, [t.key], spelled=t.value))) for t in typed
+    ]
     typed_keys = {t.key for t in typed}
     for key in known_code_keys(db, question, typed_keys):
         if key in typed_keys:
             continue
-        found = entries(db, [key])
+        found = entries(db, [key], spelled=question)
         code = TypedCode(found[0].code, found[0].code, found[0].kind, (), -1, -1)
         readings.append(CodeReading(code, tuple(found)))
     return readings
@@ -84,8 +86,16 @@ def closest_codes(
     return list({e.code: e for e in ranked}.values())[:limit]
 
 
-def entries(db: Database, keys: Sequence[str]) -> list[CodeEntry]:
-    """The entries listed under ``keys``, in the order of the keys."""
+def entries(
+    db: Database, keys: Sequence[str], *, spelled: str | None = None
+) -> list[CodeEntry]:
+    """The entries listed under ``keys``, in the order of the keys.
+
+    Codes of one table that differ only by separators (``2.1`` and ``21``)
+    share a key; where ``spelled`` (the text the key came from) spells some
+    of them with their own separators, only those are meant. Spelled neither
+    way (``2 1``), every one is, each with its own text.
+    """
     if not keys:
         return []
     placeholders = ", ".join("?" for _ in keys)
@@ -96,7 +106,19 @@ def entries(db: Database, keys: Sequence[str]) -> list[CodeEntry]:
     ).fetchall()
     order = {key: i for i, key in enumerate(keys)}
     rows.sort(key=lambda row: (order[row[0]], row[5]))
-    return [_code_entry(row[1:]) for row in rows]
+    found = [_code_entry(row[1:]) for row in rows]
+    return _as_spelled(found, spelled) if spelled is not None else found
+
+
+def _as_spelled(found: list[CodeEntry], text: str) -> list[CodeEntry]:
+    groups: dict[tuple[str, str], list[CodeEntry]] = {}
+    for entry in found:
+        groups.setdefault((entry.document_id, code_key(entry.code)), []).append(entry)
+    kept: list[CodeEntry] = []
+    for group in groups.values():
+        meant = [e for e in group if spelled_in(e.code, text)] if len(group) > 1 else []
+        kept.extend(meant or group)
+    return [entry for entry in found if entry in kept]
 
 
 def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:

@@ -156,3 +156,29 @@ def m005_chunk_vectors(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_codes_by_spelling(db: Database) -> None:
+    # Codes that differ only by a separator (2.1 and 21 in one table) share a
+    # key: each is kept under its own spelling, and a lookup picks the one
+    # typed. The primary key can only change with a new table.
+    db.execute(
+        """
+        CREATE TABLE codes_by_spelling (
+            key TEXT NOT NULL,
+            code TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL,
+            document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            chunk_id TEXT NOT NULL,
+            attributes TEXT NOT NULL,
+            PRIMARY KEY (key, code, document_id)
+        )
+        """
+    )
+    db.execute("INSERT INTO codes_by_spelling SELECT * FROM codes ORDER BY rowid")
+    db.execute("DROP TABLE codes")
+    db.execute("ALTER TABLE codes_by_spelling RENAME TO codes")
+    db.execute("CREATE INDEX codes_document ON codes(document_id)")
+    db.execute("CREATE INDEX codes_chunk ON codes(chunk_id)")

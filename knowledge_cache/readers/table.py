@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Sequence
 
-from knowledge_cache.code_keys import code_key
+from knowledge_cache.code_keys import code_key, same_spelling
 from knowledge_cache.errors import IngestError
 from knowledge_cache.models import (
     ChunkDraft,
@@ -58,7 +58,8 @@ def read_table(text: str, fallback_title: str) -> ParsedDocument:
     )
     chunks: list[ChunkDraft] = []
     warnings: list[str] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, ...]] = set()
+    first_by_key: dict[str, str] = {}
     for line_number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -70,10 +71,17 @@ def read_table(text: str, fallback_title: str) -> ParsedDocument:
         if not code:
             warnings.append(f"line {line_number}: no {header[code_index]}; skipped")
             continue
-        if code_key(code) in seen:
+        spelling = same_spelling(code)
+        if spelling in seen:
             warnings.append(f"line {line_number}: duplicate code {code}; skipped")
             continue
-        seen.add(code_key(code))
+        namesake = first_by_key.setdefault(code_key(code), code)
+        if namesake != code:
+            warnings.append(
+                f"line {line_number}: code {code} differs from {namesake} only by "
+                "separators; each is looked up by its own spelling"
+            )
+        seen.add(spelling)
         description = values[description_name] if description_name else ""
         attributes = {
             name: value for name, value in values.items() if name != header[code_index]

@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_cache.code_keys import candidate_keys, code_key, code_keys_in_text
+from knowledge_cache.code_keys import (
+    candidate_keys,
+    code_key,
+    code_keys_in_text,
+    spelled_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -40,3 +45,23 @@ def test_keys_in_text_take_mixed_tokens_and_declared_all_digit_formats() -> None
         "Fault E-42; order 123-456 and torque to 25 Nm", [all_digits]
     )
     assert keys == {"E42", "123456"}
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "spelled"),
+    [
+        ("2.1", "fault 2.1 on the truck", True),
+        ("21", "fault 2.1 on the truck", False),
+        ("21", "fault 21 on the truck", True),
+        ("2.1", "fault 21 on the truck", False),
+        ("2.1", "fault 13.2.1", False),
+        ("E-1", "e1 again", True),
+        ("E-1", "E 1 again", True),
+        ("2.1", "2 1", True),
+        ("21", "2 1", False),
+    ],
+)
+def test_a_code_is_spelled_in_a_text_by_its_own_runs(
+    code: str, text: str, spelled: bool
+) -> None:
+    assert spelled_in(code, text) is spelled

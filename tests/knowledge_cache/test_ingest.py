@@ -132,3 +132,28 @@ def test_kb_on_disk_survives_reopen(tmp_path: Path, kb_folder: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_codes_sharing_a_key_are_each_found_by_their_own_spelling(
+    store, tmp_path: Path
+) -> None:
+    table = tmp_path / "truck-faults.csv"
+    table.write_text(
+        "code,description\n2,Voltage\n2.1,Battery voltage below minimum\n"
+        "21,Line contactor welded\n22,Line contactor did not close\n",
+        encoding="utf-8",
+    )
+    report = store.ingest([table])
+    assert not report.failed
+    assert store.stats().chunks == 4  # every row kept, ids in row order
+
+    def described(text: str) -> list[tuple[str, str]]:
+        return [(e.code, e.description) for e in store.lookup_code(text)]
+
+    assert described("fault 21 on the truck") == [("21", "Line contactor welded")]
+    assert described("fault 2.1 on the truck") == [
+        ("2.1", "Battery voltage below minimum")
+    ]
+    assert described("fault 2_1") == [("2.1", "Battery voltage below minimum")]
+    (reading,) = [r for r in store.read_codes("what does 21 mean") if r.entries]
+    assert [e.code for e in reading.entries] == ["21"]

@@ -96,4 +96,29 @@ def test_upgrading_a_kb_without_vectors_keeps_its_chunks_without_vectors(
     assert migrations.pending(upgraded) == []
     assert upgraded.execute("SELECT count(*) FROM chunk_vectors").fetchone() == (0,)
     migrations.apply(upgraded)  # again: nothing to do
-    assert [m.name for m in migrations.applied(upgraded)][-1] == "m005_chunk_vectors"
+    assert "m005_chunk_vectors" in [m.name for m in migrations.applied(upgraded)]
+
+
+def test_upgrading_keeps_every_code_and_lets_codes_share_a_key(tmp_path: Path) -> None:
+    path = tmp_path / "k.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m006_codes_by_spelling")
+    db.execute(
+        "INSERT INTO documents(id, title, kind, content_hash, size_bytes, "
+        "chunk_count, ingested_at) VALUES ('t.csv', 't', 'table', 'h', 1, 1, 'x')"
+    )
+    db.execute(
+        "INSERT INTO codes(key, code, kind, description, document_id, chunk_id, "
+        "attributes) VALUES ('21', '2.1', 'fault_code', 'low', 't.csv', 't.csv#1', "
+        "'{}')"
+    )
+    db.conn.commit()
+    upgraded = open_db(path)
+    assert migrations.pending(upgraded) == []
+    upgraded.execute(
+        "INSERT INTO codes(key, code, kind, description, document_id, chunk_id, "
+        "attributes) VALUES ('21', '21', 'fault_code', 'welded', 't.csv', "
+        "'t.csv#2', '{}')"
+    )
+    rows = upgraded.execute("SELECT code FROM codes ORDER BY rowid").fetchall()
+    assert rows == [("2.1",), ("21",)]

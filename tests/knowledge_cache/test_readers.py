@@ -119,3 +119,16 @@ def test_pdf_running_headers_and_page_numbers_are_not_content() -> None:
     assert "Bleed the fuel." in texts
     assert "Acme Guide" not in texts
     assert "Page 2 of 3" not in texts
+
+
+def test_csv_codes_differing_only_by_a_separator_between_numbers_are_both_kept() -> (
+    None
+):
+    data = b"code,description\n2.1,Voltage low\n21,Contactor welded\n2-1,Again\n"
+    parsed = read_document("t.csv", data)
+    assert [c.code_row.code for c in parsed.chunks if c.code_row] == ["2.1", "21"]
+    assert parsed.warnings == (
+        "line 3: code 21 differs from 2.1 only by separators; each is looked up "
+        "by its own spelling",
+        "line 4: duplicate code 2-1; skipped",
+    )
