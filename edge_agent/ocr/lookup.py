@@ -61,7 +61,7 @@ def checked(code: FoundCode, lookup: CodeLookup) -> ReadCode:
         if lookup.known and code.low_confidence:
             # A poor reading of one listed code may well be another listed
             # code (E-48 for E-42): being listed does not make it certain.
-            notes.append("read with low confidence; the code is listed, check it")
+            notes.append("listed in the knowledge base, but read with low confidence")
         elif lookup.known:
             confidence = 1 - (1 - confidence) * KNOWN_WEIGHT
         else:

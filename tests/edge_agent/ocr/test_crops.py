@@ -19,6 +19,7 @@ from edge_agent.ocr.crops import (
 )
 from edge_agent.ocr.rapid import RapidOcrEngine
 from knowledge_cache import KnowledgeStore
+from tests.edge_agent.ocr.samples import smeared_code
 
 CODE = Box.from_rect(100, 60, 80, 20)
 """A code 80 px long, 20 px high, read left to right."""
@@ -157,24 +158,6 @@ def test_a_photo_changed_since_it_was_read_gives_no_crop(tmp_path: Path) -> None
     Image.new("RGB", (400, 200), "black").save(path)
     with pytest.raises(ImageUnreadable, match="changed since it was read"):
         uncertain_crops(result)
-
-
-def smeared_code(path: Path) -> Box:
-    """``E-42`` in grey on grey, smeared sideways as by a shaking hand (the
-    engine reads it, with a low score); returns where it was drawn."""
-    import numpy as np
-
-    from tests.ocr_eval.scenes import font
-
-    image = Image.new("L", (360, 140), 205)
-    draw = ImageDraw.Draw(image)
-    drawn = font("DejaVuSans.ttf", 44)
-    draw.text((80, 45), "E-42", fill=100, font=drawn)
-    left, top, right, bottom = draw.textbbox((80, 45), "E-42", font=drawn)
-    pixels = np.asarray(image, dtype=float)
-    smeared = sum(np.roll(pixels, shift, axis=1) for shift in range(18)) / 18
-    Image.fromarray(smeared.astype("uint8")).convert("RGB").save(path)
-    return Box.from_rect(left, top, right - left + 17, bottom - top)
 
 
 def test_a_listed_code_read_once_with_a_low_score_is_marked_with_its_crop(

@@ -185,7 +185,7 @@ def test_a_listed_code_read_once_with_a_low_score_stays_marked(
     unsure, sure = result.codes
     assert (unsure.value, unsure.known, unsure.low_confidence) == ("E-42", True, True)
     assert unsure.confidence == 0.7
-    assert "check it" in unsure.notes[-1]
+    assert "read with low confidence" in unsure.notes[-1]
     assert not sure.low_confidence and sure.confidence > 0.97
     assert result.needs_review
 
