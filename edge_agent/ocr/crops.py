@@ -2,7 +2,7 @@
 
 A code read with low confidence is shown beside the pixels it was read from,
 so that the technician can compare the two and correct the reading.
-:func:`cut_code` cuts the code's box, with a margin, out of the photo and
+:func:`cut_code` cuts the code's box, with some room, out of the photo and
 turns it so the text reads left to right (a code read sideways or upside
 down comes out upright). :func:`half_blocks` draws such a crop for a
 terminal: greyscale, stretched to full contrast, two pixel rows per cell
@@ -30,8 +30,12 @@ if TYPE_CHECKING:
     from edge_agent.ocr.images import Photo
     from edge_agent.ocr.results import OcrResult
 
-MARGIN = 0.4
-"""Room kept around a code, in text heights, on every side."""
+ALONG = 0.5
+"""Room kept before and after a code, in text heights."""
+
+ACROSS = 0.15
+"""Room kept above and below a code, in text heights (engines' boxes already
+leave some)."""
 
 MAX_CELLS = 60
 """Widest crop drawn in a terminal, in cells."""
@@ -47,20 +51,21 @@ UPPER_HALF = "\u2580"
 the lower one."""
 
 
-def grown(box: Box, margin: float = MARGIN) -> Box:
-    """``box`` grown by ``margin`` text heights along and across its text."""
+def grown(box: Box, along: float = ALONG, across: float = ACROSS) -> Box:
+    """``box`` grown by ``along`` text heights before and after its text, and
+    by ``across`` text heights above and below it (a pixel at least)."""
     thickness = max(box.thickness, 1.0)
-    along = margin * thickness / max(box.length, 1.0)
+    ahead = along * thickness / max(box.length, 1.0)
     a, b, c, d = box.points
-    top = (_lerp(a, b, -along), _lerp(a, b, 1 + along))
-    bottom = (_lerp(d, c, -along), _lerp(d, c, 1 + along))
-    across = margin * thickness / max(box.thickness, 1e-6)
+    top = (_lerp(a, b, -ahead), _lerp(a, b, 1 + ahead))
+    bottom = (_lerp(d, c, -ahead), _lerp(d, c, 1 + ahead))
+    aside = max(across * thickness, 1.0) / max(box.thickness, 1e-6)
     return Box(
         (
-            _lerp(bottom[0], top[0], 1 + across),
-            _lerp(bottom[1], top[1], 1 + across),
-            _lerp(top[1], bottom[1], 1 + across),
-            _lerp(top[0], bottom[0], 1 + across),
+            _lerp(bottom[0], top[0], 1 + aside),
+            _lerp(bottom[1], top[1], 1 + aside),
+            _lerp(top[1], bottom[1], 1 + aside),
+            _lerp(top[0], bottom[0], 1 + aside),
         )
     )
 
@@ -74,15 +79,16 @@ def clamped(box: Box, size: tuple[int, int]) -> Box:
 
 
 def cut_code(
-    image: Image.Image, box: Box, *, margin: float = MARGIN
+    image: Image.Image, box: Box, *, along: float = ALONG, across: float = ACROSS
 ) -> Image.Image | None:
-    """The region of ``box`` (grown by ``margin``) in ``image``, upright.
+    """The region of ``box`` in ``image`` with room around it (:func:`grown`),
+    upright.
 
     The crop reads left to right whatever way the text runs in the photo,
     at the photo's own resolution. ``None`` when no part of the box lies in
     the image.
     """
-    region = clamped(grown(box, margin), image.size)
+    region = clamped(grown(box, along, across), image.size)
     width, height = round(region.length), round(region.thickness)
     if width < 1 or height < 1:
         return None
@@ -93,10 +99,13 @@ def cut_code(
     )
 
 
-def code_crop(photo: Photo, box: Box, *, margin: float = MARGIN) -> Image.Image | None:
+def code_crop(
+    photo: Photo, box: Box, *, along: float = ALONG, across: float = ACROSS
+) -> Image.Image | None:
     """:func:`cut_code` for a box in full-size photo pixels, on ``photo``'s
     image at whatever size it was loaded."""
-    return cut_code(photo.image, box.scaled(photo.scale), margin=margin)
+    scaled = box.scaled(photo.scale)
+    return cut_code(photo.image, scaled, along=along, across=across)
 
 
 def uncertain_crops(result: OcrResult) -> dict[int, Image.Image]:

@@ -46,7 +46,7 @@ def darkest_column(crop: Image.Image) -> float:
 
 
 def test_a_code_is_cut_with_a_margin_at_the_photos_resolution() -> None:
-    crop = cut_code(marked_photo(), CODE, margin=0.5)
+    crop = cut_code(marked_photo(), CODE, along=0.5, across=0.5)
 
     assert crop is not None
     assert crop.size == (100, 40)  # 10 px (half a text height) on every side
@@ -76,7 +76,7 @@ def test_a_code_read_turned_comes_out_upright(
     else:
         box = CODE.mapped(lambda p: (height - p[1], p[0]))
 
-    crop = cut_code(turned, box, margin=0.5)
+    crop = cut_code(turned, box, along=0.5, across=0.5)
 
     assert crop is not None
     assert crop.size == (100, 40)
@@ -86,7 +86,7 @@ def test_a_code_read_turned_comes_out_upright(
 def test_a_box_at_the_edge_is_clamped_to_the_photo() -> None:
     image = marked_photo()
 
-    crop = cut_code(image, Box.from_rect(-30, 190, 80, 20), margin=0.5)
+    crop = cut_code(image, Box.from_rect(-30, 190, 80, 20), along=0.5, across=0.5)
 
     assert crop is not None
     assert crop.size == (60, 20)  # x 0..60, y 180..200: what the photo holds
@@ -108,7 +108,7 @@ def test_a_crop_of_a_photo_loaded_small_maps_the_full_size_box(
     marked_photo().resize((800, 400)).save(path)
     photo = load_photo(path, max_side=400)  # loaded at half size
 
-    crop = code_crop(photo, CODE.scaled(2), margin=0.5)
+    crop = code_crop(photo, CODE.scaled(2), along=0.5, across=0.5)
 
     assert crop is not None and crop.size == (100, 40)
     assert darkest_column(crop) < 0.3
