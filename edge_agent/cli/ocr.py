@@ -138,7 +138,10 @@ def render_result(result: OcrResult, crops: Mapping[int, Path] | None = None) ->
             lines.append(f"      crop: {crops[index]}")
     lines.extend(f"  note: {notice}" for notice in result.notices)
     if result.needs_review and crops is None:
-        lines.append("  (--crops DIR saves the part of the photo each was read from.)")
+        lines.append(
+            "  (--crops DIR saves the part of the photo each code to check was "
+            "read from.)"
+        )
     if result.needs_review or not result.codes:
         lines.append("  Text read (correct any code by hand if it was misread):")
         text = result.text or "(no text found)"
