@@ -4,9 +4,9 @@ Type a path (or ctrl+o to pick one from the photos folder) and press Enter.
 The codes read are listed with their confidence and what the knowledge base
 says of them; a code read with low confidence is marked CHECK THIS and shown
 with the part of the photo it was read from (its crop), to compare. ctrl+e
-corrects the highlighted code, Enter or ctrl+l looks it
-up in the chat. Typing always goes to the path: a letter typed while the
-codes have the focus starts a new path, so no typing can fire a shortcut.
+corrects the highlighted code, Enter or ctrl+l looks it up in the chat.
+Typing always goes to the path: a letter typed while the codes have the
+focus starts a new path, so no typing can fire a shortcut.
 The OCR engine is started once, in a worker, when this screen first opens,
 and kept warm; its stack is never imported before that.
 """
