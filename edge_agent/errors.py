@@ -230,7 +230,8 @@ class ImageUnreadable(OcrError):
     """One photo cannot be read; ``reason`` is a short machine-readable cause.
 
     Reasons: ``missing``, ``not_a_file``, ``empty``, ``not_an_image``,
-    ``unsupported_format``, ``truncated``, ``too_large``, ``unreadable``.
+    ``unsupported_format``, ``truncated``, ``too_large``, ``unreadable``,
+    ``changed`` (the file is no longer the photo that was read).
     """
 
     def __init__(self, message: str, *, path: Path, reason: str) -> None:

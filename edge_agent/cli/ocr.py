@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from edge_agent import exit_codes
+from edge_agent.cli.crop_files import check_crops_folder, save_crops
 from edge_agent.cli.state import CliState, pass_state
+from edge_agent.errors import ConfigError
 from edge_agent.session import Session
 from knowledge_cache import TABLE_KINDS
 
@@ -28,15 +31,27 @@ ENGINE_CHOICES = ("rapidocr", "tesseract")
     type=click.Choice(ENGINE_CHOICES),
     help="OCR engine (default: the ocr_engine setting, normally rapidocr).",
 )
+@click.option(
+    "--crops",
+    "crops_dir",
+    type=click.Path(path_type=Path),
+    help="Save the crop of each code to check (low confidence) in this folder, as PNG.",
+)
 @pass_state
 def ocr(
-    state: CliState, images: tuple[Path, ...], as_json: bool, engine: str | None
+    state: CliState,
+    images: tuple[Path, ...],
+    as_json: bool,
+    engine: str | None,
+    crops_dir: Path | None,
 ) -> None:
     """Read fault codes, part, serial and model numbers from photos.
 
     Photos of part labels, nameplates and scanner screens (JPEG, PNG, WebP or
-    TIFF). Every code is looked up in the knowledge base. A photo that cannot
-    be read is reported and the others are still read (exit code 1).
+    TIFF). Every code is looked up in the knowledge base; a code read with
+    low confidence is marked CHECK THIS, and --crops saves the part of the
+    photo it was read from, to compare. A photo that cannot be read is
+    reported and the others are still read (exit code 1).
     """
     # The OCR stack is imported here, so other commands start without it.
     from edge_agent.ocr import (
@@ -47,13 +62,15 @@ def ocr(
         result_to_json,
     )
 
+    if crops_dir is not None:
+        check_crops_folder(crops_dir)  # before any photo is read
     settings = state.settings()
     # No warm-up run: this process reads its photos once and exits.
     loaded = load_engine(cast("EngineName", engine or settings.ocr_engine), warm=False)
     if loaded.notice:
         click.echo(f"note: {loaded.notice}", err=True)
     records: list[dict[str, Any]] = []
-    failed = 0
+    failed, crops_failed = 0, False
     with Session(settings) as session:
         reader = PhotoReader(loaded.engine, session.store)
         for path in images:
@@ -66,13 +83,26 @@ def ocr(
                 click.echo(f"error: {message}", err=True)
                 records.append(_failure(path, reader.engine_name, message, started))
                 continue
-            records.append(result_to_json(result))
+            record = result_to_json(result)
+            crops: dict[int, Path] | None = None
+            if crops_dir is not None:
+                crops = {}
+                try:
+                    crops = save_crops(result, crops_dir)
+                except (ConfigError, OcrError) as exc:
+                    crops_failed = True
+                    click.echo(f"error: {_with_name(path, exc.message)}", err=True)
+                for index, code in enumerate(record["codes"]):
+                    code["crop"] = str(crops[index]) if index in crops else None
+            records.append(record)
             if not as_json:
-                click.echo(render_result(result))
+                click.echo(render_result(result, crops))
     if as_json:
         click.echo(json.dumps({"images": records}, indent=2))
     if failed:
         raise click.exceptions.Exit(exit_codes.FAILURE)
+    if crops_failed:
+        raise click.exceptions.Exit(exit_codes.CONFIG)
 
 
 def _with_name(path: Path, message: str) -> str:
@@ -91,17 +121,27 @@ def _failure(path: Path, engine: str, message: str, started: float) -> dict[str,
     }
 
 
-def render_result(result: OcrResult) -> str:
-    """One photo's codes, their meaning and sources, and the raw text if needed."""
+def render_result(result: OcrResult, crops: Mapping[int, Path] | None = None) -> str:
+    """One photo's codes, their meaning and sources, and the raw text if needed;
+    where each code to check has its crop, when saved (``crops`` by index)."""
     count = len(result.codes)
     found = f"{count} code{'s' if count != 1 else ''}" if count else "no codes found"
     turned = f", turned {result.rotation}°" if result.rotation else ""
     lines = [
         f"{result.path}: {found} ({result.engine}, {result.seconds:.2f} s{turned})"
     ]
-    for code, lookup in zip(result.codes, result.lookups, strict=True):
+    for index, (code, lookup) in enumerate(
+        zip(result.codes, result.lookups, strict=True)
+    ):
         lines.extend(_render_code(code, lookup))
+        if crops is not None and index in crops:
+            lines.append(f"      crop: {crops[index]}")
     lines.extend(f"  note: {notice}" for notice in result.notices)
+    if result.needs_review and crops is None:
+        lines.append(
+            "  (--crops DIR saves the part of the photo each code to check was "
+            "read from.)"
+        )
     if result.needs_review or not result.codes:
         lines.append("  Text read (correct any code by hand if it was misread):")
         text = result.text or "(no text found)"
@@ -122,7 +162,10 @@ def _render_code(code: ReadCode, lookup: CodeLookup) -> list[str]:
         cited = ", ".join(lookup.citations)
         lines.append(f"      named in: {cited}")
     if code.low_confidence:
-        lines.append(f'      LOW CONFIDENCE: read as "{code.raw}"; check it by hand.')
+        lines.append(
+            f'      CHECK THIS: read with low confidence as "{code.raw}"; compare '
+            "it with the photo."
+        )
         lines.extend(f"      - {note}" for note in code.notes)
     elif status == "NOT IN KB":
         lines.append(
@@ -133,6 +176,8 @@ def _render_code(code: ReadCode, lookup: CodeLookup) -> list[str]:
 
 
 def _status(code: ReadCode) -> str:
+    if code.low_confidence:
+        return "CHECK THIS"
     if code.known:
         return "known"
     if code.kind in TABLE_KINDS:

@@ -103,6 +103,7 @@ class FoundCode:
         label: The printed label in front of it (``S/N``), or ``""``.
         notes: Checks that lowered or explain the confidence, in plain words.
         matches_format: False for a labelled value no declared format matches.
+        line_box: The box of the whole line the code was read from.
     """
 
     kind: CodeKind
@@ -113,6 +114,7 @@ class FoundCode:
     label: str = ""
     notes: tuple[str, ...] = ()
     matches_format: bool = True
+    line_box: Box | None = None
 
     @property
     def low_confidence(self) -> bool:
@@ -354,6 +356,7 @@ def _found(
         box=line.box_for(start, end),
         label=label.text if label else "",
         notes=tuple(notes),
+        line_box=line.box,
     )
 
 
@@ -383,6 +386,7 @@ def _unformatted(
         label=label.text,
         notes=("matches none of the knowledge base's code formats",),
         matches_format=False,
+        line_box=line.box,
     )
 
 

@@ -51,10 +51,18 @@ def _names(hit: SearchHit, key: str) -> bool:
 
 
 def checked(code: FoundCode, lookup: CodeLookup) -> ReadCode:
-    """``code`` with the lookup's verdict folded into its confidence."""
+    """``code`` with the lookup's verdict folded into its confidence.
+
+    A listed code raises a sure reading's confidence, never an unsure one's:
+    a code read with low confidence keeps its mark whatever the lookup says.
+    """
     confidence, notes = code.confidence, list(code.notes)
     if code.kind in TABLE_KINDS and code.matches_format:
-        if lookup.known:
+        if lookup.known and code.low_confidence:
+            # A poor reading of one listed code may well be another listed
+            # code (E-48 for E-42): being listed does not make it certain.
+            notes.append("listed in the knowledge base, but read with low confidence")
+        elif lookup.known:
             confidence = 1 - (1 - confidence) * KNOWN_WEIGHT
         else:
             confidence *= UNKNOWN_FACTOR
@@ -69,6 +77,7 @@ def checked(code: FoundCode, lookup: CodeLookup) -> ReadCode:
         label=code.label,
         notes=tuple(notes),
         matches_format=code.matches_format,
+        line_box=code.line_box,
     )
 
 
@@ -107,6 +116,7 @@ def correct_code(
         value=value,
         confidence=1.0,
         box=original.box if original else None,
+        line_box=original.line_box if original else None,
         known=lookup.known,
         raw=typed,
         label=original.label if original else "",

@@ -266,7 +266,9 @@ class PhotoReader:
         read, lookups = [], []
         for code in codes:
             lookup = lookup_code(self._store, code.kind, code.value)
-            read.append(checked(replace(code, box=to_photo(code.box)), lookup))
+            line_box = to_photo(code.line_box) if code.line_box else None
+            in_photo = replace(code, box=to_photo(code.box), line_box=line_box)
+            read.append(checked(in_photo, lookup))
             lookups.append(lookup)
         return tuple(read), tuple(lookups)
 

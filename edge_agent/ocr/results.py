@@ -28,6 +28,8 @@ class ReadCode:
         notes: Checks behind the confidence, in plain words.
         matches_format: False for a labelled value no declared format matches.
         corrected_from: The value read before the technician corrected it.
+        line_box: The box of the whole line the code was read from (photo
+            pixels), if read.
     """
 
     kind: CodeKind
@@ -40,6 +42,7 @@ class ReadCode:
     notes: tuple[str, ...] = ()
     matches_format: bool = True
     corrected_from: str | None = None
+    line_box: Box | None = None
 
     @property
     def corrected(self) -> bool:
@@ -47,6 +50,7 @@ class ReadCode:
 
     @property
     def low_confidence(self) -> bool:
+        """Uncertain: to be checked by the technician against the photo."""
         return self.confidence < LOW_CONFIDENCE
 
 
@@ -137,6 +141,8 @@ def code_to_json(code: ReadCode) -> dict[str, Any]:
         "value": code.value,
         "confidence": code.confidence,
         "box": code.box.as_list() if code.box else None,
+        "line_box": code.line_box.as_list() if code.line_box else None,
+        "uncertain": code.low_confidence,
         "known": code.known,
         "raw": code.raw,
         "label": code.label,

@@ -14,6 +14,10 @@ from textual.message import Message
 from edge_agent.answer.values import Answer, AnswerEvent
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from PIL.Image import Image
+
     from edge_agent.ocr import OcrResult
     from sync import Progress, QueuedAction
 
@@ -49,13 +53,20 @@ class PhotoRead(Message, bubble=False):
     """A photo was read and its codes looked up (or one was corrected).
 
     ``typed`` is the path as typed for a new reading, ``None`` for a
-    correction.
+    correction. ``crops`` holds the crop of each code to check, by index;
+    ``None`` (a correction) keeps the crops shown.
     """
 
-    def __init__(self, result: OcrResult, typed: str | None = None) -> None:
+    def __init__(
+        self,
+        result: OcrResult,
+        typed: str | None = None,
+        crops: Mapping[int, Image] | None = None,
+    ) -> None:
         super().__init__()
         self.result = result
         self.typed = typed
+        self.crops = crops
 
 
 class SyncProgressed(Message, bubble=False):

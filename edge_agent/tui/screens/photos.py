@@ -2,9 +2,11 @@
 
 Type a path (or ctrl+o to pick one from the photos folder) and press Enter.
 The codes read are listed with their confidence and what the knowledge base
-says of them; ctrl+e corrects the highlighted code, Enter or ctrl+l looks it
-up in the chat. Typing always goes to the path: a letter typed while the
-codes have the focus starts a new path, so no typing can fire a shortcut.
+says of them; a code read with low confidence is marked CHECK THIS and shown
+with the part of the photo it was read from (its crop), to compare. ctrl+e
+corrects the highlighted code, Enter or ctrl+l looks it up in the chat.
+Typing always goes to the path: a letter typed while the codes have the
+focus starts a new path, so no typing can fire a shortcut.
 The OCR engine is started once, in a worker, when this screen first opens,
 and kept warm; its stack is never imported before that.
 """
@@ -26,9 +28,12 @@ from edge_agent.tui.messages import PhotoRead
 from edge_agent.tui.screens.base import FieldScreen
 from edge_agent.tui.screens.correction import CorrectionScreen
 from edge_agent.tui.screens.picker import PhotoPickerScreen
+from edge_agent.tui.widgets.code_crop import CodeCrop
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from PIL.Image import Image
 
     from edge_agent.ocr import CodeLookup, OcrEngine, OcrResult, ReadCode
 
@@ -40,7 +45,7 @@ def code_status(code: ReadCode) -> str:
     if code.corrected:
         return "corrected"
     if code.low_confidence:
-        return "CHECK IT"
+        return "CHECK THIS"
     if code.known:
         return "known"
     from knowledge_cache import TABLE_KINDS  # loaded with the OCR stack
@@ -57,16 +62,26 @@ def meaning(lookup: CodeLookup) -> str:
     return ""
 
 
-def code_detail(result: OcrResult, index: int) -> str:
-    """The highlighted code's reading, checks and sources; the text if unsure."""
+def code_detail(result: OcrResult, index: int, *, cropped: bool = False) -> str:
+    """The highlighted code's reading, checks and sources; what to do when it
+    is uncertain (compare it with its crop, when ``cropped``, else with the
+    text read)."""
     code, lookup = result.codes[index], result.lookups[index]
-    lines = [f'{code.kind.value.replace("_", " ")} {code.value}, read as "{code.raw}"']
+    lines = []
+    if code.low_confidence:
+        where = "the crop of the photo below" if cropped else "the photo"
+        lines.append(
+            f"CHECK THIS: read with low confidence ({code.confidence:.0%}). "
+            f"Compare it with {where}; ctrl+e corrects it."
+        )
+    reading = f'{code.kind.value.replace("_", " ")} {code.value}, read as "{code.raw}"'
     if code.corrected_from:
-        lines[0] += f" (corrected from {code.corrected_from})"
+        reading += f" (corrected from {code.corrected_from})"
+    lines.append(reading)
     lines += [f"  - {note}" for note in code.notes]
     if lookup.citations:
         lines.append("  sources: " + ", ".join(lookup.citations))
-    if result.needs_review:
+    if result.needs_review and not cropped:
         lines.append("Text read (correct a code with ctrl+e if it was misread):")
         lines += [f"  | {line}" for line in (result.text or "(no text)").splitlines()]
     return "\n".join(lines)
@@ -95,6 +110,8 @@ class PhotoScreen(FieldScreen):
     def __init__(self) -> None:
         super().__init__()
         self.result: OcrResult | None = None
+        self.crops: dict[int, Image] = {}
+        """The crop of each code to check, by its index in the result."""
         self._engine_lock = threading.Lock()
 
     def compose_body(self) -> ComposeResult:
@@ -103,6 +120,7 @@ class PhotoScreen(FieldScreen):
         table: DataTable[Text] = DataTable(id="codes", cursor_type="row")
         yield table
         yield Static("", id="code-detail")
+        yield CodeCrop(id="code-crop")
 
     def on_mount(self) -> None:
         table = self.query_one("#codes", DataTable)
@@ -194,6 +212,7 @@ class PhotoScreen(FieldScreen):
 
     def _clear_result(self) -> None:
         self.result = None
+        self.crops = {}
         self.query_one("#codes", DataTable).clear()
         self._show_detail()
 
@@ -211,11 +230,27 @@ class PhotoScreen(FieldScreen):
         except OcrError as exc:
             self.app.call_from_thread(self._state, exc.message, "-error")
             return
-        self.post_message(PhotoRead(result, typed))
+        self.post_message(PhotoRead(result, typed, self._crops_of(result)))
+
+    def _crops_of(self, result: OcrResult) -> dict[int, Image]:
+        """The crops of the codes to check (none, with a warning, when the
+        photo cannot be read again)."""
+        from edge_agent.ocr import OcrError
+        from edge_agent.ocr.crops import uncertain_crops
+
+        try:
+            return uncertain_crops(result)
+        except OcrError as exc:
+            self.app.call_from_thread(
+                self.notify, f"No crops: {exc.message}", severity="warning"
+            )
+            return {}
 
     def on_photo_read(self, message: PhotoRead) -> None:
         box = self.query_one("#photo-path", Input)
         still_there = message.typed is None or box.value == message.typed
+        if message.crops is not None:
+            self.crops = dict(message.crops)
         self.show_result(message.result, focus_codes=still_there)
 
     def show_result(self, result: OcrResult, *, focus_codes: bool = True) -> None:
@@ -257,11 +292,19 @@ class PhotoScreen(FieldScreen):
         index = self.selected()
         result = self.result
         text = ""
+        crop = self.crop_of(index) if index is not None else None
         if result is not None and index is not None:
-            text = code_detail(result, index)
+            text = code_detail(result, index, cropped=crop is not None)
         elif result is not None and not result.codes:
             text = "Text read:\n" + (result.text or "(no text found)")
         self.query_one("#code-detail", Static).update(Content(text))
+        self.query_one("#code-crop", CodeCrop).show(crop)
+
+    def crop_of(self, index: int) -> Image | None:
+        """The crop of code ``index`` while it is still to check."""
+        if self.result is None or not self.result.codes[index].low_confidence:
+            return None
+        return self.crops.get(index)
 
     # --- correcting and looking up --------------------------------------------------
 
@@ -282,7 +325,8 @@ class PhotoScreen(FieldScreen):
                 return
             self._correct(index, text)
 
-        self.app.push_screen(CorrectionScreen(code.value, kind), typed)
+        crop = self.crop_of(index)
+        self.app.push_screen(CorrectionScreen(code.value, kind, crop), typed)
 
     @work(thread=True, exit_on_error=False, group="photo", exclusive=True)
     def _correct(self, index: int, typed: str) -> None:

@@ -18,6 +18,7 @@ from edge_agent.device import device_id
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import KnowledgeStore
 from sync import Outbox
+from tests.edge_agent.ocr.samples import smeared_code
 from tests.ocr_eval.generate import ImageTruth, generate
 
 pytestmark = pytest.mark.slow
@@ -215,3 +216,63 @@ def test_a_photo_read_is_a_traced_turn_that_keeps_the_photo_on_the_device(
         assert f"{found['kind']} {found['value']} " in attributes["edge.ocr.read"]
     photo_bytes = path.read_bytes()
     assert len(json.dumps(trace.as_dict())) < len(photo_bytes) / 10
+
+
+def test_a_code_to_check_is_marked_and_its_crop_saved_with_crops(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    photo, crops = tmp_path / "smeared.png", tmp_path / "crops"
+    smeared_code(photo)
+    crops.mkdir()
+
+    code, out, err = run(capsys, "ocr", str(photo), "--crops", str(crops), "--json")
+
+    assert code == 0, err
+    (found,) = json.loads(out)["images"][0]["codes"]
+    assert (found["value"], found["uncertain"], found["known"]) == ("E-42", True, True)
+    assert len(found["box"]) == 4 and len(found["line_box"]) == 4
+    saved = Path(found["crop"])
+    assert saved.parent == crops and saved.name.startswith("smeared-")
+    with Image.open(saved) as crop:
+        assert crop.format == "PNG" and crop.width > crop.height > 10
+
+    code, out, err = run(capsys, "ocr", str(photo), "--crops", str(crops))
+
+    assert code == 0, err
+    assert "CHECK THIS" in out and "read with low confidence" in out
+    assert f"crop: {saved}" in out
+    assert sorted(crops.iterdir()) == [saved]  # the same crop, written again
+
+
+def test_without_crops_a_code_to_check_says_how_to_get_its_crop(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path
+) -> None:
+    photo = tmp_path / "smeared.png"
+    smeared_code(photo)
+
+    code, out, err = run(capsys, "ocr", str(photo))
+
+    assert code == 0, err
+    assert "CHECK THIS" in out and "--crops DIR saves" in out
+
+
+@pytest.mark.parametrize("kind", ["missing", "file", "read-only"])
+def test_a_crops_folder_that_cannot_take_them_is_a_config_error(
+    capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path, kind: str
+) -> None:
+    photo, crops = tmp_path / "smeared.png", tmp_path / "crops"
+    smeared_code(photo)
+    if kind == "file":
+        crops.write_text("notes")
+    elif kind == "read-only":
+        crops.mkdir(mode=0o500)
+    if kind == "read-only" and os.access(crops, os.W_OK):
+        pytest.skip("running as a user who may write anywhere")
+    code, out, err = run(capsys, "ocr", str(photo), "--crops", str(crops))
+
+    assert code == 2
+    assert out == ""  # nothing read, nothing half done
+    assert str(crops) in err and "--crops" in err
+    assert not (home / "outbox.db").exists()  # no turn was begun
+    if kind == "file":
+        assert crops.read_text() == "notes"

@@ -215,6 +215,9 @@ def test_the_code_box_covers_its_part_of_the_line(
     # 20 pixels per character from x = 10: "E-42" spans characters 6 to 10.
     assert code.box.left == pytest.approx(130)
     assert code.box.right == pytest.approx(210)
+    # The whole line it was read from is kept too: x 10..330, y 10..40.
+    assert code.line_box is not None
+    assert code.line_box.as_rect() == (10, 10, 320, 30)
 
 
 def test_no_declared_formats_means_no_codes() -> None:

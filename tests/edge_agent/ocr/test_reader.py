@@ -171,6 +171,44 @@ def test_sideways_text_is_tried_a_quarter_turn_first(
     assert box.angle == -90
 
 
+def test_a_listed_code_read_once_with_a_low_score_stays_marked(
+    tmp_path: Path, demo_store: KnowledgeStore
+) -> None:
+    # E-42 is in the fault table, but a poor reading of one listed code may
+    # be another listed code: the lookup must not lift it over the mark.
+    engine = MarkerEngine(["E-42", "E-43"], scores={"E-42": 0.7})
+
+    result = PhotoReader(engine, demo_store, settings=FIRST_LOOK_ONLY).read(
+        photo(tmp_path)
+    )
+
+    unsure, sure = result.codes
+    assert (unsure.value, unsure.known, unsure.low_confidence) == ("E-42", True, True)
+    assert unsure.confidence == 0.7
+    assert "read with low confidence" in unsure.notes[-1]
+    assert not sure.low_confidence and sure.confidence > 0.97
+    assert result.needs_review
+
+
+def test_each_code_keeps_its_line_box_in_the_photo_turned_back(
+    tmp_path: Path, demo_store: KnowledgeStore
+) -> None:
+    engine = MarkerEngine(ROWS, max_side=400)
+    path = photo(tmp_path, turn=Image.Transpose.ROTATE_180)
+
+    result = PhotoReader(engine, demo_store, settings=FIRST_LOOK_ONLY).read(path)
+
+    fault = result.codes[0]
+    assert fault.line_box is not None and fault.box is not None
+    # The first row (x 10..510, y 10..40 at half size, turned) ends at the
+    # bottom right of the stored photo, and holds the code's own box.
+    assert fault.line_box.as_rect() == (800 - 1020, 600 - 80, 1000, 60)
+    assert fault.line_box.angle == 180
+    line, code = fault.line_box, fault.box
+    assert line.left <= code.left and code.right <= line.right
+    assert line.top <= code.top and code.bottom <= line.bottom
+
+
 def test_retries_stop_when_the_time_budget_is_spent(
     tmp_path: Path, demo_store: KnowledgeStore
 ) -> None:
@@ -271,6 +309,8 @@ def test_the_result_as_json(tmp_path: Path, demo_store: KnowledgeStore) -> None:
     code = data["codes"][0]
     assert set(code) >= {"kind", "value", "confidence", "box", "known"}
     assert code["box"] == [[130, 10], [210, 10], [210, 40], [130, 40]]
+    assert code["line_box"] == [[10, 10], [510, 10], [510, 40], [10, 40]]
+    assert code["uncertain"] is False
     assert data["lookups"][0]["entries"][0]["code"] == "E-42"
     assert data["lookups"][0]["citations"] == [
         data["lookups"][0]["entries"][0]["chunk_id"]
