@@ -28,14 +28,6 @@ MIN_ROWS = 60
 MIN_QUESTIONS = 60
 MIN_PARAPHRASES = 20
 MIN_ABSENT = 8
-ROWS_LOST_AT_INGEST = {
-    "dmc-forklift": (
-        "ingest skips a row whose code differs from an earlier one only by a "
-        "separator (21 after 2.1, eight rows), so the rows after them are "
-        "stored under other chunk ids and the skipped rows under none"
-    ),
-}
-"""Evaluation KBs whose tables the ingest does not yet keep whole, and why."""
 FIELDS = {
     "id",
     "kind",
@@ -97,18 +89,7 @@ def test_wording_questions_do_not_name_their_codes(name: str) -> None:
             assert not any(code_key(c) in text for c in q.expected_codes), q.id
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(reason=ROWS_LOST_AT_INGEST[name], strict=True),
-        )
-        if name in ROWS_LOST_AT_INGEST
-        else name
-        for name in kb_names()
-    ],
-)
+@pytest.mark.parametrize("name", kb_names())
 def test_questions_point_at_their_kb(name: str, tmp_path: Path) -> None:
     codes = set(table_descriptions(name))
     keys = {code_key(code) for code in codes}
