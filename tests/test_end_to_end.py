@@ -18,6 +18,7 @@ from policies.defaults import SOURCE_DIR
 from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
+from tests.cli_runs import run_ok as run
 from tests.sync.server.live import serving
 
 pytestmark = pytest.mark.server
@@ -26,13 +27,6 @@ GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 IMPELLERS = '{"part_number": "4471-A20-339", "quantity": 2, "job_id": "J-1001"}'
 TOO_MANY = '{"part_number": "4471-G10-131", "quantity": 60, "job_id": "J-1001"}'
 MANUAL = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
-
-
-def run(capsys, command, *args: str) -> str:
-    code = command(list(args))
-    out, err = capsys.readouterr()
-    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
-    return out
 
 
 def test_offline_work_reaches_the_centre_once_and_comes_back_reviewed(

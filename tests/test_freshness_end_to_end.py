@@ -24,18 +24,12 @@ from policies.defaults import SOURCE_DIR
 from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
+from tests.cli_runs import run_ok as run
 from tests.sync.server.live import serving
 
 pytestmark = pytest.mark.server
 
 TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}")
-
-
-def run(capsys, command, *args: str) -> str:
-    code = command(list(args))
-    out, err = capsys.readouterr()
-    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
-    return out
 
 
 def order(capsys, job_id: str) -> None:

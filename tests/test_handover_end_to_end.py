@@ -18,6 +18,7 @@ from policies.defaults import SOURCE_DIR
 from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
+from tests.cli_runs import run_ok as run
 from tests.sync.server.live import serving
 
 pytestmark = pytest.mark.server
@@ -25,13 +26,6 @@ pytestmark = pytest.mark.server
 GASKETS = '{"part_number": "4471-G10-131", "quantity": 2, "job_id": "J-1001"}'
 SEALS = '{"part_number": "4471-G10-131", "quantity": 1, "job_id": "J-1001"}'
 TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}")
-
-
-def run(capsys, command, *args: str) -> str:
-    code = command(list(args))
-    out, err = capsys.readouterr()
-    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
-    return out
 
 
 def refused(capsys, command, *args: str) -> str:

@@ -34,6 +34,7 @@ from sync.protocol import NONCE_HEADER, REPLY_SIGNATURE_HEADER
 from sync.server.__main__ import main as governance
 from sync.server.app import create_app
 from sync.server.settings import ServerSettings
+from tests.cli_runs import run_ok as run
 from tests.sync.server.gate_support import vouch_at
 from tests.sync.server.live import serving
 
@@ -41,13 +42,6 @@ pytestmark = pytest.mark.server
 
 PUMP = "# Pump P-200\n\n## Faults\n\nE-42 means the inlet pressure is low.\n"
 QUESTION = "why would the inlet pressure of the pump be low"
-
-
-def run(capsys, command, *args: str) -> str:
-    code = command(list(args))
-    out, err = capsys.readouterr()
-    assert code == 0, f"{args}: exit {code}\n{out}\n{err}"
-    return out
 
 
 def test_a_release_reaches_the_device_and_a_rollback_brings_old_content_back(

@@ -55,13 +55,23 @@ def outbox():
         yield box
 
 
-def desk(store, jobs, outbox, sources: DataSources, when=NOW) -> ActionService:
+TECHNICIAN = Technician("tech-7", "technician")
+
+
+def desk(
+    store,
+    jobs,
+    outbox,
+    sources: DataSources,
+    when=NOW,
+    technician: Technician = TECHNICIAN,
+) -> ActionService:
     return ActionService(
         store=store,
         jobs=jobs,
         policy=open_policy_store(load_settings(), clock=lambda: NOW).status(),
         outbox=outbox,
-        technician=Technician("tech-7", "technician"),
+        technician=technician,
         clock=lambda: when,
         data_sources=lambda: sources,
     )
@@ -235,20 +245,12 @@ def test_an_asset_record_is_as_old_as_its_job_book_and_says_when_the_depot_chang
     assert "asset X NOT in the job book" in describe_freshness(missing)
 
 
-def test_a_change_to_an_asset_on_a_week_old_record_needs_approval(store, outbox):
-    jobs = parse_job_book(json.loads((demo_data_dir() / "jobs.json").read_text()))
+def test_a_change_to_an_asset_on_a_week_old_record_needs_approval(store, jobs, outbox):
     change = {"asset_id": "PUMP-0451", "field": "location", "value": "bay 4"}
+    senior = Technician("tech-9", "senior_technician")
 
     def decide(when: datetime):
-        service = ActionService(
-            store=store,
-            jobs=jobs,
-            policy=open_policy_store(load_settings(), clock=lambda: NOW).status(),
-            outbox=outbox,
-            technician=Technician("tech-9", "senior_technician"),
-            clock=lambda: when,
-            data_sources=lambda: SOURCES,
-        )
+        service = desk(store, jobs, outbox, SOURCES, when=when, technician=senior)
         return service.decide(
             ToolCall("update_asset", change),
             proposed_by="technician",
