@@ -4,9 +4,11 @@ The newest published KB version gives the parts catalogue
 (:mod:`sync.server.parts_catalogue`); the versions before it say which
 documents were withdrawn and when: a document that a version had and the
 next version published without is withdrawn from that next version on,
-until a later version brings it back. Stored KB versions were authenticated
-when they were published, so this reads them without the signing key. The
-result is worked out once per newest version and cached.
+until a later version brings it back. The withdrawals supervisors recorded
+(:mod:`sync.server.withdrawing`) give their reasons, and the revisions
+withdrawn on their own. Stored KB versions were authenticated when they were
+published, so this reads them without the signing key. The result is worked
+out once per newest version and withdrawal, and cached.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import binascii
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +27,8 @@ from sync.protocol import KbDelta
 from sync.server.kb_check import KbNow, Withdrawal
 from sync.server.parts_catalogue import read_catalogue
 from sync.server.storage import fleet
+from sync.server.storage.kb_withdrawals import last_withdrawal
+from sync.server.storage.kb_withdrawals import withdrawals as stored_withdrawals
 
 
 class KbCache:
@@ -32,17 +37,18 @@ class KbCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current = KbNow()
+        self._mark = (0, 0)
 
     def current(self, connection: Connection) -> KbNow:
         """The KB the centre publishes now (version 0: none published)."""
-        version = fleet.latest_kb_version(connection)
+        mark = (fleet.latest_kb_version(connection), last_withdrawal(connection))
         with self._lock:
-            cached = self._current
-        if cached.version == version:
+            cached, cached_mark = self._current, self._mark
+        if cached_mark == mark:
             return cached
-        now = kb_now(connection, version)
+        now = kb_now(connection, mark[0])
         with self._lock:
-            self._current = now
+            self._current, self._mark = now, mark
         return now
 
 
@@ -52,10 +58,21 @@ def kb_now(connection: Connection, version: int) -> KbNow:
     if stored is None:
         return KbNow()
     snapshot = KbDelta.model_validate_json(stored["snapshot"])
+    recorded = stored_withdrawals(connection)
+    reasons = {(w.document, w.kb_version): w.reason for w in recorded if not w.revision}
+    by_version = withdrawals(fleet.kb_changes(connection), held=set(snapshot.files))
     return KbNow(
         version,
         read_catalogue(_decoded(snapshot.files)),
-        withdrawals(fleet.kb_changes(connection), held=set(snapshot.files)),
+        {
+            document: replace(w, reason=reasons.get((document, w.version), ""))
+            for document, w in by_version.items()
+        },
+        {
+            (w.document, w.revision): Withdrawal(0, w.withdrawn_at, w.reason)
+            for w in recorded
+            if w.revision
+        },
     )
 
 

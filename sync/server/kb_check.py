@@ -11,7 +11,11 @@ received; the centre knows the KB it publishes now. At push:
   proposed";
 - an action citing a document that the centre has withdrawn since (a KB
   version published without a document an earlier version had) is held
-  too, naming the document and the version that withdrew it.
+  too, naming the document, the version that withdrew it and the reason a
+  supervisor gave (``edge-governance kb withdraw``);
+- an action whose data-age record cites a revision of a document that a
+  supervisor withdrew (``kb withdraw DOC --revision R``: a corrected document
+  whose old text must not be acted on) is held, naming the revision and why.
 
 With no KB published at the centre there is nothing to compare, and a newest
 KB without any parts table says nothing about prices (a citation of the
@@ -45,6 +49,7 @@ class Withdrawal:
 
     version: int
     at: datetime | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +61,17 @@ class KbNow:
         parts: Its parts catalogue by part key (``None``: no parts table).
         withdrawn: Documents an earlier version had and the newest has not,
             with the version that withdrew each.
+        withdrawn_revisions: Revisions withdrawn by a supervisor, by
+            document and revision (12 hex digits), with when and why (the
+            version is the one that first held the revision, if known).
     """
 
     version: int = 0
     parts: Mapping[str, CataloguePart] | None = None
     withdrawn: Mapping[str, Withdrawal] = field(default_factory=dict)
+    withdrawn_revisions: Mapping[tuple[str, str], Withdrawal] = field(
+        default_factory=dict
+    )
 
 
 def part_problems(
@@ -94,7 +105,8 @@ def part_problems(
 
 
 def withdrawn_problems(evidence: Mapping[str, Any], kb: KbNow) -> list[str]:
-    """The documents an action cites that the centre has withdrawn since."""
+    """The documents and revisions an action cites that the centre has
+    withdrawn since."""
     problems = []
     for document in sorted(cited_documents(evidence)):
         withdrawal = kb.withdrawn.get(document)
@@ -102,9 +114,37 @@ def withdrawn_problems(evidence: Mapping[str, Any], kb: KbNow) -> list[str]:
             when = f" of {withdrawal.at:%Y-%m-%d}" if withdrawal.at else ""
             problems.append(
                 f"it cites {document}, withdrawn by the centre in KB "
-                f"v{withdrawal.version}{when}"
+                f"v{withdrawal.version}{when}{_why(withdrawal)}"
+            )
+    for document, revision in sorted(cited_revisions(evidence)):
+        withdrawal = kb.withdrawn_revisions.get((document, revision))
+        if withdrawal is not None:
+            when = f" on {withdrawal.at:%Y-%m-%d}" if withdrawal.at else ""
+            problems.append(
+                f"it cites {document} revision {revision}, withdrawn by the "
+                f"centre{when}{_why(withdrawal)}"
             )
     return problems
+
+
+def cited_revisions(evidence: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The document revisions an action's data-age record names (12 hex
+    digits each)."""
+    record = evidence.get(_FRESHNESS_KEY)
+    named = record.get("documents") if isinstance(record, Mapping) else None
+    if not isinstance(named, Mapping):
+        return set()
+    return {
+        (name, doc["revision"][:12].lower())
+        for name, doc in named.items()
+        if isinstance(name, str)
+        and isinstance(doc, Mapping)
+        and isinstance(doc.get("revision"), str)
+    }
+
+
+def _why(withdrawal: Withdrawal) -> str:
+    return f": {withdrawal.reason}" if withdrawal.reason else ""
 
 
 def cited_documents(evidence: Mapping[str, Any]) -> set[str]:

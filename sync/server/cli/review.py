@@ -1,4 +1,5 @@
-"""``edge-governance`` commands for supervisors: review, publishing, the report.
+"""``edge-governance`` commands for supervisors: review, policy publishing, the
+report.
 
 edge-governance review list [filters] [--limit N] [--json]
     filters: [--device D] [--technician T] [--tool X] [--because TEXT]
@@ -7,7 +8,6 @@ edge-governance review show ID [--device D] [--json]
 edge-governance review approve ID... | --all [filters] [--reason TEXT] [--yes]
 edge-governance review reject ID... | --all [filters] --reason TEXT [--yes]
 edge-governance policy publish FILE|DIR [--expires-in 30d] [--version N]
-edge-governance kb publish PATH
 edge-governance report [--technician T] [--since ISO] [--until ISO] [--json]
 """
 
@@ -260,34 +260,6 @@ def publish_policy(
             published = publisher.publish_bundle(source.read_bytes(), actor=cli.actor)
     click.echo(
         f"Published policy version {published}; devices get it on their next sync."
-    )
-
-
-@click.group("kb")
-def kb_group() -> None:
-    """Knowledge-base versions for devices."""
-
-
-@kb_group.command("publish")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.pass_context
-def publish_kb(ctx: click.Context, path: Path) -> None:
-    """Sign the documents at PATH with the centre's key and publish them as
-    the next KB version."""
-    cli = state(ctx)
-    with cli.storage() as storage:
-        published = Publisher(storage, cli.keys(), clock=utc_now).publish_kb(
-            path, actor=cli.actor
-        )
-    if published.skipped:
-        click.echo(
-            f"Left out {len(published.skipped)} file(s) devices do not take in a "
-            f"KB: {', '.join(published.skipped)}.",
-            err=True,
-        )
-    click.echo(
-        f"Published KB version {published.version} ({published.files} file(s)); "
-        "devices get it on their next sync."
     )
 
 

@@ -11,6 +11,7 @@ from sync.server.cli import (
     drift,
     fleet,
     gate,
+    kb,
     people,
     releases,
     review,
@@ -53,7 +54,7 @@ governance.add_command(fleet.jobs_group)
 governance.add_command(fleet.kill_switch)
 governance.add_command(fleet.deliveries_group)
 governance.add_command(review.review_group)
-governance.add_command(review.kb_group)
+governance.add_command(kb.kb_group)
 governance.add_command(review.report)
 governance.add_command(turns.turns_group)
 governance.add_command(drift.drift_group)

@@ -289,6 +289,22 @@ kb_versions = sa.Table(
     sa.Column("published_by", sa.String(120), nullable=False),
 )
 
+kb_withdrawals = sa.Table(
+    "kb_withdrawals",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    ),
+    sa.Column("document", sa.String(500), nullable=False, index=True),
+    # The revision withdrawn (12 hex digits of its SHA-256); NULL: the whole
+    # document, taken out of the KB version ``kb_version``.
+    sa.Column("revision", sa.String(64), nullable=True),
+    sa.Column("kb_version", sa.Integer, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    _time("withdrawn_at"),
+    sa.Column("withdrawn_by", sa.String(120), nullable=False),
+)
+
 job_books = sa.Table(
     "job_books",
     metadata,

@@ -36,6 +36,7 @@ from sync.server.storage.schema import (
     devices,
     evaluation_reports,
     evaluation_suites,
+    kb_withdrawals,
     metadata,
     people,
     release_gates,
@@ -48,7 +49,7 @@ from sync.server.storage.turn_text import fill_turn_texts
 
 logger = logging.getLogger("sync.server.storage")
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 _MIGRATION_LOCK = 7_404_202_601
 """PostgreSQL advisory lock id held while migrating (one migrator at a time)."""
 
@@ -306,6 +307,11 @@ def _m010_turn_text(connection: Connection) -> None:
         )
 
 
+def _m011_kb_withdrawals(connection: Connection) -> None:
+    """Documents and revisions the centre withdrew, each with its reason."""
+    kb_withdrawals.create(connection, checkfirst=True)
+
+
 def _add_columns(
     connection: Connection, added: Mapping[str, Mapping[str, str]]
 ) -> None:
@@ -331,6 +337,7 @@ MIGRATIONS: Sequence[tuple[int, Callable[[Connection], None]]] = (
     (8, _m008_evaluation_suites),
     (9, _m009_review_queue),
     (10, _m010_turn_text),
+    (11, _m011_kb_withdrawals),
 )
 """Migrations by version, applied in order. A later change of the schema gets
 its own step here (``ALTER ...``); a step never changes once released."""
