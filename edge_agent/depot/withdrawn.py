@@ -5,8 +5,10 @@ When a sync replaces the knowledge base and a document the device had is no
 longer in it, the centre withdrew it: search stops finding it at once (the
 KB no longer holds it), and the device keeps its id with the KB version that
 withdrew it and when, so the technician is told: once in the sync's report,
-and once more before the next answer (``edge-agent ask``). A document the
-centre publishes again leaves the list.
+and once more with the next answer (``edge-agent ask``, the terminal app).
+An answer kept from before, shown again, is marked under its sources for each
+withdrawn document it cites. A document the centre publishes again leaves
+the list.
 
 A damaged file is kept aside as ``withdrawn.json.damaged`` (once) and the
 list starts afresh: it only informs, nothing depends on it.
@@ -53,6 +55,29 @@ def withdrawn_message(entries: Sequence[Withdrawn]) -> list[str]:
         f"Withdrawn by the centre in KB v{version}: {', '.join(sorted(ids))}."
         for version, ids in sorted(by_version.items())
     ]
+
+
+def withdrawn_marks(
+    documents: Iterable[str], entries: Sequence[Withdrawn]
+) -> list[str]:
+    """For each of ``documents`` the centre withdrew, the line said under an
+    answer citing it: ``"manuals/old-pump.md was withdrawn by the centre in KB
+    v5 (2026-12-05): do not act on what it said."``"""
+    cited = set(documents)
+    return [
+        _mark(entry)
+        for entry in sorted(entries, key=lambda e: e.document_id)
+        if entry.document_id in cited
+    ]
+
+
+def _mark(entry: Withdrawn) -> str:
+    day = entry.withdrawn_at[:10]
+    when = f" ({day})" if day else ""
+    return (
+        f"{entry.document_id} was withdrawn by the centre in KB "
+        f"v{entry.kb_version}{when}: do not act on what it said."
+    )
 
 
 class WithdrawnList:

@@ -4,6 +4,10 @@ Enter asks; ``/do <request>`` asks the model to propose one action, shown as a
 card. Esc cancels the answer being written. Each answer runs in a worker that
 opens its own session; its events come back as messages.
 
+The first answer after a sync withdrew documents from the knowledge base
+says so, once; when a sync replaces the knowledge base, the answers shown are
+marked for the documents they cite that the centre withdrew.
+
 Each turn is kept on the device as it ends (``conversations.db``): the first
 question starts a conversation, ctrl+n starts a new one, ctrl+r lists the
 kept ones and reopens one. PageUp/PageDown and ctrl+Home/ctrl+End scroll the
@@ -35,7 +39,7 @@ from edge_agent.tui.failures import error_message
 from edge_agent.tui.messages import AnswerFinished, AnswerStreamed
 from edge_agent.tui.screens.chunk import ChunkScreen
 from edge_agent.tui.screens.kept_chat import KeptChatScreen
-from edge_agent.tui.status import MODEL_LOADING
+from edge_agent.tui.status import MODEL_LOADING, StatusSnapshot
 from edge_agent.tui.widgets.answer_view import AnswerView
 from edge_agent.tui.widgets.citations import CitationChosen, CitationList
 from edge_agent.tui.widgets.proposal_card import ProposalCard
@@ -73,6 +77,8 @@ class ChatScreen(KeptChatScreen):
         self._answering: dict[int, threading.Event] = {}
         self._sentences: dict[int, tuple[int, int]] = {}
         self._cards: list[ProposalCard] = []
+        self._kb_version: int | None = None
+        """The KB version the answers shown were last checked against."""
 
     def compose_body(self) -> ComposeResult:
         yield Transcript(welcome_text(None))
@@ -84,6 +90,7 @@ class ChatScreen(KeptChatScreen):
         app = field_app(self)
         self.watch(app, "job_context", self._show_job, init=True)
         self.watch(app, "status", self._show_welcome, init=True)
+        self.watch(app, "status", self._check_withdrawn, init=True)
         self.query_one("#question", Input).focus()
 
     # --- asking ---------------------------------------------------------------
@@ -185,6 +192,22 @@ class ChatScreen(KeptChatScreen):
         if not self._answering:
             self.progress("Ready.")
         self.refresh_bindings()
+
+    # --- withdrawn documents -------------------------------------------------
+
+    def _check_withdrawn(self, status: StatusSnapshot | None) -> None:
+        """A new KB (a sync, here or elsewhere) may have withdrawn documents
+        that answers shown cite."""
+        if status is not None and status.kb_version != self._kb_version:
+            self._kb_version = status.kb_version
+            self._read_withdrawn()
+
+    @work(thread=True, exit_on_error=False, group="withdrawn", exclusive=True)
+    def _read_withdrawn(self) -> None:
+        from edge_agent.tui.tasks.withdrawn import withdrawn_entries
+
+        entries = withdrawn_entries(field_app(self).settings)
+        self.app.call_from_thread(self.transcript.mark_withdrawn, entries)
 
     # --- actions ----------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 The base of :class:`~edge_agent.tui.screens.chat.ChatScreen`: the turns are
 kept as they end (see :class:`~edge_agent.tui.chat_keeper.ChatKeeper`),
-ctrl+r lists the kept conversations and reopens one, ctrl+n starts a new
-one; PageUp/PageDown and ctrl+Home/ctrl+End scroll the transcript while the
+ctrl+r lists the kept conversations and reopens one (its answers marked for
+the documents the centre has withdrawn since), ctrl+n starts a new one;
+PageUp/PageDown and ctrl+Home/ctrl+End scroll the transcript while the
 question box keeps the focus; ctrl+y copies an answer. A history that cannot
 be used is said once, and the chat goes on in memory.
 """
@@ -156,8 +157,12 @@ class KeptChatScreen(FieldScreen):
             self.notify(GONE, title="Not kept", severity="warning")
             return
         conversation, turns = kept
+        from edge_agent.tui.tasks.withdrawn import withdrawn_entries
+
+        entries = await asyncio.to_thread(withdrawn_entries, field_app(self).settings)
         await self.transcript.clear_turns()
         await self.transcript.show_kept(turns)
+        self.transcript.mark_withdrawn(entries)
         self.keeper.current.reopen(conversation, turns)
         self.progress(reopened_text(conversation, len(turns)))
         if self.keeper.available:

@@ -5,10 +5,13 @@ citation; the model's checked sentences follow under their own heading;
 notices say what is missing or was withdrawn. When the answer is complete a
 marker says how it was answered (exact lookup, quotes only, checked model
 text, not in the knowledge base) and the citations are listed for opening.
+Under them, a line for each cited document the centre has withdrawn since
+(worked out when shown: what was kept is not changed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
@@ -17,6 +20,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from edge_agent.answer.values import Answer, AnswerEvent, Route, closest_code_lines
+from edge_agent.depot.withdrawn import Withdrawn, withdrawn_marks
 from edge_agent.tui.widgets.citations import CitationList, citation_labels
 
 FACTS_HEADING = "From the knowledge base:"
@@ -72,6 +76,15 @@ class _Draft:
         return self.numbers.setdefault(chunk_id, len(self.numbers) + 1)
 
 
+def cited_documents(answer: Answer) -> set[str]:
+    """The documents ``answer`` quotes or lists as sources (a chunk id is
+    ``document#n``)."""
+    sources = (*answer.citations, *answer.closest)
+    documents = {c.document or c.chunk_id.partition("#")[0] for c in sources}
+    documents.update(fact.chunk_id.partition("#")[0] for fact in answer.facts)
+    return documents
+
+
 class AnswerView(Vertical):
     """A question with its streamed answer, marker and citations."""
 
@@ -86,12 +99,16 @@ class AnswerView(Vertical):
         self.failed = False
         self._draft = _Draft()
         self._marker = ""
+        self._withdrawn: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f"› {self.question}"), classes="question")
         yield Static(Content("…"), classes="answer-body")
         yield Static("", classes="answer-marker")
         yield CitationList()
+        withdrawn = Static("", classes="answer-withdrawn")
+        withdrawn.display = False
+        yield withdrawn
 
     @property
     def finished(self) -> bool:
@@ -132,6 +149,24 @@ class AnswerView(Vertical):
         self._show_marker(answer_marker(answer, cancelled=self.cancelled))
         self.query_one(CitationList).show(answer.citations, answer.closest)
 
+    def mark_withdrawn(self, entries: Sequence[Withdrawn]) -> None:
+        """Say under the sources which cited documents the centre withdrew
+        (of ``entries``, the device's whole list); no line when none."""
+        answer = self.answer
+        cited = set() if answer is None else cited_documents(answer)
+        marks = withdrawn_marks(cited, entries)
+        if marks == self._withdrawn:
+            return
+        self._withdrawn = marks
+        line = self.query_one(".answer-withdrawn", Static)
+        line.update(Content("\n").join(Content.styled(m, "$warning") for m in marks))
+        line.display = bool(marks)
+
+    @property
+    def withdrawn_marks(self) -> list[str]:
+        """The lines under the sources about withdrawn documents, as shown."""
+        return list(self._withdrawn)
+
     def fail(self, message: str, marker: str = NO_ANSWER) -> None:
         """The turn failed (or cannot be shown); say so in place of an answer."""
         self.failed = True
@@ -152,6 +187,7 @@ class AnswerView(Vertical):
                 f"  {label}"
                 for label in citation_labels(answer.citations, answer.closest)
             )
+        lines.extend(self._withdrawn)
         return "\n".join(lines)
 
     def _show_marker(self, marker: Marker) -> None:

@@ -1,11 +1,14 @@
 """The chat's transcript: the welcome line, then each turn in order.
 
 New turns are added as they are asked; a reopened conversation's kept turns
-are drawn again from what was kept. The transcript scrolls from the keyboard
+are drawn again from what was kept. Answers citing a document the centre
+has withdrawn since are marked so. The transcript scrolls from the keyboard
 while the question box keeps the focus.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -13,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from edge_agent.conversations import Turn, TurnKind, TurnState
+from edge_agent.depot.withdrawn import Withdrawn
 from edge_agent.tui.widgets.answer_view import AnswerView
 from edge_agent.tui.widgets.past_action import PastActionCard
 
@@ -76,6 +80,13 @@ class Transcript(VerticalScroll):
                 show_kept_answer(widget, turn)
         self.call_after_refresh(self.scroll_end, animate=False)
         return widgets
+
+    def mark_withdrawn(self, entries: Sequence[Withdrawn]) -> None:
+        """Mark each answer shown that cites a document of ``entries`` (the
+        device's list of withdrawn documents), and only those."""
+        for view in self._views.values():
+            if view.finished:
+                view.mark_withdrawn(entries)
 
     def _answer_view(self, question: str) -> AnswerView:
         self._numbered += 1

@@ -11,7 +11,7 @@ import pytest
 
 from edge_agent.__main__ import main
 from edge_agent.depot.updates import ApplyReport, apply_pull
-from edge_agent.depot.withdrawn import Withdrawn, WithdrawnList
+from edge_agent.depot.withdrawn import Withdrawn, WithdrawnList, withdrawn_marks
 from edge_agent.home import HomeLayout
 from edge_agent.policy_store import PolicyStore
 from knowledge_cache import KnowledgeStore
@@ -127,3 +127,18 @@ def test_ask_tells_once_which_documents_the_centre_withdrew(
     assert "Withdrawn" not in capsys.readouterr().out
     kept = json.loads(HomeLayout(isolated_home).withdrawn_file.read_text())
     assert [e["shown"] for e in kept["withdrawn"]] == [True, True]
+
+
+def test_an_answer_is_marked_only_for_the_withdrawn_documents_it_cites() -> None:
+    entries = [
+        Withdrawn("manuals/old-pump.md", 5, "2026-12-05T09:30:00+00:00"),
+        Withdrawn("codes.csv", 6, ""),
+        Withdrawn("manuals/other.md", 5, "2026-12-05T09:30:00+00:00"),
+    ]
+    cited = ["pump-manual.md", "manuals/old-pump.md", "codes.csv"]
+    assert withdrawn_marks(cited, entries) == [
+        "codes.csv was withdrawn by the centre in KB v6: do not act on what it said.",
+        "manuals/old-pump.md was withdrawn by the centre in KB v5 (2026-12-05): "
+        "do not act on what it said.",
+    ]
+    assert withdrawn_marks(["pump-manual.md"], entries) == []
