@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from knowledge_cache.code_formats import reading_formats
 from knowledge_cache.code_keys import code_key
+from knowledge_cache.code_prefixes import codes_without_prefix, learned_prefixes
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
 from knowledge_cache.question_codes import (
@@ -39,10 +40,24 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
 
     Codes are read with the KB's declared formats (see
     :mod:`knowledge_cache.question_codes`); a code a table registers
-    without a declared format is found by its exact key. A reading with no
-    entries is a code the KB does not list.
+    without a declared format is found by its exact key, and a listed code
+    typed without its table's literal prefix is read with it (see
+    :mod:`knowledge_cache.code_prefixes`). A reading with no entries is a
+    code the KB does not list.
     """
-    typed = typed_codes(db, question)
+    in_use, cued = reading_formats(db)
+    formats = FormatSet(in_use)
+    typed = codes_in_question(
+        question, formats, cued_formats_of(cued) if cued else None
+    )
+    typed += codes_without_prefix(
+        question,
+        lambda: learned_prefixes(db),
+        formats,
+        lambda value: bool(entries(db, [code_key(value)])),
+        taken=typed,
+    )
+    typed.sort(key=lambda code: code.start)
     readings = [CodeReading(t, tuple(entries(db, [t.key]))) for t in typed]
     typed_keys = {t.key for t in typed}
     for key in known_code_keys(db, question, typed_keys):
