@@ -29,8 +29,8 @@ MIN_DIGITS = 3
 """Fewest digits in a token read as a code without its prefix."""
 
 _TOKEN = re.compile(r"(?<![\w'])[A-Za-z0-9]+(?![\w'])")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_COUNTED_OR_MEASURED = re.compile(
+YEAR = re.compile(r"(?:19|20)\d\d")
+COUNTED_OR_MEASURED = re.compile(
     r"\s*(?:x\b|times\b|%|percent\b|minutes?\b|mins?\b|hours?\b|hrs?\b|h\b|"
     r"days?\b|weeks?\b|months?\b|years?\b|seconds?\b|secs?\b|s\b|ms\b|ago\b|"
     r"rpm\b|v\b|volts?\b|kv\b|mv\b|a\b|amps?\b|ma\b|w\b|watts?\b|kw\b|kwh\b|"
@@ -134,9 +134,9 @@ def _could_be_code(text: str, token: re.Match[str]) -> bool:
     digits = sum(ch.isdigit() for ch in word)
     if digits < MIN_DIGITS or digits <= len(word) - digits:
         return False
-    if _YEAR.fullmatch(word):
+    if YEAR.fullmatch(word):
         return False
-    return _COUNTED_OR_MEASURED.match(text, token.end()) is None
+    return COUNTED_OR_MEASURED.match(text, token.end()) is None
 
 
 def _inside(token: re.Match[str], taken: Sequence[TypedCode]) -> bool:
