@@ -101,3 +101,20 @@ def test_a_declared_format_gets_no_prefix_reading(
     assert not store.ingest([tmp_path]).failed
     assert [f.pattern for f in store.code_formats()] == [r"0X\d{4}"]
     assert store.read_codes("2310 on the drive") == []
+
+
+@pytest.mark.parametrize(
+    "question", ["fitted in 2010", "pressure reads 1500 today", "3500 on the meter"]
+)
+def test_ordinary_numbers_never_read_as_hex_codes_with_a_swapped_letter(
+    store: KnowledgeStore, tmp_path: Path, question: str
+) -> None:
+    # 0xFF00 beside 0x8110 makes the letters a class; the shared 0 stays
+    # literal, so 2010 is never 2O10 nor 1500 1S00.
+    (tmp_path / "emcy.csv").write_text(
+        "code,description\n0x8110,CAN overrun\n0x2310,Over-current\n"
+        "0xFF00,Device specific\n0x3210,DC link over-voltage\n0xF000,Additional\n",
+        encoding="utf-8",
+    )
+    assert not store.ingest([tmp_path]).failed
+    assert store.read_codes(question) == []
