@@ -12,6 +12,8 @@ from sqlite_utils import Database
 
 from knowledge_cache.code_formats import reading_formats
 from knowledge_cache.code_keys import code_key, spelled_in
+from knowledge_cache.code_numbering import opening_number
+from knowledge_cache.code_prefixes import codes_without_prefix, learned_prefixes
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeEntry, CodeKind
 from knowledge_cache.question_codes import (
@@ -39,10 +41,29 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
 
     Codes are read with the KB's declared formats (see
     :mod:`knowledge_cache.question_codes`); a code a table registers
-    without a declared format is found by its exact key. A reading with no
-    entries is a code the KB does not list.
+    without a declared format is found by its exact key, a listed code
+    typed without its table's literal prefix is read with it (see
+    :mod:`knowledge_cache.code_prefixes`), and a number opening the question
+    in the numbering of a table of plain numbers is read as its code (see
+    :mod:`knowledge_cache.code_numbering`). A reading with no entries is a
+    code the KB does not list.
     """
-    typed = typed_codes(db, question)
+    in_use, cued = reading_formats(db)
+    formats = FormatSet(in_use)
+    typed = codes_in_question(
+        question, formats, cued_formats_of(cued) if cued else None
+    )
+    typed += codes_without_prefix(
+        question,
+        lambda: learned_prefixes(db),
+        formats,
+        lambda value: bool(entries(db, [code_key(value)])),
+        taken=typed,
+    )
+    opening = opening_number(question, FormatSet(cued), lambda *a: _neighbours(db, *a))
+    if opening is not None and not any(t.start <= opening.start < t.end for t in typed):
+        typed.append(opening)
+    typed.sort(key=lambda code: code.start)
     readings = [
         CodeReading(t, tuple(entries(db, [t.key], spelled=t.value))) for t in typed
     ]
@@ -129,6 +150,17 @@ def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:
         [kind.value],
     ).fetchall()
     return [_code_entry(row) for row in rows]
+
+
+def _neighbours(db: Database, kind: CodeKind, start: str, length: int) -> int:
+    """How many listed codes of ``kind`` start with ``start`` and have
+    ``length`` characters (see :mod:`knowledge_cache.code_numbering`)."""
+    row = db.execute(
+        "SELECT count(*) FROM codes WHERE kind = ? AND substr(key, 1, ?) = ? "
+        "AND length(key) = ?",
+        [kind.value, len(start), start, length],
+    ).fetchone()
+    return int(row[0])
 
 
 def _number(key: str) -> int:

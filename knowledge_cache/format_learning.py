@@ -3,13 +3,14 @@
 A customer's table rarely comes with a ``kb.toml``. Its code column still
 says how its codes are spelled: each value is cut into runs of letters, runs
 of digits and separators (``E-42`` is a letter, a hyphen and two digits), and
-values with the same runs in the same order share a format. Digit runs keep
-the lengths seen (``\\d{2,3}``); a letter run spelled the same in every value
-stays literal (``ERR``), a few words spelled out stay so (``(?:ERR|INFO)``),
-one of a fixed length keeps the alphabet seen at each position (``[CEG]``),
-any other becomes ``[A-Z]{m,n}``. Spellings and letters are kept only when
-each was seen about twice or more. A shape seen once is an accident of the
-data, not a format.
+values with the same runs in the same order share a format. A run spelled
+the same in every value stays literal (``ERR``, and the ``0`` of ``0x2310``,
+so that no ordinary number fits with a swapped letter); other digit runs
+keep the lengths seen (``\\d{2,3}``); a few words spelled out stay so
+(``(?:ERR|INFO)``), a letter run of a fixed length keeps the alphabet seen
+at each position (``[CEG]``), any other becomes ``[A-Z]{m,n}``. Spellings
+and letters are kept only when each was seen about twice or more. A shape
+seen once is an accident of the data, not a format.
 
 A format is learned only from a code column, never from prose, and it is
 *loose* (kept for ``kb stats`` to show, never used) when it would match
@@ -57,13 +58,19 @@ def learn_formats(
         if len(members) < MIN_SUPPORT:
             continue
         pattern = "".join(_run_pattern(cls, members, i) for i, cls in enumerate(shape))
+        # Looseness is judged with every digit run as any digits: a digit the
+        # table happens to share (6205-2Z, 6306-2RS) makes no shape less loose.
+        judged = "".join(
+            _run_pattern(cls, members, i, literal_digits=False)
+            for i, cls in enumerate(shape)
+        )
         example = "".join(members[0])
         learned.append(
             LearnedFormat(
                 CodeFormat(kind, pattern, example, f"learned from {document_id}"),
                 len(members),
                 document_id,
-                looseness(pattern, shape),
+                looseness(judged, shape),
             )
         )
     return learned
@@ -112,9 +119,17 @@ def _run_class(run: str) -> str:
     return run  # a separator, kept as itself
 
 
-def _run_pattern(cls: str, members: Sequence[Sequence[str]], index: int) -> str:
+def _run_pattern(
+    cls: str,
+    members: Sequence[Sequence[str]],
+    index: int,
+    *,
+    literal_digits: bool = True,
+) -> str:
     texts = [runs[index] for runs in members]
     if cls == "D":
+        if literal_digits and len(set(texts)) == 1:
+            return texts[0]  # the same digits in every code: part of its spelling
         return _counted(r"\d", [len(t) for t in texts])
     if cls == "L":
         return _letters(texts)

@@ -101,13 +101,18 @@ class FormatSet:
         self._shapes = [_shape(fmt) for fmt in formats]
         examples = [fmt.example for fmt in formats]
         self.longest_letter_run: int | None = (
-            max(_longest_letter_run(e) for e in examples)
+            max(
+                max(_longest_letter_run(e), _longest_spelled_word(f.pattern))
+                for e, f in zip(examples, formats, strict=True)
+            )
             if examples and all(examples)
             else None
         )
         """The longest run of letters in the formats' examples (``HFP`` in
-        ``HFP-204518``), when every format gives one: a longer word in a text
-        is no part of a code."""
+        ``HFP-204518``) or spelled out in their patterns (``INFORMATION`` in
+        ``(?:INFORMATION|ERR) \\d{1,3}``, whose example is ``ERR 1``), when
+        every format gives an example: a longer word in a text is no part of
+        a code."""
 
     def __bool__(self) -> bool:
         return bool(self._shapes)
@@ -140,6 +145,13 @@ class FormatSet:
 
 def _longest_letter_run(text: str) -> int:
     return max((len(run) for run in re.findall(r"[A-Za-z]+", text)), default=0)
+
+
+def _longest_spelled_word(pattern: str) -> int:
+    """The longest run of letters a pattern spells out literally, outside
+    escapes (``\\d``), classes (``[A-Z]``) and counts (``{2,3}``)."""
+    bare = re.sub(r"\\.|\[[^\]]*\]|\{[^}]*\}|\(\?(?:P?<[^>]*>|[:=!])", " ", pattern)
+    return max((len(run) for run in re.findall(r"[A-Za-z]+", bare)), default=0)
 
 
 def _separators_agree(read: str, match: FormatMatch) -> bool:

@@ -37,6 +37,8 @@ class TypedCode:
     fixes: tuple[Fix, ...]
     start: int
     end: int
+    prefix: str = ""
+    """The literal prefix of the code's table, put back when typed without it."""
 
     @property
     def key(self) -> str:
@@ -45,7 +47,13 @@ class TypedCode:
     @property
     def corrected(self) -> str:
         """How the typed text was read, e.g. "read 'l' as '1' ...", or ""."""
-        return "; ".join(fix.describe() for fix in self.fixes)
+        notes = [fix.describe() for fix in self.fixes]
+        if self.prefix:
+            notes.insert(
+                0,
+                f"put back '{self.prefix}', which every code of its table starts with",
+            )
+        return "; ".join(notes)
 
 
 @dataclass(frozen=True, slots=True)

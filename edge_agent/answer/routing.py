@@ -34,5 +34,5 @@ def code_mentions(understood: UnderstoodQuery) -> CodeMentions:
             and all(a.value != reading.code.value for a in absent)
         ):
             absent.append(reading.code)
-    corrected = tuple(r.code for r in understood.readings if r.code.fixes)
+    corrected = tuple(r.code for r in understood.readings if r.code.corrected)
     return CodeMentions(tuple(found.values()), tuple(absent), corrected)

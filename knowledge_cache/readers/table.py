@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from knowledge_cache.code_keys import code_key, same_spelling
 from knowledge_cache.errors import IngestError
@@ -16,6 +17,7 @@ from knowledge_cache.models import (
     DocumentKind,
     ParsedDocument,
 )
+from knowledge_cache.readers.table_groups import group_headings
 
 CODE_COLUMNS: dict[str, CodeKind] = {
     "code": CodeKind.FAULT_CODE,
@@ -98,8 +100,21 @@ def read_table(text: str, fallback_title: str) -> ParsedDocument:
     return ParsedDocument(
         title=fallback_title,
         kind=DocumentKind.TABLE,
-        chunks=tuple(chunks),
+        chunks=_in_groups(chunks),
         warnings=tuple(warnings),
+    )
+
+
+def _in_groups(chunks: Sequence[ChunkDraft]) -> tuple[ChunkDraft, ...]:
+    """Each row under the headings of its table's groups, as a section path
+    (see :mod:`knowledge_cache.readers.table_groups`)."""
+    rows = [(c.code_row.code, c.code_row.description) for c in chunks if c.code_row]
+    headings = group_headings(rows)
+    return tuple(
+        replace(c, section=(*headings[c.code_row.code], *c.section))
+        if c.code_row and c.code_row.code in headings
+        else c
+        for c in chunks
     )
 
 

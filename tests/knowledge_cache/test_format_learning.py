@@ -54,11 +54,27 @@ def test_formats_that_would_match_words_or_numbers_are_loose() -> None:
 
 
 def test_a_shape_a_date_fits_with_one_look_alike_letter_is_loose() -> None:
-    # 2024-05 read with its 5 as S fits the bearing shape 6205-2Z / 6205-2RSH.
-    values = ["6205-2RSH", "6306-2Z", "6004-2RSL", "6210-2Z"]
+    # 2024-05 read with its 5 as S fits the bearing shape 6205-2Z / 6205-1RSH.
+    values = ["6205-1RSH", "6306-2Z", "6004-2RSL", "6210-1Z"]
     (learned,) = learn_formats(values, CodeKind.PART_NUMBER, "t")
     assert learned.format.pattern == r"\d{4}-\d[A-Z]{1,3}"
     assert "look-alike letter" in learned.loose
+    # A digit every code shares stays literal, and the shape stays as loose.
+    shared = ["6205-2RSH", "6306-2Z", "6004-2RSL", "6210-2Z"]
+    (learned,) = learn_formats(shared, CodeKind.PART_NUMBER, "t")
+    assert learned.format.pattern == r"\d{4}-2[A-Z]{1,3}"
+    assert "look-alike letter" in learned.loose
+
+
+def test_digits_spelled_the_same_in_every_code_stay_literal() -> None:
+    # Every code starts 0x: the 0 is part of the spelling, as the x is, so
+    # an ordinary number (1500, 2010) never reads as one with a swapped letter.
+    values = ["0x8110", "0x2310", "0xFF00", "0x3210"]
+    (learned,) = learn_formats(values, CodeKind.FAULT_CODE, "t")
+    assert learned.format.pattern == r"0[A-Z]{1,3}\d{2,4}"
+    assert learned.loose == ""
+    (hex8,) = learn_formats(["0x05030000", "0x06090011"], CodeKind.FAULT_CODE, "t")
+    assert hex8.format.pattern == r"0X\d{8}"
 
 
 @given(

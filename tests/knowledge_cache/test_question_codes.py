@@ -186,3 +186,15 @@ def test_a_number_typed_with_a_look_alike_letter_needs_no_cue(
     question: str, expected: list[str]
 ) -> None:
     assert cued_values(question) == expected
+
+
+def test_a_long_word_a_format_spells_out_is_read_though_its_example_is_short() -> None:
+    # Learned from a table of "Err 1" .. and "Information 65": the example is
+    # the commoner spelling, the longer word is still part of the code.
+    learned = FormatSet(
+        [CodeFormat(CodeKind.FAULT_CODE, r"(?:INFORMATION|ERR) \d{1,3}", "ERR 1", "")]
+    )
+    found = codes_in_question("Information 64 in the app", learned)
+    assert [code.value for code in found] == ["INFORMATION 64"]
+    # A longer ordinary word is still no part of a code.
+    assert codes_in_question("Informational 64 in the app", learned) == []

@@ -132,3 +132,58 @@ def test_csv_codes_differing_only_by_a_separator_between_numbers_are_both_kept()
         "by its own spelling",
         "line 4: duplicate code 2-1; skipped",
     )
+
+
+GROUPED_TABLE = """code,description
+0x3000,Voltage
+0x3100,Mains voltage
+0x3210,DC link over-voltage
+0x3220,DC link under-voltage
+0x4000,Temperature
+0x4210,Excess temperature device
+0x4310,Drive too hot
+0x8100,Communication
+0x8110,CAN overrun
+0x8120,CAN error passive
+0x9000,External error
+"""
+
+
+def test_rows_of_a_numbered_group_carry_its_one_word_heading() -> None:
+    parsed = read_document(Path("emcy.csv"), GROUPED_TABLE.encode())
+    sections = {c.code_row.code: c.section for c in parsed.chunks if c.code_row}
+    assert sections["0x3210"] == ("Voltage", "0x3210")
+    assert sections["0x3100"] == ("Voltage", "0x3100")
+    assert sections["0x4310"] == ("Temperature", "0x4310")
+    assert sections["0x8110"] == ("Communication", "0x8110")
+    # A heading keeps its own row as it is; texts stay the table's own.
+    assert sections["0x3000"] == ("0x3000",)
+    assert sections["0x9000"] == ("0x9000",)
+    assert parsed.chunks[2].text == "0x3210: DC link over-voltage"
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # Round codes with fault texts are faults, not headings.
+        "code,description\n5200,Low flow in the brine circuit\n5210,Brine too cold\n"
+        "5220,Brine too warm\n",
+        # A heading needs two codes of its group.
+        "code,description\n3000,Voltage\n3210,Over-voltage\n4210,Too hot\n",
+        # A group's codes are as long as its heading's: 1010 is not under 100.
+        "code,description\n100,Voltage\n1010,Over-voltage\n1020,Under-voltage\n",
+    ],
+)
+def test_tables_without_numbered_groups_keep_their_rows_as_they_are(
+    table: str,
+) -> None:
+    parsed = read_document(Path("faults.csv"), table.encode())
+    assert all(len(c.section) == 1 for c in parsed.chunks)
+
+
+def test_a_terse_row_is_found_by_its_group_heading(store, tmp_path: Path) -> None:
+    (tmp_path / "emcy.csv").write_text(GROUPED_TABLE, encoding="utf-8")
+    assert not store.ingest([tmp_path]).failed
+    # "Drive too hot" says nothing of temperature; its group's heading does.
+    hits = store.search("temperature too hot")
+    assert hits[0].chunk.section == "Temperature > 0x4310"

@@ -246,6 +246,24 @@ def test_a_typed_slip_in_a_code_is_read_and_said(store) -> None:
     assert any("Read 'E-4Z' as E-42" in notice for notice in answer.notices)
 
 
+def test_a_code_typed_without_its_tables_prefix_is_answered_and_said(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "faults.csv").write_text(
+        "code,description\n0x06020000,Object does not exist\n"
+        "0x06090011,Sub-index does not exist\n0x2310,Continuous over-current\n",
+        encoding="utf-8",
+    )
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as kb:
+        kb.ingest([tmp_path])
+        answerer, model = answerer_with(kb)
+        answer = answerer.ask("abort 06020000 on the drive")
+    assert answer.route is Route.CODE_LOOKUP
+    assert answer.facts[0].text == "0x06020000: Object does not exist"
+    assert any("Read '06020000' as 0X06020000" in n for n in answer.notices)
+    assert model.prompts == []
+
+
 def test_codes_one_number_apart_are_shown_as_related_with_their_own_text(
     tmp_path: Path,
 ) -> None:

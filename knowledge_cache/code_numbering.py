@@ -1,0 +1,57 @@
+"""An unlisted number that opens a question, read as a code of a table of
+plain numbers when it lies in that table's own numbering.
+
+A table of plain numbers (``5298``) has a loose format: a number in a
+question is read as one of its codes only after a code cue ("alarm 5300"),
+so that counts, readings and years never become codes. A listed number is
+found anyway, by its exact key. An unlisted one typed first, the way codes
+are typed ("5216 on the heat pump"), was not read at all, and the answer
+said nothing answers the question instead of "5216 is not in the knowledge
+base". It is read as a code when it opens the question, the table's format
+fits it, it is not a year, no count or unit follows it, and at least
+:data:`MIN_NEIGHBOURS` listed codes of its length share all its digits but
+the last two (it lies in a hundred the table numbers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from knowledge_cache.code_prefixes import COUNTED_OR_MEASURED, YEAR
+from knowledge_cache.format_matching import FormatSet
+from knowledge_cache.models import CodeKind
+from knowledge_cache.question_codes import MAX_QUESTION_CHARS, TypedCode
+
+MIN_NEIGHBOURS = 2
+"""Listed codes that must share the number's hundred."""
+MIN_DIGITS = 3
+"""Fewest digits in a number read this way."""
+
+_OPENING = re.compile(r"\s*(?P<number>\d+)(?![\w'])(?![.,:/-]\d)")
+
+Neighbours = Callable[[CodeKind, str, int], int]
+"""How many listed codes of a kind start with some digits and have a length."""
+
+
+def opening_number(
+    question: str, cued: FormatSet, neighbours: Neighbours
+) -> TypedCode | None:
+    """The number that opens ``question`` as an unlisted code of a table
+    of plain numbers (``cued`` holds their formats), or None."""
+    text = question[:MAX_QUESTION_CHARS]
+    found = _OPENING.match(text)
+    if found is None or not cued:
+        return None
+    number = found.group("number")
+    if len(number) < MIN_DIGITS or YEAR.fullmatch(number):
+        return None
+    if COUNTED_OR_MEASURED.match(text, found.end()):
+        return None
+    match = cued.match(number)
+    if match is None or match.fixes or match.value != number:
+        return None
+    if neighbours(match.kind, number[:-2], len(number)) < MIN_NEIGHBOURS:
+        return None
+    start = found.start("number")
+    return TypedCode(number, number, match.kind, (), start, start + len(number))

@@ -1,0 +1,65 @@
+"""An unlisted number opening a question, read as a code of a table of
+plain numbers only inside that table's own numbering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_cache import KnowledgeStore
+
+NUMBERED_TABLE = """code,description
+5201,Brine inlet temperature too low
+5203,Brine outlet temperature too low
+5298,Compressor overheated
+5302,Hot gas temperature too high
+5316,High pressure switch open
+227,No ionization message after ignition
+"""
+
+
+@pytest.fixture
+def numbered_store(store: KnowledgeStore, tmp_path: Path) -> KnowledgeStore:
+    """A KB with one table of plain-number alarm codes and no kb.toml."""
+    (tmp_path / "alarms.csv").write_text(NUMBERED_TABLE, encoding="utf-8")
+    assert not store.ingest([tmp_path]).failed
+    return store
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["5216 on the heat pump", "5300 showing", "  5399 after a restart"],
+)
+def test_an_unlisted_number_opening_a_question_in_the_tables_numbering_is_absent(
+    numbered_store: KnowledgeStore, question: str
+) -> None:
+    (reading,) = numbered_store.read_codes(question)
+    assert reading.code.value == question.split()[0]
+    assert not reading.known
+
+
+def test_a_listed_number_opening_a_question_is_read_once(
+    numbered_store: KnowledgeStore,
+) -> None:
+    (reading,) = numbered_store.read_codes("5298 on the heat pump")
+    assert [entry.code for entry in reading.entries] == ["5298"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "9216 on the heat pump",  # no listed code in its hundred
+        "5216 hours on the counter",  # a count
+        "5216 rpm on the fan",  # a quantity
+        "2019 it stopped",  # a year
+        "5216.5 on the gauge",  # a decimal
+        "52 on the display",  # too short
+        "the pressure is 5216",  # not opening the question
+        "5216-3 on the label",  # part of a longer number
+    ],
+)
+def test_other_numbers_are_never_read_as_codes(
+    numbered_store: KnowledgeStore, question: str
+) -> None:
+    assert numbered_store.read_codes(question) == []
