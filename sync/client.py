@@ -55,6 +55,7 @@ from sync.errors import (
     SyncRejected,
     SyncUnavailable,
 )
+from sync.evaluation_protocol import ReportReceipt, SuiteDownload, SuiteRequest
 from sync.outbox.models import Clock, IdSource
 from sync.pinning import CertificateMismatch
 from sync.protocol import (
@@ -68,9 +69,6 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
-    ReportReceipt,
-    SuiteDownload,
-    SuiteRequest,
 )
 
 ENROLL_PATH = f"{API_PREFIX}/enroll"
