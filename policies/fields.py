@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from policies.errors import PolicyFileError
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""The names a policy gives tools, roles and arguments."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +105,10 @@ class Where:
         if not isinstance(value, bool):
             raise self.error(field, f"expected true or false, got {_kind(value)}")
         return value
+
+
+Located = tuple[Where, Any]
+"""A value read from a file, with where it was read."""
 
 
 def _kind(value: Any) -> str:

@@ -45,7 +45,9 @@ others may appear in one file only::
     [redaction]                # fields = [...]
     [kill_switches]            # agent, tools, action_types, reason
 
-Every error names the file, the rule and the field at fault.
+Every error names the file, the rule and the field at fault. The rules are
+read by :mod:`policies.rule_loader`, the sections one file alone may hold by
+:mod:`policies.section_loader`.
 """
 
 from __future__ import annotations
@@ -57,50 +59,23 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from policies.conditions import Condition, Scope
 from policies.errors import PolicyFileError
-from policies.fields import Where
-from policies.freshness import FRESHNESS_INPUTS, parse_age
-from policies.model import (
-    ACTION_TYPES,
-    Budgets,
-    KillSwitches,
-    Outcome,
-    Policy,
-    Role,
-    Rule,
+from policies.fields import NAME, Located, Where
+from policies.model import ACTION_TYPES, Policy, Role
+from policies.rule_loader import read_rules
+from policies.section_loader import (
+    read_budgets,
+    read_kill_switches,
+    read_price_tolerance,
+    read_redaction,
 )
-from policies.origins import CONDITION_ORIGINS
 
 SOURCE_SUFFIX = ".toml"
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.toml")
 """Names a policy source file may have (no folders, nothing hidden)."""
 
-RULE_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_SCOPE = re.compile(r"[^*]+\*?|\*")
-
 _SINGLE_FILE_SECTIONS = ("budgets", "redaction", "kill_switches", "freshness")
 _SECTIONS = ("tools", "roles", "rules", *_SINGLE_FILE_SECTIONS)
-MAX_PRICE_TOLERANCE = 1.0
-"""The widest price tolerance a policy may give: the price may double or fall
-to nothing."""
-_RULE_FIELDS = ("id", "outcome", "reason", "when", "interactive")
-_INTERACTIVE_OUTCOMES = (Outcome.CONFIRM, Outcome.APPROVE)
-_SCOPES = ("sites", "outside_sites", "assets", "outside_assets", "jobs", "outside_jobs")
-_WHEN_FIELDS = (
-    ("tools", "action_types", "roles", "technicians", *_SCOPES)
-    + ("amount_over", "amount_missing", "quantity_over", "model_proposed")
-    + ("confidence_below", "not_grounded", "args", "arg_origins")
-    + ("older_than", "job_not_in_book")
-)
-_BUDGET_FIELDS = (
-    "answer_max_tokens",
-    "answer_timeout_ms",
-    "tool_calls_per_turn",
-    "tool_timeout_ms",
-    "tool_timeouts_ms",
-)
 _ALL_FILES = "(policy files)"
 
 
@@ -160,17 +135,17 @@ def policy_from_sources(files: Mapping[str, str], *, version: int = 0) -> Policy
     tools = _merge_tables(parsed, "tools")
     catalogue = _tool_catalogue(tools)
     roles = _roles(_merge_tables(parsed, "roles"), catalogue)
-    rules = _rules(parsed, catalogue, roles)
+    rules = read_rules(parsed, catalogue, roles)
     single = _single_sections(parsed)
     return Policy(
         tools=catalogue,
         roles=roles,
         rules=rules,
-        budgets=_budgets(single.get("budgets"), catalogue),
-        redact_fields=_redaction(single.get("redaction")),
-        kill_switches=_kill_switches(single.get("kill_switches"), catalogue),
+        budgets=read_budgets(single.get("budgets"), catalogue),
+        redact_fields=read_redaction(single.get("redaction")),
+        kill_switches=read_kill_switches(single.get("kill_switches"), catalogue),
         version=version,
-        price_tolerance=_price_tolerance(single.get("freshness")),
+        price_tolerance=read_price_tolerance(single.get("freshness")),
     )
 
 
@@ -186,9 +161,6 @@ def _parse(name: str, text: str) -> Mapping[str, Any]:
         raise where.error(None, f"is not valid TOML ({exc})") from exc
     where.only(document, _SECTIONS, "")
     return document
-
-
-Located = tuple[Where, Any]
 
 
 def _merge_tables(
@@ -227,7 +199,7 @@ def _tool_catalogue(tools: dict[str, Located]) -> Mapping[str, str]:
     catalogue: dict[str, str] = {}
     for tool, (where, value) in tools.items():
         field = f"tools.{tool}"
-        if not _NAME.fullmatch(tool):
+        if not NAME.fullmatch(tool):
             raise where.error(field, "is not a valid tool name")
         action = where.text(value, field)
         if action not in ACTION_TYPES:
@@ -243,7 +215,7 @@ def _roles(
     compiled: dict[str, Role] = {}
     for name, (where, value) in roles.items():
         prefix = f"roles.{name}"
-        if not _NAME.fullmatch(name):
+        if not NAME.fullmatch(name):
             raise where.error(prefix, "is not a valid role name")
         table = where.table(value, prefix)
         where.only(table, ("tools", "description"), f"{prefix}.")
@@ -255,238 +227,3 @@ def _roles(
             description = where.text(table["description"], f"{prefix}.description")
         compiled[name] = Role(name, tools, description)
     return MappingProxyType(compiled)
-
-
-def _rules(
-    parsed: list[tuple[Where, Mapping[str, Any]]],
-    catalogue: Mapping[str, str],
-    roles: Mapping[str, Role],
-) -> tuple[Rule, ...]:
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    for file_where, document in parsed:
-        entries = document.get("rules", [])
-        if not isinstance(entries, list):
-            raise file_where.error("rules", "expected [[rules]] entries")
-        for position, entry in enumerate(entries, start=1):
-            rule = _rule(file_where.file, position, entry, catalogue, roles)
-            if rule.id in seen:
-                raise Where(file_where.file, rule.id).error(
-                    "id", f"already used by a rule in {seen[rule.id]}"
-                )
-            seen[rule.id] = file_where.file
-            rules.append(rule)
-    return tuple(rules)
-
-
-def _rule(
-    file: str,
-    position: int,
-    entry: Any,
-    catalogue: Mapping[str, str],
-    roles: Mapping[str, Role],
-) -> Rule:
-    where = Where(file, f"#{position}")
-    table = where.table(entry, None)
-    raw_id = table.get("id")
-    if isinstance(raw_id, str) and raw_id:
-        where = Where(file, raw_id)
-    where.only(table, _RULE_FIELDS, "")
-    for required in ("id", "outcome", "reason"):
-        if required not in table:
-            raise where.error(required, "is required")
-    rule_id = where.text(table["id"], "id")
-    if not RULE_ID.fullmatch(rule_id):
-        raise where.error("id", "use lower-case letters, digits and ._- only")
-    try:
-        outcome = Outcome.parse(where.text(table["outcome"], "outcome"))
-    except ValueError as exc:
-        raise where.error("outcome", str(exc)) from exc
-    reason = where.text(table["reason"], "reason")
-    when = _condition(where, table.get("when", {}), catalogue, roles)
-    interactive = where.flag(table.get("interactive", False), "interactive")
-    if interactive and outcome not in _INTERACTIVE_OUTCOMES:
-        raise where.error(
-            "interactive",
-            f"applies only to confirm and approve rules (a confirmation at a "
-            f"prompt), not to {outcome}",
-        )
-    return Rule(rule_id, outcome, reason, when, interactive)
-
-
-def _condition(
-    where: Where,
-    value: Any,
-    catalogue: Mapping[str, str],
-    roles: Mapping[str, Role],
-) -> Condition:
-    table = where.table(value, "when")
-    where.only(table, _WHEN_FIELDS, "when.")
-    fields: dict[str, Any] = {}
-    for key, raw in table.items():
-        field = f"when.{key}"
-        if key == "tools":
-            fields[key] = where.names(raw, field, catalogue, "tool")
-        elif key == "action_types":
-            fields[key] = where.names(raw, field, ACTION_TYPES, "action type")
-        elif key == "roles":
-            fields[key] = where.names(raw, field, roles, "role")
-        elif key == "technicians":
-            fields[key] = frozenset(where.texts(raw, field))
-        elif key in _SCOPES:
-            fields[key] = _scope(where, raw, field)
-        elif key == "amount_over":
-            fields[key] = where.number(raw, field, low=0)
-        elif key == "quantity_over":
-            fields[key] = where.whole(raw, field, low=0)
-        elif key == "confidence_below":
-            fields[key] = where.number(raw, field, low=0, high=1)
-        elif key == "args":
-            fields[key] = _arg_values(where, raw, field)
-        elif key == "arg_origins":
-            fields[key] = _arg_origins(where, raw, field)
-        elif key == "older_than":
-            fields[key] = _age_limits(where, raw, field)
-        else:
-            fields[key] = where.flag(raw, field)
-    return Condition(**fields)
-
-
-def _scope(where: Where, value: Any, field: str) -> Scope:
-    patterns = where.texts(value, field)
-    for i, pattern in enumerate(patterns):
-        if not _SCOPE.fullmatch(pattern):
-            raise where.error(f"{field}[{i}]", "'*' may only end a pattern")
-    return Scope.of(patterns)
-
-
-def _arg_values(where: Where, value: Any, field: str) -> Mapping[str, frozenset[str]]:
-    table = where.table(value, field)
-    if not table:
-        raise where.error(field, "expected at least one argument")
-    return MappingProxyType(
-        {
-            name: frozenset(where.texts(values, f"{field}.{name}"))
-            for name, values in table.items()
-        }
-    )
-
-
-def _arg_origins(where: Where, value: Any, field: str) -> Mapping[str, frozenset[str]]:
-    table = where.table(value, field)
-    if not table:
-        raise where.error(field, "expected at least one argument")
-    compiled: dict[str, frozenset[str]] = {}
-    for name, origins in table.items():
-        if not _NAME.fullmatch(name):
-            raise where.error(f"{field}.{name}", "is not a valid argument name")
-        listed = where.texts(origins, f"{field}.{name}")
-        for i, origin in enumerate(listed):
-            if origin not in CONDITION_ORIGINS:
-                choices = ", ".join(CONDITION_ORIGINS)
-                raise where.error(
-                    f"{field}.{name}[{i}]",
-                    f"{origin!r} is not an argument origin; expected one of {choices}",
-                )
-        compiled[name] = frozenset(listed)
-    return MappingProxyType(compiled)
-
-
-def _age_limits(where: Where, value: Any, field: str) -> Mapping[str, float]:
-    table = where.table(value, field)
-    if not table:
-        raise where.error(
-            field, f"expected at least one of {', '.join(FRESHNESS_INPUTS)}"
-        )
-    limits: dict[str, float] = {}
-    for name, raw in table.items():
-        if name not in FRESHNESS_INPUTS:
-            choices = ", ".join(FRESHNESS_INPUTS)
-            raise where.error(
-                f"{field}.{name}",
-                f"is not an input with an age; expected one of {choices}",
-            )
-        try:
-            limits[name] = parse_age(raw)
-        except ValueError as exc:
-            raise where.error(f"{field}.{name}", str(exc)) from exc
-    return MappingProxyType(limits)
-
-
-def _budgets(located: Located | None, catalogue: Mapping[str, str]) -> Budgets:
-    if located is None:
-        return Budgets()
-    where, value = located
-    table = where.table(value, "budgets")
-    where.only(table, _BUDGET_FIELDS, "budgets.")
-    numbers = {
-        key: where.whole(raw, f"budgets.{key}", low=1)
-        for key, raw in table.items()
-        if key != "tool_timeouts_ms"
-    }
-    per_tool = where.table(
-        table.get("tool_timeouts_ms", {}), "budgets.tool_timeouts_ms"
-    )
-    timeouts: dict[str, int] = {}
-    for tool, raw in per_tool.items():
-        field = f"budgets.tool_timeouts_ms.{tool}"
-        if tool not in catalogue:
-            raise where.error(field, f"{tool!r} is not a known tool")
-        timeouts[tool] = where.whole(raw, field, low=1)
-    return Budgets(**numbers, tool_timeouts_ms=MappingProxyType(timeouts))
-
-
-def _price_tolerance(located: Located | None) -> float:
-    if located is None:
-        return 0.0
-    where, value = located
-    table = where.table(value, "freshness")
-    where.only(table, ("price_tolerance",), "freshness.")
-    if "price_tolerance" not in table:
-        return 0.0
-    return where.number(
-        table["price_tolerance"],
-        "freshness.price_tolerance",
-        low=0,
-        high=MAX_PRICE_TOLERANCE,
-    )
-
-
-def _redaction(located: Located | None) -> frozenset[str]:
-    if located is None:
-        return frozenset()
-    where, value = located
-    table = where.table(value, "redaction")
-    where.only(table, ("fields",), "redaction.")
-    return frozenset(
-        where.texts(table.get("fields", []), "redaction.fields", allow_empty=True)
-    )
-
-
-def _kill_switches(
-    located: Located | None, catalogue: Mapping[str, str]
-) -> KillSwitches:
-    if located is None:
-        return KillSwitches()
-    where, value = located
-    table = where.table(value, "kill_switches")
-    where.only(table, ("agent", "tools", "action_types", "reason"), "kill_switches.")
-    defaults = KillSwitches()
-    return KillSwitches(
-        agent=where.flag(table.get("agent", False), "kill_switches.agent"),
-        tools=where.names(
-            table.get("tools", []),
-            "kill_switches.tools",
-            catalogue,
-            "tool",
-            allow_empty=True,
-        ),
-        action_types=where.names(
-            table.get("action_types", []),
-            "kill_switches.action_types",
-            ACTION_TYPES,
-            "action type",
-            allow_empty=True,
-        ),
-        reason=where.text(table.get("reason", defaults.reason), "kill_switches.reason"),
-    )

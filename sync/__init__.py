@@ -60,21 +60,21 @@ from sync.outbox.states import (
 
 if TYPE_CHECKING:
     from sync.client import Enrolled, SyncClient, enroll
+    from sync.content_hashes import (
+        kb_content_sha256,
+        policy_content_sha256,
+        suite_content_sha256,
+    )
+    from sync.evaluation_protocol import EvaluationReport, ReportReceipt, SuiteDownload
     from sync.journal import JournalOutcome, send_journal
     from sync.otlp import otlp_document
     from sync.pinning import CentreTLS, centre_tls, normalized_fingerprint
     from sync.protocol import (
-        EvaluationReport,
         KbDelta,
         PullRequest,
         PullResponse,
         ReleaseManifest,
         ReleaseModel,
-        ReportReceipt,
-        SuiteDownload,
-        kb_content_sha256,
-        policy_content_sha256,
-        suite_content_sha256,
     )
     from sync.runner import drain
     from sync.runner_models import OutcomeStatus, Progress, SyncReport
@@ -99,12 +99,12 @@ _LAZY = {
     "PullResponse": "sync.protocol",
     "ReleaseManifest": "sync.protocol",
     "ReleaseModel": "sync.protocol",
-    "EvaluationReport": "sync.protocol",
-    "ReportReceipt": "sync.protocol",
-    "kb_content_sha256": "sync.protocol",
-    "policy_content_sha256": "sync.protocol",
-    "SuiteDownload": "sync.protocol",
-    "suite_content_sha256": "sync.protocol",
+    "EvaluationReport": "sync.evaluation_protocol",
+    "ReportReceipt": "sync.evaluation_protocol",
+    "kb_content_sha256": "sync.content_hashes",
+    "policy_content_sha256": "sync.content_hashes",
+    "SuiteDownload": "sync.evaluation_protocol",
+    "suite_content_sha256": "sync.content_hashes",
     "drain": "sync.runner",
     "SuiteArchiveInvalid": "sync.suite_archive",
     "read_suite_archive": "sync.suite_archive",

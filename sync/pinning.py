@@ -16,7 +16,7 @@ written as 64 lowercase hex digits: what ``edge-governance serve`` and
 Either way the fingerprint of the certificate seen is kept in
 :attr:`CentreTLS.seen`, so enrolment can pin what it first met. A pinned
 certificate that differs fails the handshake with :class:`CertificateMismatch`
-before any request leaves; :mod:`sync.client` turns that into
+before any request leaves; :mod:`sync.http_failures` turns that into
 :class:`~sync.errors.CentreNotTrusted`.
 """
 

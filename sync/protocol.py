@@ -1,9 +1,11 @@
 """The wire protocol between devices and the central governance service.
 
-Versioned pydantic models, the only module shared by the client and the
-server. Paths are under ``/v1``. Every device request after enrolment is
-signed (see :mod:`sync.auth`): HMAC-SHA256 with the device's secret over the
-method, path, timestamp, a single-use nonce and the body's hash.
+Versioned pydantic models shared by the client and the server (those of
+evaluation in :mod:`sync.evaluation_protocol`; the content hashes that name a
+KB, a suite or a policy in :mod:`sync.content_hashes`). Paths are under
+``/v1``. Every device request after enrolment is signed (see
+:mod:`sync.auth`): HMAC-SHA256 with the device's secret over the method,
+path, timestamp, a single-use nonce and the body's hash.
 
 Endpoints:
 
@@ -18,11 +20,14 @@ Endpoints:
   resumable from the device's cursor; at most :data:`MAX_JOURNAL_ENTRIES`
   entries and :data:`MAX_BATCH_BYTES` bytes.
 - ``POST /v1/evaluation-reports``: an evaluation report (``report.json`` of
-  ``edge-agent eval``, its exact bytes, read as :class:`EvaluationReport`)
-  -> :class:`ReportReceipt`; at most :data:`MAX_REPORT_BYTES` bytes, else 413.
-- ``POST /v1/evaluation-suite``: :class:`SuiteRequest` -> :class:`SuiteDownload`:
-  the evaluation suite the centre published (the newest, or a version), as
-  one archive with its SHA-256; 404 when there is none.
+  ``edge-agent eval``, its exact bytes, read as
+  :class:`~sync.evaluation_protocol.EvaluationReport`) ->
+  :class:`~sync.evaluation_protocol.ReportReceipt`; at most
+  :data:`MAX_REPORT_BYTES` bytes, else 413.
+- ``POST /v1/evaluation-suite``: :class:`~sync.evaluation_protocol.SuiteRequest`
+  -> :class:`~sync.evaluation_protocol.SuiteDownload`: the evaluation suite
+  the centre published (the newest, or a version), as one archive with its
+  SHA-256; 404 when there is none.
 - ``GET /v1/health``, ``GET /v1/metrics`` (unsigned, no device data).
   Health answers ``ok``, ``degraded`` (every device slot taken) or
   ``unavailable`` (503), with the slots in use and their limits.
@@ -46,12 +51,7 @@ nonce is refused (``replay_refused``).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -64,10 +64,10 @@ MAX_BATCH_ACTIONS = 500
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 MAX_JOURNAL_ENTRIES = 200
 MAX_REPORT_BYTES = 4 * 1024 * 1024
-MAX_SUITE_BYTES = 32 * 1024 * 1024
-"""Most bytes an evaluation suite's files may hold, all together."""
 """Largest evaluation report a device uploads (the demo suite's is about
 0.2 MB)."""
+MAX_SUITE_BYTES = 32 * 1024 * 1024
+"""Most bytes an evaluation suite's files may hold, all together."""
 MAX_INT = 2**31 - 1
 """Largest sequence number of an action, version or result cursor (the
 centre keeps them in 32-bit columns)."""
@@ -331,7 +331,7 @@ class ReleaseManifest(WireModel):
     policy_version: int = Field(ge=0, le=MAX_INT)
     kb_version: int = Field(ge=0, le=MAX_INT)
     kb_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """The KB's content hash (:func:`kb_content_sha256`)."""
+    """The KB's content hash (:func:`sync.content_hashes.kb_content_sha256`)."""
     app_version: Plain = Field(max_length=64)
     issued_at: WireTime
     """When the release was made at the centre."""
@@ -359,58 +359,6 @@ def is_kb_file(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     suffix = base[base.rfind(".") :].lower() if "." in base else ""
     return suffix in KB_DOCUMENT_SUFFIXES or base in KB_DESCRIPTION_FILES
-
-
-def kb_content_sha256(documents: Iterable[tuple[str, str]]) -> str:
-    """The SHA-256 that names a KB's content, whatever its version.
-
-    Over every document's id and the SHA-256 (hex) of its bytes, in id order
-    (``id NUL sha256 LF`` each); the KB's own description (``kb.toml``,
-    ``glossary.toml``) counts as documents. The centre computes it from a
-    snapshot's files (:func:`kb_files_sha256`), a device from its knowledge
-    base's manifest, so a release and an evaluation report name a KB alike.
-    """
-    digest = hashlib.sha256()
-    for document_id, sha256 in sorted(documents):
-        digest.update(f"{document_id}\0{sha256}\n".encode())
-    return digest.hexdigest()
-
-
-def kb_files_sha256(files: Mapping[str, str]) -> str:
-    """:func:`kb_content_sha256` of a snapshot's files (id to base64 bytes)."""
-    return kb_content_sha256(
-        (name, hashlib.sha256(base64.b64decode(data)).hexdigest())
-        for name, data in files.items()
-    )
-
-
-def suite_content_sha256(suite_json: bytes, files: Mapping[str, bytes]) -> str:
-    """The SHA-256 that names an evaluation suite's content: ``suite.json``'s
-    bytes, then for each file it names (its path relative to the suite's
-    folder, ``/`` between folders, in path order) ``NUL path NUL bytes``.
-
-    A device computes it when it loads a suite, the centre when a suite is
-    published, so a report and a published suite name a suite alike.
-    """
-    digest = hashlib.sha256(suite_json)
-    for name in sorted(files, key=lambda n: PurePosixPath(n).parts):
-        digest.update(b"\0" + PurePosixPath(name).as_posix().encode())
-        digest.update(b"\0" + files[name])
-    return digest.hexdigest()
-
-
-def policy_content_sha256(bundle: str | bytes) -> str:
-    """The SHA-256 that names a signed bundle's policy, whatever its version,
-    expiry or signature: canonical JSON of its ``files`` (name to text).
-
-    Raises:
-        ValueError: the text is not a bundle (no ``files`` object).
-    """
-    document = json.loads(bundle)
-    files = document.get("files") if isinstance(document, dict) else None
-    if not isinstance(files, dict):
-        raise ValueError("not a policy bundle: it has no files")
-    return hashlib.sha256(canonical_json(files)).hexdigest()
 
 
 class KillSwitchState(WireModel):
@@ -448,144 +396,3 @@ class PullResponse(WireModel):
     """The newest release's signed manifest, when newer than the device's
     (sent only to apps that say which they hold; left out of the JSON when
     there is none, so older apps read the reply as before)."""
-
-
-class ReportModelPart(BaseModel):
-    """The model an evaluation ran: its file and SHA-256 (``none`` without)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    file: Plain | None = Field(default=None, max_length=200)
-    sha256: str = Field(pattern=r"^([0-9a-f]{64}|none)$")
-
-
-class ReportPolicyPart(BaseModel):
-    """The policy bundle an evaluation ran."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    version: int = Field(ge=0, le=MAX_INT)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """Of the bundle file's bytes."""
-    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """:func:`policy_content_sha256`, as a release names its policy."""
-
-
-class ReportKbPart(BaseModel):
-    """The knowledge base an evaluation ran."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    version: int = Field(ge=0, le=MAX_INT)
-    content_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """:func:`kb_content_sha256`, as a release names its KB."""
-
-
-class ReportCandidate(BaseModel):
-    """What an evaluation report is bound to."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    app_version: Plain = Field(max_length=64)
-    model: ReportModelPart
-    policy: ReportPolicyPart
-    kb: ReportKbPart
-
-
-class ReportSuite(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    name: Plain = Field(max_length=200)
-    version: int = Field(ge=0, le=MAX_INT)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """:func:`suite_content_sha256`, as the centre names a published suite."""
-    centre_version: int | None = Field(default=None, ge=1, le=MAX_INT)
-    """The centre's version of the suite, when it was fetched from there."""
-    kinds_run: list[Annotated[str, Field(max_length=40)]] = Field(max_length=20)
-
-
-class ReportCase(BaseModel):
-    """One case of a report, as far as the centre reads it."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: Plain = Field(max_length=200)
-    kind: Plain = Field(max_length=40)
-    passed: bool
-    problems: list[Annotated[str, Field(max_length=4000)]] = Field(
-        default_factory=list, max_length=100
-    )
-
-
-class EvaluationReport(BaseModel):
-    """An ``edge-agent eval`` report as the centre reads it (its other
-    fields are kept with it, unread): the candidate, the suite, the figures
-    per kind, every case, and the comparison with a baseline if made.
-    ``edge_agent.evaluation.report`` writes it; a test keeps the two alike."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    report_format: Literal[1]
-    created_at: WireTime
-    candidate: ReportCandidate
-    suite: ReportSuite
-    figures: dict[Annotated[str, Field(max_length=40)], dict[str, Any]]
-    cases: list[ReportCase] = Field(max_length=10_000)
-    comparison: dict[str, Any] | None = None
-
-    def figure(self, kind: str, name: str) -> float | None:
-        """A figure of a kind, if the report has it as a number."""
-        value = self.figures.get(kind, {}).get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        return float(value)
-
-    def baseline_figure(self, kind: str, name: str) -> float | None:
-        """The baseline's value of a figure, when the report compares."""
-        rows = (self.comparison or {}).get("figures")
-        for row in rows if isinstance(rows, list) else ():
-            if (
-                isinstance(row, dict)
-                and row.get("kind") == kind
-                and row.get("figure") == name
-            ):
-                value = row.get("baseline")
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    return float(value)
-        return None
-
-
-class ReportReceipt(WireModel):
-    """The centre's receipt for an uploaded report."""
-
-    report_id: int
-    sha256: str
-    """Of the bytes uploaded (``sha256sum report.json``)."""
-    new: bool
-    """False when the centre held these very bytes already."""
-
-
-class SuiteRequest(WireModel):
-    """Which published evaluation suite a device asks for."""
-
-    version: int | None = Field(default=None, ge=1, le=MAX_INT)
-    """A version the centre published; ``None``: the newest."""
-
-
-class SuiteDownload(WireModel):
-    """A published evaluation suite: a gzipped tar of ``suite.json`` and the
-    files it names, with what the centre knows of it."""
-
-    version: int = Field(ge=1, le=MAX_INT)
-    """The centre's version (1, 2, ...; never reused)."""
-    name: str = Field(max_length=200)
-    suite_version: int = Field(ge=0, le=MAX_INT)
-    """The ``suite_version`` its ``suite.json`` states."""
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """:func:`suite_content_sha256` of its files."""
-    archive_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    """Of the archive's bytes (``archive`` once decoded)."""
-    published_at: WireTime
-    note: str = Field(default="", max_length=2000)
-    archive: str
-    """The archive, base64."""

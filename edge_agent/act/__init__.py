@@ -18,6 +18,9 @@
 - ``kept_evidence``: what a proposal kept for later recorded, read back.
 - ``service``: the policy's decision, the technician's confirmation and the
   durable outbox record.
+- ``decided``: a proposal with the policy's decision on it.
+- ``confirmation``: the technician's confirmation, bound to the payload, the
+  technician and the policy version, and its checks.
 - ``views``: how actions, decisions and traces read, for both front ends.
 """
 

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from edge_agent.act.argument_origins import ShownText, TurnTexts
 from edge_agent.act.catalogue import TOOLS, ToolSpec, action_tools
+from edge_agent.act.decided import Decided
 from edge_agent.act.proposals import Proposer, ToolCall
 from edge_agent.act.request_reading import RequestReading, read_request
-from edge_agent.act.service import ActionService, Decided
+from edge_agent.act.service import ActionService
 from edge_agent.act.tool_calling import ModelCall, is_grounded, propose_call
 from edge_agent.errors import ProposalError
 from edge_agent.jobs import JobBook

@@ -16,12 +16,15 @@ decides and of the evidence kept with the action, so the centre decides on
 the same. So is the age of the data the decision rests on (the last sync,
 the job book, the KB, the job's place in the job book, the cited documents'
 revisions: see :mod:`edge_agent.act.data_age`).
+
+The decided proposal is :class:`~edge_agent.act.decided.Decided`; the
+confirmation and its checks are in :mod:`edge_agent.act.confirmation`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from edge_agent.act.argument_origins import (
@@ -29,105 +32,30 @@ from edge_agent.act.argument_origins import (
     TurnTexts,
     call_origins,
     origin_names,
-    origins_evidence,
+)
+from edge_agent.act.confirmation import (
+    Confirmation,
+    check_confirmation,
+    prompt_reason,
 )
 from edge_agent.act.data_age import (
-    FRESHNESS_KEY,
     DataSources,
     cited_documents,
     freshness_of,
     freshness_record,
 )
+from edge_agent.act.decided import Decided
 from edge_agent.act.kept_evidence import KeptEvidence
-from edge_agent.act.proposals import (
-    Proposal,
-    Proposer,
-    ToolCall,
-    call_from_payload,
-    check_call,
-)
+from edge_agent.act.proposals import Proposer, ToolCall, call_from_payload, check_call
 from edge_agent.clock import Clock
 from edge_agent.depot.sync_state import KillSwitch
-from edge_agent.errors import (
-    ConfirmationMismatch,
-    ConfirmationNeeded,
-    InteractiveConfirmationNeeded,
-)
+from edge_agent.errors import ConfirmationMismatch, InteractiveConfirmationNeeded
 from edge_agent.jobs import JobBook
 from edge_agent.policy_store import PolicyStatus
 from edge_agent.tracing import CONFIRMATION, POLICY, QUEUE, TurnTracer
 from knowledge_cache import KnowledgeStore
 from policies import READ, Decision, Outcome, Request, format_time, request_for_call
 from sync import ActionState, Outbox, QueuedAction
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmation:
-    """The technician's yes to one exact payload under one policy version.
-
-    ``interactive``: given at a prompt that showed the action (the app's
-    dialog, a terminal's question), not by a flag such as ``--yes``.
-    """
-
-    technician_id: str
-    payload_hash: str
-    bundle_version: int
-    confirmed_at: str
-    interactive: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "technician_id": self.technician_id,
-            "payload_hash": self.payload_hash,
-            "bundle_version": self.bundle_version,
-            "confirmed_at": self.confirmed_at,
-            "interactive": self.interactive,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Decided:
-    """A proposal with the policy's decision on it."""
-
-    proposal: Proposal
-    action_type: str
-    decision: Decision
-    model_confidence: float | None = None
-    grounded: bool | None = None
-    argument_sources: Mapping[str, str] = field(default_factory=dict)
-    """Who filled each argument (``rules`` or ``model``), for a call read
-    from words; empty for a call typed by hand."""
-    argument_origins: Mapping[str, ArgumentOrigin] = field(default_factory=dict)
-    """Where each argument's text came from (typed, photo, document, model)."""
-    freshness: Mapping[str, Any] = field(default_factory=dict)
-    """How old the data it rests on was when decided (see
-    :func:`edge_agent.act.data_age.freshness_record`)."""
-
-    def evidence(self) -> dict[str, Any]:
-        """What the centre needs to judge the proposal again."""
-        evidence = {
-            **self.proposal.evidence,
-            "proposed_by": self.proposal.proposed_by,
-            "model_confidence": self.model_confidence,
-            "grounded": self.grounded,
-        }
-        if self.argument_sources:
-            evidence["argument_sources"] = dict(self.argument_sources)
-        evidence.update(origins_evidence(self.argument_origins))
-        if self.freshness:
-            evidence[FRESHNESS_KEY] = dict(self.freshness)
-        return evidence
-
-    @property
-    def needs_confirmation(self) -> bool:
-        return self.decision.outcome in (Outcome.CONFIRM, Outcome.APPROVE)
-
-    def state_when_queued(self) -> ActionState:
-        if self.decision.outcome is Outcome.DENY:
-            return ActionState.DENIED
-        if self.decision.outcome is Outcome.APPROVE:
-            return ActionState.AWAITING_APPROVAL
-        return ActionState.QUEUED
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +265,9 @@ class ActionService:
             ConfirmationMismatch: the confirmation is for something else.
         """
         if decided.needs_confirmation and decided.decision.outcome is not Outcome.DENY:
-            self._check_confirmation(decided, confirmation)
+            check_confirmation(
+                decided, confirmation, technician_id=self._technician.technician_id
+            )
         state = decided.state_when_queued()
         with tracer.span(QUEUE, edge__action__state=state.value):
             pass
@@ -411,7 +341,7 @@ class ActionService:
         if decided.decision.needs_interactive_confirmation and not interactive:
             raise InteractiveConfirmationNeeded(
                 f"Action {kept.seq} ({decided.proposal.tool}) must be confirmed "
-                f"at a prompt that shows it to you: {_prompt_reason(decided)}",
+                f"at a prompt that shows it to you: {prompt_reason(decided)}",
                 seq=kept.seq,
             )
         confirmation = (
@@ -427,43 +357,6 @@ class ActionService:
                 reason=f"confirmed and recorded as action {queued.seq}",
             )
         return queued
-
-    def _check_confirmation(
-        self, decided: Decided, confirmation: Confirmation | None
-    ) -> None:
-        if confirmation is None:
-            raise ConfirmationNeeded(
-                f"{decided.proposal.tool} needs your confirmation: "
-                + "; ".join(decided.decision.reasons)
-            )
-        expected = (
-            self._technician.technician_id,
-            decided.proposal.payload_hash,
-            decided.decision.bundle_version,
-        )
-        given = (
-            confirmation.technician_id,
-            confirmation.payload_hash,
-            confirmation.bundle_version,
-        )
-        if given != expected:
-            raise ConfirmationMismatch(
-                "This confirmation was given for another payload, technician or "
-                "policy version; confirm the action as it stands now."
-            )
-        if decided.decision.needs_interactive_confirmation and not (
-            confirmation.interactive
-        ):
-            raise InteractiveConfirmationNeeded(
-                f"{decided.proposal.tool} must be confirmed at a prompt that "
-                f"shows it to you: {_prompt_reason(decided)}"
-            )
-
-
-def _prompt_reason(decided: Decided) -> str:
-    """The decision's deciding reason, to say why it asks for a prompt."""
-    reasons = decided.decision.reasons
-    return reasons[0] if reasons else "the policy asks for it"
 
 
 def _queue_reason(decided: Decided, confirmation: Confirmation | None) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from edge_agent.act.argument_origins import ArgumentOrigin
 from edge_agent.act.data_age import FRESHNESS_KEY, describe_freshness
-from edge_agent.act.service import Decided
+from edge_agent.act.decided import Decided
 from policies import DOCUMENT, MODEL, PHOTO, TYPED, format_time
 from sync import QueuedAction, TraceRecord, Transition
 

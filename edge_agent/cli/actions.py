@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from edge_agent.act.decided import Decided
 from edge_agent.act.proposals import ToolCall
 from edge_agent.act.request_keys import (
     Earlier,
@@ -25,7 +26,6 @@ from edge_agent.act.request_keys import (
     request_identity,
 )
 from edge_agent.act.request_turn import propose_in_session
-from edge_agent.act.service import Decided
 from edge_agent.act.views import (
     action_to_json,
     render_action,

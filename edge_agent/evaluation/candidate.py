@@ -10,11 +10,11 @@ release it makes is bound to the report by:
 - the model file's SHA-256 (``"none"`` without a model);
 - the policy bundle's version, the SHA-256 of its bytes and its content
   hash (of its policy files, as the centre names a release's policy:
-  :func:`sync.protocol.policy_content_sha256`);
+  :func:`sync.content_hashes.policy_content_sha256`);
 - the knowledge base's version and its content hash, over its manifest
   (every document's id and content hash, so two ingests of the same files
   agree, and the centre names a release's KB alike:
-  :func:`sync.protocol.kb_content_sha256`);
+  :func:`sync.content_hashes.kb_content_sha256`);
 - the app's version.
 
 Anything that keeps the candidate from being installed is a

@@ -3,8 +3,8 @@ candidate, and do its figures pass the thresholds?
 
 A report vouches for a release when its candidate's model SHA-256, policy
 content hash, KB content hash and app version are the release's (see
-:func:`sync.protocol.kb_content_sha256` and
-:func:`sync.protocol.policy_content_sha256`: both sides compute them alike).
+:func:`sync.content_hashes.kb_content_sha256` and
+:func:`sync.content_hashes.policy_content_sha256`: both sides compute them alike).
 Its figures pass when every kind the gate asks for was run and:
 
 - questions: hit@1 and hit@5 drop by at most the allowed points from the
@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 
 KINDS = ("question", "photo", "policy", "injection")
 NO_MODEL = "none"

@@ -22,7 +22,7 @@ from sync import (
     SyncUnavailable,
 )
 from sync.auth import reply_signature, signature
-from sync.client import SyncClient, enroll, retry_after
+from sync.client import SyncClient, enroll
 from sync.enrolment_binding import (
     binding_key,
     device_secret,
@@ -30,6 +30,7 @@ from sync.enrolment_binding import (
     response_binding,
     token_id,
 )
+from sync.http_failures import retry_after
 from sync.protocol import (
     DEVICE_HEADER,
     NONCE_HEADER,

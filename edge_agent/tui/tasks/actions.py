@@ -14,9 +14,9 @@ from typing import Any
 
 from edge_agent.act.argument_origins import origins_from_evidence
 from edge_agent.act.data_age import FRESHNESS_KEY
+from edge_agent.act.decided import Decided
 from edge_agent.act.proposals import ToolCall
 from edge_agent.act.request_turn import propose_in_session
-from edge_agent.act.service import Decided
 from edge_agent.act.views import data_age_text, origin_text
 from edge_agent.config import EdgeSettings
 from edge_agent.llm import ModelLoader

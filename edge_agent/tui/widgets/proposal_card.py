@@ -19,7 +19,7 @@ from edge_agent.tui.focus import focus_home_if_within
 from edge_agent.tui.messages import ActionRecorded
 
 if TYPE_CHECKING:
-    from edge_agent.act.service import Decided
+    from edge_agent.act.decided import Decided
     from edge_agent.tui.tasks.actions import Proposed
     from sync import QueuedAction
 

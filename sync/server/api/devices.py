@@ -19,6 +19,12 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from sync.auth import reply_signature
+from sync.evaluation_protocol import (
+    EvaluationReport,
+    ReportReceipt,
+    SuiteDownload,
+    SuiteRequest,
+)
 from sync.protocol import (
     API_PREFIX,
     MAX_REPORT_BYTES,
@@ -26,16 +32,12 @@ from sync.protocol import (
     REPLY_SIGNATURE_HEADER,
     EnrollRequest,
     EnrollResponse,
-    EvaluationReport,
     JournalRequest,
     JournalResponse,
     PullRequest,
     PullResponse,
     PushRequest,
     PushResponse,
-    ReportReceipt,
-    SuiteDownload,
-    SuiteRequest,
 )
 from sync.server.api.bodies import SMALL_BODY, parse_body, read_body
 from sync.server.records import DeviceRecord

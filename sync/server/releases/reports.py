@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sync.protocol import EvaluationReport, ReportReceipt
+from sync.evaluation_protocol import EvaluationReport, ReportReceipt
 from sync.server.errors import RecordNotFound
 from sync.server.gate import GateConfig, Verdict, differences, judge
 from sync.server.records import Clock, DeviceRecord

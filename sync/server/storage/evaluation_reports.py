@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 from sync.server.storage.schema import evaluation_reports, release_gates
 from sync.server.storage.store import dump_json, insert_ignoring, load_json
 

@@ -23,7 +23,7 @@ class PublishedSuite:
         name: The suite's name (``suite.json``).
         suite_version: The ``suite_version`` its ``suite.json`` states.
         sha256: Of its content, as reports name a suite
-            (:func:`sync.protocol.suite_content_sha256`).
+            (:func:`sync.content_hashes.suite_content_sha256`).
         archive_sha256: Of the archive devices download.
         size: The archive's bytes.
         cases: How many cases of each kind.

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sync.protocol import MAX_SUITE_BYTES, suite_content_sha256
+from sync.content_hashes import suite_content_sha256
+from sync.protocol import MAX_SUITE_BYTES
 from sync.server.errors import SuiteRefused
 from sync.server.gate import KINDS
 

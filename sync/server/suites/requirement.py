@@ -5,7 +5,7 @@ did (in the caller's transaction).
 ``suite_version`` (default 0: the newest published suite). With no suite
 published yet, or ``require_suite = false``, any suite will do. A report
 names the suite it ran by its content's SHA-256
-(:func:`sync.protocol.suite_content_sha256`), which the centre matches
+(:func:`sync.content_hashes.suite_content_sha256`), which the centre matches
 against the suites it published.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 from sync.server.gate import SHORT, GateConfig
 from sync.server.storage.suites import PublishedSuite, find_suite, suites_with_sha256
 

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.protocol import SuiteDownload
+from sync.evaluation_protocol import SuiteDownload
 from sync.server.errors import PublishRefused, RecordNotFound, SuiteRefused
 from sync.server.records import Clock
 from sync.server.storage import Storage

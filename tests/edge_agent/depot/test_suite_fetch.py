@@ -14,7 +14,8 @@ import pytest
 from edge_agent.depot.suite_fetch import install_suite, last_fetched
 from edge_agent.errors import EdgeAgentError
 from edge_agent.evaluation import demo_suite_path, load_suite
-from sync.protocol import SuiteDownload, suite_content_sha256
+from sync.content_hashes import suite_content_sha256
+from sync.evaluation_protocol import SuiteDownload
 from sync.suite_archive import pack_suite
 
 FETCHED_AT = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)

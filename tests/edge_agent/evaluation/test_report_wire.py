@@ -10,7 +10,8 @@ from pathlib import Path
 from edge_agent.__main__ import main
 from edge_agent.evaluation.report import HEADLINE_FIGURES
 from policies.defaults import DEMO_BUNDLE
-from sync.protocol import EvaluationReport, policy_content_sha256
+from sync.content_hashes import policy_content_sha256
+from sync.evaluation_protocol import EvaluationReport
 
 GATED_FIGURES = {
     "question": {"hit_at_1", "hit_at_5", "facts_found", "must_not_say_violations"},

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 from sync.server.releases.parts import (
     app_version,
     default_model_file,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sync.protocol import MAX_REPORT_BYTES, EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
+from sync.protocol import MAX_REPORT_BYTES
 from sync.server.__main__ import main
 from sync.server.errors import ConfigInvalid, PublishRefused
 from sync.server.gate import GateConfig, Parts, differences, judge

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from edge_agent.evaluation import demo_suite_path, load_suite
-from sync.protocol import EvaluationReport
+from sync.evaluation_protocol import EvaluationReport
 from sync.server.__main__ import main
 from sync.server.errors import PublishRefused
 from sync.server.gate_config import set_gate_value
