@@ -1,5 +1,5 @@
 """The report ``edge-agent eval`` writes is the one the centre reads: its
-wire shape (``sync.protocol.EvaluationReport``) and the figures the release
+wire shape (``sync.evaluation_protocol.EvaluationReport``) and the figures the release
 gate judges are kept in step with ``edge_agent.evaluation.report`` here."""
 
 from __future__ import annotations
