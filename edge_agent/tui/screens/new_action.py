@@ -228,7 +228,10 @@ class NewActionScreen(ReportsWorkerFailures, ModalScreen["Proposed | None"]):
             shown = self._tried or any(
                 form.texts()[name].strip() for name in reading.problems
             )
-            self._decision("Fix the marked fields first." if shown else WAITING)
+            if shown:
+                self._decision("Fix the marked fields first.", "-error")
+            else:
+                self._decision(WAITING)
             return
         self._asked = (self.tool(), reading.args)
         self._ask(self.tool(), reading.args)
