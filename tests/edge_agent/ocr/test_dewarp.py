@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import Image, ImageDraw
 
+from edge_agent.ocr import PhotoReader, ReaderSettings
 from edge_agent.ocr.dewarp import (
     Bend,
     bent_regions,
@@ -14,6 +17,7 @@ from edge_agent.ocr.dewarp import (
 )
 from edge_agent.ocr.engine import Box, TextBox
 from edge_agent.ocr.rapid import RapidOcrEngine
+from knowledge_cache import KnowledgeStore
 from tests.ocr_eval.effects import curve
 from tests.ocr_eval.scenes import font
 
@@ -179,3 +183,45 @@ def test_a_flat_label_is_not_read_again(rapid_engine: RapidOcrEngine) -> None:
 
     assert engine.reads == 1
     assert again == first
+
+
+def _curved_label_file(path: Path) -> None:
+    label = _label("P/N 4471-K60-900")
+    _photo(curve(label, bow=60)).save(path)
+
+
+def test_the_reader_straightens_a_curved_label_only_when_asked(
+    tmp_path: Path, rapid_engine: RapidOcrEngine, demo_store: KnowledgeStore
+) -> None:
+    _curved_label_file(tmp_path / "pipe.png")
+    # Budgets generous enough that a busy machine cannot change the outcome.
+    budgets = {"rotation_budget": 60.0, "look_budget": 60.0}
+    reads = {}
+    for dewarp in (False, True):
+        engine = _CountingEngine(rapid_engine)
+        settings = ReaderSettings(dewarp=dewarp, **budgets)  # type: ignore[arg-type]
+        result = PhotoReader(engine, demo_store, settings=settings).read(
+            tmp_path / "pipe.png"
+        )
+        assert "4471-K60-900" in [c.value for c in result.codes]
+        reads[dewarp] = engine.reads
+
+    assert reads == {False: 1, True: 2}
+    assert ReaderSettings().dewarp
+
+
+def test_no_label_is_straightened_once_the_time_budget_is_spent(
+    tmp_path: Path, rapid_engine: RapidOcrEngine, demo_store: KnowledgeStore
+) -> None:
+    _curved_label_file(tmp_path / "pipe.png")
+    engine = _CountingEngine(rapid_engine)
+
+    def ticks() -> float:  # one second per reading
+        return float(engine.reads)
+
+    spent = ReaderSettings(look_budget=0.5, rotation_budget=0.5)
+    PhotoReader(engine, demo_store, settings=spent, clock=ticks).read(
+        tmp_path / "pipe.png"
+    )
+
+    assert engine.reads == 1
