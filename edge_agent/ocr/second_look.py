@@ -137,7 +137,7 @@ def look_again(
         others = [b.box for i, b in enumerate(boxes) if i not in region.covered]
         found = [b for b in found if not any(_within(b.box, o) for o in others)]
         old = [boxes[i] for i in region.covered]
-        if found and (_score(found) >= _score(old) + GAIN or _longer(found, old)):
+        if found and better_reading(found, old):
             dropped.update(region.covered)
             added.extend(found)
     return [b for i, b in enumerate(result) if i not in dropped] + added
@@ -184,6 +184,12 @@ def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
         if histogram[0] > histogram[255]:  # the face was bright: dark text again
             grey = ImageOps.invert(grey)
     return grey.convert("RGB")
+
+
+def better_reading(found: Sequence[TextBox], old: Sequence[TextBox]) -> bool:
+    """A region's new reading beats its old one: it scores :data:`GAIN` better,
+    or finds more text (a label's value) and reads it well."""
+    return _score(found) >= _score(old) + GAIN or _longer(found, old)
 
 
 def _score(boxes: Sequence[TextBox]) -> float:

@@ -3,12 +3,15 @@
 Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr_hard [--split tuning|held_out]
-        [--per-case 1] [--without region_looks,joined_marks] [--look-budget S]
+        [--per-case 1] [--only curved,worn]
+        [--without region_looks,joined_marks,dewarp] [--look-budget S]
         [--workdir DIR] [--json]
 
 The product reads with the second look off (``ReaderSettings``); this
-benchmark's *default* reading turns both steps on, and ``--without`` leaves
-steps out again, to measure what each one pays; ``--look-budget`` sets the
+benchmark's *default* reading turns every step on (both second-look steps
+and the dewarp of curved labels), and ``--without`` leaves steps out again,
+to measure what each one pays; ``--only`` reads just the photos of some
+conditions (the same seeds as in the whole set); ``--look-budget`` sets the
 seconds after which no second look or turn starts (on a machine busy enough
 that one pass takes longer than the reader's budget, the steps never start,
 and their worth cannot be seen).
@@ -104,12 +107,17 @@ class _FirstRead:
 
 
 def run(
-    work: Path, *, split: str, per_case: int, settings: ReaderSettings | None = None
+    work: Path,
+    *,
+    split: str,
+    per_case: int,
+    settings: ReaderSettings | None = None,
+    only: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Render the split into ``work``, read every photo, return the figures."""
     photos = work / "photos"
     started = time.perf_counter()
-    truths = _rendered(photos, split, per_case)
+    truths = _rendered(photos, split, per_case, only)
     generated_s = time.perf_counter() - started
     log(f"{len(truths)} photos rendered in {generated_s:.0f} s")
     home = work / "home"
@@ -131,14 +139,17 @@ def run(
     return figures
 
 
-def _rendered(photos: Path, split: str, per_case: int) -> list[HardTruth]:
+def _rendered(
+    photos: Path, split: str, per_case: int, only: Sequence[str]
+) -> list[HardTruth]:
     """The split's photos: those kept in ``photos`` by an earlier run, or new."""
     truth_file = photos / TRUTH_FILE
     if truth_file.is_file():
         kept = json.loads(truth_file.read_text(encoding="utf-8"))
-        if (kept["split"], kept["per_case"]) == (split, per_case):
+        same = (split, per_case, sorted(only))
+        if (kept["split"], kept["per_case"], kept.get("only", [])) == same:
             return load_truth(photos)
-    return generate(photos, split=split, per_case=per_case)
+    return generate(photos, split=split, per_case=per_case, only=only)
 
 
 def _read_all(
@@ -301,7 +312,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--without",
         default="",
-        help="second-look steps to leave out: region_looks, joined_marks",
+        help="steps to leave out: region_looks, joined_marks, dewarp",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="conditions to read, comma-separated (default: all)",
     )
     parser.add_argument(
         "--look-budget",
@@ -312,14 +328,26 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     off = {name.strip(): False for name in args.without.split(",") if name.strip()}
-    steps = {"region_looks": True, "joined_marks": True} | off
+    steps = {"region_looks": True, "joined_marks": True, "dewarp": True} | off
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(only) - set(LEVELS))
+    if unknown:
+        parser.error(
+            f"no such condition: {', '.join(unknown)}; one of {', '.join(LEVELS)}"
+        )
     settings = ReaderSettings(**steps)  # type: ignore[arg-type]
     if args.look_budget is not None:
         settings = replace(
             settings, look_budget=args.look_budget, rotation_budget=args.look_budget
         )
     with working_dir(args.workdir, "bench-ocr-hard-") as work:
-        report = run(work, split=args.split, per_case=args.per_case, settings=settings)
+        report = run(
+            work,
+            split=args.split,
+            per_case=args.per_case,
+            settings=settings,
+            only=only,
+        )
         report["without"] = sorted(off)
         report["look_budget"] = settings.look_budget
     emit(report, render, args.json)

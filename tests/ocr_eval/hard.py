@@ -118,19 +118,30 @@ class HardTruth:
 
 
 def generate(
-    out_dir: Path, *, split: str = "tuning", per_case: int = 2
+    out_dir: Path,
+    *,
+    split: str = "tuning",
+    per_case: int = 2,
+    only: Sequence[str] = (),
 ) -> list[HardTruth]:
-    """Render ``per_case`` photos of every case into ``out_dir`` with their truth."""
+    """Render ``per_case`` photos of every case into ``out_dir`` with their truth.
+
+    With ``only``, just the photos of those conditions (same seeds, same
+    pixels as in the whole set).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     seeds = SPLITS[split]
     truths = []
     for k in range(per_case * len(CASES)):
+        if only and case_of(k)[0] not in only:
+            continue
         truth, image = render(k, seeds[k])
         image.save(out_dir / truth.file, quality=85)
         truths.append(truth)
     payload = {
         "split": split,
         "per_case": per_case,
+        "only": sorted(only),
         "images": [asdict(t) for t in truths],
     }
     (out_dir / TRUTH_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
