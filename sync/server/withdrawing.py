@@ -24,6 +24,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -102,23 +103,9 @@ class Withdrawer:
                 )
             kept = {name: data for name, data in files.items() if name != document}
             version = store_kb(connection, key, kept, at=now, actor=actor)
-            add_withdrawal(
-                connection,
-                document=document,
-                revision=None,
-                kb_version=version,
-                reason=reason,
-                at=now,
-                actor=actor,
-            )
-            record_event(
-                connection,
-                at=now,
-                actor=actor,
-                event="kb_document_withdrawn",
-                detail={"document": document, "version": version, "reason": reason},
-            )
-        return Withdrawn(document, None, version)
+            withdrawn = Withdrawn(document, None, version)
+            _record(connection, withdrawn, reason=reason, at=now, actor=actor)
+        return withdrawn
 
     def withdraw_revision(
         self, document: str, revision: str, *, reason: str, actor: str
@@ -168,28 +155,48 @@ class Withdrawer:
                 raise PublishRefused(
                     f"Revision {found} of {document} is withdrawn already."
                 )
-            add_withdrawal(
-                connection,
-                document=document,
-                revision=found,
-                kb_version=None,
-                reason=reason,
-                at=now,
-                actor=actor,
-            )
-            record_event(
-                connection,
-                at=now,
-                actor=actor,
-                event="kb_revision_withdrawn",
-                detail={"document": document, "revision": found, "reason": reason},
-            )
-        return Withdrawn(document, found, None, history[found])
+            withdrawn = Withdrawn(document, found, None, history[found])
+            _record(connection, withdrawn, reason=reason, at=now, actor=actor)
+        return withdrawn
 
     def withdrawals(self) -> list[StoredWithdrawal]:
         """Every withdrawal, oldest first."""
         with self._storage.read() as connection:
             return withdrawals(connection)
+
+
+def _record(
+    connection: Connection,
+    withdrawn: Withdrawn,
+    *,
+    reason: str,
+    at: datetime,
+    actor: str,
+) -> None:
+    """Keep the withdrawal with its reason, and say it in the audit log."""
+    add_withdrawal(
+        connection,
+        document=withdrawn.document,
+        revision=withdrawn.revision,
+        kb_version=withdrawn.kb_version,
+        reason=reason,
+        at=at,
+        actor=actor,
+    )
+    what = "revision" if withdrawn.revision else "document"
+    detail = {
+        "document": withdrawn.document,
+        "revision": withdrawn.revision,
+        "version": withdrawn.kb_version,
+        "reason": reason,
+    }
+    record_event(
+        connection,
+        at=at,
+        actor=actor,
+        event=f"kb_{what}_withdrawn",
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
 
 
 def revisions_of(connection: Connection, document: str) -> dict[str, int]:

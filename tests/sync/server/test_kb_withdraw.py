@@ -20,6 +20,7 @@ from sync.server.storage import SCHEMA_VERSION, Storage, fleet
 from sync.server.storage.schema import schema_migrations
 from sync.server.withdrawing import Withdrawer
 from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
+from tests.sync.server.test_kb_check import publish_kb, results
 
 OLD = "# Pump P-200\n\nE-42: tighten the impeller nut to 400 Nm.\n"
 FIXED = "# Pump P-200\n\nE-42: tighten the impeller nut to 40 Nm.\n"
@@ -41,14 +42,6 @@ def device(centre: Harness) -> FieldDevice:
     return centre.enrol()
 
 
-def publish_kb(centre: Harness, tmp_path: Path, files: dict[str, str], name: str):
-    folder = tmp_path / name
-    for document, text in files.items():
-        (folder / document).parent.mkdir(parents=True, exist_ok=True)
-        (folder / document).write_text(text, encoding="utf-8")
-    return centre.publisher.publish_kb(folder, actor="office").version
-
-
 def withdrawer(centre: Harness) -> Withdrawer:
     return Withdrawer(centre.services.storage, centre.services.keys, clock=centre.clock)
 
@@ -63,11 +56,6 @@ def citing(text: str) -> dict[str, object]:
             }
         },
     }
-
-
-def results(response) -> list[tuple[str, str]]:
-    assert response.status_code == 200, response.text
-    return [(r["status"], r["reason"]) for r in response.json()["results"]]
 
 
 def test_a_withdrawn_document_leaves_the_next_kb_and_holds_actions_citing_it(
