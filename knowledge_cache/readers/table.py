@@ -100,7 +100,9 @@ def read_table(text: str, fallback_title: str) -> ParsedDocument:
     return ParsedDocument(
         title=fallback_title,
         kind=DocumentKind.TABLE,
-        chunks=_in_groups(chunks),
+        # Fault tables are numbered in groups under one-word headings; in a
+        # parts catalogue a one-word name on a round number is just a part.
+        chunks=_in_groups(chunks) if kind is CodeKind.FAULT_CODE else tuple(chunks),
         warnings=tuple(warnings),
     )
 

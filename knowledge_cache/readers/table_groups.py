@@ -12,6 +12,7 @@ any particular code.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 
 from knowledge_cache.code_keys import code_key
@@ -25,24 +26,34 @@ MIN_MEMBERS = 2
 
 def group_headings(rows: Sequence[tuple[str, str]]) -> Mapping[str, tuple[str, ...]]:
     """For each code of ``rows`` (code, text) in a group, the headings of its
-    groups, outermost first; codes in no group are left out."""
+    groups, outermost first; codes in no group are left out.
+
+    Linear in the rows but for sorting (a parts catalogue of 100,000 rows
+    is read as fast as a fault table of 80)."""
     keys = [code_key(code) for code, _ in rows]
-    heads = [
-        (stem, text.strip())
-        for (_, text), key in zip(rows, keys, strict=True)
-        if (stem := _stem(key)) and _is_heading(text)
-    ]
+    own_code: dict[str, str] = {}
+    for key in keys:
+        own_code.setdefault(key.rstrip("0"), key)
+    by_width: dict[int, list[str]] = {}
+    for key in keys:
+        by_width.setdefault(len(key), []).append(key)
+    for same in by_width.values():
+        same.sort()
+    groups: dict[str, str] = {}
+    for (_, text), key in zip(rows, keys, strict=True):
+        stem = _stem(key)
+        if not stem or not _is_heading(text) or stem in groups:
+            continue
+        width = len(own_code[stem])
+        if _members(stem, by_width.get(width, []), own_code[stem]) >= MIN_MEMBERS:
+            groups[stem] = text.strip()
+    widths = sorted({len(stem) for stem in groups})
     found: dict[str, tuple[str, ...]] = {}
-    groups = [
-        (stem, text)
-        for stem, text in heads
-        if _members(stem, keys, len(stem) + _zeros(stem, keys)) >= MIN_MEMBERS
-    ]
     for (code, _), key in zip(rows, keys, strict=True):
         path = tuple(
-            text
-            for stem, text in sorted(groups, key=lambda group: len(group[0]))
-            if key.startswith(stem) and key.rstrip("0") != stem
+            groups[key[:width]]
+            for width in widths
+            if key[:width] in groups and key.rstrip("0") != key[:width]
         )
         if path:
             found[code] = path
@@ -58,17 +69,12 @@ def _stem(key: str) -> str:
     return stem
 
 
-def _zeros(stem: str, keys: Sequence[str]) -> int:
-    """How many zeros the heading's own code has after its stem."""
-    return next(len(k) - len(stem) for k in keys if k.rstrip("0") == stem)
-
-
-def _members(stem: str, keys: Sequence[str], width: int) -> int:
-    return sum(
-        1
-        for key in keys
-        if len(key) == width and key.startswith(stem) and key.rstrip("0") != stem
-    )
+def _members(stem: str, same_width: Sequence[str], heading: str) -> int:
+    """How many codes of the heading's width (sorted) start with its stem,
+    the heading's own code aside."""
+    start = bisect_left(same_width, stem)
+    end = bisect_left(same_width, stem + "\uffff")
+    return end - start - sum(1 for key in same_width[start:end] if key == heading)
 
 
 def _is_heading(text: str) -> bool:

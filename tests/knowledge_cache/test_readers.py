@@ -187,3 +187,16 @@ def test_a_terse_row_is_found_by_its_group_heading(store, tmp_path: Path) -> Non
     # "Drive too hot" says nothing of temperature; its group's heading does.
     hits = store.search("temperature too hot")
     assert hits[0].chunk.section == "Temperature > 0x4310"
+
+
+def test_a_parts_catalogue_has_no_group_headings() -> None:
+    data = (
+        b"part_number,description\n4471-A20-300,Gasket\n4471-A20-310,Seal kit\n"
+        b"4471-A20-320,Bearing\n"
+    )
+    parsed = read_document(Path("parts.csv"), data)
+    assert [c.section for c in parsed.chunks] == [
+        ("4471-A20-300",),
+        ("4471-A20-310",),
+        ("4471-A20-320",),
+    ]
