@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.sync.server.postgres import PostgresServer, running_postgres
+from tests.sync.server.support import Harness, harness
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -55,3 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite database file, for tests that are about HTTP, not storage."""
     return f"sqlite:///{tmp_path / 'governance.db'}"
+
+
+@pytest.fixture
+def centre(tmp_path: Path, sqlite_url: str) -> Iterator[Harness]:
+    """The real app on a fresh SQLite file, the demo policy published as v1
+    (a test file that needs another centre defines its own ``centre``)."""
+    with harness(tmp_path, sqlite_url) as h:
+        h.publish_default_policy()
+        yield h

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +18,7 @@ from sync.enrolment_binding import (
 from sync.protocol import SIGNATURE_HEADER, EnrollResponse
 from sync.server.auth import REFUSED
 from sync.server.storage import devices as storage_devices
-from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
+from tests.sync.server.support import REPAIR, FieldDevice, Harness
 
 
 def enrol_body(token: str, **fields: str) -> dict[str, str | None]:

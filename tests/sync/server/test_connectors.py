@@ -95,13 +95,6 @@ def test_a_4xx_is_not_retried_and_says_so() -> None:
     assert failed.value.retryable is False and waits == []
 
 
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
-
-
 def delivery_row(centre: Harness):
     with centre.services.storage.read() as connection:
         return connection.execute(sa.select(deliveries)).one()

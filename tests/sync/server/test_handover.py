@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,15 +20,7 @@ from tests.sync.server.support import (
     SMALL_ORDER,
     FieldDevice,
     Harness,
-    harness,
 )
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
 
 
 @pytest.fixture

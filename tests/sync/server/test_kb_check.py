@@ -19,20 +19,11 @@ from tests.sync.server.support import (
     SMALL_ORDER,
     FieldDevice,
     Harness,
-    harness,
 )
 
 PART = "4471-A20-339"
 ORDER = {**SMALL_ORDER, "currency": "EUR"}
 """Two parts at 10.00 EUR, as the device priced them from its catalogue."""
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    """The real app on a fresh SQLite file, policy v1 published."""
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from sync.server.errors import PublishRefused
 from sync.server.storage import SCHEMA_VERSION, Storage, fleet
 from sync.server.storage.schema import schema_migrations
 from sync.server.withdrawing import Withdrawer
-from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
+from tests.sync.server.support import REPAIR, FieldDevice, Harness
 from tests.sync.server.test_kb_check import publish_kb, results
 
 OLD = "# Pump P-200\n\nE-42: tighten the impeller nut to 400 Nm.\n"
@@ -28,13 +28,6 @@ FIXED = "# Pump P-200\n\nE-42: tighten the impeller nut to 40 Nm.\n"
 
 def revision(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
 
 
 @pytest.fixture

@@ -5,10 +5,7 @@ prompt when a policy asks for that."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from sync import ActionState, payload_hash
 from sync.protocol import WireAction
@@ -18,7 +15,6 @@ from tests.sync.server.support import (
     FieldDevice,
     Harness,
     default_policy,
-    harness,
     recorded_with_origins,
 )
 
@@ -110,14 +106,6 @@ def test_the_centre_asks_for_a_prompt_its_policy_wants_though_the_device_did_not
 
     assert verdict.status == "quarantined"
     assert "as the centre's policy (version 2) asks" in verdict.reason
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    """The real app on SQLite, with the demo policy published."""
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
 
 
 def test_a_pushed_action_reaches_the_devices_decision_from_its_evidence(

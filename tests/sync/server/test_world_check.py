@@ -6,20 +6,11 @@ against the action. A real SQLite centre."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from sync.server.world_check import JobBookNow, world_problems
-from tests.sync.server.support import REPAIR, FieldDevice, Harness, harness
-
-
-@pytest.fixture
-def centre(tmp_path: Path, sqlite_url: str):
-    """The real app on a fresh SQLite file, policy v1 published."""
-    with harness(tmp_path, sqlite_url) as h:
-        h.publish_default_policy()
-        yield h
+from tests.sync.server.support import REPAIR, FieldDevice, Harness
 
 
 @pytest.fixture
