@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from edge_agent.config import EdgeSettings
 from edge_agent.ocr import LoadedEngine, TextBox
@@ -16,6 +16,7 @@ from edge_agent.tui.screens.photos import PhotoScreen
 from edge_agent.tui.widgets.code_crop import CodeCrop
 from tests.edge_agent.ocr.samples import line_boxes
 from tests.edge_agent.tui.conftest import offline_deps, settle, submit, wait_for
+from tests.edge_agent.tui.test_photo_keys import codes
 
 
 class UnsureEngine:
@@ -47,14 +48,6 @@ def photo_app(settings: EdgeSettings, folder: Path) -> FieldApp:
     return make_app(with_photos, offline_deps(start_ocr=unsure_engine))
 
 
-def rows(screen: PhotoScreen) -> list[tuple[str, str]]:
-    table = screen.query_one("#codes", DataTable)
-    return [
-        (str(table.get_row_at(i)[1]), str(table.get_row_at(i)[3]))
-        for i in range(table.row_count)
-    ]
-
-
 async def test_a_code_to_check_is_marked_and_shown_with_its_crop(
     settings: EdgeSettings, tmp_path: Path
 ) -> None:
@@ -67,7 +60,7 @@ async def test_a_code_to_check_is_marked_and_shown_with_its_crop(
         await wait_for(pilot, lambda: screen.result is not None)
         await settle(pilot)
 
-        assert rows(screen) == [("4471-G10-131", "known"), ("E-42", "CHECK THIS")]
+        assert codes(screen) == [("4471-G10-131", "known"), ("E-42", "CHECK THIS")]
         crop = screen.query_one("#code-crop", CodeCrop)
         assert not crop.display  # the part number was read surely: no crop
         detail = screen.query_one("#code-detail", Static)
@@ -88,7 +81,7 @@ async def test_a_code_to_check_is_marked_and_shown_with_its_crop(
         shown = app.screen.query_one("#correction-crop", CodeCrop)
         assert shown.crop is crop.crop
         await submit(pilot, "#corrected", "E-43")
-        await wait_for(pilot, lambda: rows(screen)[1] == ("E-43", "corrected"))
+        await wait_for(pilot, lambda: codes(screen)[1] == ("E-43", "corrected"))
         await settle(pilot)
 
         assert not crop.display  # checked by hand: no longer to check
