@@ -17,6 +17,8 @@ _SEPARATORS = re.compile(r"[\s\-_./]+")
 _ATOM = re.compile(r"[A-Za-z]+|\d+")
 _WORD_WITH_SEPARATORS = re.compile(r"[A-Za-z0-9]+(?:[-_./][A-Za-z0-9]+)*")
 _HAS_DIGIT = re.compile(r"\d")
+_GLUE = re.compile(r"[._-]?")
+"""What joins two groups into one word: nothing, or one dot, hyphen or underscore."""
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 
 MAX_ATOMS_PER_CODE = 12
@@ -86,16 +88,28 @@ class Window:
 
 def candidate_windows(query: str) -> list[Window]:
     """Every run of up to :data:`MAX_ATOMS_PER_CODE` letter or digit groups
-    that holds a digit.
+    that holds a digit and cuts no word in two.
 
-    ``"pump e 42 trips"`` yields a window spelling ``E42`` among others.
+    ``"pump e 42 trips"`` yields a window spelling ``E42`` among others; in
+    ``"O2 sensor"``, ``"12v battery"``, ``"the 2nd time"`` or ``"18.4 volts"``
+    no window spells ``2``, ``12`` or ``18``, which are only part of a word
+    (groups joined by a dot, hyphen or underscore are one word: ``E-42``).
     """
-    atoms = [match.group() for match in _ATOM.finditer(query)]
+    found = list(_ATOM.finditer(query))
+    atoms = [match.group() for match in found]
+    # glued[i]: atom i runs straight on into atom i + 1 (``O2``, ``18.4``).
+    glued = [
+        _GLUE.fullmatch(query, a.end(), b.start()) is not None
+        for a, b in zip(found, found[1:], strict=False)
+    ]
+    glued.append(False)
     return [
         Window(start, end, key)
         for start in range(len(atoms))
+        if start == 0 or not glued[start - 1]
         for end in range(start + 1, min(start + MAX_ATOMS_PER_CODE, len(atoms)) + 1)
-        if _HAS_DIGIT.search(key := "".join(atoms[start:end]).upper())
+        if not glued[end - 1]
+        and _HAS_DIGIT.search(key := "".join(atoms[start:end]).upper())
     ]
 
 

@@ -65,3 +65,17 @@ def test_a_code_is_spelled_in_a_text_by_its_own_runs(
     code: str, text: str, spelled: bool
 ) -> None:
     assert spelled_in(code, text) is spelled
+
+
+@pytest.mark.parametrize(
+    ("query", "cut"),
+    [
+        ("O2 sensor reads low", "2"),
+        ("12v battery flat", "12"),
+        ("the 2nd time", "2"),
+        ("18.4 volts", "18"),
+    ],
+)
+def test_candidate_keys_never_cut_a_word_in_two(query: str, cut: str) -> None:
+    assert cut not in candidate_keys(query)
+    assert candidate_keys(query)  # the whole word is still a candidate
