@@ -11,7 +11,7 @@ from rapidfuzz.distance import Levenshtein
 from sqlite_utils import Database
 
 from knowledge_cache.code_formats import reading_formats
-from knowledge_cache.code_keys import code_key, spelled_in
+from knowledge_cache.code_keys import code_key, same_spelling, spelled_in
 from knowledge_cache.code_numbering import opening_number
 from knowledge_cache.code_prefixes import codes_without_prefix, learned_prefixes
 from knowledge_cache.format_matching import FormatSet
@@ -51,7 +51,9 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
     in_use, cued = reading_formats(db)
     formats = FormatSet(in_use)
     typed = codes_in_question(
-        question, formats, cued_formats_of(cued) if cued else None
+        question,
+        formats,
+        cued_formats_of(cued, lambda v: _listed(db, v)) if cued else None,
     )
     typed += codes_without_prefix(
         question,
@@ -75,6 +77,14 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
         code = TypedCode(found[0].code, found[0].code, found[0].kind, (), -1, -1)
         readings.append(CodeReading(code, tuple(found)))
     return readings
+
+
+def _listed(db: Database, value: str) -> bool:
+    """Whether a code table lists ``value`` spelled as it is (``2.1``, not ``21``)."""
+    return any(
+        same_spelling(e.code) == same_spelling(value)
+        for e in entries(db, [code_key(value)])
+    )
 
 
 def typed_codes(db: Database, text: str) -> list[TypedCode]:
@@ -152,14 +162,23 @@ def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:
     return [_code_entry(row) for row in rows]
 
 
-def _neighbours(db: Database, kind: CodeKind, start: str, length: int) -> int:
-    """How many listed codes of ``kind`` start with ``start`` and have
-    ``length`` characters (see :mod:`knowledge_cache.code_numbering`)."""
-    row = db.execute(
-        "SELECT count(*) FROM codes WHERE kind = ? AND substr(key, 1, ?) = ? "
-        "AND length(key) = ?",
-        [kind.value, len(start), start, length],
-    ).fetchone()
+def _neighbours(db: Database, kind: CodeKind, number: str) -> int:
+    """How many listed codes of ``kind`` lie in ``number``'s group (see
+    :mod:`knowledge_cache.code_numbering`): for ``18.4``, those that start
+    with ``18.``; for ``5216``, those of four characters that start with ``52``."""
+    if "." in number:
+        group = number[: number.rindex(".") + 1]
+        row = db.execute(
+            "SELECT count(*) FROM codes WHERE kind = ? AND substr(code, 1, ?) = ?",
+            [kind.value, len(group), group],
+        ).fetchone()
+    else:
+        start = number[:-2]
+        row = db.execute(
+            "SELECT count(*) FROM codes WHERE kind = ? AND substr(key, 1, ?) = ? "
+            "AND length(key) = ?",
+            [kind.value, len(start), start, len(number)],
+        ).fetchone()
     return int(row[0])
 
 

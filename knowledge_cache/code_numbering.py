@@ -11,6 +11,12 @@ base". It is read as a code when it opens the question, the table's format
 fits it, it is not a year, no count or unit follows it, and at least
 :data:`MIN_NEIGHBOURS` listed codes of its length share all its digits but
 the last two (it lies in a hundred the table numbers).
+
+A table of numbers in groups (``13.2``: fault 13, sub-code 2) is numbered the
+same way: ``18.4 on the traction controller`` is read as a code when at
+least :data:`MIN_NEIGHBOURS` listed codes share its group (``18.``). A
+number asked about ("what is 7.12", "meaning of 5216") counts as opening the
+question.
 """
 
 from __future__ import annotations
@@ -28,10 +34,15 @@ MIN_NEIGHBOURS = 2
 MIN_DIGITS = 3
 """Fewest digits in a number read this way."""
 
-_OPENING = re.compile(r"\s*(?P<number>\d+)(?![\w'])(?![.,:/-]\d)")
+_OPENING = re.compile(
+    r"\s*(?:(?:what\s+is|what's|whats|what\s+does|meaning\s+of|explain)\s+)?"
+    r"(?P<number>\d+(?:\.\d+)?)(?![\w'])(?![.,:/-]\d)",
+    re.IGNORECASE,
+)
 
-Neighbours = Callable[[CodeKind, str, int], int]
-"""How many listed codes of a kind start with some digits and have a length."""
+Neighbours = Callable[[CodeKind, str], int]
+"""How many listed codes of a kind lie in a number's group: its hundred, or
+for a number in groups (``18.4``) the codes that start with ``18.``."""
 
 
 def opening_number(
@@ -44,14 +55,15 @@ def opening_number(
     if found is None or not cued:
         return None
     number = found.group("number")
-    if len(number) < MIN_DIGITS or YEAR.fullmatch(number):
+    grouped = "." in number
+    if (not grouped and len(number) < MIN_DIGITS) or YEAR.fullmatch(number):
         return None
     if COUNTED_OR_MEASURED.match(text, found.end()):
         return None
     match = cued.match(number)
     if match is None or match.fixes or match.value != number:
         return None
-    if neighbours(match.kind, number[:-2], len(number)) < MIN_NEIGHBOURS:
+    if neighbours(match.kind, number) < MIN_NEIGHBOURS:
         return None
     start = found.start("number")
     return TypedCode(number, number, match.kind, (), start, start + len(number))

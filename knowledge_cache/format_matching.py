@@ -33,6 +33,9 @@ DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−~"})
 """Dash-like characters OCR returns for a printed hyphen."""
 
 _SEPARATOR_CHARS = frozenset("-/_ ")
+_ESCAPED_SEPARATORS = _SEPARATOR_CHARS | {"."}
+"""Separators of a pattern: a dot only escaped (``13\\.2``); a bare dot is
+any character."""
 _CONFUSIONS: dict[str, str] = {
     "O": "0",
     "o": "0",
@@ -197,14 +200,14 @@ def _match_shape(
 ) -> FormatMatch | None:
     if shape.exact.fullmatch(normal):
         return FormatMatch(shape.format, normal)
-    value = _spaced(shape, compact.upper())
+    value = _spaced(shape, compact.upper(), normal)
     if value is not None:
         return FormatMatch(shape.format, value, respaced=_gaps(value) != _gaps(normal))
     readings: dict[str, tuple[Fix, ...]] = {}
     for fixes, candidate in _swapped(compact, max_fixes):
         if readings and len(fixes) > len(next(iter(readings.values()))):
             break
-        value = _spaced(shape, candidate)
+        value = _spaced(shape, candidate, normal)
         if value is not None and _keeps_a_digit(compact, fixes):
             readings.setdefault(value, fixes)
     if len(readings) != 1:
@@ -215,11 +218,19 @@ def _match_shape(
     )
 
 
-def _spaced(shape: _Shape, compact: str) -> str | None:
-    """``compact`` with the format's separators put back, if it matches."""
+def _spaced(shape: _Shape, compact: str, typed: str) -> str | None:
+    """``compact`` with the format's separators put back, if it matches.
+
+    Where a format with one separator lets it stand in several places
+    (``\\d{1,2}\\.\\d{1,3}``: ``203`` is ``2.03`` or ``20.3``), the place the
+    ``typed`` text gives it is taken; typed with none, or elsewhere, the
+    reading is ambiguous and nothing is guessed.
+    """
     match = shape.compact.fullmatch(compact)
     if match is None:
         return None
+    if len(shape.separators) == 1:
+        return _placed(shape, compact, typed)
     inserts = [
         (match.start(f"_sep{i}"), sep)
         for i, sep in enumerate(shape.separators)
@@ -229,6 +240,24 @@ def _spaced(shape: _Shape, compact: str) -> str | None:
     for position, sep in sorted(inserts, reverse=True):
         value = value[:position] + sep + value[position:]
     return value
+
+
+def _placed(shape: _Shape, compact: str, typed: str) -> str | None:
+    """``compact`` read with a format's one separator, or as it stands,
+    wherever the format allows; where it allows several places, the one
+    the typed text puts a separator at, else None."""
+    (sep,) = shape.separators
+    values = [compact] if shape.exact.fullmatch(compact) else []
+    values += [
+        value
+        for position in range(1, len(compact))
+        if shape.exact.fullmatch(value := compact[:position] + sep + compact[position:])
+    ]
+    if len(values) <= 1:
+        return values[0] if values else None
+    typed_at = set(_gaps(typed))
+    meant = [v for v in values if set(_gaps(v)) == typed_at]
+    return meant[0] if len(meant) == 1 else None
 
 
 def _swapped(compact: str, max_fixes: int) -> Iterator[tuple[tuple[Fix, ...], str]]:
@@ -279,7 +308,7 @@ def _compact_pattern(pattern: str) -> tuple[str, list[str]]:
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
             escaped = pattern[i + 1]
-            if not in_class and escaped in _SEPARATOR_CHARS:
+            if not in_class and escaped in _ESCAPED_SEPARATORS:
                 out.append(f"(?P<_sep{len(separators)}>)")
                 separators.append(escaped)
             else:

@@ -13,7 +13,7 @@ it is decided later, by exact lookup, never by finding a similar code.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
@@ -88,20 +88,30 @@ class CuedFormats:
     formats: FormatSet
     cue: re.Pattern[str]
     """Matches where the text before a code ends with a cue, e.g. ``alarm no.``"""
+    listed: Callable[[str], bool] | None = None
+    """Whether the KB lists a code, as its format spells it."""
 
     def read(self, text: str, start: int, end: int) -> FormatMatch | None:
         """``text[start:end]`` read as a code of these formats, if a cue is
-        before it, or if it is a number typed with a look-alike letter
-        (``53O2``): most digits, three at least, which no count or year is."""
+        before it, or if it is a number typed with a look-alike letter: most
+        digits, three at least (``53O2``), which no count or year is; or two
+        digits and a typing slip (a letter O for a zero, l or I for a one:
+        ``l3.2``) where the reading is a listed code."""
         typed = text[start:end]
         if self.cued(text, start, end):
             return self.formats.match(typed)
         digits = sum(ch.isdigit() for ch in typed)
         letters = sum(ch.isalpha() for ch in typed)
-        if digits < _SLIPPED_DIGITS or digits <= letters:
+        if digits < _TYPED_SLIP_DIGITS or digits <= letters:
             return None  # neither cued nor a slipped number: no match needed
         match = self.formats.match(typed)
-        return match if match is not None and match.fixes else None
+        if match is None or not match.fixes:
+            return None
+        if digits >= _SLIPPED_DIGITS:
+            return match
+        typing_slips = all(fix.read in _TYPING_SLIPS for fix in match.fixes)
+        listed = self.listed is not None and self.listed(match.value)
+        return match if typing_slips and listed else None
 
     def cued(self, text: str, start: int, end: int) -> bool:
         """The run ``text[start:end]`` follows a cue and no count word."""
@@ -109,9 +119,14 @@ class CuedFormats:
         return self.cue.search(before) is not None and not _COUNTED.match(text, end)
 
 
-def cued_formats_of(formats: Sequence[CodeFormat]) -> CuedFormats:
-    """``formats`` read after the code cues shipped with this package."""
-    return CuedFormats(FormatSet(formats), cue_pattern(default_cues().code_cues))
+def cued_formats_of(
+    formats: Sequence[CodeFormat], listed: Callable[[str], bool] | None = None
+) -> CuedFormats:
+    """``formats`` read after the code cues shipped with this package;
+    ``listed`` says whether the KB lists a code (see :meth:`CuedFormats.read`)."""
+    return CuedFormats(
+        FormatSet(formats), cue_pattern(default_cues().code_cues), listed
+    )
 
 
 def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
@@ -128,6 +143,11 @@ def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
 _CUE_WINDOW = 120
 _SLIPPED_DIGITS = 3
 """Fewest digits in a number typed with a look-alike letter read uncued."""
+_TYPED_SLIP_DIGITS = 2
+"""Fewest digits in a number typed with a typing slip, read uncued when listed."""
+_TYPING_SLIPS = frozenset("OolI")
+"""Letters typed for digits out of habit (O for 0, l and I for 1); the other
+look-alikes (S, B, Z) are slips of reading, rarely of typing."""
 _LISTED = r"[a-z0-9]*\d[a-z0-9]*(?:[-.][a-z0-9]+)*"
 """A code earlier in a cued list: a token holding a digit."""
 _COUNTED = re.compile(

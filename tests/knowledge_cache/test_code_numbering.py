@@ -63,3 +63,52 @@ def test_other_numbers_are_never_read_as_codes(
     numbered_store: KnowledgeStore, question: str
 ) -> None:
     assert numbered_store.read_codes(question) == []
+
+
+GROUPED_TABLE = """code,description
+18,High side short circuit
+18.1,High side short circuit: first bridge
+18.2,High side short circuit: second bridge
+7.12,Adjustment out of range: brake delay
+7.39,Adjustment out of range: display master
+25.1,Line contactor fault: could not discharge
+"""
+
+
+@pytest.fixture
+def grouped_store(store: KnowledgeStore, tmp_path: Path) -> KnowledgeStore:
+    """A KB with a table of faults and their sub-codes (``18.2``), no kb.toml."""
+    (tmp_path / "faults.csv").write_text(GROUPED_TABLE, encoding="utf-8")
+    assert not store.ingest([tmp_path]).failed
+    return store
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("18.4 on the traction controller", "18.4"),
+        ("what is 7.15", "7.15"),
+        ("Meaning of 7.40?", "7.40"),
+    ],
+)
+def test_an_unlisted_sub_code_of_a_numbered_group_is_absent(
+    grouped_store: KnowledgeStore, question: str, code: str
+) -> None:
+    (reading,) = grouped_store.read_codes(question)
+    assert reading.code.value == code
+    assert not reading.known
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "25.4 after a battery change",  # one listed code in group 25: too few
+        "18.4 volts on the meter",  # a quantity
+        "what is the 18.4",  # not right after the question's opening
+        "there is 18.4 on it",  # not opening the question
+    ],
+)
+def test_a_number_in_groups_outside_a_numbered_group_is_not_read(
+    grouped_store: KnowledgeStore, question: str
+) -> None:
+    assert grouped_store.read_codes(question) == []

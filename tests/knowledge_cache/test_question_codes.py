@@ -198,3 +198,40 @@ def test_a_long_word_a_format_spells_out_is_read_though_its_example_is_short() -
     assert [code.value for code in found] == ["INFORMATION 64"]
     # A longer ordinary word is still no part of a code.
     assert codes_in_question("Informational 64 in the app", learned) == []
+
+
+DOTTED = FormatSet([CodeFormat(CodeKind.FAULT_CODE, r"\d{1,2}\.\d{1,3}", "13.2", "")])
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2O.3", "20.3"),  # a letter O where the dotted number needs a zero
+        ("3l.10", "31.10"),
+        ("12 2", "12.2"),  # the dot typed as a space, where the space stands
+        ("2 O3", "2.03"),
+        ("203", None),  # 2.03 or 20.3: where the dot goes is not guessed
+        ("2O3", None),
+    ],
+)
+def test_a_dotted_number_is_read_with_its_dot_where_it_was_typed(
+    typed: str, expected: str | None
+) -> None:
+    match = DOTTED.match(typed)
+    assert (match.value if match else None) == expected
+
+
+def slipped(question: str, listed: set[str]) -> list[str]:
+    cued = CuedFormats(
+        DOTTED, cue_pattern(default_cues().code_cues), lambda v: v in listed
+    )
+    return [c.value for c in codes_in_question(question, FormatSet([]), cued)]
+
+
+def test_a_short_number_with_a_typing_slip_is_read_uncued_only_when_listed() -> None:
+    assert slipped("l3.2 on the walkie", {"13.2"}) == ["13.2"]
+    assert slipped("l3.2 on the walkie", {"13.3"}) == []
+    # S for 5 is a slip of reading, not of typing: a model name stays a word.
+    assert slipped("S3.2 on the walkie", {"53.2"}) == []
+    # Two digits at least: a letter and one digit is a word (O2, B5).
+    assert slipped("O2 sensor reads low", {"0.2", "2"}) == []
