@@ -164,13 +164,15 @@ def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:
 
 def _neighbours(db: Database, kind: CodeKind, number: str) -> int:
     """How many listed codes of ``kind`` lie in ``number``'s group (see
-    :mod:`knowledge_cache.code_numbering`): for ``18.4``, those that start
-    with ``18.``; for ``5216``, those of four characters that start with ``52``."""
+    :mod:`knowledge_cache.code_numbering`): for ``18.4``, the group's own
+    code ``18`` and those that start with ``18.``; for ``5216``, those of
+    four characters that start with ``52``."""
     if "." in number:
         group = number[: number.rindex(".") + 1]
         row = db.execute(
-            "SELECT count(*) FROM codes WHERE kind = ? AND substr(code, 1, ?) = ?",
-            [kind.value, len(group), group],
+            "SELECT count(*) FROM codes WHERE kind = ? "
+            "AND (substr(code, 1, ?) = ? OR code = ?)",
+            [kind.value, len(group), group, group[:-1]],
         ).fetchone()
     else:
         start = number[:-2]

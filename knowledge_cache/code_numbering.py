@@ -14,7 +14,8 @@ the last two (it lies in a hundred the table numbers).
 
 A table of numbers in groups (``13.2``: fault 13, sub-code 2) is numbered the
 same way: ``18.4 on the traction controller`` is read as a code when at
-least :data:`MIN_NEIGHBOURS` listed codes share its group (``18.``). A
+least :data:`MIN_NEIGHBOURS` listed codes are its group's (``18`` itself,
+``18.1``, ``18.2``). A
 number asked about ("what is 7.12", "meaning of 5216") counts as opening the
 question.
 """

@@ -71,7 +71,9 @@ GROUPED_TABLE = """code,description
 18.2,High side short circuit: second bridge
 7.12,Adjustment out of range: brake delay
 7.39,Adjustment out of range: display master
+25,Line contactor fault
 25.1,Line contactor fault: could not discharge
+31.1,Motor fault: wrong poles
 """
 
 
@@ -89,6 +91,7 @@ def grouped_store(store: KnowledgeStore, tmp_path: Path) -> KnowledgeStore:
         ("18.4 on the traction controller", "18.4"),
         ("what is 7.15", "7.15"),
         ("Meaning of 7.40?", "7.40"),
+        ("25.4 after a battery change", "25.4"),  # fault 25 and 25.1 listed
     ],
 )
 def test_an_unlisted_sub_code_of_a_numbered_group_is_absent(
@@ -102,7 +105,8 @@ def test_an_unlisted_sub_code_of_a_numbered_group_is_absent(
 @pytest.mark.parametrize(
     "question",
     [
-        "25.4 after a battery change",  # one listed code in group 25: too few
+        "31.2 after a battery change",  # no listed code in group 31
+        "7.4.1 on the display",  # part of a longer number
         "18.4 volts on the meter",  # a quantity
         "what is the 18.4",  # not right after the question's opening
         "there is 18.4 on it",  # not opening the question
