@@ -186,7 +186,9 @@ class ActionService:
             freshness=freshness_of(freshness),
         )
         with tracer.span(POLICY, gen_ai__tool__name=proposal.tool) as span:
-            decision = self._switched_off(request) or self._policy.decide(request)
+            decision = self._switched_off(request) or self._held_if_switch_unknown(
+                request, self._policy.decide(request)
+            )
             span.set(
                 edge__policy__outcome=str(decision.outcome),
                 edge__policy__version=decision.bundle_version,
@@ -221,6 +223,26 @@ class ActionService:
             (f"Switched off by the centre: {reason}.",),
             ("centre.kill_switch",),
             version,
+        )
+
+    def _held_if_switch_unknown(self, request: Request, decision: Decision) -> Decision:
+        """``decision``, raised to a supervisor's approval while the device
+        cannot tell what the centre switched off (its record was damaged)."""
+        switch = self._kill_switch
+        if (
+            not switch.unreadable
+            or request.action_type == READ
+            or decision.outcome >= Outcome.APPROVE
+        ):
+            return decision
+        return Decision(
+            Outcome.APPROVE,
+            (
+                f"Held for a supervisor: {switch.reason}. Sync to restore it.",
+                *decision.reasons,
+            ),
+            ("centre.kill_switch.unreadable", *decision.matched_rules),
+            decision.bundle_version,
         )
 
     def confirm(

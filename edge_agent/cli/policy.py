@@ -176,11 +176,15 @@ def _render_data(data: dict[str, Any]) -> str:
 
 def _render_summary(summary: dict[str, Any]) -> str:
     mode = (
-        "actions allowed"
-        if summary["actions_allowed"]
-        else f"read-only ({summary['read_only_reason']})"
+        f"read-only ({summary['read_only_reason']})"
+        if not summary["actions_allowed"]
+        else "actions held for a supervisor"
+        if summary.get("held")
+        else "actions allowed"
     )
     lines = [f"Mode: {mode}", f"  {summary['status']}"]
+    if summary.get("held"):
+        lines.append(f"  {summary['held']}")
     if summary.get("data"):
         lines.append(_render_data(summary["data"]))
     if summary.get("trust"):

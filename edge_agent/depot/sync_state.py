@@ -4,7 +4,9 @@ The results cursor, the job book's version, when the last sync reached the
 centre, and the kill switch it reported. Written after the pull's results are
 in the outbox, so a crash in between only pulls the same results again, which
 the outbox takes as no change. A damaged file starts over from nothing, which
-is safe for the same reason.
+is safe for the same reason, except for the kill switch: what the centre last
+switched off cannot be known, so until a sync brings it again every action
+waits for a supervisor's approval (:attr:`KillSwitch.unreadable`).
 """
 
 from __future__ import annotations
@@ -29,10 +31,22 @@ class KillSwitch:
     agent: bool = False
     tools: tuple[str, ...] = ()
     reason: str = ""
+    unreadable: bool = False
+    """The device's record of the switch was damaged: whether anything is
+    switched off is not known until the next sync."""
 
     @property
     def active(self) -> bool:
         return self.agent or bool(self.tools)
+
+
+UNREADABLE_SWITCH = KillSwitch(
+    unreadable=True,
+    reason=(
+        "this device's record of the centre's kill switch was damaged, so what "
+        "the centre switched off is not known until the next sync"
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +86,13 @@ def read_sync_state(home: Path) -> SyncState:
     except FileNotFoundError:
         return SyncState()
     except (OSError, ValueError, TypeError, AttributeError) as exc:
-        logger.warning("%s is damaged (%s); starting sync state afresh", path, exc)
-        return SyncState()
+        logger.warning(
+            "%s is damaged (%s); starting sync state afresh, with every action "
+            "held for a supervisor until a sync brings the centre's kill switch",
+            path,
+            exc,
+        )
+        return SyncState(kill_switch=UNREADABLE_SWITCH)
 
 
 def set_aside_if_damaged(home: Path) -> str | None:
@@ -102,7 +121,8 @@ def set_aside_if_damaged(home: Path) -> str | None:
         "centre's results for this device are fetched again from the first (the "
         "outbox takes each one it has as no change), the job book in full, the "
         "journal of turns and decisions is sent again from its start (the centre "
-        "keeps each once) and the kill switch is as the centre says now. Nothing "
+        "keeps each once) and the kill switch is as the centre says now (until "
+        "then, every action waited for a supervisor's approval). Nothing "
         f"queued is lost; it only costs a longer sync.{kept}"
     )
 
@@ -144,6 +164,7 @@ def _state_from(data: Any) -> SyncState:
             agent=bool(switch.get("agent", False)),
             tools=tuple(str(tool) for tool in switch.get("tools", ())),
             reason=str(switch.get("reason", "")),
+            unreadable=bool(switch.get("unreadable", False)),
         ),
         refused=tuple(str(text) for text in data.get("refused", ())),
         journal_cursor=int(data.get("journal_cursor", 0)),
@@ -160,6 +181,7 @@ def _state_json(state: SyncState) -> dict[str, Any]:
             "agent": state.kill_switch.agent,
             "tools": list(state.kill_switch.tools),
             "reason": state.kill_switch.reason,
+            "unreadable": state.kill_switch.unreadable,
         },
         "refused": list(state.refused),
         "journal_cursor": state.journal_cursor,

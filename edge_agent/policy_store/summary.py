@@ -21,6 +21,9 @@ class CentreSwitch(Protocol):
     @property
     def reason(self) -> str: ...
 
+    @property
+    def unreadable(self) -> bool: ...
+
 
 def status_summary(
     status: PolicyStatus, switch: CentreSwitch | None = None
@@ -43,11 +46,22 @@ def status_summary(
         "status": reason,
         "device_time": format_time(status.now),
         "centre_kill_switch": _switch_summary(switch),
+        "held": _held(switch) if allowed else None,
         "bundle": None,
     }
     if status.bundle is not None:
         summary["bundle"] = _bundle_summary(status.bundle)
     return summary
+
+
+def _held(switch: CentreSwitch | None) -> str | None:
+    """Why every action waits for a supervisor whatever the policy says."""
+    if switch is None or not switch.unreadable:
+        return None
+    return (
+        f"Every action waits for a supervisor's approval: {switch.reason}. "
+        "Sync with the centre to restore it."
+    )
 
 
 def _switch_summary(switch: CentreSwitch | None) -> dict[str, Any] | None:

@@ -37,6 +37,9 @@ class StatusSnapshot:
         data: When the job book and the KB came, and the last sync.
         data_age_limits: The ages (seconds) past which the job book's and
             the KB's ages show amber, then red.
+        held: Why every action waits for a supervisor's approval whatever
+            the policy says (the record of the centre's kill switch was
+            damaged), or None.
     """
 
     online: bool
@@ -53,6 +56,7 @@ class StatusSnapshot:
     refused: tuple[str, ...] = ()
     data: DataSources = field(default_factory=DataSources)
     data_age_limits: tuple[float, float] = (48 * 3600.0, 7 * 86_400.0)
+    held: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,8 @@ def _policy_piece(snapshot: StatusSnapshot, now: datetime) -> StatusPiece:
         return StatusPiece("no policy: READ-ONLY", "error")
     if snapshot.read_only is not None:
         return StatusPiece(f"policy v{snapshot.policy_version} READ-ONLY", "error")
+    if snapshot.held is not None:
+        return StatusPiece(f"policy v{snapshot.policy_version} HELD", "warning")
     expires = _moment(snapshot.policy_expires)
     if expires is not None and expires - now <= POLICY_ENDING:
         return StatusPiece(

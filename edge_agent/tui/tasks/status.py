@@ -45,4 +45,5 @@ def read_status(
         refused=sync_state.refused,
         data=data,
         data_age_limits=settings.data_age_limits,
+        held=policy["held"],
     )

@@ -425,3 +425,50 @@ def test_a_home_that_never_had_documents_starts_its_knowledge_base(
     code, out, err = run(capsys, "kb", "stats")
     assert code == 0
     assert not (isolated_home / "knowledge.json").exists()
+
+
+def test_a_damaged_sync_state_holds_every_action_for_a_supervisor(
+    demo_home, capsys
+) -> None:
+    # The centre's kill switch lives in sync_state.json: once it cannot be
+    # read, nothing may go out on the technician's word alone.
+    (demo_home / "sync_state.json").write_bytes(b'{"kill_switch": {"agent": tr')
+    another = GASKETS.replace('"quantity": 2', '"quantity": 3')
+
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", another, "--yes", "--json"
+    )
+
+    assert code == 0
+    action = json.loads(out)
+    assert action["decision"]["outcome"] == "approve"
+    assert action["decision"]["matched_rules"][0] == "centre.kill_switch.unreadable"
+    assert (
+        "record of the centre's kill switch was damaged"
+        in (action["decision"]["reasons"][0])
+    )
+    code, out, _ = run(capsys, "policy", "show")
+    assert code == 0 and "Every action waits for a supervisor's approval" in out
+    code, out, _ = run(capsys, "ask", "--no-model", "E-42")
+    assert code == 0 and "E-42" in out  # answers are not held
+
+
+@pytest.mark.server
+def test_a_sync_brings_the_kill_switch_back_and_actions_go_as_the_policy_says(
+    tmp_path, isolated_home, capsys
+) -> None:
+    token, app = centre_with(tmp_path, capsys, kb=False)
+    assert main(["demo", "--no-start"]) == 0
+    with serving(app) as server:
+        assert main(["enroll", "--server", server, "--token", token]) == 0
+        assert main(["sync", "--server", server]) == 0
+        (isolated_home / "sync_state.json").write_bytes(b"\x00 damaged")
+        capsys.readouterr()
+        code, out, _ = run(capsys, "sync", "--server", server)
+        assert code == 0
+
+    code, out, _ = run(
+        capsys, "actions", "create", "order_part", "--args", GASKETS, "--yes", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["decision"]["outcome"] == "confirm"

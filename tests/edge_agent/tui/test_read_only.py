@@ -1,5 +1,6 @@
 """Read-only mode: an expired policy or the centre's kill switch is shown, and
-no action can be queued; answers still work."""
+no action can be queued; answers still work. A damaged record of that switch
+holds every action for a supervisor."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from pathlib import Path
 from textual.widgets import Static
 
 from edge_agent.config import EdgeSettings
-from edge_agent.depot.sync_state import KillSwitch, SyncState, write_sync_state
+from edge_agent.depot.sync_state import (
+    KillSwitch,
+    SyncState,
+    read_sync_state,
+    write_sync_state,
+)
 from edge_agent.tui import make_app
 from edge_agent.tui.widgets.proposal_card import ProposalCard
 from tests.edge_agent.tui.conftest import (
@@ -77,3 +83,31 @@ async def test_the_centres_kill_switch_shows_read_only(settings: EdgeSettings) -
         banner, status = banner_and_status(app)
         assert "the centre has switched off all actions (recall of batch 7)" in banner
         assert "policy v1 READ-ONLY" in status
+
+
+async def test_a_damaged_record_of_the_kill_switch_shows_actions_held(
+    settings: EdgeSettings,
+) -> None:
+    (settings.home / "sync_state.json").write_bytes(b'{"kill_switch": ')
+    app = make_app(settings, offline_deps())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.status is not None)
+        await pilot.pause()
+        banner, status = banner_and_status(app)
+        assert banner.startswith("ACTIONS HELD  ")
+        assert "kill switch was damaged" in banner
+        assert "policy v1 HELD" in status and "READ-ONLY" not in status
+
+
+def test_the_held_switch_outlives_a_sync_that_never_reached_the_centre(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sync_state.json").write_bytes(b"\x00")
+    damaged = read_sync_state(tmp_path)
+    assert damaged.kill_switch.unreadable
+    # A sync that could not reach the centre records its attempt only.
+    write_sync_state(tmp_path, damaged.tried("2026-12-07T10:00:00Z"))
+    assert read_sync_state(tmp_path).kill_switch.unreadable
+    # What the centre sends replaces it.
+    write_sync_state(tmp_path, SyncState(kill_switch=KillSwitch()))
+    assert not read_sync_state(tmp_path).kill_switch.unreadable
