@@ -67,6 +67,27 @@ class Withdrawn:
     first_seen: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a withdrawal would do, as a confirmation shows it.
+
+    Attributes:
+        document: The document.
+        revision: The revision it would withdraw (all its digits), or
+            ``None`` for the whole document.
+        kb_version: The newest KB version now.
+        documents: The documents the next KB version keeps (a whole
+            document), or the newest version holds (a revision).
+        first_seen: The KB version that brought the revision.
+    """
+
+    document: str
+    revision: str | None
+    kb_version: int
+    documents: int
+    first_seen: int | None = None
+
+
 class Withdrawer:
     """Withdraws documents and revisions for supervisors.
 
@@ -93,15 +114,7 @@ class Withdrawer:
         now = self._clock()
         key = self._keys.signing_key()
         with self._storage.write() as connection:
-            files = _newest_files(connection)
-            if document not in files:
-                raise PublishRefused(_not_held(document, connection, files))
-            if len(files) == 1:
-                raise PublishRefused(
-                    f"{document} is the only document of the knowledge base; "
-                    "publish the KB that replaces it instead."
-                )
-            kept = {name: data for name, data in files.items() if name != document}
+            kept = _kept_without(connection, document)
             version = store_kb(connection, key, kept, at=now, actor=actor)
             withdrawn = Withdrawn(document, None, version)
             _record(connection, withdrawn, reason=reason, at=now, actor=actor)
@@ -118,46 +131,39 @@ class Withdrawer:
                 it is the revision in use now, or it was withdrawn already.
         """
         reason = _reason(reason)
-        typed = revision.strip().lower()
-        if len(typed) < MIN_REVISION_DIGITS or not _is_hex(typed):
-            raise PublishRefused(
-                f"{revision!r} is not a revision: give at least "
-                f"{MIN_REVISION_DIGITS} hex digits of it, as `edge-governance kb "
-                "withdrawals` or the action's data-age record shows them."
-            )
+        typed = _typed_revision(revision)
         now = self._clock()
         with self._storage.write() as connection:
-            history = revisions_of(connection, document)
-            matching = sorted({rev for rev in history if rev.startswith(typed)})
-            if not matching:
-                known = ", ".join(sorted(history)) or "none"
-                raise PublishRefused(
-                    f"No published KB version held revision {typed} of {document} "
-                    f"(its revisions: {known})."
-                )
-            if len(matching) > 1:
-                raise PublishRefused(
-                    f"{typed} fits several revisions of {document} "
-                    f"({', '.join(matching)}); give more digits."
-                )
-            (found,) = matching
-            current = _revision(_newest_files(connection).get(document))
-            if current == found:
-                raise PublishRefused(
-                    f"Revision {found} is the one of {document} in use now; "
-                    "publish the corrected document first, or withdraw the whole "
-                    "document (without --revision)."
-                )
-            if any(
-                w.document == document and w.revision == found
-                for w in withdrawals(connection)
-            ):
-                raise PublishRefused(
-                    f"Revision {found} of {document} is withdrawn already."
-                )
-            withdrawn = Withdrawn(document, found, None, history[found])
+            found, first_seen = _withdrawable_revision(connection, document, typed)
+            withdrawn = Withdrawn(document, found, None, first_seen)
             _record(connection, withdrawn, reason=reason, at=now, actor=actor)
         return withdrawn
+
+    def preview_document(self, document: str, *, reason: str) -> Preview:
+        """What :meth:`withdraw_document` would do now, doing nothing.
+
+        Raises:
+            PublishRefused: as :meth:`withdraw_document` would.
+        """
+        _reason(reason)
+        with self._storage.read() as connection:
+            kept = _kept_without(connection, document)
+            latest = fleet.latest_kb_version(connection)
+        return Preview(document, None, latest, len(kept))
+
+    def preview_revision(self, document: str, revision: str, *, reason: str) -> Preview:
+        """What :meth:`withdraw_revision` would do now, doing nothing.
+
+        Raises:
+            PublishRefused: as :meth:`withdraw_revision` would.
+        """
+        _reason(reason)
+        typed = _typed_revision(revision)
+        with self._storage.read() as connection:
+            found, first_seen = _withdrawable_revision(connection, document, typed)
+            latest = fleet.latest_kb_version(connection)
+            held = len(_newest_files(connection))
+        return Preview(document, found, latest, held, first_seen)
 
     def withdrawals(self) -> list[StoredWithdrawal]:
         """Every withdrawal, oldest first."""
@@ -199,6 +205,64 @@ def _record(
     )
 
 
+def _kept_without(connection: Connection, document: str) -> dict[str, str]:
+    """The newest KB's documents but ``document``, which it must hold among
+    others."""
+    files = _newest_files(connection)
+    if document not in files:
+        raise PublishRefused(_not_held(document, connection, files))
+    if len(files) == 1:
+        raise PublishRefused(
+            f"{document} is the only document of the knowledge base; "
+            "publish the KB that replaces it instead."
+        )
+    return {name: data for name, data in files.items() if name != document}
+
+
+def _typed_revision(revision: str) -> str:
+    typed = revision.strip().lower()
+    if len(typed) < MIN_REVISION_DIGITS or not _is_hex(typed):
+        raise PublishRefused(
+            f"{revision!r} is not a revision: give at least "
+            f"{MIN_REVISION_DIGITS} hex digits of it, as `edge-governance kb "
+            "withdrawals` or the action's data-age record shows them."
+        )
+    return typed
+
+
+def _withdrawable_revision(
+    connection: Connection, document: str, typed: str
+) -> tuple[str, int]:
+    """The one old revision of ``document`` that ``typed`` names, not in use
+    nor withdrawn, with the first KB version that held it."""
+    history = revisions_of(connection, document)
+    matching = sorted({rev for rev in history if rev.startswith(typed)})
+    if not matching:
+        known = ", ".join(sorted(history)) or "none"
+        raise PublishRefused(
+            f"No published KB version held revision {typed} of {document} "
+            f"(its revisions: {known})."
+        )
+    if len(matching) > 1:
+        raise PublishRefused(
+            f"{typed} fits several revisions of {document} "
+            f"({', '.join(matching)}); give more digits."
+        )
+    (found,) = matching
+    current = revision_of(_newest_files(connection).get(document))
+    if current == found:
+        raise PublishRefused(
+            f"Revision {found} is the one of {document} in use now; "
+            "publish the corrected document first, or withdraw the whole "
+            "document (without --revision)."
+        )
+    if any(
+        w.document == document and w.revision == found for w in withdrawals(connection)
+    ):
+        raise PublishRefused(f"Revision {found} of {document} is withdrawn already.")
+    return found, history[found]
+
+
 def revisions_of(connection: Connection, document: str) -> dict[str, int]:
     """Each revision ``document`` had in a published KB version, with the
     first version that held it."""
@@ -212,7 +276,7 @@ def revisions_of(connection: Connection, document: str) -> dict[str, int]:
         if text is None:
             continue
         files = KbDelta.model_validate_json(text).files
-        revision = _revision(files.get(document))
+        revision = revision_of(files.get(document))
         if revision is not None:
             found.setdefault(revision, version)
     return found
@@ -238,7 +302,9 @@ def _not_held(document: str, connection: Connection, files: dict[str, Any]) -> s
     )
 
 
-def _revision(encoded: str | None) -> str | None:
+def revision_of(encoded: str | None) -> str | None:
+    """The revision of a document's content as a KB version stores it
+    (base64), as devices record it; ``None`` for none or unreadable."""
     if encoded is None:
         return None
     try:

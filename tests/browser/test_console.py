@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.wait import WebDriverWait
 
+from sync.server.publishing import Publisher
 from sync.server.storage.audit import events
 from tests.browser.browser import (
     WAIT_SECONDS,
@@ -30,7 +32,7 @@ from tests.browser.browser import (
     wait_for_text,
 )
 from tests.browser.centre import Centre
-from tests.browser.depot import PASSWORD, Depot, LiveDevice
+from tests.browser.depot import PASSWORD, Depot, LiveDevice, now
 from tests.browser.tour import HELD_ORDERS, SIGN_IN, device, set_scheme, sign_in
 from tests.sync.server.drift.field_turns import ask
 
@@ -360,3 +362,34 @@ def test_the_tour_s_dark_scheme_darkens_the_pages(
         "rgb(13, 17, 23)",
         "rgb(255, 255, 255)",
     )
+
+
+def test_a_supervisor_withdraws_a_document_and_its_reason_shows_as_text(
+    depot: Depot, page: WebDriver, tmp_path: Path
+) -> None:
+    folder = tmp_path / "kb"
+    (folder / "manuals").mkdir(parents=True)
+    (folder / "manuals" / "p200.md").write_text("# Pump P-200\n")
+    (folder / "manuals" / "p300.md").write_text("# Pump P-300\n")
+    published = Publisher(depot.services.storage, depot.services.keys, clock=now)
+    version = published.publish_kb(folder, actor="test").version
+    signed_in(page, depot, SUPERVISOR)
+    page.get(f"{depot.centre.url}/console/knowledge")
+    wait_for_element(page, "#kb-documents")
+
+    page.find_element(By.ID, "withdraw-reason-1").send_keys(SCRIPT)
+    page.find_element(By.ID, "withdraw-1").click()
+    wait_for_text(page, "Withdraw manuals/p200.md from the knowledge base?", css="h1")
+    assert SCRIPT in page.find_element(By.ID, "confirm-reason").text
+    page.find_element(By.ID, "confirm-withdraw").click()
+    wait_for_text(
+        page,
+        f"Published KB v{version + 1} without manuals/p200.md",
+        css="#done-summary",
+    )
+    page.find_element(By.ID, "done-back").click()
+
+    row = wait_for_element(page, "#kb-withdrawals tbody tr")
+    assert SCRIPT in row.text and f"supervisor:{SUPERVISOR}" in row.text
+    assert page.find_elements(By.CSS_SELECTOR, "main script") == []
+    assert page.execute_script("return window.ranScript") is None

@@ -84,6 +84,7 @@ PAGES: tuple[Page, ...] = (
     Page("release", "/console/releases/{release}", "#release-facts"),
     Page("evaluations", "/console/evaluations", "#reports-table"),
     Page("evaluation", "/console/evaluations/{report}", "#evaluation-checks"),
+    Page("knowledge", "/console/knowledge", "#kb-documents"),
     Page("drift", "/console/drift", "#drift-title"),
 )
 """The pages photographed, in order; the file names must differ."""

@@ -27,6 +27,7 @@ from sync.server.console import (
     evaluations_page,
     fleet_page,
     kill_switch_page,
+    knowledge_page,
     releases_page,
     report_page,
     review_page,
@@ -53,6 +54,7 @@ PAGES: tuple[Callable[[], APIRouter], ...] = (
     report_page.routes,
     kill_switch_page.routes,
     releases_page.routes,
+    knowledge_page.routes,
     evaluations_page.routes,
     drift_page.routes,
 )

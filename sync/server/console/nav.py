@@ -29,6 +29,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Shift report", f"{PREFIX}/report", "report"),
     NavItem("Kill switches", f"{PREFIX}/kill-switches", "kill-switches"),
     NavItem("Releases", f"{PREFIX}/releases", "releases"),
+    NavItem("Knowledge", f"{PREFIX}/knowledge", "knowledge"),
     NavItem("Evaluations", f"{PREFIX}/evaluations", "evaluations"),
     NavItem("Drift", f"{PREFIX}/drift", "drift"),
 )

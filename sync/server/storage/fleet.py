@@ -138,12 +138,14 @@ def kb_version(connection: Connection, version: int) -> Mapping[str, Any] | None
 
 def kb_changes(connection: Connection) -> list[Mapping[str, Any]]:
     """Every published KB version, oldest first: ``version``,
-    ``base_version``, ``delta`` and ``published_at`` (not the snapshots)."""
+    ``base_version``, ``delta``, ``published_at`` and ``published_by`` (not
+    the snapshots)."""
     query = sa.select(
         kb_versions.c.version,
         kb_versions.c.base_version,
         kb_versions.c.delta,
         kb_versions.c.published_at,
+        kb_versions.c.published_by,
     ).order_by(kb_versions.c.version)
     return [dict(row._mapping) for row in connection.execute(query)]
 
