@@ -7,11 +7,13 @@ strictest first:
 1. as written, on the text with dashes normalised (``4471–A20–339``);
 2. on the letters and digits alone, with the pattern's separators put back
    where it declares them (``4471 A20 339`` or ``4471A20339``);
-3. with up to a few look-alike characters swapped (O/0, I/1, S/5, B/8, Z/2),
+3. with up to a few look-alike characters swapped (O/0, I/1, S/5, B/8, Z/2, G/6),
    and only where the pattern demands a digit or a letter: a swap is kept only
    when the unswapped text does not match and the swapped one does. When two
    different readings need the same number of swaps, the text is ambiguous and
-   nothing is guessed.
+   nothing is guessed. A digit read as a letter needs the separators where
+   the text has them: ``6-355`` is ``G-355``, but the ``6726`` that ends a
+   phone number is a number, not ``G-726``.
 
 Nothing here looks at the KB's tables: a well-formed code that the KB does not
 list is returned as read, never moved to a neighbouring code that it does list.
@@ -52,8 +54,11 @@ _CONFUSIONS: dict[str, str] = {
     "Z": "2",
     "z": "2",
     "2": "Z",
+    "G": "6",
+    "6": "G",
 }
-"""Characters OCR confuses, and what each may really be."""
+"""Characters OCR confuses, and what each may really be (``G`` and ``6``
+differ by one stroke, on a seven-segment readout by one segment)."""
 _MAX_CONFUSABLE = 14
 
 
@@ -208,8 +213,11 @@ def _match_shape(
         if readings and len(fixes) > len(next(iter(readings.values()))):
             break
         value = _spaced(shape, candidate, normal)
-        if value is not None and _keeps_a_digit(compact, fixes):
-            readings.setdefault(value, fixes)
+        if value is None or not _keeps_a_digit(compact, fixes):
+            continue
+        if _gaps(value) != _gaps(normal) and any(f.meant.isalpha() for f in fixes):
+            continue  # Letters made of digits, and separators guessed: a number.
+        readings.setdefault(value, fixes)
     if len(readings) != 1:
         return None  # Nothing matches, or two readings tie: do not guess.
     ((value, fixes),) = readings.items()

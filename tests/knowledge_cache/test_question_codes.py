@@ -235,3 +235,13 @@ def test_a_short_number_with_a_typing_slip_is_read_uncued_only_when_listed() -> 
     assert slipped("S3.2 on the walkie", {"53.2"}) == []
     # Two digits at least: a letter and one digit is a word (O2, B5).
     assert slipped("O2 sensor reads low", {"0.2", "2"}) == []
+
+
+def test_a_six_read_for_a_g_is_a_letter_only_where_the_separator_stands() -> None:
+    # A seven-segment G lacks one segment of a 6.
+    match = FORMATS.match("6-355")
+    assert match is not None and match.value == "G-355"
+    assert [(f.read, f.meant) for f in match.fixes] == [("6", "G")]
+    # The last group of a phone number is a number, not G-726.
+    assert FORMATS.match("6726") is None
+    assert codes_in_question("call +44 163 673 6726", FORMATS) == []
