@@ -4,10 +4,13 @@
 2. Read it once as it stands (the engine's angle classifier stays off). Boxes
    read poorly are recognised again turned half round, when the engine can
    (an upside-down label among upright ones costs a few crops, not a pass).
-3. Only when that finds nothing code-shaped and the text it did find looks
+3. When that finds nothing code-shaped, each place dense in small dark marks
+   (a dot-peen or engraved plate) is read again on its own, enlarged, with
+   its dots joined (:mod:`~edge_agent.ocr.plates`).
+4. Only when that finds nothing code-shaped either and the text found looks
    sideways or garbled, read it again turned 180, 90 and 270 degrees (the
    likeliest first), until a code turns up or the time budget is spent.
-4. Group the text into lines, extract codes with the KB's declared formats,
+5. Group the text into lines, extract codes with the KB's declared formats,
    look each code up (exact first), and return one :class:`OcrResult`.
 """
 
@@ -26,6 +29,7 @@ from edge_agent.ocr.extraction import FoundCode, extract_codes
 from edge_agent.ocr.images import MAX_FILE_BYTES, MAX_PIXELS, Photo, load_photo
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import checked, correct_code, lookup_code
+from edge_agent.ocr.plates import read_plates
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode
 from edge_agent.ocr.second_look import doubtful_regions, joined_marks, look_again
 from edge_agent.ocr.turning import reread_turned
@@ -72,6 +76,9 @@ class ReaderSettings:
             different ways) are straightened and read again, region by region
             (on: on the tuning photos it raised recall on curved labels with
             no loss of precision elsewhere; see README).
+        plate_looks: Whether a photo with nothing code-shaped has each place
+            dense in small dark marks (a dot-peen or engraved plate) read
+            again on its own, enlarged, dots joined (see README).
         joined_marks: Whether a photo with nothing code-shaped is read once
             more with dark marks joined (dot-peen, segments); off, as above.
         look_budget: Seconds after the photo was opened past which no second
@@ -86,6 +93,7 @@ class ReaderSettings:
     look_below: float = 0.8
     region_looks: bool = False
     dewarp: bool = True
+    plate_looks: bool = True
     joined_marks: bool = False
     look_budget: float = 2.5
     max_bytes: int = MAX_FILE_BYTES
@@ -208,6 +216,10 @@ class PhotoReader:
         first = self._pass(image, 0, formats, cued, started)
         if first.code_shaped:
             return first, []
+        if self._settings.plate_looks and self._in_time(started):
+            plated = self._plate_pass(image, first, formats, cued, started)
+            if plated.code_shaped:
+                return plated, []
         if self._settings.joined_marks and self._in_time(started):
             joined = self._pass(joined_marks(image), 0, formats, cued, started)
             if joined.code_shaped:
@@ -270,6 +282,25 @@ class PhotoReader:
                 boxes = look_again(self._engine, image, boxes, regions)
                 lines = tuple(group_lines(boxes))
         return _Pass(rotation, lines, tuple(extract_codes(lines, formats, cued)))
+
+    def _plate_pass(
+        self,
+        image: Image.Image,
+        first: _Pass,
+        formats: FormatSet,
+        cued: CuedFormats,
+        started: float,
+    ) -> _Pass:
+        boxes = [part for line in first.lines for part in line.parts]
+        boxes = read_plates(
+            self._engine,
+            image,
+            boxes,
+            straighten=self._settings.dewarp,
+            in_time=lambda: self._in_time(started),
+        )
+        lines = tuple(group_lines(boxes))
+        return _Pass(0, lines, tuple(extract_codes(lines, formats, cued)))
 
     def _looked_up(
         self, codes: Sequence[FoundCode], to_photo: Callable[[Box], Box]

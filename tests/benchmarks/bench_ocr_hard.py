@@ -3,18 +3,21 @@
 Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr_hard [--split tuning|held_out]
-        [--per-case 1] [--only curved,worn]
-        [--without region_looks,joined_marks,dewarp] [--look-budget S]
+        [--per-case 1] [--only curved,worn] [--styles dot_peen,engraved]
+        [--without region_looks,joined_marks,dewarp,plate_looks]
+        [--look-budget S]
         [--workdir DIR] [--json]
 
-The product reads with the second look off (``ReaderSettings``); this
-benchmark's *default* reading turns every step on (both second-look steps
-and the dewarp of curved labels), and ``--without`` leaves steps out again,
-to measure what each one pays; ``--only`` reads just the photos of some
-conditions (the same seeds as in the whole set); ``--look-budget`` sets the
-seconds after which no second look or turn starts (on a machine busy enough
-that one pass takes longer than the reader's budget, the steps never start,
-and their worth cannot be seen).
+The product reads with the second look at doubtful regions and at joined
+marks off (``ReaderSettings``); this benchmark's *default* reading turns
+every step on (both second-look steps, the dewarp of curved labels and the
+second look at plates), and ``--without`` leaves steps out again, to
+measure what each one pays; ``--only`` reads just the photos of some
+conditions and ``--styles`` of some item styles (the same seeds as in the
+whole set); ``--look-budget`` sets the seconds after which no second look
+or turn starts (on a machine busy enough that one pass takes longer than
+the reader's budget, the steps never start, and their worth cannot be
+seen).
 ``--workdir`` keeps the rendered photos, and a later run with the same split
 and count reads them again instead of rendering anew.
 
@@ -113,11 +116,12 @@ def run(
     per_case: int,
     settings: ReaderSettings | None = None,
     only: Sequence[str] = (),
+    styles: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Render the split into ``work``, read every photo, return the figures."""
     photos = work / "photos"
     started = time.perf_counter()
-    truths = _rendered(photos, split, per_case, only)
+    truths = _rendered(photos, split, per_case, only, styles)
     generated_s = time.perf_counter() - started
     log(f"{len(truths)} photos rendered in {generated_s:.0f} s")
     home = work / "home"
@@ -140,16 +144,21 @@ def run(
 
 
 def _rendered(
-    photos: Path, split: str, per_case: int, only: Sequence[str]
+    photos: Path,
+    split: str,
+    per_case: int,
+    only: Sequence[str],
+    styles: Sequence[str] = (),
 ) -> list[HardTruth]:
     """The split's photos: those kept in ``photos`` by an earlier run, or new."""
     truth_file = photos / TRUTH_FILE
     if truth_file.is_file():
         kept = json.loads(truth_file.read_text(encoding="utf-8"))
-        same = (split, per_case, sorted(only))
-        if (kept["split"], kept["per_case"], kept.get("only", [])) == same:
+        same = (split, per_case, sorted(only), sorted(styles))
+        key = (kept["split"], kept["per_case"], kept.get("only", []))
+        if (*key, kept.get("styles", [])) == same:
             return load_truth(photos)
-    return generate(photos, split=split, per_case=per_case, only=only)
+    return generate(photos, split=split, per_case=per_case, only=only, styles=styles)
 
 
 def _read_all(
@@ -312,12 +321,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--without",
         default="",
-        help="steps to leave out: region_looks, joined_marks, dewarp",
+        help="steps to leave out: region_looks, joined_marks, dewarp, plate_looks",
     )
     parser.add_argument(
         "--only",
         default="",
         help="conditions to read, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--styles",
+        default="",
+        help="item styles to read, comma-separated (default: all)",
     )
     parser.add_argument(
         "--look-budget",
@@ -328,13 +342,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     off = {name.strip(): False for name in args.without.split(",") if name.strip()}
-    steps = {"region_looks": True, "joined_marks": True, "dewarp": True} | off
+    steps = {
+        "region_looks": True,
+        "joined_marks": True,
+        "dewarp": True,
+        "plate_looks": True,
+    } | off
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(LEVELS))
     if unknown:
         parser.error(
             f"no such condition: {', '.join(unknown)}; one of {', '.join(LEVELS)}"
         )
+    styles = [name.strip() for name in args.styles.split(",") if name.strip()]
+    if set(styles) - set(STYLES):
+        parser.error(f"no such style in {styles}; one of {', '.join(STYLES)}")
     settings = ReaderSettings(**steps)  # type: ignore[arg-type]
     if args.look_budget is not None:
         settings = replace(
@@ -347,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             per_case=args.per_case,
             settings=settings,
             only=only,
+            styles=styles,
         )
         report["without"] = sorted(off)
         report["look_budget"] = settings.look_budget

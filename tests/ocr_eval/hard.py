@@ -123,17 +123,19 @@ def generate(
     split: str = "tuning",
     per_case: int = 2,
     only: Sequence[str] = (),
+    styles: Sequence[str] = (),
 ) -> list[HardTruth]:
     """Render ``per_case`` photos of every case into ``out_dir`` with their truth.
 
-    With ``only``, just the photos of those conditions (same seeds, same
-    pixels as in the whole set).
+    With ``only``, just the photos of those conditions, and with ``styles``,
+    of those item styles (same seeds, same pixels as in the whole set).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     seeds = SPLITS[split]
     truths = []
     for k in range(per_case * len(CASES)):
-        if only and case_of(k)[0] not in only:
+        condition, _, style = case_of(k)
+        if (only and condition not in only) or (styles and style not in styles):
             continue
         truth, image = render(k, seeds[k])
         image.save(out_dir / truth.file, quality=85)
@@ -142,6 +144,7 @@ def generate(
         "split": split,
         "per_case": per_case,
         "only": sorted(only),
+        "styles": sorted(styles),
         "images": [asdict(t) for t in truths],
     }
     (out_dir / TRUTH_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")

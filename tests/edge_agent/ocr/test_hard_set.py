@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
@@ -17,6 +18,8 @@ from tests.ocr_eval.hard import (
     STYLES,
     case_of,
     distractor,
+    generate,
+    load_truth,
     render,
 )
 from tests.ocr_eval.marks import (
@@ -56,6 +59,19 @@ def test_every_condition_has_measured_levels_and_every_style_is_shown() -> None:
         for k in range(len(CASES) * 2):
             c, _, style = case_of(k)
             assert c != condition or style in styles
+
+
+def test_a_set_of_some_styles_holds_their_photos_of_the_whole_set(
+    tmp_path: Path,
+) -> None:
+    truths = generate(
+        tmp_path, per_case=1, only=("curved", "worn"), styles=("dot_peen",)
+    )
+
+    expected = [k for k in range(len(CASES)) if case_of(k)[0] in ("curved", "worn")]
+    expected = [k for k in expected if case_of(k)[2] == "dot_peen"]
+    assert [t.seed - SPLITS["tuning"][0] for t in truths] == expected
+    assert load_truth(tmp_path) == truths
 
 
 def test_a_photo_is_the_same_from_the_same_seed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ from knowledge_cache import CodeKind, KnowledgeStore
 from tests.edge_agent.ocr.samples import line_boxes
 
 ROWS = ["FAULT E-42 MOTOR OVERLOAD", "E-48", "P/N 4471-A20-339", "MODEL HP-300"]
-FIRST_LOOK_ONLY = ReaderSettings(region_looks=False, joined_marks=False)
+FIRST_LOOK_ONLY = ReaderSettings(
+    region_looks=False, joined_marks=False, plate_looks=False
+)
 """No second look: the turning tests count the engine's readings."""
 
 
@@ -216,9 +219,7 @@ def test_retries_stop_when_the_time_budget_is_spent(
     reader = PhotoReader(
         engine,
         demo_store,
-        settings=ReaderSettings(
-            rotation_budget=1.5, region_looks=False, joined_marks=False
-        ),
+        settings=replace(FIRST_LOOK_ONLY, rotation_budget=1.5),
         clock=Ticks(engine),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -90,11 +91,13 @@ def test_a_dot_peen_serial_is_read_once_its_dots_are_joined(
     serial = _dot_peen_photo(tmp_path / "plate.png")
     # Budgets generous enough that a busy machine cannot change the outcome.
     plain = ReaderSettings(
-        joined_marks=False, region_looks=False, rotation_budget=60, look_budget=60
+        joined_marks=False,
+        region_looks=False,
+        plate_looks=False,
+        rotation_budget=60,
+        look_budget=60,
     )
-    looking = ReaderSettings(
-        rotation_budget=60, look_budget=60, region_looks=True, joined_marks=True
-    )
+    looking = replace(plain, region_looks=True, joined_marks=True)
 
     without = PhotoReader(rapid_engine, demo_store, settings=plain)
     with_look = PhotoReader(rapid_engine, demo_store, settings=looking)
@@ -156,7 +159,9 @@ def test_a_readout_with_faint_unlit_segments_is_read_cut_to_its_lit_ones(
     photo = Image.new("RGB", (readout.width + 100, readout.height + 100), "grey")
     photo.paste(readout, (50, 50))
     photo.save(tmp_path / "readout.png")
-    first_only = ReaderSettings(region_looks=False, joined_marks=False)
+    first_only = ReaderSettings(
+        region_looks=False, joined_marks=False, plate_looks=False
+    )
     looking = ReaderSettings(
         rotation_budget=60, look_budget=60, region_looks=True, joined_marks=True
     )
