@@ -4,9 +4,9 @@ Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr [--count 240] [--seed 1107]
         [--engines rapidocr,tesseract] [--cli-runs 3] [--workdir DIR] [--json]
-        [--kb demo|customer]
+        [--kb demo|customer] [--table NAME]
 
-``--kb customer`` runs the customer set instead (a knowledge base without
+``--kb customer [--table NAME]`` runs the customer set instead (a knowledge base without
 ``kb.toml``: formats learned versus declared; see
 :mod:`tests.benchmarks.bench_ocr_customer`). What follows is the demo set.
 
@@ -59,6 +59,7 @@ from tests.ocr_eval.generate import (
     DEFAULT_SEED,
     KBS,
     ImageTruth,
+    customer_table,
     generate,
 )
 
@@ -113,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 def _customer(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         report = bench_ocr_customer.run(
-            Path(tmp), count=args.count, seed=args.seed, engines=args.engines
+            Path(tmp),
+            count=args.count,
+            seed=args.seed,
+            engines=args.engines,
+            table=args.table,
         )
     report = {"machine": _machine(), **report}
     print(
@@ -131,7 +136,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--kb", choices=KBS, default="demo", help="whose codes")
+    parser.add_argument(
+        "--table", help="evaluation table of the customer's fault codes (--kb customer)"
+    )
     args = parser.parse_args(argv)
+    args.table = customer_table(parser, args.kb, args.table)
     args.engines = [name.strip() for name in args.engines.split(",") if name.strip()]
     return args
 

@@ -3,7 +3,7 @@
 Usage::
 
     python -m tests.ocr_eval.generate OUT_DIR [--count 240] [--seed 1107] [--clean]
-        [--kb demo|customer]
+        [--kb demo|customer] [--table NAME]
 
 Writes ``OUT_DIR/NNNN-<scene>.<jpg|png|webp>`` and ``OUT_DIR/truth.json``.
 Scenes: part labels, nameplates, scanner screens with fault codes, screens
@@ -26,7 +26,10 @@ the charger fault codes of an evaluation code table on displays and repair
 tags, and part and serial numbers in many makers' shapes after printed
 labels. Its tables are written to ``OUT_DIR/kb/`` (no ``kb.toml``), and its
 truth lists the codes each item drew, spelled as drawn, each marked known
-when the tables list it.
+when the tables list it, and each fault code with how it was printed
+(``shown``: after a word, beside or under one, or bare). ``--table NAME``
+takes the fault codes from the evaluation table in
+``tests/data/eval_kbs/NAME`` (default ``victron-mppt``).
 """
 
 from __future__ import annotations
@@ -110,6 +113,9 @@ class TruthCode:
     known: bool | None
     """In the KB's table (fault codes, parts; serials for the customer); None
     for kinds without a table."""
+    shown: str | None = None
+    """How a customer fault code was printed (see
+    :func:`tests.ocr_eval.customer.shown`); None elsewhere."""
 
 
 @dataclass(slots=True)
@@ -139,14 +145,20 @@ def generate(
     clean: bool = False,
     scenes: Sequence[str] = SCENES,
     kb: str = "demo",
+    table: str = customer.DEFAULT_TABLE,
 ) -> list[ImageTruth]:
     """Render ``count`` photos into ``out_dir`` and write their truth file
-    (for the customer's KB, its tables too)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    (for the customer's KB, its tables too, with fault codes from ``table``).
+
+    Raises:
+        ValueError: ``table`` is not an evaluation table with a declared format.
+    """
     pools: Pools | CustomerPools = load_pools()
     formats = kb_formats()
     if kb == "customer":
-        pools = customer.customer_pools(seed)
+        pools = customer.customer_pools(seed, table)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if isinstance(pools, CustomerPools):
         customer.write_kb(out_dir / customer.KB_FOLDER, pools)
     truths = []
     for index in range(count):
@@ -168,7 +180,8 @@ def generate(
     payload: dict[str, object] = {"seed": seed, "count": count, "clean": clean}
     if kb != "demo":
         payload["kb"] = kb
-    payload["images"] = [asdict(t) for t in truths]
+        payload["table"] = table
+    payload["images"] = [_as_json(t) for t in truths]
     (out_dir / TRUTH_FILE).write_text(json.dumps(payload, indent=1), encoding="utf-8")
     return truths
 
@@ -200,6 +213,15 @@ def load_truth(folder: Path) -> list[ImageTruth]:
         )
         for entry in data["images"]
     ]
+
+
+def _as_json(truth: ImageTruth) -> dict[str, object]:
+    """A photo's truth for the file; ``shown`` only where it is set."""
+    data = asdict(truth)
+    for code in data["codes"]:
+        if code["shown"] is None:
+            del code["shown"]
+    return data
 
 
 def _conditions(
@@ -364,7 +386,8 @@ def _drawn_codes(items: Sequence[Item], pools: CustomerPools) -> list[TruthCode]
     for item in items:
         for kind, value in item.codes:
             key = (kind, customer.spelling(value))
-            found.setdefault(key, TruthCode(kind, value, pools.known(kind, value)))
+            how = customer.shown(item, value) if kind == "fault_code" else None
+            found.setdefault(key, TruthCode(kind, value, pools.known(kind, value), how))
     return list(found.values())
 
 
@@ -390,6 +413,20 @@ def _save(rng: random.Random, image: Image.Image, path: Path, sideways: bool) ->
         image.save(path, quality=rng.randint(60, 92))
 
 
+def customer_table(parser: argparse.ArgumentParser, kb: str, table: str | None) -> str:
+    """The ``--table`` asked for, checked; exits with a usage error (2) for
+    a table that is not one, or one given without ``--kb customer``."""
+    if table is None:
+        return customer.DEFAULT_TABLE
+    if kb != "customer":
+        parser.error("--table is for --kb customer")
+    try:
+        customer.fault_table(table)
+    except ValueError as exc:
+        parser.error(str(exc))
+    return table
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
@@ -397,9 +434,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--clean", action="store_true", help="no hard cases")
     parser.add_argument("--kb", choices=KBS, default="demo", help="whose codes")
+    parser.add_argument(
+        "--table", help="evaluation table of the customer's fault codes (--kb customer)"
+    )
     args = parser.parse_args(argv)
+    table = customer_table(parser, args.kb, args.table)
     truths = generate(
-        args.out_dir, count=args.count, seed=args.seed, clean=args.clean, kb=args.kb
+        args.out_dir,
+        count=args.count,
+        seed=args.seed,
+        clean=args.clean,
+        kb=args.kb,
+        table=table,
     )
     codes = sum(len(t.codes) for t in truths)
     sys.stderr.write(f"{len(truths)} images, {codes} codes in {args.out_dir}\n")
