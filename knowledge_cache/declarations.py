@@ -25,8 +25,9 @@ def parse_declarations(data: bytes) -> Declarations:
     """Parse ``kb.toml``.
 
     Raises:
-        IngestError: malformed TOML, an unknown kind, or a pattern that does
-            not compile; the message names the entry and field.
+        IngestError: malformed TOML, an unknown kind, a pattern that does
+            not compile or an example it does not fit (letters in either
+            case); the message names the entry and field.
     """
     try:
         document = tomllib.loads(data.decode("utf-8"))
@@ -56,12 +57,19 @@ def _code_format(number: int, entry: Any) -> CodeFormat:
     if not isinstance(pattern, str) or not pattern:
         raise IngestError(f"{where}, field pattern: a regular expression is required.")
     try:
-        re.compile(pattern)
+        compiled = re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
         raise IngestError(f"{where}, field pattern: does not compile ({exc}).") from exc
+    example = str(entry.get("example", ""))
+    if example and compiled.fullmatch(example) is None:
+        raise IngestError(
+            f"{where}, field example: {example!r} does not fit the pattern "
+            f"{pattern!r}, so the pattern would not read codes like it either; "
+            "correct the pattern or the example."
+        )
     return CodeFormat(
         kind=kind,
         pattern=pattern,
-        example=str(entry.get("example", "")),
+        example=example,
         description=str(entry.get("description", "")),
     )

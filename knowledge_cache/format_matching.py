@@ -297,8 +297,10 @@ def _shape(fmt: CodeFormat) -> _Shape:
     compact, separators = _compact_pattern(fmt.pattern)
     return _Shape(
         format=fmt,
-        exact=re.compile(f"(?:{fmt.pattern})"),
-        compact=re.compile(f"(?:{compact})"),
+        # Text is matched in capitals; a pattern may spell its letters in
+        # either case (a kb.toml's ``0x[0-9A-F]{4}``).
+        exact=re.compile(f"(?:{fmt.pattern})", re.IGNORECASE),
+        compact=re.compile(f"(?:{compact})", re.IGNORECASE),
         separators=tuple(separators),
     )
 

@@ -11,6 +11,7 @@ from knowledge_cache import (
     IngestStatus,
     KnowledgeStore,
 )
+from knowledge_cache.format_matching import FormatSet
 
 
 def test_folder_ingest_reads_every_supported_file(
@@ -110,6 +111,39 @@ def test_invalid_declarations_name_the_entry_and_field(store, tmp_path) -> None:
     )
     (failed,) = store.ingest([tmp_path]).failed
     assert "code_formats entry 1, field pattern" in failed.message
+
+
+def test_a_declared_example_that_its_pattern_does_not_fit_is_refused(
+    store, tmp_path
+) -> None:
+    (tmp_path / "kb.toml").write_text(
+        '[[code_formats]]\nkind = "fault_code"\npattern = "E\\\\d{2}"\n'
+        'example = "E-42"\n',
+        encoding="utf-8",
+    )
+    (failed,) = store.ingest([tmp_path]).failed
+    assert "code_formats entry 1, field example: 'E-42' does not fit" in (
+        failed.message
+    )
+
+
+def test_a_declared_pattern_reads_codes_whatever_the_case_of_its_letters(
+    store, tmp_path
+) -> None:
+    # Hex codes are written 0x8110 in a table, read 0X8110 off a photo.
+    (tmp_path / "kb.toml").write_text(
+        '[[code_formats]]\nkind = "fault_code"\npattern = "0x[0-9A-F]{4}"\n'
+        'example = "0x8110"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "faults.csv").write_text(
+        "code,description\n0x8110,CAN overrun\n", encoding="utf-8"
+    )
+    assert not store.ingest([tmp_path]).failed
+    formats = FormatSet(store.code_formats())
+    for read in ("0X8110", "0x8110", "OX8110"):
+        match = formats.match(read)
+        assert match is not None and match.value.upper() == "0X8110", read
 
 
 def test_corrupt_database_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
