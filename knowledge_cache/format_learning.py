@@ -10,7 +10,11 @@ keep the lengths seen (``\\d{2,3}``); a few words spelled out stay so
 (``(?:ERR|INFO)``), a letter run of a fixed length keeps the alphabet seen
 at each position (``[CEG]``), any other becomes ``[A-Z]{m,n}``. Spellings
 and letters are kept only when each was seen about twice or more. A shape
-seen once is an accident of the data, not a format.
+seen once is an accident of the data, not a format. A value written in
+hexadecimal with its ``0x`` mark (``0x2310``, ``0xFF00``, ``0x060A0023``) is
+one run of hex digits after the mark, whatever letters it happens to hold:
+``0X[0-9A-F]{4,8}``, so a code with an ``A`` in it is as readable as one
+without.
 
 A format is learned only from a code column, never from prose, and it is
 *loose* (kept for ``kb stats`` to show, never used) when it would match
@@ -39,6 +43,9 @@ MAX_ALPHABET = 8
 """Most distinct letters kept as a class at one position; more become [A-Z]."""
 
 _RUN = re.compile(r"[A-Z]+|[0-9]+|\s+|.")
+_HEX = re.compile(r"(0X)([0-9A-F]+)")
+_HEX_MARK, _HEX_DIGITS = "0X", "H"
+"""A hex code's mark, and the class of the run of hex digits after it."""
 _SEPARATORS = frozenset("-/_ ")
 _LOOK_ALIKE_LETTERS = {"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B"}
 """Digits OCR may read as letters, and the letter each looks like."""
@@ -50,9 +57,9 @@ def learn_formats(
     """The formats of one code column, most common shape first."""
     groups: dict[tuple[str, ...], list[list[str]]] = {}
     for value in values:
-        runs = _runs(value)
+        runs, shape = _shape(value)
         if runs:
-            groups.setdefault(tuple(_run_class(r) for r in runs), []).append(runs)
+            groups.setdefault(shape, []).append(runs)
     learned = []
     for shape, members in sorted(groups.items(), key=lambda item: -len(item[1])):
         if len(members) < MIN_SUPPORT:
@@ -86,7 +93,7 @@ def looseness(pattern: str, shape: Sequence[str]) -> str:
 def _looseness(pattern: str, shape: tuple[str, ...]) -> str:
     """:func:`looseness`, kept per pattern: tables of one maker's families
     share their shapes, and the checks read thousands of samples."""
-    if "D" not in shape:
+    if "D" not in shape and _HEX_DIGITS not in shape:
         return "it has no digits, so it would match ordinary words"
     compiled = re.compile(pattern)
     if "[" in pattern:  # letters as a class, not spelled out as the table does
@@ -106,9 +113,15 @@ def _looseness(pattern: str, shape: tuple[str, ...]) -> str:
     return ""
 
 
-def _runs(value: str) -> list[str]:
+def _shape(value: str) -> tuple[list[str], tuple[str, ...]]:
+    """A value's runs and the class of each (``L``, ``D``, ``H`` for the hex
+    digits after a ``0x`` mark, or a separator as itself)."""
     text = " ".join(value.upper().split())
-    return _RUN.findall(text)
+    hexadecimal = _HEX.fullmatch(text)
+    if hexadecimal is not None:
+        return list(hexadecimal.groups()), (_HEX_MARK, _HEX_DIGITS)
+    runs = _RUN.findall(text)
+    return runs, tuple(_run_class(run) for run in runs)
 
 
 def _run_class(run: str) -> str:
@@ -133,6 +146,8 @@ def _run_pattern(
         return _counted(r"\d", [len(t) for t in texts])
     if cls == "L":
         return _letters(texts)
+    if cls == _HEX_DIGITS:
+        return _counted("[0-9A-F]", [len(t) for t in texts])
     return cls if cls in _SEPARATORS else re.escape(cls)
 
 

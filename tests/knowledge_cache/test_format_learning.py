@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from knowledge_cache import CodeKind, KnowledgeStore, Snapshot, SnapshotFile
 from knowledge_cache.format_learning import learn_formats
+from knowledge_cache.format_matching import FormatSet
 
 MIXED = ["E-42", "E-43", "C-120", "C-121", "G-305", "G-311", "E-10", "C-133"]
 
@@ -66,15 +67,21 @@ def test_a_shape_a_date_fits_with_one_look_alike_letter_is_loose() -> None:
     assert "look-alike letter" in learned.loose
 
 
-def test_digits_spelled_the_same_in_every_code_stay_literal() -> None:
-    # Every code starts 0x: the 0 is part of the spelling, as the x is, so
-    # an ordinary number (1500, 2010) never reads as one with a swapped letter.
+def test_hex_codes_are_hex_digits_after_their_0x_mark() -> None:
+    # The 0x is part of the spelling, so an ordinary number (1500, 2010)
+    # never reads as one with a swapped letter; the digits after it are hex,
+    # whether a code happens to hold a letter (0xFF00, 0x060A0023) or not.
     values = ["0x8110", "0x2310", "0xFF00", "0x3210"]
     (learned,) = learn_formats(values, CodeKind.FAULT_CODE, "t")
-    assert learned.format.pattern == r"0[A-Z]{1,3}\d{2,4}"
+    assert learned.format.pattern == r"0X[0-9A-F]{4}"
     assert learned.loose == ""
     (hex8,) = learn_formats(["0x05030000", "0x06090011"], CodeKind.FAULT_CODE, "t")
-    assert hex8.format.pattern == r"0X\d{8}"
+    assert hex8.format.pattern == r"0X[0-9A-F]{8}"
+    formats = FormatSet([hex8.format])
+    for read in ("0X060A0023", "0x060a0023", "0X06O90011"):
+        assert formats.match(read) is not None, read
+    for number in ("1500", "2010", "05030000"):
+        assert formats.match(number) is None, number
 
 
 @given(
