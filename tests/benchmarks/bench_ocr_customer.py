@@ -48,7 +48,8 @@ from PIL.Image import Image
 from edge_agent.ocr import EngineName, OcrError, OcrResult, PhotoReader, load_engine
 from edge_agent.ocr.engine import OcrEngine, TextBox, TurnReader
 from knowledge_cache import KnowledgeStore
-from tests.ocr_eval.customer import DEFAULT_TABLE, KB_FOLDER, declared_toml, spelling
+from tests.ocr_eval.customer_pools import KB_FOLDER, declared_toml, spelling
+from tests.ocr_eval.customer_tables import DEFAULT_TABLE
 from tests.ocr_eval.generate import ImageTruth, generate
 
 MODES = ("learned", "declared")

@@ -49,8 +49,8 @@ from PIL import Image
 from edge_agent.knowledge import demo_data_dir
 from knowledge_cache import CodeFormat, CodeKind
 from knowledge_cache.code_keys import iter_format_matches
-from tests.ocr_eval import customer, effects
-from tests.ocr_eval.customer import CustomerPools
+from tests.ocr_eval import customer, customer_pools, customer_tables, effects
+from tests.ocr_eval.customer_pools import CustomerPools
 from tests.ocr_eval.scenes import (
     CODE_SIZE,
     Item,
@@ -145,7 +145,7 @@ def generate(
     clean: bool = False,
     scenes: Sequence[str] = SCENES,
     kb: str = "demo",
-    table: str = customer.DEFAULT_TABLE,
+    table: str = customer_tables.DEFAULT_TABLE,
 ) -> list[ImageTruth]:
     """Render ``count`` photos into ``out_dir`` and write their truth file
     (for the customer's KB, its tables too, with fault codes from ``table``).
@@ -156,10 +156,10 @@ def generate(
     pools: Pools | CustomerPools = load_pools()
     formats = kb_formats()
     if kb == "customer":
-        pools = customer.customer_pools(seed, table)
+        pools = customer_pools.customer_pools(seed, table)
     out_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(pools, CustomerPools):
-        customer.write_kb(out_dir / customer.KB_FOLDER, pools)
+        customer_pools.write_kb(out_dir / customer_pools.KB_FOLDER, pools)
     truths = []
     for index in range(count):
         rng = random.Random(f"{seed}:{index}")
@@ -385,7 +385,7 @@ def _drawn_codes(items: Sequence[Item], pools: CustomerPools) -> list[TruthCode]
     found: dict[tuple[str, str], TruthCode] = {}
     for item in items:
         for kind, value in item.codes:
-            key = (kind, customer.spelling(value))
+            key = (kind, customer_pools.spelling(value))
             how = customer.shown(item, value) if kind == "fault_code" else None
             found.setdefault(key, TruthCode(kind, value, pools.known(kind, value), how))
     return list(found.values())
@@ -417,11 +417,11 @@ def customer_table(parser: argparse.ArgumentParser, kb: str, table: str | None) 
     """The ``--table`` asked for, checked; exits with a usage error (2) for
     a table that is not one, or one given without ``--kb customer``."""
     if table is None:
-        return customer.DEFAULT_TABLE
+        return customer_tables.DEFAULT_TABLE
     if kb != "customer":
         parser.error("--table is for --kb customer")
     try:
-        customer.fault_table(table)
+        customer_tables.fault_table(table)
     except ValueError as exc:
         parser.error(str(exc))
     return table

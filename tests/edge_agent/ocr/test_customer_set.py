@@ -14,7 +14,7 @@ import pytest
 from edge_agent.ocr import PhotoReader
 from edge_agent.ocr.rapid import RapidOcrEngine
 from knowledge_cache import KnowledgeStore
-from tests.ocr_eval.customer import KB_FOLDER, spelling
+from tests.ocr_eval.customer_pools import KB_FOLDER, spelling
 from tests.ocr_eval.generate import TRUTH_FILE, ImageTruth, generate
 from tests.ocr_eval.shapes import FAULT_PATTERN, PART_SHAPES, SERIAL_SHAPES
 

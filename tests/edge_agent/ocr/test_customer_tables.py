@@ -14,16 +14,16 @@ import pytest
 from PIL import Image
 
 from tests.benchmarks import bench_ocr
-from tests.ocr_eval import customer, generate
+from tests.ocr_eval import customer, customer_pools, customer_tables, generate
 from tests.ocr_eval.scenes import Item
 
-PLAIN_TABLES = sorted(set(customer.TABLES) - {customer.DEFAULT_TABLE})
+PLAIN_TABLES = sorted(set(customer_tables.TABLES) - {customer_tables.DEFAULT_TABLE})
 
 
 def _fault_items(table: str, count: int) -> list[Item]:
     """Screens and repair tags of ``table``'s codes, a third with an unlisted
     code, drawn without rendering a photo."""
-    pools = customer.customer_pools(7, table)
+    pools = customer_pools.customer_pools(7, table)
     items = []
     for index in range(count):
         rng = random.Random(f"{table}:{index}")
@@ -34,16 +34,16 @@ def _fault_items(table: str, count: int) -> list[Item]:
 
 def test_every_evaluation_table_declares_a_format_all_its_codes_fit() -> None:
     """As the table spells them, or in capitals as the reader reports them."""
-    assert customer.tables() == sorted(customer.TABLES)
-    for name in customer.tables():
-        table = customer.fault_table(name)
+    assert customer_tables.tables() == sorted(customer_tables.TABLES)
+    for name in customer_tables.tables():
+        table = customer_tables.fault_table(name)
         assert len(table.codes) > 20, name
         misfits = [
             code
             for code in table.codes
             if not any(
                 re.fullmatch(table.spec.pattern, spelled)
-                for spelled in (code, customer.spelling(code))
+                for spelled in (code, customer_pools.spelling(code))
             )
         ]
         assert misfits == [], name
@@ -52,15 +52,15 @@ def test_every_evaluation_table_declares_a_format_all_its_codes_fit() -> None:
 
 def test_an_unknown_table_is_refused_with_the_tables_there_are() -> None:
     with pytest.raises(ValueError, match="choose one of .*dmc-forklift"):
-        customer.fault_table("no-such-table")
+        customer_tables.fault_table("no-such-table")
     with pytest.raises(ValueError, match="no code table"):
-        customer.fault_table("../eval_kbs/dmc-forklift")
+        customer_tables.fault_table("../eval_kbs/dmc-forklift")
 
 
 @pytest.mark.parametrize("table", PLAIN_TABLES)
 def test_unlisted_faults_keep_the_tables_shape(table: str) -> None:
-    pools = customer.customer_pools(3, table)
-    pattern = customer.fault_table(table).spec.pattern
+    pools = customer_pools.customer_pools(3, table)
+    pattern = customer_tables.fault_table(table).spec.pattern
     rng = random.Random(table)
 
     drawn = [pools.unknown_fault(rng) for _ in range(40)]
@@ -73,14 +73,14 @@ def test_unlisted_faults_keep_the_tables_shape(table: str) -> None:
 def test_a_tables_codes_are_shown_after_a_word_and_bare_among_other_numbers(
     table: str,
 ) -> None:
-    pattern = re.compile(customer.fault_table(table).spec.pattern, re.IGNORECASE)
+    pattern = re.compile(customer_tables.fault_table(table).spec.pattern, re.IGNORECASE)
     shown, listed, unlisted, other_numbers = set(), 0, 0, 0
 
     for item in _fault_items(table, 12):
         faults = [v for k, v in item.codes if k == "fault_code"]
         for code in faults:
             shown.add(customer.shown(item, code))
-            known = code in customer.fault_table(table).codes
+            known = code in customer_tables.fault_table(table).codes
             listed, unlisted = listed + known, unlisted + (not known)
         numbers = re.findall(r"0x[0-9A-F]+|\d+(?:\.\d+)?", " ".join(item.texts))
         other_numbers += sum(
@@ -118,12 +118,12 @@ def test_how_a_code_was_printed_is_read_from_the_items_rows() -> None:
 
 
 def test_the_declared_kb_toml_carries_the_tables_own_format() -> None:
-    for name in customer.tables():
-        data = tomllib.loads(customer.declared_toml(name))
+    for name in customer_tables.tables():
+        data = tomllib.loads(customer_pools.declared_toml(name))
 
         faults = [f for f in data["code_formats"] if f["kind"] == "fault_code"]
-        assert [f["pattern"] for f in faults] == [customer.TABLES[name].pattern]
-    assert r"\d{3}" in customer.declared_toml("fronius-inverter")
+        assert [f["pattern"] for f in faults] == [customer_tables.TABLES[name].pattern]
+    assert r"\d{3}" in customer_pools.declared_toml("fronius-inverter")
 
 
 DEFAULT_DRAWN = [
@@ -143,7 +143,7 @@ DEFAULT_DRAWN = [
 
 
 def test_the_default_table_is_drawn_as_before() -> None:
-    pools = customer.customer_pools(5)
+    pools = customer_pools.customer_pools(5)
     drawn = []
     for index in range(4):
         rng = random.Random(f"5:{index}")
@@ -152,7 +152,7 @@ def test_the_default_table_is_drawn_as_before() -> None:
         drawn.append([code for item in items for code in item.codes])
 
     assert drawn == DEFAULT_DRAWN
-    assert pools == customer.customer_pools(5, customer.DEFAULT_TABLE)
+    assert pools == customer_pools.customer_pools(5, customer_tables.DEFAULT_TABLE)
 
 
 @pytest.mark.slow
@@ -171,13 +171,13 @@ def test_the_set_renders_a_tables_codes_with_its_tables_and_truth(
         table=table,
     )
 
-    spec = customer.fault_table(table).spec
+    spec = customer_tables.fault_table(table).spec
     faults = [c for t in truths for c in t.codes if c.kind == "fault_code"]
     assert faults and all(re.fullmatch(spec.pattern, c.value) for c in faults)
     assert all(c.shown in {"cued", "beside", "above", "bare"} for c in faults)
     assert any(c.known for c in faults)
-    csvs = sorted(p.name for p in customer.fault_table(table).files)
-    kb = sorted(p.name for p in (tmp_path / customer.KB_FOLDER).iterdir())
+    csvs = sorted(p.name for p in customer_tables.fault_table(table).files)
+    kb = sorted(p.name for p in (tmp_path / customer_pools.KB_FOLDER).iterdir())
     assert kb == sorted([*csvs, "assets.csv", "parts.csv"])  # no kb.toml
     payload = json.loads((tmp_path / generate.TRUTH_FILE).read_text("utf-8"))
     assert (payload["kb"], payload["table"]) == ("customer", table)
@@ -212,6 +212,6 @@ def test_the_table_option_is_checked_with_a_usage_error(
 
 
 def test_the_benchmark_takes_the_default_table_unless_told() -> None:
-    assert bench_ocr._parse(["--kb", "customer"]).table == customer.DEFAULT_TABLE
+    assert bench_ocr._parse(["--kb", "customer"]).table == customer_tables.DEFAULT_TABLE
     chosen = bench_ocr._parse(["--kb", "customer", "--table", "canopen-drives"])
     assert chosen.table == "canopen-drives"
