@@ -59,8 +59,8 @@ def _held(switch: CentreSwitch | None) -> str | None:
     if switch is None or not switch.unreadable:
         return None
     return (
-        f"Every action waits for a supervisor's approval: {switch.reason}. "
-        "Sync with the centre to restore it."
+        "Every action waits for a supervisor's approval until the next sync: "
+        "this device's record of the centre's kill switch is damaged."
     )
 
 

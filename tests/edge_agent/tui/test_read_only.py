@@ -95,7 +95,7 @@ async def test_a_damaged_record_of_the_kill_switch_shows_actions_held(
         await pilot.pause()
         banner, status = banner_and_status(app)
         assert banner.startswith("ACTIONS HELD  ")
-        assert "kill switch was damaged" in banner
+        assert "kill switch is damaged" in banner
         assert "policy v1 HELD" in status and "READ-ONLY" not in status
 
 
