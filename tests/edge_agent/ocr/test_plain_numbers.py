@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from edge_agent.ocr import Box, TextBox, extract_codes, group_lines
+from edge_agent.ocr import Box, PhotoReader, TextBox, extract_codes, group_lines
 from edge_agent.ocr.extraction import LOW_CONFIDENCE, FoundCode
 from edge_agent.ocr.plain_numbers import BARE_NOTE
-from knowledge_cache import CodeFormat, CodeKind, CuedFormats, cued_formats_of
+from knowledge_cache import (
+    CodeFormat,
+    CodeKind,
+    CuedFormats,
+    KnowledgeStore,
+    cued_formats_of,
+)
 from tests.edge_agent.ocr.samples import line_boxes
+from tests.edge_agent.ocr.test_reader import MarkerEngine, photo
 
 LISTED = frozenset({"2", "13.2", "17", "21.9", "23.3", "5298", "5299"})
 FORMATS = [
@@ -150,3 +160,31 @@ def test_a_singular_cue_a_list_or_a_large_number_still_names_codes(
 
     assert values(found) == expected
     assert all(BARE_NOTE not in code.notes for code in found)
+
+
+def test_the_reader_reads_a_bare_number_only_as_its_table_spells_it(
+    tmp_path: Path,
+) -> None:
+    table = tmp_path / "kb"
+    table.mkdir()
+    (table / "faults.csv").write_text(
+        "code,description\n2,Voltage low\n2.1,Battery voltage low\n"
+        "13.2,Pump overload\n17,Contactor welded\n",
+        "utf-8",
+    )
+    rows = [
+        "PALLET TRUCK PT20",
+        "ACTIVE FAULTS: 2",
+        "17",
+        "21 WELDED CONTACTOR",  # 2.1 is listed, 21 is not
+        "ERROR CODE:",
+        "13.2 PUMP OVERLOAD",
+    ]
+    with KnowledgeStore.open(sqlite3.connect(":memory:")) as store:
+        store.ingest([table])
+        result = PhotoReader(MarkerEngine(rows), store).read(photo(tmp_path))
+
+    assert [(c.value, c.known, c.low_confidence) for c in result.codes] == [
+        ("17", True, True),
+        ("13.2", True, False),
+    ]
