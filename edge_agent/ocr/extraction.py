@@ -21,13 +21,19 @@ letter and four digits inside a serial) is never a code of its own.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from edge_agent.ocr.engine import Box
 from edge_agent.ocr.lines import TextLine
+from edge_agent.ocr.plain_numbers import (
+    BARE_FACTOR,
+    BARE_NOTE,
+    PlainNumbers,
+    line_below,
+    plain_numbers,
+)
 from knowledge_cache import (
     DASHES,
     MAX_FIXES,
@@ -145,15 +151,19 @@ def extract_codes(
     """Every code in ``lines`` (reading order), once each, with its confidence.
 
     ``cued`` formats (plain numbers) are read only right after a code cue
-    printed before them (``ALARM 5298``, ``Error code: 412``).
+    printed before them (``ALARM 5298``, ``Error code: 412``) or ending the
+    line above, never as the count after a plural cue (``FAULTS: 2``); alone
+    or opening a short line, only when listed, and marked for checking (see
+    :mod:`~edge_agent.ocr.plain_numbers`).
     """
     formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
     regions = _labelled_regions(lines)
+    plain = plain_numbers(lines, cued) if cued else [None] * len(lines)
     found = [
         code
-        for line, line_regions in zip(lines, regions, strict=True)
+        for line, line_regions, numbers in zip(lines, regions, plain, strict=True)
         for region in line_regions
-        for code in _codes_in(line, region, formats, cued)
+        for code in _codes_in(line, region, formats, numbers)
     ]
     return _unique(found)
 
@@ -165,7 +175,7 @@ def _labelled_regions(lines: Sequence[TextLine]) -> list[list[_Region]]:
         last = regions[index][-1]
         if last.label is None or _has_digit(line.text[last.start : last.end]):
             continue
-        below = _line_below(lines, index, last.label.box)
+        below = line_below(lines, index, last.label.box)
         if below is not None and regions[below][0].label is None:
             first = regions[below][0]
             regions[below][0] = replace(first, label=last.label)
@@ -195,25 +205,6 @@ def _label_text(printed: str) -> str:
     return "S" + text[1:] if text.startswith("5") else text
 
 
-def _line_below(lines: Sequence[TextLine], index: int, label: Box) -> int | None:
-    """The next line just under ``label`` and overlapping it along the reading."""
-    angle = math.radians(label.angle)
-    cos, sin = math.cos(angle), math.sin(angle)
-
-    def frame(box: Box) -> tuple[float, float, float]:
-        us = [x * cos + y * sin for x, y in box.points]
-        vs = [y * cos - x * sin for x, y in box.points]
-        return min(us), max(us), sum(vs) / 4
-
-    u0, _, v0 = frame(label)
-    height = label.thickness
-    for candidate in range(index + 1, min(index + 4, len(lines))):
-        c0, c1, v = frame(lines[candidate].box)
-        if 0 < v - v0 <= 2.5 * height and c1 > u0 - height and c0 < u0 + 12 * height:
-            return candidate
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Atom:
     """A run of letters or of digits in a line's text."""
@@ -230,14 +221,14 @@ def _atoms(text: str, start: int, end: int) -> list[_Atom]:
 
 
 def _codes_in(
-    line: TextLine, region: _Region, formats: FormatSet, cued: CuedFormats | None
+    line: TextLine, region: _Region, formats: FormatSet, plain: PlainNumbers | None
 ) -> Iterator[FoundCode]:
     atoms = _atoms(line.text, region.start, region.end)
     label, index = region.label, 0
     while index < len(atoms):
-        best = _best_window(line.text, atoms, index, formats, label)
-        if best is None and cued is not None:
-            best = _cued_window(line.text, atoms, index, cued)
+        best, bare = _best_window(line.text, atoms, index, formats, label), False
+        if best is None and plain is not None:
+            best, bare = _plain_window(line.text, atoms, index, plain)
         if best is None:
             index += 1
             continue
@@ -245,7 +236,7 @@ def _codes_in(
         if _inside_longer_token(line.text, start, atoms[end].end):
             index += 1
             continue
-        yield _found(line, start, atoms[end].end, match, label)
+        yield _found(line, start, atoms[end].end, match, label, bare=bare)
         label, index = None, end + 1
     if label is not None:
         unformatted = _unformatted(line, atoms, label)
@@ -282,16 +273,22 @@ def _best_window(
     return None
 
 
-def _cued_window(
-    text: str, atoms: Sequence[_Atom], index: int, cued: CuedFormats
-) -> tuple[int, int, FormatMatch] | None:
-    """The code starting at ``atoms[index]`` in a cued format, when a code
-    cue is printed right before it, as :func:`_best_window` returns it."""
+def _plain_window(
+    text: str, atoms: Sequence[_Atom], index: int, plain: PlainNumbers
+) -> tuple[tuple[int, int, FormatMatch] | None, bool]:
+    """The code starting at ``atoms[index]`` in a cued format, as
+    :func:`_best_window` returns it, and whether it was read bare: after a
+    code cue, or else listed and alone (see :class:`PlainNumbers`)."""
     atom = atoms[index]
-    if not cued.cued(text, atom.start, atom.end):
-        return None
-    found = _window_from(text, atoms, index, cued.formats, None)
-    return None if found is None else (atom.start, *found)
+    found = _window_from(text, atoms, index, plain.cued.formats, None)
+    if found is None:
+        return None, False
+    end, match = found
+    if plain.cued_at(text, atom.start, atoms[end].end):
+        return (atom.start, end, match), False
+    if plain.bare(text, atom.start, atoms[end].end, match):
+        return (atom.start, end, match), True
+    return None, False
 
 
 def _window_from(
@@ -338,10 +335,19 @@ def _inside_longer_token(text: str, start: int, end: int) -> bool:
 
 
 def _found(
-    line: TextLine, start: int, end: int, match: FormatMatch, label: _Label | None
+    line: TextLine,
+    start: int,
+    end: int,
+    match: FormatMatch,
+    label: _Label | None,
+    *,
+    bare: bool = False,
 ) -> FoundCode:
     confidence = line.score_for(start, end) * FIX_FACTOR ** len(match.fixes)
     notes = [fix.describe() for fix in match.fixes]
+    if bare:
+        confidence *= BARE_FACTOR
+        notes.append(BARE_NOTE)
     if match.respaced:
         confidence *= RESPACED_FACTOR
         notes.append("separators were missing or misread")
