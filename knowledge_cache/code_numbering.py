@@ -15,9 +15,8 @@ the last two (it lies in a hundred the table numbers).
 A table of numbers in groups (``13.2``: fault 13, sub-code 2) is numbered the
 same way: ``18.4 on the traction controller`` is read as a code when at
 least :data:`MIN_NEIGHBOURS` listed codes are its group's (``18`` itself,
-``18.1``, ``18.2``). A
-number asked about ("what is 7.12", "meaning of 5216") counts as opening the
-question.
+``18.1``, ``18.2``). A number asked about ("what is 7.12", "meaning of
+5216") counts as opening the question.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ _OPENING = re.compile(
 
 Neighbours = Callable[[CodeKind, str], int]
 """How many listed codes of a kind lie in a number's group: its hundred, or
-for a number in groups (``18.4``) the codes that start with ``18.``."""
+for a number in groups (``18.4``) code ``18`` and those that start ``18.``."""
 
 
 def opening_number(
