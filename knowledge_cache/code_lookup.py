@@ -53,7 +53,7 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
     typed = codes_in_question(
         question,
         formats,
-        cued_formats_of(cued, lambda v: _listed(db, v)) if cued else None,
+        cued_formats_of(cued, lambda v: is_listed(db, v)) if cued else None,
     )
     typed += codes_without_prefix(
         question,
@@ -79,7 +79,7 @@ def read_codes(db: Database, question: str) -> list[CodeReading]:
     return readings
 
 
-def _listed(db: Database, value: str) -> bool:
+def is_listed(db: Database, value: str) -> bool:
     """Whether a code table lists ``value`` spelled as it is (``2.1``, not ``21``)."""
     return any(
         same_spelling(e.code) == same_spelling(value)

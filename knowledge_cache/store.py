@@ -210,6 +210,12 @@ class KnowledgeStore:
         with self._translated():
             return code_lookup.read_codes(self._db, question)
 
+    def is_listed(self, value: str) -> bool:
+        """Whether a code table lists ``value`` spelled as it is (``2.1``, not
+        ``21``; ``e1`` is ``E-1``)."""
+        with self._translated():
+            return code_lookup.is_listed(self._db, value)
+
     def closest_codes(
         self, code: str, kind: CodeKind, limit: int = 3
     ) -> list[CodeEntry]:

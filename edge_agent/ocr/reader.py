@@ -165,7 +165,7 @@ class PhotoReader:
             max_pixels=settings.max_pixels,
         )
         formats = FormatSet(self._store.code_formats())
-        cued = cued_formats_of(self._store.cued_formats(), self._listed)
+        cued = cued_formats_of(self._store.cued_formats(), self._store.is_listed)
         best, notices = self._best_pass(photo.image, formats, cued, started)
         if not formats and not cued.formats:
             notices.append(
@@ -301,11 +301,6 @@ class PhotoReader:
         )
         lines = tuple(group_lines(boxes))
         return _Pass(0, lines, tuple(extract_codes(lines, formats, cued)))
-
-    def _listed(self, value: str) -> bool:
-        """Whether a code table lists ``value`` as spelled (``2.1``, not ``21``)."""
-        spelled = value.upper()
-        return any(e.code.upper() == spelled for e in self._store.lookup_code(value))
 
     def _looked_up(
         self, codes: Sequence[FoundCode], to_photo: Callable[[Box], Box]
