@@ -42,6 +42,7 @@ from knowledge_cache.models import (
 )
 from knowledge_cache.namesakes import Namesakes
 from knowledge_cache.question_codes import (
+    LIST_JOINER,
     CodeReading,
     CuedFormats,
     TypedCode,
@@ -55,6 +56,7 @@ from knowledge_cache.vectors import Embedder, VectorCounts
 
 __all__ = [
     "DASHES",
+    "LIST_JOINER",
     "MAX_FIXES",
     "STOP_WORDS",
     "TABLE_KINDS",

@@ -136,7 +136,7 @@ def cue_pattern(cues: Iterable[str]) -> re.Pattern[str]:
     body = "|".join(reversed(words)) or r"(?!)"
     return re.compile(
         rf"(?<![\w'])(?:{body})\s*(?:no\.?|nr\.?|number|num\.?|#)?\s*[:#=]?\s*"
-        rf"(?:{_LISTED}\s*(?:,|&|/|\+|\band\b|\bor\b)\s*)*$"
+        rf"(?:{_LISTED}\s*{LIST_JOINER}\s*)*$"
     )
 
 
@@ -150,6 +150,8 @@ _TYPING_SLIPS = frozenset("OolI")
 look-alikes (S, B, Z) are slips of reading, rarely of typing."""
 _LISTED = r"[a-z0-9]*\d[a-z0-9]*(?:[-.][a-z0-9]+)*"
 """A code earlier in a cued list: a token holding a digit."""
+LIST_JOINER = r"(?:,|&|/|\+|\band\b|\bor\b)"
+"""What joins the codes of a list ("5298, 5299", "5298 and 5299")."""
 _COUNTED = re.compile(
     r"\s*(?:x\b|times\b|%|percent\b|minutes?\b|mins?\b|hours?\b|hrs?\b|"
     r"days?\b|weeks?\b|months?\b|years?\b|seconds?\b|secs?\b|ago\b)",

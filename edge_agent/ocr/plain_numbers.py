@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from edge_agent.ocr.engine import Box
 from edge_agent.ocr.lines import TextLine
-from knowledge_cache import CuedFormats, FormatMatch, is_english
+from knowledge_cache import LIST_JOINER, CuedFormats, FormatMatch, is_english
 
 BARE_FACTOR = 0.75
 """Confidence kept by a code read with no word naming it a code: below
@@ -43,7 +43,7 @@ _DESCRIBING = 4
 """Fewest letters of a word that describes a code (units are shorter: RPM, KWH)."""
 _SEPARATORS = " \t-_.:|/*#>[]()"
 _PLURAL_BEFORE = re.compile(r"(?<![\w'])([a-z]+)s\s*[:#=]?\s*$")
-_LIST_AFTER = re.compile(r"\s*(?:,|&|/|\+|\band\b|\bor\b)\s*\d", re.IGNORECASE)
+_LIST_AFTER = re.compile(rf"\s*{LIST_JOINER}\s*\d", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
 
 
