@@ -131,6 +131,12 @@ class TextBox:
     box: Box
     score: float
 
+    def from_crop(self, left: float, top: float, factor: float) -> TextBox:
+        """This text, read in a crop of the photo whose corner is at
+        ``(left, top)`` and enlarged ``factor`` times, in the photo's pixels."""
+        box = self.box.mapped(lambda p: (left + p[0] / factor, top + p[1] / factor))
+        return TextBox(self.text, box, self.score)
+
 
 class OcrEngine(Protocol):
     """What the reader needs from an OCR engine.

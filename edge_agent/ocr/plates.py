@@ -231,14 +231,7 @@ def _read_plate(
     boxes = engine.read(view)
     if straighten and boxes and in_time():
         boxes = straighten_bends(engine, view, boxes, in_time=in_time)
-    return [
-        TextBox(
-            b.text,
-            b.box.mapped(lambda p: (left + p[0] / factor, top + p[1] / factor)),
-            b.score,
-        )
-        for b in boxes
-    ]
+    return [b.from_crop(left, top, factor) for b in boxes]
 
 
 def _inside(box: TextBox, rect: tuple[int, int, int, int]) -> bool:

@@ -158,15 +158,7 @@ def _read_region(
         size = (round(crop.width * factor), round(crop.height * factor))
         crop = crop.resize(size, Image.Resampling.LANCZOS)
     crop = _treated(crop, readout=region.readout)
-    left, top = region.left, region.top
-    return [
-        TextBox(
-            b.text,
-            b.box.mapped(lambda p: (left + p[0] / factor, top + p[1] / factor)),
-            b.score,
-        )
-        for b in engine.read(crop)
-    ]
+    return [b.from_crop(region.left, region.top, factor) for b in engine.read(crop)]
 
 
 def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from edge_agent.ocr import OcrEngine, PhotoReader, ReaderSettings, load_photo
+from edge_agent.ocr.engine import Box, TextBox
 from edge_agent.ocr.rapid import RapidOcrEngine
 from edge_agent.ocr.tesseract import TesseractEngine
 from knowledge_cache import KnowledgeStore
@@ -121,3 +122,11 @@ def test_a_tiny_image_is_read_without_error(
     Image.new("RGB", (3, 900), "white").save(tiny)
 
     assert PhotoReader(engine, demo_store).read(tiny).codes == ()
+
+
+def test_text_read_in_an_enlarged_crop_lands_back_on_the_photo() -> None:
+    read = TextBox("E-42", Box(((20, 10), (60, 10), (60, 30), (20, 30))), 0.9)
+    # Read in the crop whose corner is at (100, 50), enlarged twice.
+    back = read.from_crop(100, 50, 2.0)
+    assert back.box.points == ((110, 55), (130, 55), (130, 65), (110, 65))
+    assert (back.text, back.score) == ("E-42", 0.9)
