@@ -127,6 +127,12 @@ class HomeLayout:
         return self.root / "policy"
 
     @property
+    def cache_dir(self) -> Path:
+        """Copies the app can make again at any time (the OCR engine's parsed
+        model table): deleting the folder loses nothing but a little time."""
+        return self.root / "cache"
+
+    @property
     def logs_dir(self) -> Path:
         """Log files: tracebacks and diagnostics, never shown to the user."""
         return self.root / "logs"

@@ -66,7 +66,11 @@ def ocr(
         check_crops_folder(crops_dir)  # before any photo is read
     settings = state.settings()
     # No warm-up run: this process reads its photos once and exits.
-    loaded = load_engine(cast("EngineName", engine or settings.ocr_engine), warm=False)
+    loaded = load_engine(
+        cast("EngineName", engine or settings.ocr_engine),
+        warm=False,
+        cache_dir=settings.layout.cache_dir,
+    )
     if loaded.notice:
         click.echo(f"note: {loaded.notice}", err=True)
     records: list[dict[str, Any]] = []

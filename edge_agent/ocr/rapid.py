@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +18,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from edge_agent.errors import OcrError, OcrUnavailable
 from edge_agent.ocr.engine import Box, TextBox
+from edge_agent.ocr.rapid_tables import model_table_read_once
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
 
 NAME = "rapidocr"
 INSTALL_HINT = "pip install 'edge-field-assistant[ocr]'"
@@ -97,8 +97,17 @@ class RapidOcrEngine:
 
     name = NAME
 
-    def __init__(self, settings: RapidSettings | None = None, *, warm: bool = True):
+    def __init__(
+        self,
+        settings: RapidSettings | None = None,
+        *,
+        warm: bool = True,
+        cache_dir: Path | None = None,
+    ):
         """Load the models; with ``warm``, run them once so the first photo is fast.
+
+        ``cache_dir`` keeps rapidocr's parsed model table between processes
+        (see :mod:`edge_agent.ocr.rapid_tables`).
 
         Raises:
             OcrUnavailable: rapidocr or ONNX Runtime is not installed, or its
@@ -110,7 +119,7 @@ class RapidOcrEngine:
         try:
             import numpy
 
-            with _model_table_read_once():
+            with model_table_read_once(cache_dir):
                 from rapidocr import RapidOCR
 
                 self._errors = _engine_errors()
@@ -197,35 +206,6 @@ def _engine_errors() -> tuple[type[Exception], ...]:
         LoadImageError,
         *native,
     )
-
-
-@contextmanager
-def _model_table_read_once() -> Iterator[None]:
-    """While rapidocr is imported, parse each of its YAML files only once.
-
-    rapidocr 3.10 parses its 85 kB model table with OmegaConf twice at import
-    (``utils.model_resolver`` and ``inference_engine.base``), a quarter of a
-    second each on this hardware, most of a one-shot ``edge-agent ocr``'s
-    start. Both modules only read the table, so they can share one parsed copy.
-    """
-    from omegaconf import OmegaConf
-
-    original = OmegaConf.load
-    parsed: dict[str, Any] = {}
-
-    def load_once(file_: Any) -> Any:
-        if not isinstance(file_, str | Path):
-            return original(file_)
-        key = str(Path(file_).resolve())
-        if key not in parsed:
-            parsed[key] = original(file_)
-        return parsed[key]
-
-    OmegaConf.load = load_once  # type: ignore[method-assign,assignment]
-    try:
-        yield
-    finally:
-        OmegaConf.load = original  # type: ignore[method-assign]
 
 
 def _crop(image: Image.Image, box: Box) -> Image.Image:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 from edge_agent.errors import OcrUnavailable
@@ -26,9 +27,16 @@ class LoadedEngine:
 
 
 def load_engine(
-    name: EngineName = "rapidocr", *, fallback: bool = True, warm: bool = True
+    name: EngineName = "rapidocr",
+    *,
+    fallback: bool = True,
+    warm: bool = True,
+    cache_dir: Path | None = None,
 ) -> LoadedEngine:
     """Start the engine called ``name``, loaded and (with ``warm``) run once.
+
+    ``cache_dir`` is where an engine may keep what it can rebuild (RapidOCR's
+    parsed model table), so the next process starts faster.
 
     When RapidOCR is asked for but cannot start and ``fallback`` is set,
     tesseract is started instead and the notice says why and how to install
@@ -40,7 +48,7 @@ def load_engine(
     if name == "tesseract":
         return LoadedEngine(TesseractEngine())
     try:
-        return LoadedEngine(RapidOcrEngine(warm=warm))
+        return LoadedEngine(RapidOcrEngine(warm=warm, cache_dir=cache_dir))
     except OcrUnavailable as exc:
         if not fallback:
             raise
