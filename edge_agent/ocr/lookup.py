@@ -38,9 +38,10 @@ def lookup_code(store: KnowledgeStore, kind: CodeKind, value: str) -> CodeLookup
     entries = tuple(e for e in store.lookup_code(value) if code_key(e.code) == key)
     if entries:
         return CodeLookup(kind, value, entries=entries)
-    hits = tuple(
-        hit for hit in store.search(value, limit=SEARCH_LIMIT) if _names(hit, key)
-    )
+    # Literal: only chunks that spell the code count, so reading the value
+    # as a question (slips, glossary alternatives) could add nothing.
+    found = store.search(value, limit=SEARCH_LIMIT, literal=True)
+    hits = tuple(hit for hit in found if _names(hit, key))
     return CodeLookup(kind, value, hits=hits)
 
 
