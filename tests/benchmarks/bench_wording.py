@@ -203,6 +203,7 @@ def answer_checks(
     absent_total = absent_ok = expected_total = expected_ok = 0
     explanations: list[dict[str, Any]] = []
     details: list[dict[str, Any]] = []
+    absent_missed: list[dict[str, str]] = []
     for q in questions:
         answer = answerer.ask(q.text)
         sources = _source_text(store, answer)
@@ -211,10 +212,15 @@ def answer_checks(
         text = answer.text
         for code in q.absent_codes:
             absent_total += 1
-            absent_ok += any(
+            answered = any(
                 code_key(code) in code_key(n) and "not in the knowledge base" in n
                 for n in answer.notices
             )
+            absent_ok += answered
+            if not answered:
+                absent_missed.append(
+                    {"id": q.id, "split": q.split, "question": q.text, "code": code}
+                )
         if q.kind in CODE_KINDS:
             for code in q.expected_codes:
                 expected_total += 1
@@ -231,6 +237,7 @@ def answer_checks(
         "answers": len(questions),
         "absent_codes": absent_total,
         "absent_answered_as_absent": absent_ok,
+        "absent_missed": absent_missed,
         "expected_codes": expected_total,
         "expected_codes_quoted": expected_ok,
         "faults": dict(faults),
@@ -352,6 +359,14 @@ def render(figures: dict[str, Any]) -> str:
         )
         for d in a["fault_details"]:
             lines.append(f"  fault {d['id']}: {d['question']!r}: {d['faults']}")
+        shown = [m for m in a["absent_missed"] if m["split"] != "check"]
+        lines += [
+            f"  not answered as absent {m['id']}: {m['code']} in {m['question']!r}"
+            for m in shown
+        ]
+        if len(shown) < len(a["absent_missed"]):
+            held = len(a["absent_missed"]) - len(shown)
+            lines.append(f"  absent codes missed in the check part (not shown): {held}")
         for e in a["explanations"][: figures.get("show", 0)]:
             lines.append(
                 f"  model {e['id']}: {e['question']!r}: {' '.join(e['model'])}"

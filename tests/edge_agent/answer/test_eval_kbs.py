@@ -16,6 +16,7 @@ import pytest
 from knowledge_cache import KnowledgeStore, NotFound, code_key
 from tests.benchmarks.bench_customer_kb import (
     EVAL_KBS,
+    SEALED,
     ingest_kb,
     kb_names,
     main,
@@ -126,7 +127,13 @@ def test_benchmark_runs_and_reports_every_question(
         assert answers["slips"] == sum(q.kind == "slip" for q in questions)
         assert 0 <= answers["slips_read"] <= answers["slips"]
         assert answers["misattributed_lines"] == len(answers["misattributed"])
+        missed = answers["absent_codes"] - answers["absent_answered_as_absent"]
+        assert len(answers["absent_missed"]) == missed
     for run in figures["demo"].values():
         assert all(0 <= rate <= 1 for rate in run["hit_at_5"].values())
     out = capsys.readouterr().out
     assert all(name in out for name in kb_names())
+    for name in SEALED:
+        kb = figures["kbs"][name]
+        hidden = kb["retrieval"]["ours"]["misses"] + kb["answers"]["absent_missed"]
+        assert not any(m["question"] in out for m in hidden), name
