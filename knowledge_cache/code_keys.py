@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from knowledge_cache.models import CodeFormat
+from knowledge_cache.quantities import is_quantity
 
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 _ATOM = re.compile(r"[A-Za-z]+|\d+")
@@ -94,6 +95,7 @@ def candidate_windows(query: str) -> list[Window]:
     ``"O2 sensor"``, ``"12v battery"``, ``"the 2nd time"`` or ``"18.4 volts"``
     no window spells ``2``, ``12`` or ``18``, which are only part of a word
     (groups joined by a dot, hyphen or underscore are one word: ``E-42``).
+    Nor does a plain number that a count or unit follows: ``12 volts``.
     """
     found = list(_ATOM.finditer(query))
     atoms = [match.group() for match in found]
@@ -110,6 +112,7 @@ def candidate_windows(query: str) -> list[Window]:
         for end in range(start + 1, min(start + MAX_ATOMS_PER_CODE, len(atoms)) + 1)
         if not glued[end - 1]
         and _HAS_DIGIT.search(key := "".join(atoms[start:end]).upper())
+        and not (key.isdigit() and is_quantity(query, found[end - 1].end()))
     ]
 
 

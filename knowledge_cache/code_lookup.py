@@ -165,8 +165,9 @@ def codes_of_kind(db: Database, kind: CodeKind) -> list[CodeEntry]:
 def _neighbours(db: Database, kind: CodeKind, number: str) -> int:
     """How many listed codes of ``kind`` lie in ``number``'s group (see
     :mod:`knowledge_cache.code_numbering`): for ``18.4``, the group's own
-    code ``18`` and those that start with ``18.``; for ``5216``, those of
-    four characters that start with ``52``."""
+    code ``18`` and those that start with ``18.``; for ``5216``, the plain
+    numbers of four digits that start with ``52``; for ``37``, those of two
+    that start with ``3``."""
     if "." in number:
         group = number[: number.rindex(".") + 1]
         row = db.execute(
@@ -175,10 +176,10 @@ def _neighbours(db: Database, kind: CodeKind, number: str) -> int:
             [kind.value, len(group), group, group[:-1]],
         ).fetchone()
     else:
-        start = number[:-2]
+        start = number[: -2 if len(number) > 2 else -1]
         row = db.execute(
-            "SELECT count(*) FROM codes WHERE kind = ? AND substr(key, 1, ?) = ? "
-            "AND length(key) = ?",
+            "SELECT count(*) FROM codes WHERE kind = ? AND substr(code, 1, ?) = ? "
+            "AND length(code) = ? AND code NOT GLOB '*[^0-9]*'",
             [kind.value, len(start), start, len(number)],
         ).fetchone()
     return int(row[0])

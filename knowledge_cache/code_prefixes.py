@@ -23,22 +23,13 @@ from sqlite_utils import Database
 
 from knowledge_cache.format_matching import FormatSet
 from knowledge_cache.models import CodeKind
+from knowledge_cache.quantities import YEAR, is_quantity
 from knowledge_cache.question_codes import MAX_QUESTION_CHARS, TypedCode
 
 MIN_DIGITS = 3
 """Fewest digits in a token read as a code without its prefix."""
 
 _TOKEN = re.compile(r"(?<![\w'])[A-Za-z0-9]+(?![\w'])")
-YEAR = re.compile(r"(?:19|20)\d\d")
-COUNTED_OR_MEASURED = re.compile(
-    r"\s*(?:x\b|times\b|%|percent\b|minutes?\b|mins?\b|hours?\b|hrs?\b|h\b|"
-    r"days?\b|weeks?\b|months?\b|years?\b|seconds?\b|secs?\b|s\b|ms\b|ago\b|"
-    r"rpm\b|v\b|volts?\b|kv\b|mv\b|a\b|amps?\b|ma\b|w\b|watts?\b|kw\b|kwh\b|"
-    r"hz\b|khz\b|bar\b|psi\b|kpa\b|pa\b|mm\b|cm\b|m\b|km\b|kg\b|g\b|l\b|"
-    r"litres?\b|liters?\b|°|deg\b|degrees?\b|c\b|f\b|k\b|ohms?\b|Ω)",
-    re.IGNORECASE,
-)
-"""A count or a unit after a number: it is a quantity, not a code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +127,7 @@ def _could_be_code(text: str, token: re.Match[str]) -> bool:
         return False
     if YEAR.fullmatch(word):
         return False
-    return COUNTED_OR_MEASURED.match(text, token.end()) is None
+    return not is_quantity(text, token.end())
 
 
 def _inside(token: re.Match[str], taken: Sequence[TypedCode]) -> bool:

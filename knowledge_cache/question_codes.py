@@ -20,6 +20,7 @@ from knowledge_cache.code_keys import MAX_ATOMS_PER_CODE, code_key
 from knowledge_cache.format_matching import Fix, FormatMatch, FormatSet
 from knowledge_cache.intent import default_cues
 from knowledge_cache.models import CodeEntry, CodeFormat, CodeKind
+from knowledge_cache.quantities import is_quantity
 
 MAX_QUESTION_CHARS = 500
 _ATOM = re.compile(r"[A-Za-z0-9]+")
@@ -114,9 +115,10 @@ class CuedFormats:
         return match if typing_slips and listed else None
 
     def cued(self, text: str, start: int, end: int) -> bool:
-        """The run ``text[start:end]`` follows a cue and no count word."""
+        """The run ``text[start:end]`` follows a cue, and no count or unit
+        follows it ("alarm 3 times", "error 12 volts")."""
         before = text[max(0, start - _CUE_WINDOW) : start].lower()
-        return self.cue.search(before) is not None and not _COUNTED.match(text, end)
+        return self.cue.search(before) is not None and not is_quantity(text, end)
 
 
 def cued_formats_of(
@@ -152,12 +154,6 @@ _LISTED = r"[a-z0-9]*\d[a-z0-9]*(?:[-.][a-z0-9]+)*"
 """A code earlier in a cued list: a token holding a digit."""
 LIST_JOINER = r"(?:,|&|/|\+|\band\b|\bor\b)"
 """What joins the codes of a list ("5298, 5299", "5298 and 5299")."""
-_COUNTED = re.compile(
-    r"\s*(?:x\b|times\b|%|percent\b|minutes?\b|mins?\b|hours?\b|hrs?\b|"
-    r"days?\b|weeks?\b|months?\b|years?\b|seconds?\b|secs?\b|ago\b)",
-    re.IGNORECASE,
-)
-"""A count word after a number: "alarm 3 times" counts, it names no code."""
 
 
 def codes_in_question(

@@ -79,3 +79,20 @@ def test_a_code_is_spelled_in_a_text_by_its_own_runs(
 def test_candidate_keys_never_cut_a_word_in_two(query: str, cut: str) -> None:
     assert cut not in candidate_keys(query)
     assert candidate_keys(query)  # the whole word is still a candidate
+
+
+@pytest.mark.parametrize(
+    ("query", "kept"),
+    [
+        ("it's showing 12 volts", []),
+        ("tripped 3 times since", []),
+        ("36 degrees in the cab and fault 36", ["36"]),
+        ("E 42 volts", ["E42"]),
+    ],
+)
+def test_a_plain_number_a_count_or_unit_follows_is_no_candidate(
+    query: str, kept: list[str]
+) -> None:
+    assert [
+        key for key in candidate_keys(query) if key in {"12", "3", "36", "E42"}
+    ] == kept

@@ -54,7 +54,7 @@ def test_a_listed_number_opening_a_question_is_read_once(
         "5216 rpm on the fan",  # a quantity
         "2019 it stopped",  # a year
         "5216.5 on the gauge",  # a decimal
-        "52 on the display",  # too short
+        "52 on the display",  # no listed code of two digits in its ten
         "the pressure is 5216",  # not opening the question
         "5216-3 on the label",  # part of a longer number
     ],
@@ -116,3 +116,63 @@ def test_a_number_in_groups_outside_a_numbered_group_is_not_read(
     grouped_store: KnowledgeStore, question: str
 ) -> None:
     assert grouped_store.read_codes(question) == []
+
+
+TENS_TABLE = """code,description
+2,Battery low
+3,Battery high
+3.1,Battery high: during regeneration
+3.5,Battery high: at power up
+33,Pump motor open
+36,Controller temperature over 100 degree
+39,Generic time out
+"""
+
+
+@pytest.fixture
+def tens_store(store: KnowledgeStore, tmp_path: Path) -> KnowledgeStore:
+    """A KB of one- and two-digit faults with sub-codes, no kb.toml."""
+    (tmp_path / "faults.csv").write_text(TENS_TABLE, encoding="utf-8")
+    assert not store.ingest([tmp_path]).failed
+    return store
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["37 on the display", "what does 37 mean", "37", "37 keeps coming back"],
+)
+def test_an_unlisted_two_digit_number_in_a_ten_the_table_numbers_is_absent(
+    tens_store: KnowledgeStore, question: str
+) -> None:
+    (reading,) = tens_store.read_codes(question)
+    assert (reading.code.value, reading.known) == ("37", False)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "17 on the display",  # nothing listed from 10 to 19
+        "37 trucks in the yard",  # a count of things
+        "38 of the units tripped",  # a count of things
+        "37 degrees in the cab",  # a quantity
+        "7 on the display",  # one digit
+        "34.l after charging",  # part of a longer token (a slip of 34.1)
+    ],
+)
+def test_other_two_digit_numbers_are_not_read(
+    tens_store: KnowledgeStore, question: str
+) -> None:
+    assert tens_store.read_codes(question) == []
+
+
+def test_sub_codes_spelled_with_a_dot_are_not_neighbours_of_a_two_digit_number(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    (tmp_path / "faults.csv").write_text(
+        "code,description\n3,Battery high\n3.1,Battery high: a\n3.7,Battery high: b\n"
+        "3.8,Battery high: c\n",
+        encoding="utf-8",
+    )
+    assert not store.ingest([tmp_path]).failed
+
+    assert store.read_codes("34 on the display") == []

@@ -149,6 +149,9 @@ def cued_values(question: str) -> list[str]:
         ("codes 1234, 2345 or 3456", ["1234", "2345", "3456"]),
         ("alarm 52O8", ["5208"]),
         ("error l234", ["1234"]),
+        ("display shows 4120", ["4120"]),
+        ("it's flashing 3301 again", ["3301"]),
+        ("fault 2231 a few times today", ["2231"]),
     ],
 )
 def test_plain_numbers_are_read_as_codes_right_after_a_code_cue(
@@ -163,6 +166,9 @@ def test_plain_numbers_are_read_as_codes_right_after_a_code_cue(
         "unit stopped in 2019 after 1200 hours",
         "pressure is 4500 on the gauge",
         "alarm 300 times a day",
+        "error 1200 volts on the bus",
+        "display shows 4500 rpm",
+        "screen showing 1250 kPa",
         "the alarm went off at 1430",
         "error after 1500 minutes",
         "O2 sensor reads low",
