@@ -7,9 +7,11 @@ After the first pass, two kinds of place earn another reading:
   alone is cut out (for a label, with the room to its right where the value
   should be), enlarged when its text is small, taken at its brightest colour
   channel (lit segments are saturated) and stretched to full contrast; a
-  readout is also cut to black and white above most of its range, which
-  drops unlit segments that show faintly. Its new reading replaces the boxes
-  it covers only when it scores better or finds more.
+  readout is also cut to black and white, keeping only the marks at the
+  lit end of its range (the darkest on a bright LCD face, the brightest on
+  a dark one), which drops unlit segments that show faintly. Its new
+  reading replaces the boxes it covers only when it scores better or finds
+  more.
 * **Joined marks**: when the whole pass found nothing code-shaped, the photo
   is read once more with dark marks thickened (a grey minimum filter), which
   joins the dots of a dot-peen plate and the segments of a readout into
@@ -45,7 +47,8 @@ GAIN = 0.03
 """How much better a region's second reading must score to replace the first."""
 
 READOUT_CUT = 0.6
-"""Share of a readout's brightness range above which a pixel counts as lit."""
+"""Share of a readout's brightness range, counted from the face's end, past
+which a pixel counts as lit."""
 
 _READOUT = re.compile(r"[-0-9]{3,7}")
 _BARE_LABEL = re.compile(
@@ -163,19 +166,36 @@ def _read_region(
 
 def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
     """The crop at its brightest channel, full contrast; a readout also cut to
-    black text on white above :data:`READOUT_CUT` of its range."""
+    black text on white, its lit marks being those past :data:`READOUT_CUT`
+    of its range from the face's end."""
     red, green, blue = crop.convert("RGB").split()
     grey = ImageOps.autocontrast(
         ImageChops.lighter(ImageChops.lighter(red, green), blue), cutoff=2
     )
     if readout:
         low, high = (float(v) for v in grey.getextrema())  # type: ignore[arg-type]
-        cut = low + (high - low) * READOUT_CUT
-        grey = grey.point(lambda v: 0 if v > cut else 255)
-        histogram = grey.histogram()
-        if histogram[0] > histogram[255]:  # the face was bright: dark text again
-            grey = ImageOps.invert(grey)
+        if _median(grey) > (low + high) / 2:
+            # A bright face (an LCD): the lit segments are the darkest marks,
+            # unlit ones a paler grey between them and the face.
+            cut = high - (high - low) * READOUT_CUT
+            grey = grey.point(lambda v: 0 if v < cut else 255)
+        else:
+            # A dark face (LEDs, a backlit screen): the lit segments are the
+            # brightest marks; they become black text on white.
+            cut = low + (high - low) * READOUT_CUT
+            grey = grey.point(lambda v: 0 if v > cut else 255)
     return grey.convert("RGB")
+
+
+def _median(grey: Image.Image) -> float:
+    """The median brightness of a greyscale image."""
+    histogram = grey.histogram()
+    half, seen = sum(histogram) / 2, 0
+    for value, count in enumerate(histogram):
+        seen += count
+        if seen >= half:
+            return float(value)
+    return 255.0
 
 
 def better_reading(found: Sequence[TextBox], old: Sequence[TextBox]) -> bool:

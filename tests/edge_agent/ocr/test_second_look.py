@@ -6,6 +6,7 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 from edge_agent.ocr import PhotoReader, ReaderSettings
@@ -150,12 +151,23 @@ def test_no_second_look_starts_once_the_time_budget_is_spent(
     assert engine.reads == 4  # first pass, its scrap, joined marks, their scrap
 
 
+@pytest.mark.parametrize(
+    ("lit", "face", "ghost"),
+    [
+        ((255, 48, 32), (18, 6, 6), 0.3),  # red LEDs on a dark face
+        ((28, 34, 30), (178, 190, 168), 0.45),  # dark segments on a pale LCD face
+    ],
+    ids=["led", "lcd"],
+)
 def test_a_readout_with_faint_unlit_segments_is_read_cut_to_its_lit_ones(
-    tmp_path: Path, rapid_engine: RapidOcrEngine, demo_store: KnowledgeStore
+    tmp_path: Path,
+    rapid_engine: RapidOcrEngine,
+    demo_store: KnowledgeStore,
+    lit: tuple[int, int, int],
+    face: tuple[int, int, int],
+    ghost: float,
 ) -> None:
-    readout = segment_text(
-        "E-73", SegmentLook(digit_px=60, ghost=0.3), (255, 48, 32), (18, 6, 6)
-    )
+    readout = segment_text("E-73", SegmentLook(digit_px=60, ghost=ghost), lit, face)
     photo = Image.new("RGB", (readout.width + 100, readout.height + 100), "grey")
     photo.paste(readout, (50, 50))
     photo.save(tmp_path / "readout.png")
