@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from edge_agent.ocr.engine import Box
 from edge_agent.ocr.lines import TextLine
+from edge_agent.ocr.other_numbers import named_otherwise
 from edge_agent.ocr.plain_numbers import (
     BARE_FACTOR,
     BARE_NOTE,
@@ -233,6 +234,9 @@ def _codes_in(
             index += 1
             continue
         start, end, match = best
+        if label is None and named_otherwise(line.text, start):
+            index = end + 1  # the whole value is that other thing
+            continue
         if _inside_longer_token(line.text, start, atoms[end].end):
             index += 1
             continue

@@ -294,3 +294,37 @@ def test_plain_numbers_without_a_cue_are_no_codes_on_a_photo(row: str) -> None:
     found = extract_codes(group_lines(line_boxes([row], score=0.97)), [], NUMBERED)
 
     assert all(c.kind is not CodeKind.FAULT_CODE for c in found)
+
+
+HEX = [CodeFormat(CodeKind.FAULT_CODE, r"0X[0-9A-F]{4}", "0x8110")]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "OBJ 0x6041",
+        "DC BUS 330 V 0BJ 0x6041",  # a zero read for the O
+        "INDEX: 0x1017",
+        "SUBINDEX 0x1001",
+        "PARAM 0x2000",
+        "REG= 0x4001",
+    ],
+)
+def test_a_value_named_as_an_object_register_or_parameter_is_no_code(
+    row: str,
+) -> None:
+    assert codes_in([row], HEX) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (["EMCY 0x8110 OBJ 0x6041"], ["0X8110"]),
+        (["OBJ 0x6041", "FAULT 0x8130"], ["0X8130"]),
+        (["NODE 12 0x2310"], ["0X2310"]),
+    ],
+)
+def test_codes_beside_named_values_are_still_read(
+    rows: list[str], expected: list[str]
+) -> None:
+    assert [c.value for c in codes_in(rows, HEX)] == expected
