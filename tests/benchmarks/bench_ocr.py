@@ -72,6 +72,8 @@ DEFAULT_ENGINE = "rapidocr"
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = _parse(argv)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
     if args.kb == "customer":
         return _customer(args)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
