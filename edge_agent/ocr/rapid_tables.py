@@ -31,6 +31,18 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
+_UNREADABLE = (
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
+"""What unpickling a damaged or foreign file raises."""
+
 
 @contextmanager
 def model_table_read_once(cache_dir: Path | None = None) -> Iterator[None]:
@@ -77,7 +89,7 @@ def _load(source: Path, parse: Callable[[Path], Any], cache_dir: Path | None) ->
         try:
             with cached.open("rb") as handle:
                 return pickle.load(handle)  # the user's own file; see above
-        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except _UNREADABLE:
             _log.warning("OCR model table cache %s unreadable; parsing anew", cached)
     table = parse(source)
     _write(cached, table)

@@ -94,7 +94,9 @@ def test_a_changed_table_is_parsed_anew_not_read_from_the_old_copy(
     assert len(list(cache.glob("*.pickle"))) == 2
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle at all", b"\x80\x05K"])
+@pytest.mark.parametrize(
+    "damage", [b"", b"not a pickle at all", b"\x80\x05K", b"\x80\x05\x95\xff"]
+)
 def test_a_damaged_copy_is_parsed_anew_and_written_again(
     table: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
 ) -> None:
