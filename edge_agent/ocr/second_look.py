@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
 from edge_agent.ocr.engine import Box, OcrEngine, TextBox
 from edge_agent.ocr.lines import TextLine
@@ -174,7 +174,7 @@ def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
     )
     if readout:
         low, high = (float(v) for v in grey.getextrema())  # type: ignore[arg-type]
-        if _median(grey) > (low + high) / 2:
+        if ImageStat.Stat(grey).median[0] > (low + high) / 2:
             # A bright face (an LCD): the lit segments are the darkest marks,
             # unlit ones a paler grey between them and the face.
             cut = high - (high - low) * READOUT_CUT
@@ -185,17 +185,6 @@ def _treated(crop: Image.Image, *, readout: bool) -> Image.Image:
             cut = low + (high - low) * READOUT_CUT
             grey = grey.point(lambda v: 0 if v > cut else 255)
     return grey.convert("RGB")
-
-
-def _median(grey: Image.Image) -> float:
-    """The median brightness of a greyscale image."""
-    histogram = grey.histogram()
-    half, seen = sum(histogram) / 2, 0
-    for value, count in enumerate(histogram):
-        seen += count
-        if seen >= half:
-            return float(value)
-    return 255.0
 
 
 def better_reading(found: Sequence[TextBox], old: Sequence[TextBox]) -> bool:
