@@ -5,7 +5,7 @@
    read poorly are recognised again turned half round, when the engine can
    (an upside-down label among upright ones costs a few crops, not a pass).
 3. When that finds nothing code-shaped, each place dense in small dark marks
-   (a dot-peen or engraved plate) is read again on its own, enlarged, with
+   (a dot-peen or engraved plate) is read again on its own, with
    its dots joined (:mod:`~edge_agent.ocr.plates`).
 4. Only when that finds nothing code-shaped either and the text found looks
    sideways or garbled, read it again turned 180, 90 and 270 degrees (the
@@ -78,7 +78,7 @@ class ReaderSettings:
             no loss of precision elsewhere; see README).
         plate_looks: Whether a photo with nothing code-shaped has each place
             dense in small dark marks (a dot-peen or engraved plate) read
-            again on its own, enlarged, dots joined (see README).
+            again on its own, dots joined (see README).
         joined_marks: Whether a photo with nothing code-shaped is read once
             more with dark marks joined (dot-peen, segments); off, as above.
         look_budget: Seconds after the photo was opened past which no second

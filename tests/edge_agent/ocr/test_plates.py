@@ -78,16 +78,26 @@ def test_flat_photos_and_grain_everywhere_hold_no_plate() -> None:
     assert find_plates(grainy) == []
 
 
-def test_the_plate_view_is_enlarged_with_its_dots_joined() -> None:
-    view = plate_view(_dots(3), 2.0).convert("L")
+def test_the_plate_view_joins_a_rows_dots_into_one_stroke() -> None:
+    dots = _dots(4)
+    gap = dots.convert("L").getpixel((23, 30))
+    assert gap > 128  # type: ignore[operator]  # two light pixels between dots
 
-    assert view.size == (400, 120)
-    row = [view.getpixel((x, 61)) for x in range(42, 356)]
+    view = plate_view(dots).convert("L")
+
+    assert view.size == (200, 60)
+    row = [view.getpixel((x, 30)) for x in range(20, 178)]
     assert max(row) < 128  # type: ignore[type-var]  # no light gap left between dots
-    assert view.getpixel((200, 10)) > 200  # type: ignore[operator]
+    assert view.getpixel((100, 10)) > 200  # type: ignore[operator]
 
 
-def test_a_plate_the_engine_misses_is_read_enlarged(
+def test_the_plate_view_is_scaled_by_the_factor_given() -> None:
+    view = plate_view(_dots(4, size=(2000, 60)), 0.5)
+
+    assert view.size == (1000, 30)
+
+
+def test_a_plate_the_engine_misses_is_read_on_its_own(
     rapid_engine: RapidOcrEngine,
 ) -> None:
     photo, texts = _plate_photo()
