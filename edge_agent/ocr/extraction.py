@@ -9,7 +9,8 @@ once each, with:
   text, lowered for every look-alike swap, for separators that had to be put
   back, and for a printed label naming another kind of code;
 * the printed label in front of it (``P/N``, ``PART NO``, ``S/N``, ``SER NO``,
-  ``MODEL``), on the same line or alone at the end of the line above.
+  ``MODEL``), on the same line or alone at the end of the line above (read
+  by :mod:`~edge_agent.ocr.labels`).
 
 A labelled value that matches no format is still reported whole (kind from
 the label, low confidence), in the shapes makers print: letters and digits
@@ -26,13 +27,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from edge_agent.ocr.engine import Box
+from edge_agent.ocr.labels import (
+    LABEL,
+    UNFORMATTED_FACTOR,
+    UNFORMATTED_NOTE,
+    Label,
+    Region,
+    labelled_regions,
+    unformatted_value,
+)
 from edge_agent.ocr.lines import TextLine
 from edge_agent.ocr.other_numbers import named_otherwise
 from edge_agent.ocr.plain_numbers import (
     BARE_FACTOR,
     BARE_NOTE,
     PlainNumbers,
-    line_below,
     plain_numbers,
 )
 from knowledge_cache import (
@@ -58,15 +67,6 @@ RESPACED_FACTOR = 0.97
 LABEL_CONFLICT_FACTOR = 0.8
 """Confidence kept when a printed label names another kind of code."""
 
-UNFORMATTED_FACTOR = 0.6
-"""Confidence kept for a labelled value that matches no declared format."""
-
-UNFORMATTED_CHARS = (5, 20)
-"""Shortest and longest labelled value reported without a format."""
-
-UNFORMATTED_MIN_DIGITS = 2
-"""Fewest digits in a labelled value reported without a format."""
-
 MAX_ATOMS = 14
 """A code spans at most this many runs of letters or of digits (``4471-A20-339``
 is four, ``447I-A2O-339`` with two misread characters six, a PLC order number
@@ -75,26 +75,11 @@ twelve)."""
 
 _ATOM = re.compile(r"[A-Za-z]+|[0-9]+")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9\-_./]")
-_VALUE_PART = re.compile(r"[A-Za-z0-9]+(?:[-./][A-Za-z0-9]+)*")
-_DATE_OR_TIME = re.compile(
-    r"\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d+:\d+"
-)
 _GLUED_WORD = 3
 """Shortest run of letters glued behind a code that is a word of its own."""
 _GLUED_PREFIX = 4
 """Longest letter prefix of a code (``HFP``) looked for glued behind a word."""
 _JOINABLE = re.compile(r"\s{0,2}[-_.]?\s{0,2}")
-_LABELS = (
-    (CodeKind.PART_NUMBER, r"P\s?/\s?N|PART\s?(?:NO|N[°º]|NUMBER|#)|PN"),
-    (CodeKind.SERIAL_NUMBER, r"[S5]\s?/\s?N|SER(?:IAL)?\.?\s?(?:NO|N[°º]|NUMBER|#)|SN"),
-    (CodeKind.MODEL_NUMBER, r"MODEL(?:\s?(?:NO|N[°º]|#))?|MOD"),
-)
-_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:"
-    + "|".join(f"(?P<{kind.name}>(?:{body})\\.?)" for kind, body in _LABELS)
-    + r")(?![A-Za-z])\s*[:#.]?",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,22 +113,6 @@ class FoundCode:
         return self.confidence < LOW_CONFIDENCE
 
 
-@dataclass(frozen=True, slots=True)
-class _Label:
-    kind: CodeKind
-    text: str
-    box: Box
-
-
-@dataclass(frozen=True, slots=True)
-class _Region:
-    """A stretch of one line; codes in it follow ``label`` when there is one."""
-
-    start: int
-    end: int
-    label: _Label | None = None
-
-
 def extract_codes(
     lines: Sequence[TextLine],
     formats: Sequence[CodeFormat] | FormatSet,
@@ -158,7 +127,7 @@ def extract_codes(
     :mod:`~edge_agent.ocr.plain_numbers`).
     """
     formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
-    regions = _labelled_regions(lines)
+    regions = labelled_regions(lines)
     plain = plain_numbers(lines, cued) if cued else [None] * len(lines)
     found = [
         code
@@ -167,43 +136,6 @@ def extract_codes(
         for code in _codes_in(line, region, formats, numbers)
     ]
     return _unique(found)
-
-
-def _labelled_regions(lines: Sequence[TextLine]) -> list[list[_Region]]:
-    """Each line cut at its labels; a label ending its line carries to the next."""
-    regions = [_regions(line) for line in lines]
-    for index, line in enumerate(lines):
-        last = regions[index][-1]
-        if last.label is None or _has_digit(line.text[last.start : last.end]):
-            continue
-        below = line_below(lines, index, last.label.box)
-        if below is not None and regions[below][0].label is None:
-            first = regions[below][0]
-            regions[below][0] = replace(first, label=last.label)
-    return regions
-
-
-def _regions(line: TextLine) -> list[_Region]:
-    text = line.text
-    regions, start, label = [], 0, None
-    for match in _LABEL.finditer(text):
-        if label is not None and not text[start : match.start()].strip():
-            continue  # right after a label: the value itself (S/N: SN1234...)
-        if match.start() > start or label is not None:
-            regions.append(_Region(start, match.start(), label))
-        kind = CodeKind[match.lastgroup or ""]
-        label_text = _label_text(match.group(match.lastgroup or 0) or "")
-        label = _Label(kind, label_text, line.box_for(match.start(), match.end()))
-        start = match.end()
-    regions.append(_Region(start, len(text), label))
-    return regions
-
-
-def _label_text(printed: str) -> str:
-    """A label as shown to the technician: ``5/N:`` was printed ``S/N``."""
-    text = " ".join(printed.upper().replace(" /", "/").replace("/ ", "/").split())
-    text = text.rstrip(".:# ")
-    return "S" + text[1:] if text.startswith("5") else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +154,7 @@ def _atoms(text: str, start: int, end: int) -> list[_Atom]:
 
 
 def _codes_in(
-    line: TextLine, region: _Region, formats: FormatSet, plain: PlainNumbers | None
+    line: TextLine, region: Region, formats: FormatSet, plain: PlainNumbers | None
 ) -> Iterator[FoundCode]:
     atoms = _atoms(line.text, region.start, region.end)
     label, index = region.label, 0
@@ -253,7 +185,7 @@ def _best_window(
     atoms: Sequence[_Atom],
     index: int,
     formats: FormatSet,
-    label: _Label | None,
+    label: Label | None,
 ) -> tuple[int, int, FormatMatch] | None:
     """The best code starting at ``atoms[index]``: fewest fixes, then longest.
 
@@ -300,7 +232,7 @@ def _window_from(
     atoms: Sequence[_Atom],
     index: int,
     formats: FormatSet,
-    label: _Label | None,
+    label: Label | None,
 ) -> tuple[int, FormatMatch] | None:
     if not any(_has_digit(a.text) for a in atoms[index : index + MAX_ATOMS]):
         return None
@@ -335,7 +267,7 @@ def _inside_longer_token(text: str, start: int, end: int) -> bool:
         return True  # a letter or two more: E-42A is not E-42
     letters = before.strip("-_./")
     glued_word = len(letters) >= _GLUED_WORD and is_english(letters.lower())
-    return bool(letters) and not (glued_word or _LABEL.fullmatch(letters))
+    return bool(letters) and not (glued_word or LABEL.fullmatch(letters))
 
 
 def _found(
@@ -343,7 +275,7 @@ def _found(
     start: int,
     end: int,
     match: FormatMatch,
-    label: _Label | None,
+    label: Label | None,
     *,
     bare: bool = False,
 ) -> FoundCode:
@@ -371,21 +303,17 @@ def _found(
 
 
 def _unformatted(
-    line: TextLine, atoms: Sequence[_Atom], label: _Label
+    line: TextLine, atoms: Sequence[_Atom], label: Label
 ) -> FoundCode | None:
-    """The value right after a label when no format matched it: its first
-    token and the tokens that follow it one space apart and hold a digit
-    (not a date or a time), up to the longest value makers print."""
+    """The value right after a label when no format matched it (see
+    :func:`~edge_agent.ocr.labels.unformatted_value`)."""
     if not atoms:
         return None
-    parts = _value_parts(line.text, atoms[0].start)
-    if not parts:
+    span = unformatted_value(line.text, atoms[0].start)
+    if span is None:
         return None
-    first, last = parts[0].start(), parts[-1].end()
+    first, last = span
     raw = line.text[first:last]
-    shortest, _ = UNFORMATTED_CHARS
-    if len(raw) < shortest or sum(ch.isdigit() for ch in raw) < UNFORMATTED_MIN_DIGITS:
-        return None
     confidence = line.score_for(first, last) * UNFORMATTED_FACTOR
     return FoundCode(
         kind=label.kind,
@@ -394,30 +322,10 @@ def _unformatted(
         confidence=round(confidence, 4),
         box=line.box_for(first, last),
         label=label.text,
-        notes=("matches none of the knowledge base's code formats",),
+        notes=(UNFORMATTED_NOTE,),
         matches_format=False,
         line_box=line.box,
     )
-
-
-def _value_parts(text: str, start: int) -> list[re.Match[str]]:
-    """The tokens of a labelled value, from ``start``."""
-    _, longest = UNFORMATTED_CHARS
-    dashed = text.translate(DASHES)
-    parts: list[re.Match[str]] = []
-    position = start
-    while (part := _VALUE_PART.match(dashed, position)) is not None:
-        if parts and (
-            not _has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
-        ):
-            break
-        if part.end() - start > longest:
-            break
-        parts.append(part)
-        if not text.startswith(" ", part.end()) or text.startswith("  ", part.end()):
-            break
-        position = part.end() + 1
-    return parts
 
 
 def _unique(found: Sequence[FoundCode]) -> list[FoundCode]:
