@@ -23,14 +23,14 @@ read-only mode (:class:`PolicyStatus`), with the reason.
 from __future__ import annotations
 
 from edge_agent.policy_store.folder import HIGH_WATER_STEP, STATE_FILE
-from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
-from edge_agent.policy_store.store import (
-    PolicyStore,
+from edge_agent.policy_store.opening import (
     app_version,
     device_trust,
     open_policy_store,
     shipped_trusted_keys,
 )
+from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
+from edge_agent.policy_store.store import PolicyStore
 from edge_agent.policy_store.trust import DeviceTrust
 
 __all__ = [

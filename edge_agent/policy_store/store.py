@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 from datetime import datetime
 from pathlib import Path
 
-from edge_agent.clock import Clock, utc_now
-from edge_agent.config import EdgeSettings
-from edge_agent.errors import CentreKeysDamaged, PolicyStateDamaged
+from edge_agent.clock import Clock
+from edge_agent.errors import PolicyStateDamaged
 from edge_agent.policy_store.folder import (
     HIGH_WATER_STEP,
     STATE_FILE,
@@ -17,10 +15,7 @@ from edge_agent.policy_store.folder import (
     StoreState,
 )
 from edge_agent.policy_store.status import PolicyStatus, ReadOnlyReason
-from edge_agent.policy_store.trust import DeviceTrust
 from policies import (
-    DEMO_BUNDLE,
-    KEYS_DIR,
     Bundle,
     BundleRejected,
     PolicyError,
@@ -29,12 +24,8 @@ from policies import (
     check_fresh,
     client_satisfies,
     format_time,
-    read_trusted_keys,
     verify_bundle,
 )
-
-"""Returns the current time, timezone-aware."""
-PACKAGE = "edge-field-assistant"
 
 
 class PolicyStore:
@@ -359,55 +350,3 @@ class _Unusable(Exception):
     def __init__(self, reason: ReadOnlyReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def app_version() -> str | None:
-    """The installed app's version, or ``None`` when it is not installed."""
-    try:
-        return importlib.metadata.version(PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def shipped_trusted_keys() -> TrustedKeys:
-    """The public keys shipped with the app (``policies/defaults/keys``).
-
-    Raises:
-        PolicyError: a shipped key file is unreadable or invalid.
-    """
-    return read_trusted_keys(KEYS_DIR)
-
-
-def device_trust(settings: EdgeSettings) -> DeviceTrust:
-    """This device's trust root: the centre's key set once enrolled.
-
-    Raises:
-        PolicyError: a shipped key file is unreadable or invalid.
-    """
-    return DeviceTrust(settings.layout.centre_keys_file, shipped_trusted_keys())
-
-
-def open_policy_store(settings: EdgeSettings, *, clock: Clock = utc_now) -> PolicyStore:
-    """The store for this device: its trusted keys, shipped demo bundle as default.
-
-    A damaged key set of the centre makes the store read-only (its status
-    says why), so what needs no policy still works.
-
-    Raises:
-        PolicyError: a shipped key file is unreadable or invalid.
-    """
-    trust = device_trust(settings)
-    unusable: str | None = None
-    try:
-        accepted, kept = trust.accepted(), trust.kept()
-    except CentreKeysDamaged as exc:
-        accepted, kept, unusable = TrustedKeys(), TrustedKeys(), exc.message
-    return PolicyStore(
-        settings.layout.policy_dir,
-        accepted,
-        kept_keys=kept,
-        clock=clock,
-        client_version=app_version(),
-        default_bundle=DEMO_BUNDLE,
-        unusable=unusable,
-    )
