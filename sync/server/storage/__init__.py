@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
-from sync.server.storage.store import SCHEMA_VERSION, Storage
+from sync.server.storage.migrations import SCHEMA_VERSION
+from sync.server.storage.store import Storage
 
 __all__ = ["SCHEMA_VERSION", "Storage"]

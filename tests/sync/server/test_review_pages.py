@@ -16,9 +16,9 @@ from sync.server.records import QueueCursor, ReviewFilter
 from sync.server.review import PAGE_SIZE
 from sync.server.storage import Storage
 from sync.server.storage.audit import events
+from sync.server.storage.migrations import SCHEMA_VERSION
 from sync.server.storage.review import QUEUE_ORDER, matching
 from sync.server.storage.schema import actions, schema_migrations
-from sync.server.storage.store import SCHEMA_VERSION
 from tests.sync.server.queue_support import hold
 from tests.sync.server.support import Harness, harness
 

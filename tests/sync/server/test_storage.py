@@ -22,6 +22,7 @@ from sync.server.errors import EnrolmentRefused, RequestInvalid, ServerError
 from sync.server.publishing import Publisher
 from sync.server.push import Reconciler
 from sync.server.storage import SCHEMA_VERSION, Storage
+from sync.server.storage.migrations import MIGRATIONS
 from sync.server.storage.schema import (
     actions,
     audit_log,
@@ -30,7 +31,6 @@ from sync.server.storage.schema import (
     metadata,
     schema_migrations,
 )
-from sync.server.storage.store import MIGRATIONS
 from tests.sync.server.postgres import PostgresServer
 from tests.sync.server.support import REPAIR, START, Clock, Recorder
 
