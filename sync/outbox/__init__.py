@@ -16,7 +16,7 @@ values and states are exported by :mod:`sync`.
 
 from __future__ import annotations
 
-from sync.outbox.reads import OutboxReader
+from sync.outbox.reader import OutboxReader
 from sync.outbox.store import Outbox
 
 __all__ = ["Outbox", "OutboxReader"]

@@ -38,7 +38,7 @@ from sync.outbox.models import (
     new_idempotency_key,
     utc_now,
 )
-from sync.outbox.reads import OutboxReader
+from sync.outbox.reader import OutboxReader
 from sync.outbox.rows import format_time
 from sync.outbox.states import RESULT_STATES, ActionState
 
