@@ -22,6 +22,8 @@ it stored:
    and what the app applies (policy bundle, KB delta, jobs, kill switch),
    returned in the :class:`SyncReport`.
 
+Putting actions back in line and recording results (steps 1, 3 and 4), with
+the outcome kept of each action, is :class:`~sync.run_ledger.RunLedger`'s.
 Nothing is deleted here: pruning acknowledged actions is the app's choice.
 """
 
@@ -47,10 +49,9 @@ from sync.errors import (
 )
 from sync.outbox import Outbox
 from sync.outbox.models import Clock, PendingAction
-from sync.outbox.states import FINAL_STATES, PENDING_STATES, ActionState
+from sync.outbox.states import PENDING_STATES, ActionState
 from sync.protocol import (
     MAX_BATCH_ACTIONS,
-    ActionResult,
     PullRequest,
     PullResponse,
     PushRequest,
@@ -58,9 +59,8 @@ from sync.protocol import (
     WireLink,
     WireTrace,
 )
+from sync.run_ledger import RunLedger, batch_keys
 from sync.runner_models import (
-    ActionOutcome,
-    OutcomeStatus,
     Progress,
     RetryPolicy,
     Stage,
@@ -161,10 +161,8 @@ class _Run:
         self.sleep, self.rng, self.retry = sleep, rng, retry
         self.batch_size, self.progress = batch_size, progress
         self.client_version = client_version
-        self.outcomes: dict[str, ActionOutcome] = {}
         self.pushed: set[str] = set()
-        self.delivered: set[str] = set()
-        """Actions the centre answered for in this run: those really sent."""
+        self.ledger = RunLedger(outbox, clock=clock, held_delay=retry.held_delay)
         self.stopped: str | None = None
         self.reached = False
         self.total = 0
@@ -181,8 +179,8 @@ class _Run:
         if pull is not None and self.stopped is None:
             pulled = self._pull(pull)
         return SyncReport(
-            sent=len(self.delivered),
-            outcomes=tuple(sorted(self.outcomes.values(), key=lambda o: o.seq)),
+            sent=len(self.ledger.delivered),
+            outcomes=tuple(sorted(self.ledger.outcomes.values(), key=lambda o: o.seq)),
             pull=pulled,
             stopped=self.stopped,
             reached=self.reached,
@@ -194,7 +192,9 @@ class _Run:
         """Put actions that an interrupted run left ``sent`` back in line."""
         while True:
             stuck = self.outbox.list([ActionState.SENT], limit=RECOVER_PAGE)
-            if not stuck or not self._put_back([a.key for a in stuck], INTERRUPTED):
+            if not stuck or not self.ledger.put_back(
+                [a.key for a in stuck], INTERRUPTED
+            ):
                 return
 
     def _load_links(self) -> None:
@@ -246,7 +246,7 @@ class _Run:
     def _push(self, batch: list[PendingAction]) -> None:
         """Push a claimed batch; split it when the centre refuses it as a whole."""
         if self.stopped is not None:
-            self._put_back(_keys(batch), f"Not sent: {self.stopped}")
+            self.ledger.put_back(batch_keys(batch), f"Not sent: {self.stopped}")
             return
         request = self._request(batch)
         try:
@@ -254,7 +254,7 @@ class _Run:
                 raise BatchTooLarge("The batch is larger than the protocol allows.")
             response = self._retrying(lambda: self.centre.push(request))
         except SyncAuthFailed as exc:
-            self._put_back(_keys(batch), exc.message)
+            self.ledger.put_back(batch_keys(batch), exc.message)
             raise
         except (SyncRejected, SyncConflict) as exc:
             self._refused(batch, exc)
@@ -263,7 +263,8 @@ class _Run:
         else:
             self.reached = True
             self.answered_up_to = max(self.answered_up_to, batch[-1].action.seq)
-            self._record_push(batch, response)
+            self.ledger.record_push(batch, response)
+            self._report("pushed", f"{len(batch)} action(s) answered")
 
     def _refused(self, batch: list[PendingAction], exc: SyncError) -> None:
         """Split the batch to find the action at fault; set that one aside."""
@@ -279,8 +280,8 @@ class _Run:
         self.reached = self.reached or exc.status_code is not None
         (item,) = batch
         reason = f"Refused by the centre, kept on this device: {exc.message}"
-        self._put_back([item.action.key], reason, self.retry.refused_delay)
-        self._outcome(item, "retry", reason)
+        self.ledger.put_back([item.action.key], reason, self.retry.refused_delay)
+        self.ledger.note(item, "retry", reason)
 
     def _gave_up(self, batch: list[PendingAction], exc: SyncUnavailable) -> None:
         """Put the batch back in line; stop the run unless only this batch failed."""
@@ -289,26 +290,11 @@ class _Run:
             delay = exc.retry_after
         elif exc.status_code is not None:
             delay = self.retry.delay(self.retry.max_attempts, self.rng)
-        self._put_back(_keys(batch), exc.message, delay)
+        self.ledger.put_back(batch_keys(batch), exc.message, delay)
         for item in batch:
-            self._outcome(item, "retry", exc.message)
+            self.ledger.note(item, "retry", exc.message)
         if exc.status_code is None or isinstance(exc, CentreBusy):
             self.stopped = exc.message
-
-    def _record_push(self, batch: list[PendingAction], response: PushResponse) -> None:
-        results = {result.key: result for result in response.results}
-        self.delivered.update(key for key in _keys(batch) if key in results)
-        missing = [item for item in batch if item.action.key not in results]
-        with self.outbox.atomic():
-            for item in batch:
-                if item.action.key in results:
-                    self._record(results[item.action.key], held_back=True)
-        if missing:
-            reason = "The centre sent no result for it; it is sent again next sync."
-            self._put_back(_keys(missing), reason, self.retry.held_delay)
-            for item in missing:
-                self._outcome(item, "retry", reason)
-        self._report("pushed", f"{len(batch)} action(s) answered")
 
     def _request(self, batch: Sequence[PendingAction]) -> PushRequest:
         traces = {item.trace.trace_id: item.trace for item in batch}
@@ -318,36 +304,6 @@ class _Run:
             client_version=self.client_version,
             links=self._links_up_to(batch[-1].action.seq),
         )
-
-    # --- results --------------------------------------------------------------
-
-    def _record(self, result: ActionResult, *, held_back: bool) -> None:
-        """Record one result; stale results and pruned actions are skipped."""
-        try:
-            with self.outbox.atomic():
-                action = self.outbox.get(result.key)
-                if result.status == "held":
-                    if held_back and action.state is ActionState.SENT:
-                        reason = f"Held at the centre: {result.reason}"
-                        self._put_back([result.key], reason, self.retry.held_delay)
-                else:
-                    self._settle(result, action.state)
-        except (InvalidTransition, UnknownAction):
-            return
-        if result.status != "held" or held_back:
-            self.outcomes[result.key] = ActionOutcome(
-                result.key, result.seq, action.tool, result.status, result.reason
-            )
-
-    def _settle(self, result: ActionResult, state: ActionState) -> None:
-        if state in PENDING_STATES:
-            # Back in line after an earlier answer; the centre has it now.
-            self.outbox.mark_sent([result.key], self.clock())
-        status = ActionState(result.status)
-        now = self.clock()
-        self.outbox.mark_result(result.key, status, result.reason, "centre", at=now)
-        if status in FINAL_STATES:
-            self.outbox.acknowledge([result.key], now)
 
     # --- pull -----------------------------------------------------------------
 
@@ -365,7 +321,7 @@ class _Run:
             self.reached = True
             with self.outbox.atomic():
                 for result in response.results:
-                    self._record(result, held_back=False)
+                    self.ledger.record(result, held_back=False)
             pages.append(response)
             if not response.more_results:
                 break
@@ -412,36 +368,8 @@ class _Run:
             return exc.retry_after + self.retry.base * self.rng.random()
         return self.retry.delay(attempt, self.rng)
 
-    def _put_back(
-        self, keys: list[str], reason: str, delay: timedelta = timedelta(0)
-    ) -> bool:
-        """Return sent actions to the line; skip any no longer sent. Any moved?"""
-        now = self.clock()
-        try:
-            self.outbox.mark_failed(keys, reason, now + delay, at=now)
-            return True
-        except (InvalidTransition, UnknownAction):
-            moved = False
-            for key in keys:
-                try:
-                    self.outbox.mark_failed([key], reason, now + delay, at=now)
-                    moved = True
-                except (InvalidTransition, UnknownAction):
-                    continue
-            return moved
-
-    def _outcome(self, item: PendingAction, status: OutcomeStatus, reason: str) -> None:
-        action = item.action
-        self.outcomes[action.key] = ActionOutcome(
-            action.key, action.seq, action.tool, status, reason
-        )
-
     def _report(self, stage: Stage, message: str) -> None:
-        self.progress(Progress(stage, message, len(self.delivered), self.total))
-
-
-def _keys(batch: Sequence[PendingAction]) -> list[str]:
-    return [item.action.key for item in batch]
+        self.progress(Progress(stage, message, len(self.ledger.delivered), self.total))
 
 
 def _ignore(progress: Progress) -> None:
