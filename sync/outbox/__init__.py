@@ -1,7 +1,8 @@
 """The device's durable outbox: proposed actions and turn traces in ``outbox.db``.
 
 - ``store.py``: :class:`Outbox`, reads and writes on one SQLite database.
-- ``reads.py``: the queries, and :class:`OutboxReader`, the read-only face.
+- ``reads.py``: the queries.
+- ``reader.py``: :class:`OutboxReader`, the read-only face over those queries.
 - ``writes.py``: the writes, each inside the caller's transaction.
 - ``encoding.py``: what the app hands in, checked and encoded before a write.
 - ``rows.py``: how values are stored (times, JSON columns) and read back.

@@ -1,8 +1,12 @@
 """The service's storage: SQLAlchemy Core on SQLite (default) or PostgreSQL.
 
 - ``store.py``: :class:`Storage`, the one data-access layer (engine,
-  transactions, migrations) and the dialect helpers the SQL modules share.
-- ``schema.py``: the tables.
+  transactions, applying migrations) and the dialect helpers the SQL modules
+  share; ``migrations.py``: the schema version and its migration steps.
+- ``schema.py``: the tables, defined by what they hold in
+  ``device_tables.py``, ``field_tables.py``, ``publication_tables.py``,
+  ``release_tables.py`` and ``console_tables.py`` on the one metadata and
+  column types of ``columns.py``.
 - The SQL of each concern, as functions on a connection: ``devices.py``
   (devices, enrolment tokens, nonces), ``actions.py`` (pushed actions, results,
   chain links, traces), ``review.py`` (the review queue), ``fleet.py`` (policy
