@@ -12,17 +12,18 @@ its own, larger and treated:
    photo), taken at half size above the photo's own noise. Cells of the photo
    dense in such marks, joined into blobs, give the plates' rectangles; blobs
    that fill most of the photo (noise, fabric, gravel) are no plate.
-2. **Treat**: the rectangle alone is cut out at the photo's own scale (the
-   detector sees it nearer its input size than in the whole photo); each
-   dark mark is widened by a pixel all round, which joins a dot-peen
-   character's dots into strokes and thickens an engraved groove, and the
-   grey is stretched to full contrast. Enlarging the rectangle twice with a
-   blur instead read fewer codes and took longer
-   (``tests/benchmarks/bench_ocr_hard.py``, dot-peen and engraved plates).
-3. **Read**: the engine reads the treated rectangle (straightened first when
-   its boxes show a bend, as printed labels are); its reading replaces the
-   boxes the rectangle covers only when it scores better or finds more (the
-   second look's rule, :func:`~edge_agent.ocr.second_look.better_reading`).
+2. **Treat**: the rectangle alone is cut out and seen two ways. At the
+   photo's own scale (the detector sees it nearer its input size than in
+   the whole photo), each dark mark widened by a pixel all round: that joins
+   the dots of large dot-peen characters into strokes. Enlarged twice and
+   smoothed by a light blur: that brings out small marks, the segments of a
+   readout and the strokes of a blurred screen. Both are stretched to full
+   contrast.
+3. **Read**: the engine reads both views, the second within the budget, and
+   keeps the better reading (straightened when its boxes show a bend, as
+   printed labels are); it replaces the boxes the rectangle covers only when
+   it scores better or finds more (the second look's rule,
+   :func:`~edge_agent.ocr.second_look.better_reading`).
 
 Finding and treating use pillow and numpy (imported when first needed); the
 engine does the reading.
@@ -75,6 +76,12 @@ MAX_READ_SIDE = 1600
 
 JOIN_PX = 3
 """Side of the minimum filter that widens dark marks and joins dots into strokes."""
+
+ENLARGE = 2.0
+"""Enlargement of the second view, for small marks and segments."""
+
+SMOOTH_BLUR = 2.0
+"""Radius of the blur that smooths the enlarged view, in enlarged pixels."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,12 +192,23 @@ def _blobs(
 
 def plate_view(crop: Image.Image, factor: float = 1.0) -> Image.Image:
     """``crop`` scaled by ``factor``, its dots joined, at full contrast (RGB)."""
-    grey = ImageOps.grayscale(crop)
-    if factor != 1.0:
-        size = (round(grey.width * factor), round(grey.height * factor))
-        grey = grey.resize(size, Image.Resampling.BICUBIC)
+    grey = _scaled(ImageOps.grayscale(crop), factor)
     grey = grey.filter(ImageFilter.MinFilter(JOIN_PX))
     return ImageOps.autocontrast(grey, cutoff=1).convert("RGB")
+
+
+def enlarged_view(crop: Image.Image, factor: float = ENLARGE) -> Image.Image:
+    """``crop`` enlarged by ``factor`` and smoothed, at full contrast (RGB)."""
+    grey = _scaled(ImageOps.grayscale(crop), factor)
+    grey = grey.filter(ImageFilter.GaussianBlur(SMOOTH_BLUR))
+    return ImageOps.autocontrast(grey, cutoff=1).convert("RGB")
+
+
+def _scaled(grey: Image.Image, factor: float) -> Image.Image:
+    if factor == 1.0:
+        return grey
+    size = (round(grey.width * factor), round(grey.height * factor))
+    return grey.resize(size, Image.Resampling.BICUBIC)
 
 
 def read_plates(
@@ -227,9 +245,16 @@ def _read_plate(
     in_time: Callable[[], bool],
 ) -> list[TextBox]:
     left, top, right, bottom = plate.rect
-    factor = min(1.0, MAX_READ_SIDE / max(right - left, bottom - top))
-    view = plate_view(image.crop(plate.rect), factor)
+    crop, longest = image.crop(plate.rect), max(right - left, bottom - top)
+    factor = min(1.0, MAX_READ_SIDE / longest)
+    view = plate_view(crop, factor)
     boxes = engine.read(view)
+    if in_time():
+        larger = min(ENLARGE, MAX_READ_SIDE / longest)
+        enlarged = enlarged_view(crop, larger)
+        read = engine.read(enlarged)
+        if read and better_reading(read, boxes):
+            view, boxes, factor = enlarged, read, larger
     if straighten and boxes and in_time():
         boxes = straighten_bends(engine, view, boxes, in_time=in_time)
     return [b.from_crop(left, top, factor) for b in boxes]

@@ -10,7 +10,13 @@ from PIL import Image, ImageDraw, ImageEnhance
 
 from edge_agent.ocr import PhotoReader, ReadCode, ReaderSettings
 from edge_agent.ocr.engine import Box, TextBox
-from edge_agent.ocr.plates import find_plates, mark_depth, plate_view, read_plates
+from edge_agent.ocr.plates import (
+    enlarged_view,
+    find_plates,
+    mark_depth,
+    plate_view,
+    read_plates,
+)
 from edge_agent.ocr.rapid import RapidOcrEngine
 from knowledge_cache import KnowledgeStore
 from tests.ocr_eval import effects
@@ -89,6 +95,17 @@ def test_the_plate_view_joins_a_rows_dots_into_one_stroke() -> None:
     row = [view.getpixel((x, 30)) for x in range(20, 178)]
     assert max(row) < 128  # type: ignore[type-var]  # no light gap left between dots
     assert view.getpixel((100, 10)) > 200  # type: ignore[operator]
+
+
+def test_the_enlarged_view_is_twice_as_large_and_smoothed() -> None:
+    view = enlarged_view(_dots(8)).convert("L")
+
+    assert view.size == (400, 120)
+    assert view.getpixel((41, 61)) < 100  # type: ignore[operator]  # a dot, dark
+    between = view.getpixel((50, 61))  # midway to the next dot: still light
+    assert between > 200  # type: ignore[operator]
+    edge = view.getpixel((46, 61))  # beside a dot: blurred to a grey
+    assert 60 < edge < 230  # type: ignore[operator]
 
 
 def test_the_plate_view_is_scaled_by_the_factor_given() -> None:
