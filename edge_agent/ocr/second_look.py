@@ -11,11 +11,16 @@ After the first pass, two kinds of place earn another reading:
   lit end of its range (the darkest on a bright LCD face, the brightest on
   a dark one), which drops unlit segments that show faintly. Its new
   reading replaces the boxes it covers only when it scores better or finds
-  more.
+  more, and never when the old reading held a code and the new one holds
+  none (a faint code read again as a word is still the code to check).
 * **Joined marks**: when the whole pass found nothing code-shaped, the photo
   is read once more with dark marks thickened (a grey minimum filter), which
   joins the dots of a dot-peen plate and the segments of a readout into
   strokes the text detector finds.
+* **Sharpened**: when the detector found no text at all (a photo out of
+  focus blurs letters below what it sees as text), the photo is read once
+  more through an unsharp mask that restores the edges of strokes a few
+  pixels wide.
 
 Both steps work on pillow images only; the engine does the reading.
 """
@@ -45,6 +50,12 @@ LABEL_ROOM = 12.0
 
 GAIN = 0.03
 """How much better a region's second reading must score to replace the first."""
+
+SHARPEN_RADIUS = 5
+"""Radius of the unsharp mask, in pixels of the photo as read (1600 px side)."""
+
+SHARPEN_PERCENT = 300
+"""Strength of the unsharp mask: how much of the edge detail is added back."""
 
 READOUT_CUT = 0.6
 """Share of a readout's brightness range, counted from the face's end, past
@@ -126,8 +137,12 @@ def look_again(
     image: Image.Image,
     boxes: Sequence[TextBox],
     regions: Sequence[_Region],
+    *,
+    holds_code: Callable[[str], bool],
 ) -> list[TextBox]:
-    """``boxes`` with each region's better second reading in place of its boxes."""
+    """``boxes`` with each region's better second reading in place of its
+    boxes; a reading in which ``holds_code`` finds no code never replaces
+    one in which it finds a code."""
     result = list(boxes)
     dropped: set[int] = set()
     added: list[TextBox] = []
@@ -140,10 +155,23 @@ def look_again(
         others = [b.box for i, b in enumerate(boxes) if i not in region.covered]
         found = [b for b in found if not any(_within(b.box, o) for o in others)]
         old = [boxes[i] for i in region.covered]
+        if _loses_a_code(found, old, holds_code):
+            continue
         if found and better_reading(found, old):
             dropped.update(region.covered)
             added.extend(found)
     return [b for i, b in enumerate(result) if i not in dropped] + added
+
+
+def _loses_a_code(
+    found: Sequence[TextBox],
+    old: Sequence[TextBox],
+    holds_code: Callable[[str], bool],
+) -> bool:
+    def any_code(boxes: Sequence[TextBox]) -> bool:
+        return any(holds_code(b.text) for b in boxes)
+
+    return any_code(old) and not any_code(found)
 
 
 def _within(box: Box, other: Box) -> bool:
@@ -208,3 +236,12 @@ def joined_marks(image: Image.Image) -> Image.Image:
     """The photo with dark marks thickened: dots and segments join into strokes."""
     grey = ImageOps.autocontrast(ImageOps.grayscale(image), cutoff=1)
     return grey.filter(ImageFilter.MinFilter(3)).convert("RGB")
+
+
+def sharpened(image: Image.Image) -> Image.Image:
+    """The photo through an unsharp mask: a defocused stroke's edges come back."""
+    return image.convert("RGB").filter(
+        ImageFilter.UnsharpMask(
+            radius=SHARPEN_RADIUS, percent=SHARPEN_PERCENT, threshold=2
+        )
+    )

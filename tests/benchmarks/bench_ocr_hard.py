@@ -4,15 +4,15 @@ Usage (from the repository root)::
 
     python -m tests.benchmarks.bench_ocr_hard [--split tuning|held_out]
         [--per-case 1] [--only curved,worn] [--styles dot_peen,engraved]
-        [--without region_looks,joined_marks,dewarp,plate_looks]
-        [--look-budget S]
+        [--without region_looks,dewarp,plate_looks,sharpened_look]
+        [--with joined_marks] [--look-budget S]
         [--workdir DIR] [--json]
 
-The product reads with the second look at doubtful regions and at joined
-marks off (``ReaderSettings``); this benchmark's *default* reading turns
-every step on (both second-look steps, the dewarp of curved labels and the
-second look at plates), and ``--without`` leaves steps out again, to
-measure what each one pays; ``--only`` reads just the photos of some
+The *default* reading is the product's (``ReaderSettings``: the second look
+at doubtful regions, the dewarp of curved labels, the second look at plates
+and the sharpened look on; joined marks off); ``--without`` leaves steps
+out and ``--with`` adds them, to measure what each one pays; ``--only``
+reads just the photos of some
 conditions and ``--styles`` of some item styles (the same seeds as in the
 whole set); ``--look-budget`` sets the seconds after which no second look
 or turn starts (on a machine busy enough that one pass takes longer than
@@ -313,15 +313,27 @@ def _pair(group: dict[str, Any]) -> str:
     return f"{fmt(group['recall'])}/{fmt(group['precision'])}"
 
 
+STEPS = ("region_looks", "joined_marks", "dewarp", "plate_looks", "sharpened_look")
+"""The reader's steps that can be left out or added (``ReaderSettings``)."""
+
+
+def _names(listed: str) -> set[str]:
+    return {name.strip() for name in listed.split(",") if name.strip()}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=tuple(SPLITS), default="tuning")
     parser.add_argument("--per-case", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument(
-        "--without",
+        "--without", default="", help=f"steps to leave out: {', '.join(STEPS)}"
+    )
+    parser.add_argument(
+        "--with",
+        dest="adding",
         default="",
-        help="steps to leave out: region_looks, joined_marks, dewarp, plate_looks",
+        help="steps to add (the product leaves them out): same names",
     )
     parser.add_argument(
         "--only",
@@ -341,13 +353,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    off = {name.strip(): False for name in args.without.split(",") if name.strip()}
-    steps = {
-        "region_looks": True,
-        "joined_marks": True,
-        "dewarp": True,
-        "plate_looks": True,
-    } | off
+    off = _names(args.without)
+    on = _names(args.adding)
+    if (off | on) - set(STEPS) or off & on:
+        parser.error(f"steps are named from {', '.join(STEPS)}, each once")
+    product = ReaderSettings()
+    steps = {name: getattr(product, name) for name in STEPS}
+    steps |= dict.fromkeys(off, False) | dict.fromkeys(on, True)
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(LEVELS))
     if unknown:
@@ -372,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             styles=styles,
         )
         report["without"] = sorted(off)
+        report["with"] = sorted(on)
         report["look_budget"] = settings.look_budget
     emit(report, render, args.json)
     return report

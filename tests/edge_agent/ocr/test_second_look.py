@@ -15,6 +15,7 @@ from edge_agent.ocr.lines import group_lines
 from edge_agent.ocr.rapid import RapidOcrEngine
 from edge_agent.ocr.second_look import doubtful_regions, joined_marks, look_again
 from knowledge_cache import KnowledgeStore
+from tests.ocr_eval.hard import SPLITS, render
 from tests.ocr_eval.marks import SegmentLook, dot_peen, segment_text
 from tests.ocr_eval.scenes import font, load_pools
 
@@ -67,11 +68,41 @@ def test_a_region_read_again_replaces_its_poor_first_reading(
         [poor], lines, image.size, below=0.8, holds_code=lambda _: False
     )
 
-    again = look_again(rapid_engine, image, [poor], regions)
+    again = look_again(rapid_engine, image, [poor], regions, holds_code=_no_code)
 
     assert poor not in again
     assert "HFP-204518" in " ".join(b.text for b in again)
     assert all(b.box.left >= 0 and b.box.right <= 360 for b in again)
+
+
+def _no_code(text: str) -> bool:
+    return False
+
+
+class _ReadsAWord:
+    """An engine whose second reading of any region is a confident word."""
+
+    name, max_side = "scripted", 2000
+
+    def read(self, image: Image.Image) -> list[TextBox]:
+        return [TextBox("EQ", Box.from_rect(4, 4, 60, 30), 0.95)]
+
+
+def test_a_second_reading_without_a_code_never_replaces_one_with_a_code() -> None:
+    image = Image.new("RGB", (360, 140), "grey")
+    faint = TextBox("E-42", Box.from_rect(80, 45, 120, 50), 0.5)
+    regions = doubtful_regions(
+        [faint], group_lines([faint]), image.size, below=0.8, holds_code=_no_code
+    )
+    assert regions  # the faint code is looked at again
+
+    kept = look_again(
+        _ReadsAWord(), image, [faint], regions, holds_code=lambda t: t == "E-42"
+    )
+    swapped = look_again(_ReadsAWord(), image, [faint], regions, holds_code=_no_code)
+
+    assert kept == [faint]
+    assert [b.text for b in swapped] == ["EQ"]  # no code either way: the better read
 
 
 def _dot_peen_photo(path: Path) -> str:
@@ -185,3 +216,29 @@ def test_a_readout_with_faint_unlit_segments_is_read_cut_to_its_lit_ones(
     result = second.read(tmp_path / "readout.png")
     assert [c.value for c in result.codes] == ["E-73"]
     assert result.text == "E-73"
+
+
+DEFOCUSED = 157
+"""Photo of the hard set's tuning split: an engraved nameplate far out of
+focus, in which the text detector finds no text at all."""
+
+
+def test_a_photo_out_of_focus_is_read_sharpened_and_its_codes_marked(
+    tmp_path: Path, rapid_engine: RapidOcrEngine, demo_store: KnowledgeStore
+) -> None:
+    truth, photo = render(DEFOCUSED, SPLITS["tuning"][DEFOCUSED])
+    assert truth.condition == "defocus"
+    photo.save(tmp_path / "blurred.jpg", quality=85)  # as the hard set keeps it
+    assert rapid_engine.read(Image.open(tmp_path / "blurred.jpg")) == []
+    roomy = ReaderSettings(rotation_budget=60, look_budget=60)
+
+    without = PhotoReader(
+        rapid_engine, demo_store, settings=replace(roomy, sharpened_look=False)
+    )
+    sharpening = PhotoReader(rapid_engine, demo_store, settings=roomy)
+
+    assert without.read(tmp_path / "blurred.jpg").codes == ()
+    codes = sharpening.read(tmp_path / "blurred.jpg").codes
+    serial = next(c.value for c in truth.codes if c.kind == "serial_number")
+    assert serial in {c.value for c in codes}
+    assert all(c.low_confidence and "sharpened" in c.notes[-1] for c in codes)
