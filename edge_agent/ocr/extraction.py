@@ -169,7 +169,7 @@ def _codes_in(
         if label is None and named_otherwise(line.text, start):
             index = end + 1  # the whole value is that other thing
             continue
-        if _inside_longer_token(line.text, start, atoms[end].end):
+        if _inside_longer_token(line.text, start, atoms[end].end, region.start):
             index += 1
             continue
         yield _found(line, start, atoms[end].end, match, label, bare=bare)
@@ -251,12 +251,14 @@ def _window_from(
     return best
 
 
-def _inside_longer_token(text: str, start: int, end: int) -> bool:
+def _inside_longer_token(text: str, start: int, end: int, floor: int = 0) -> bool:
     """Whether ``text[start:end]`` is a piece of a longer code-like token: the
     rest of its token (no spaces) holds a digit, or in front of it letters
-    that are neither a word nor a label (``ABCD`` of ``ABCD1234``)."""
+    that are neither a word nor a label (``ABCD`` of ``ABCD1234``). The token
+    starts no earlier than ``floor``, where a printed label ends (``PART
+    NO.4471-G12-021``: the label is no part of the value)."""
     left, right = start, end
-    while left > 0 and _TOKEN_CHARS.fullmatch(text[left - 1]):
+    while left > floor and _TOKEN_CHARS.fullmatch(text[left - 1]):
         left -= 1
     while right < len(text) and _TOKEN_CHARS.fullmatch(text[right]):
         right += 1

@@ -176,13 +176,21 @@ def test_a_labelled_value_outside_every_format_is_shown_for_checking(
 
 def test_glued_and_misread_labels_still_count(demo_formats: list[CodeFormat]) -> None:
     found = codes_in(
-        ["P/N4471-A20-339", "5/N PGD-300411", "SER NO: AMX-118204"], demo_formats
+        [
+            "P/N4471-A20-339",
+            "5/N PGD-300411",
+            "SER NO: AMX-118204",
+            "PART NO.4471-G12-021 5208-F50-301",
+        ],
+        demo_formats,
     )
 
     assert [(c.value, c.label) for c in found] == [
         ("4471-A20-339", "P/N"),
         ("PGD-300411", "S/N"),
         ("AMX-118204", "SER NO"),
+        ("4471-G12-021", "PART NO"),
+        ("5208-F50-301", ""),  # the label names the first value only
     ]
 
 
