@@ -20,7 +20,8 @@ from edge_agent.ocr.images import Photo, load_photo, supported_formats
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import correct_code, lookup_code
 from edge_agent.ocr.photo_turn import correct_in_session, read_in_session
-from edge_agent.ocr.reader import PhotoReader, ReaderSettings
+from edge_agent.ocr.reader import PhotoReader
+from edge_agent.ocr.reader_settings import ReaderSettings, settings_for
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode, result_to_json
 from edge_agent.ocr.selection import ENGINES, EngineName, LoadedEngine, load_engine
 from knowledge_cache import FormatSet
@@ -55,5 +56,6 @@ __all__ = [
     "lookup_code",
     "read_in_session",
     "result_to_json",
+    "settings_for",
     "supported_formats",
 ]

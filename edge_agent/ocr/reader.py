@@ -28,10 +28,11 @@ from PIL import Image
 from edge_agent.ocr.dewarp import straighten_bends
 from edge_agent.ocr.engine import Box, OcrEngine, Point, TextBox, TurnReader
 from edge_agent.ocr.extraction import FoundCode, extract_codes
-from edge_agent.ocr.images import MAX_FILE_BYTES, MAX_PIXELS, Photo, load_photo
+from edge_agent.ocr.images import Photo, load_photo
 from edge_agent.ocr.lines import TextLine, group_lines
 from edge_agent.ocr.lookup import checked, correct_code, lookup_code
 from edge_agent.ocr.plates import read_plates
+from edge_agent.ocr.reader_settings import ReaderSettings, settings_for
 from edge_agent.ocr.results import CodeLookup, OcrResult, ReadCode
 from edge_agent.ocr.second_look import (
     doubtful_regions,
@@ -66,57 +67,6 @@ _MIN_SIDE = 8
 
 
 @dataclass(frozen=True, slots=True)
-class ReaderSettings:
-    """Limits of the pipeline.
-
-    Attributes:
-        rotation_budget: Seconds after the photo was opened past which no
-            further rotated reading is started.
-        upright_score: Mean recognition score from which text counts as read
-            the right way up (no rotated retry when it holds no code).
-        reread_below: Boxes scoring less are read again turned half round,
-            by engines that can (:class:`TurnReader`).
-        look_below: Boxes scoring less get a second look at their region
-            (enlarged, full contrast), as do labels with no value after them.
-        region_looks: Whether the second look at doubtful regions runs (on:
-            once readouts were treated by their face's polarity, it raised
-            recall on the tuning photos, seven-segment most, with no loss of
-            precision; see README).
-        dewarp: Whether labels whose boxes show a bend (a line read as one
-            box much thicker than its neighbours, boxes of one label tilted
-            different ways) are straightened and read again, region by region
-            (on: on the tuning photos it raised recall on curved labels with
-            no loss of precision elsewhere; see README).
-        plate_looks: Whether a photo with nothing code-shaped has each place
-            dense in small dark marks (a dot-peen or engraved plate) read
-            again on its own, dots joined (see README).
-        joined_marks: Whether a photo with nothing code-shaped is read once
-            more with dark marks joined (dot-peen, segments); off, as above.
-        sharpened_look: Whether a photo in which the detector found no text
-            at all is read once more sharpened, its codes marked to check
-            (on: it raised defocused photos' recall on the tuning photos;
-            see README).
-        look_budget: Seconds after the photo was opened past which no second
-            look is started.
-        max_bytes: Largest photo file accepted.
-        max_pixels: Largest photo accepted, in pixels.
-    """
-
-    rotation_budget: float = 2.5
-    upright_score: float = 0.85
-    reread_below: float = 0.9
-    look_below: float = 0.8
-    region_looks: bool = True
-    dewarp: bool = True
-    plate_looks: bool = True
-    joined_marks: bool = False
-    sharpened_look: bool = True
-    look_budget: float = 2.5
-    max_bytes: int = MAX_FILE_BYTES
-    max_pixels: int = MAX_PIXELS
-
-
-@dataclass(frozen=True, slots=True)
 class _Pass:
     """One reading of the photo at one rotation (boxes in that rotated frame)."""
 
@@ -145,7 +95,11 @@ class _Pass:
 
 
 class PhotoReader:
-    """Reads photos with one warm engine and looks codes up in one KB."""
+    """Reads photos with one warm engine and looks codes up in one KB.
+
+    Without ``settings``, the steps are those that pay for the engine
+    (:func:`settings_for`).
+    """
 
     def __init__(
         self,
@@ -157,7 +111,7 @@ class PhotoReader:
     ) -> None:
         self._engine = engine
         self._store = store
-        self._settings = settings or ReaderSettings()
+        self._settings = settings or settings_for(engine.name)
         self._clock = clock
 
     @property

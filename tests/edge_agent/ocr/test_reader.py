@@ -351,3 +351,20 @@ def test_a_plain_code_table_teaches_the_reader_its_codes(tmp_path: Path) -> None
         ("E-48", False),
     ]
     assert result.notices == ()
+
+
+@pytest.mark.parametrize(
+    ("engine_name", "readings"), [("rapidocr", 2), ("tesseract", 1)]
+)
+def test_a_poor_box_is_looked_at_again_except_by_tesseract(
+    tmp_path: Path, demo_store: KnowledgeStore, engine_name: str, readings: int
+) -> None:
+    # Each tesseract reading starts a process: its time budget is kept for
+    # turning photos upright, not spent on second looks.
+    engine = MarkerEngine(["E-42", "E-43"], scores={"E-42": 0.5})
+    engine.name = engine_name  # type: ignore[misc]
+
+    result = PhotoReader(engine, demo_store, clock=Ticks(engine)).read(photo(tmp_path))
+
+    assert len(engine.sizes) == readings
+    assert [c.value for c in result.codes][:2] == ["E-42", "E-43"]
