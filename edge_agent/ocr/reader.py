@@ -5,10 +5,10 @@
    read poorly are recognised again turned half round, when the engine can
    (an upside-down label among upright ones costs a few crops, not a pass).
 3. When that finds nothing code-shaped, each place dense in small dark marks
-   (a dot-peen or engraved plate) is read again on its own, with
-   its dots joined (:mod:`~edge_agent.ocr.plates`).
-   When the detector found no text at all, the photo is read once more
-   sharpened (a photo out of focus), its codes marked to check.
+   (a dot-peen or engraved plate) is read again on its own, with its dots
+   joined (:mod:`~edge_agent.ocr.plates`). When the detector found no text
+   at all, the photo is read once more sharpened (a photo out of focus), its
+   codes marked to check.
 4. Only when that finds nothing code-shaped either and the text found looks
    sideways or garbled, read it again turned 180, 90 and 270 degrees (the
    likeliest first), until a code turns up or the time budget is spent.

@@ -1,6 +1,6 @@
 """A second look where the first pass was unsure: only there, within a budget.
 
-After the first pass, two kinds of place earn another reading:
+After the first pass, these earn another reading:
 
 * **Regions**: a box read with a low score, a printed P/N or S/N label with
   no value after it, or a readout of digits that holds no code. The region
@@ -22,7 +22,7 @@ After the first pass, two kinds of place earn another reading:
   more through an unsharp mask that restores the edges of strokes a few
   pixels wide.
 
-Both steps work on pillow images only; the engine does the reading.
+All three work on pillow images only; the engine does the reading.
 """
 
 from __future__ import annotations
