@@ -33,6 +33,7 @@ from edge_agent.ocr.labels import (
     UNFORMATTED_NOTE,
     Label,
     Region,
+    has_digit,
     labelled_regions,
     unformatted_value,
 )
@@ -234,7 +235,7 @@ def _window_from(
     formats: FormatSet,
     label: Label | None,
 ) -> tuple[int, FormatMatch] | None:
-    if not any(_has_digit(a.text) for a in atoms[index : index + MAX_ATOMS]):
+    if not any(has_digit(a.text) for a in atoms[index : index + MAX_ATOMS]):
         return None
     prefer = label.kind if label else None
     max_fixes = MAX_FIXES + 1 if label else MAX_FIXES
@@ -263,7 +264,7 @@ def _inside_longer_token(text: str, start: int, end: int, floor: int = 0) -> boo
     while right < len(text) and _TOKEN_CHARS.fullmatch(text[right]):
         right += 1
     before, after = text[left:start], text[end:right].rstrip("-_./")
-    if _has_digit(before) or _has_digit(after):
+    if has_digit(before) or has_digit(after):
         return True
     if 0 < len(after.strip("-_./")) < _GLUED_WORD:
         return True  # a letter or two more: E-42A is not E-42
@@ -341,7 +342,3 @@ def _unique(found: Sequence[FoundCode]) -> list[FoundCode]:
         elif code.confidence > kept.confidence:
             best[key] = replace(code, label=code.label or kept.label)
     return list(best.values())
-
-
-def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)

@@ -82,7 +82,7 @@ def labelled_regions(lines: Sequence[TextLine]) -> list[list[Region]]:
     regions = [_regions(line) for line in lines]
     for index, line in enumerate(lines):
         last = regions[index][-1]
-        if last.label is None or _has_digit(line.text[last.start : last.end]):
+        if last.label is None or has_digit(line.text[last.start : last.end]):
             continue
         below = line_below(lines, index, last.label.box)
         if below is not None and regions[below][0].label is None:
@@ -138,7 +138,7 @@ def _value_parts(text: str, start: int) -> list[re.Match[str]]:
     position = start
     while (part := _VALUE_PART.match(dashed, position)) is not None:
         if parts and (
-            not _has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
+            not has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
         ):
             break
         if part.end() - start > longest:
@@ -150,5 +150,6 @@ def _value_parts(text: str, start: int) -> list[re.Match[str]]:
     return parts
 
 
-def _has_digit(text: str) -> bool:
+def has_digit(text: str) -> bool:
+    """Whether ``text`` holds a digit (a value does; a word or a label does not)."""
     return any(ch.isdigit() for ch in text)
