@@ -41,6 +41,7 @@ from knowledge_cache.models import (
     SnapshotFile,
 )
 from knowledge_cache.namesakes import Namesakes
+from knowledge_cache.quantities import is_quantity
 from knowledge_cache.question_codes import (
     LIST_JOINER,
     CodeReading,
@@ -99,6 +100,7 @@ __all__ = [
     "code_keys_in_text",
     "cued_formats_of",
     "is_english",
+    "is_quantity",
     "compile_formats",
     "looks_like_code",
     "relevant_hits",

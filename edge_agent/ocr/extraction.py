@@ -44,6 +44,7 @@ from edge_agent.ocr.plain_numbers import (
     BARE_NOTE,
     PlainNumbers,
     plain_numbers,
+    read_code_lists,
 )
 from knowledge_cache import (
     DASHES,
@@ -124,19 +125,28 @@ def extract_codes(
     ``cued`` formats (plain numbers) are read only right after a code cue
     printed before them (``ALARM 5298``, ``Error code: 412``) or ending the
     line above, never as the count after a plural cue (``FAULTS: 2``); alone
-    or opening a short line, only when listed, and marked for checking (see
-    :mod:`~edge_agent.ocr.plain_numbers`).
+    or opening a short line, only when listed or in a list of codes, and
+    marked for checking (see :mod:`~edge_agent.ocr.plain_numbers`).
     """
     formats = formats if isinstance(formats, FormatSet) else FormatSet(formats)
     regions = labelled_regions(lines)
-    plain = plain_numbers(lines, cued) if cued else [None] * len(lines)
-    found = [
-        code
-        for line, line_regions, numbers in zip(lines, regions, plain, strict=True)
-        for region in line_regions
-        for code in _codes_in(line, region, formats, numbers)
-    ]
-    return _unique(found)
+
+    def read_line(index: int, numbers: PlainNumbers | None) -> list[FoundCode]:
+        return [
+            code
+            for region in regions[index]
+            for code in _codes_in(lines[index], region, formats, numbers)
+        ]
+
+    found: Sequence[Sequence[FoundCode]]
+    if cued is None:
+        found = [read_line(index, None) for index in range(len(lines))]
+    else:
+        plain = plain_numbers(lines, cued)
+        found = read_code_lists(
+            lines, plain, [read_line(i, n) for i, n in enumerate(plain)], read_line
+        )
+    return _unique([code for codes in found for code in codes])
 
 
 @dataclass(frozen=True, slots=True)

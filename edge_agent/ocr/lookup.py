@@ -8,6 +8,8 @@ in tables, so for them "not in the knowledge base" is decided by the table.
 
 from __future__ import annotations
 
+import re
+
 from edge_agent.errors import CorrectionInvalid
 from edge_agent.ocr.extraction import FoundCode
 from edge_agent.ocr.results import CodeLookup, ReadCode
@@ -32,10 +34,14 @@ UNKNOWN_FACTOR = 0.9
 """Confidence kept when a table code (fault code, part number) is not listed."""
 
 
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+"""A code of digits, in dotted groups or not (``5298``, ``13.2``)."""
+
+
 def lookup_code(store: KnowledgeStore, kind: CodeKind, value: str) -> CodeLookup:
     """Look ``value`` up: exact table rows first, else chunks naming the code."""
     key = code_key(value)
-    entries = tuple(e for e in store.lookup_code(value) if code_key(e.code) == key)
+    entries = tuple(e for e in store.lookup_code(value) if _same_code(e.code, value))
     if entries:
         return CodeLookup(kind, value, entries=entries)
     # Literal: only chunks that spell the code count, so reading the value
@@ -43,6 +49,14 @@ def lookup_code(store: KnowledgeStore, kind: CodeKind, value: str) -> CodeLookup
     found = store.search(value, limit=SEARCH_LIMIT, literal=True)
     hits = tuple(hit for hit in found if _names(hit, key))
     return CodeLookup(kind, value, hits=hits)
+
+
+def _same_code(listed: str, read: str) -> bool:
+    """The listed code is the one read: the same key (``E42`` is ``E-42``),
+    and spelled alike where both are plain numbers (``21`` is not ``2.1``)."""
+    if _PLAIN_NUMBER.fullmatch(listed) and _PLAIN_NUMBER.fullmatch(read):
+        return listed == read
+    return code_key(listed) == code_key(read)
 
 
 def _names(hit: SearchHit, key: str) -> bool:

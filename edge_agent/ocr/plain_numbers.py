@@ -9,7 +9,11 @@ such a number is read as a code only where the photo names it one:
   above ``23.3 LOW SIDED``): read as if the cue were on its line;
 * alone on its line, or opening a short line of words (a large ``17`` on a
   controller's display, ``21.9 TRACTION FAULT``): only when the knowledge
-  base lists it exactly, and marked for the technician to check.
+  base lists it exactly, and marked for the technician to check;
+* opening a line in a list of codes (right above or under a line that opens
+  with a code read as above, their left edges in line): also when the
+  knowledge base does not list it, as a code it lacks on a display's list of
+  active faults; marked for the technician to check.
 
 The one small number after a plural cue (``ACTIVE FAULTS: 2``, ``ALARMS 3``)
 counts codes, it names none; a list after one (``alarms 5298 and 5299``)
@@ -20,12 +24,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from edge_agent.ocr.engine import Box
 from edge_agent.ocr.lines import TextLine
-from knowledge_cache import LIST_JOINER, CuedFormats, FormatMatch, is_english
+from knowledge_cache import (
+    LIST_JOINER,
+    CuedFormats,
+    FormatMatch,
+    is_english,
+    is_quantity,
+)
 
 BARE_FACTOR = 0.75
 """Confidence kept by a code read with no word naming it a code: below
@@ -55,10 +66,14 @@ class PlainNumbers:
         cued: The formats read only after a code cue, and whether the
             knowledge base lists a code.
         above: The code cue ending the line right above this one, or ``""``.
+        in_list: The line sits in a list of codes (see
+            :func:`read_code_lists`): a number opening it is read bare even
+            when the knowledge base does not list it.
     """
 
     cued: CuedFormats
     above: str = ""
+    in_list: bool = False
 
     def cued_at(self, text: str, start: int, end: int) -> bool:
         """A code cue names ``text[start:end]`` a code: printed before it on
@@ -76,15 +91,19 @@ class PlainNumbers:
 
     def bare(self, text: str, start: int, end: int, match: FormatMatch) -> bool:
         """``text[start:end]``, read as ``match`` with no cue, is a listed
-        code alone on its line or opening a short line of words, and no
-        cue ends the line above (it decides, as for ``FAULTS:`` above ``2``)."""
+        code (or any, in a list of codes) alone on its line or opening a
+        short line of words, and no cue ends the line above (it decides, as
+        for ``FAULTS:`` above ``2``)."""
         if self.above or match.fixes or not _opens_line(text, start):
             return False
-        if self.cued.listed is None or not self.cued.listed(match.value):
+        listed = self.cued.listed is not None and self.cued.listed(match.value)
+        if not (listed or self.in_list):
             return False
         rest = text[end:]
         if rest and not rest[0].isspace():
             return False  # glued to more text: 12:30, 48.2V
+        if is_quantity(text, end):
+            return False  # 12 VOLTS, 40 HOURS
         return _short_reading(self.cued, rest)
 
 
@@ -100,6 +119,81 @@ def plain_numbers(lines: Sequence[TextLine], cued: CuedFormats) -> list[PlainNum
         if below is not None:
             found[below] = PlainNumbers(cued, line.text[cue:].strip())
     return found
+
+
+class ReadCodeText(Protocol):
+    """What the list rule needs of a code read on a line."""
+
+    @property
+    def raw(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+
+_Read = TypeVar("_Read", bound=ReadCodeText)
+
+
+def read_code_lists(
+    lines: Sequence[TextLine],
+    plain: Sequence[PlainNumbers],
+    found: Sequence[Sequence[_Read]],
+    read_line: Callable[[int, PlainNumbers], Sequence[_Read]],
+) -> list[Sequence[_Read]]:
+    """``found`` (the codes read on each line), with each line right above or
+    under an item of a list of codes read again as an item too, until the
+    list is read whole: its numbers are then read bare even where the
+    knowledge base does not list them (``read_line`` reads line ``index``
+    with the plain numbers given).
+
+    An item is a line that opens with a code in a cued format (``13.2
+    TRACTION MOTOR HOT``), read as listed or under a cue; its neighbour must
+    start at the same left edge, as the items of a display's list of active
+    faults do. A line with a cue before its code (``ERROR CODE: 5298``) is
+    no item: the cue names that code alone."""
+    marked, codes = list(plain), list(found)
+    pending = [
+        i for i in range(len(lines)) if _opens_with_code(lines[i], codes[i], plain[i])
+    ]
+    while pending:
+        item = pending.pop()
+        for neighbour in _aligned_neighbours(lines, item):
+            if marked[neighbour].in_list or _opens_with_code(
+                lines[neighbour], codes[neighbour], marked[neighbour]
+            ):
+                continue
+            marked[neighbour] = replace(marked[neighbour], in_list=True)
+            codes[neighbour] = read_line(neighbour, marked[neighbour])
+            if _opens_with_code(lines[neighbour], codes[neighbour], marked[neighbour]):
+                pending.append(neighbour)
+    return codes
+
+
+def _opens_with_code(
+    line: TextLine, codes: Sequence[ReadCodeText], plain: PlainNumbers
+) -> bool:
+    """A code in a cued format opens ``line`` (only separators before it)."""
+    for code in codes:
+        if plain.cued.formats.match(code.value) is None:
+            continue
+        at = line.text.find(code.raw)
+        if at >= 0 and _opens_line(line.text, at):
+            return True
+    return False
+
+
+def _aligned_neighbours(lines: Sequence[TextLine], index: int) -> list[int]:
+    """The lines right above and under ``lines[index]`` that start at its left edge."""
+    neighbours = []
+    below = line_below(lines, index, lines[index].box)
+    if below is not None and _left_aligned(lines[index].box, lines[below].box):
+        neighbours.append(below)
+    for upper in range(max(0, index - 3), index):
+        if line_below(lines, upper, lines[upper].box) == index and _left_aligned(
+            lines[upper].box, lines[index].box
+        ):
+            neighbours.append(upper)
+    return neighbours
 
 
 def line_below(lines: Sequence[TextLine], index: int, above: Box) -> int | None:
@@ -120,6 +214,18 @@ def line_below(lines: Sequence[TextLine], index: int, above: Box) -> int | None:
         if 0 < v - v0 <= 2.5 * height and c1 > u0 - height and c0 < u0 + 12 * height:
             return candidate
     return None
+
+
+def _left_aligned(upper: Box, lower: Box) -> bool:
+    """The two lines start within one line height of each other along the
+    reading (a list's items share their left edge)."""
+    angle = math.radians(upper.angle)
+    cos, sin = math.cos(angle), math.sin(angle)
+
+    def left(box: Box) -> float:
+        return min(x * cos + y * sin for x, y in box.points)
+
+    return abs(left(upper) - left(lower)) <= upper.thickness
 
 
 def _ending_cue(text: str, cued: CuedFormats) -> int | None:

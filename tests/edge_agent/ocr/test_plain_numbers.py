@@ -126,6 +126,63 @@ def test_a_bare_number_that_is_unlisted_or_a_reading_is_no_code(
 
 
 @pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # listed 13.2 opens the list; 21.8 and 36 are not listed
+        (
+            [
+                "ACTIVE FAULTS: 3",
+                "13.2 TRACTION MOTOR HOT",
+                "21.8 NO DESCRIPTION",
+                "36 SENSOR FAILURE",
+            ],
+            ["13.2", "21.8", "36"],
+        ),
+        # the list read upwards from its one listed item
+        (["21.8 CONTACTOR OPEN", "36 SENSOR SHORTED", "17 PUMP"], ["21.8", "36", "17"]),
+        # a number under a cue opens the list
+        (["ERROR CODE:", "23.1 LOW SIDED", "21.8 NO DESCRIPTION"], ["23.1", "21.8"]),
+    ],
+)
+def test_the_items_of_a_list_of_codes_are_read_listed_or_not_and_checked(
+    rows: list[str], expected: list[str]
+) -> None:
+    found = read(rows)
+
+    assert values(found) == expected
+    by_list = [code for code in found if code.value in ("21.8", "36", "17")]
+    assert by_list
+    assert all(BARE_NOTE in code.notes and code.low_confidence for code in by_list)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["ERROR CODE: 5298", "23.1 LOW SIDED"],  # a cue names its one code
+        ["13.2 TRACTION MOTOR HOT", "24 VOLTS SUPPLY"],  # a quantity
+        ["13.2 TRACTION MOTOR HOT", "21.8 48.2 36.0"],  # a row of numbers
+        ["13.2 TRACTION MOTOR HOT", "BATT 21.8 V"],  # not opening its line
+        ["13.2 TRACTION MOTOR HOT", "CONTACTOR COIL", "21.8 NO DESCRIPTION"],
+    ],
+)
+def test_a_number_beside_a_code_but_not_an_item_of_its_list_is_no_code(
+    rows: list[str],
+) -> None:
+    assert "21.8" not in values(read(rows))
+    assert "23.1" not in values(read(rows))
+    assert "24" not in values(read(rows))
+
+
+def test_a_line_starting_elsewhere_is_no_item_of_the_list() -> None:
+    boxes = [
+        TextBox("13.2 TRACTION MOTOR HOT", Box.from_rect(10, 10, 460, 30), 0.97),
+        TextBox("21.8 NO DESCRIPTION", Box.from_rect(300, 50, 380, 30), 0.97),
+    ]
+
+    assert values(extract_codes(group_lines(boxes), [], numbered())) == ["13.2"]
+
+
+@pytest.mark.parametrize(
     "rows",
     [
         ["ACTIVE FAULTS: 2"],
@@ -176,7 +233,7 @@ def test_the_reader_reads_a_bare_number_only_as_its_table_spells_it(
         "PALLET TRUCK PT20",
         "ACTIVE FAULTS: 2",
         "17",
-        "21 WELDED CONTACTOR",  # 2.1 is listed, 21 is not
+        "21 WELDED CONTACTOR",  # 2.1 is listed, 21 is not: an item of 17's list
         "ERROR CODE:",
         "13.2 PUMP OVERLOAD",
     ]
@@ -186,5 +243,6 @@ def test_the_reader_reads_a_bare_number_only_as_its_table_spells_it(
 
     assert [(c.value, c.known, c.low_confidence) for c in result.codes] == [
         ("17", True, True),
+        ("21", False, True),
         ("13.2", True, False),
     ]
