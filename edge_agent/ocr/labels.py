@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from edge_agent.ocr.engine import Box
 from edge_agent.ocr.lines import TextLine
 from edge_agent.ocr.plain_numbers import line_below
-from knowledge_cache import DASHES, CodeKind
+from knowledge_cache import DASHES, CodeKind, is_quantity
 
 UNFORMATTED_FACTOR = 0.6
 """Confidence kept for a labelled value that matches no declared format."""
@@ -117,7 +117,8 @@ def _label_text(printed: str) -> str:
 def unformatted_value(text: str, start: int) -> tuple[int, int] | None:
     """Where the value at ``text[start]``, right after a label, ends when no
     format matched it: its first token and the tokens that follow it one
-    space apart and hold a digit (not a date or a time), up to the longest
+    space apart and hold a digit (not a date, a time or a quantity such as
+    ``12 V``), up to the longest
     value makers print. None when it is too short or holds too few digits."""
     parts = _value_parts(text, start)
     if not parts:
@@ -138,7 +139,9 @@ def _value_parts(text: str, start: int) -> list[re.Match[str]]:
     position = start
     while (part := _VALUE_PART.match(dashed, position)) is not None:
         if parts and (
-            not has_digit(part.group()) or _DATE_OR_TIME.fullmatch(part.group())
+            not has_digit(part.group())
+            or _DATE_OR_TIME.fullmatch(part.group())
+            or is_quantity(dashed, part.end())  # 12 V DC after the value
         ):
             break
         if part.end() - start > longest:

@@ -247,6 +247,7 @@ def test_formats_are_read_from_the_kb_not_built_in() -> None:
         ("PART NO. 3RT2026-1BB40", "3RT2026-1BB40"),
         ("SER NO 21.0345.778  MFD 2024-05-01", "21.0345.778"),
         ("MODEL: XR-75 2024-05-01", "XR-75"),  # a date is no part of it
+        ("SN: C7KPUKJXVB70 12 V DC 10 A", "C7KPUKJXVB70"),  # nor a quantity
     ],
 )
 def test_a_labelled_value_is_read_whole_in_makers_shapes(row: str, value: str) -> None:
