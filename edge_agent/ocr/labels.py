@@ -118,8 +118,8 @@ def unformatted_value(text: str, start: int) -> tuple[int, int] | None:
     """Where the value at ``text[start]``, right after a label, ends when no
     format matched it: its first token and the tokens that follow it one
     space apart and hold a digit (not a date, a time or a quantity such as
-    ``12 V``), up to the longest
-    value makers print. None when it is too short or holds too few digits."""
+    ``12 V``), up to the longest value makers print. None when it is too
+    short or holds too few digits."""
     parts = _value_parts(text, start)
     if not parts:
         return None

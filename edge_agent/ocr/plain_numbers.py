@@ -199,18 +199,10 @@ def _aligned_neighbours(lines: Sequence[TextLine], index: int) -> list[int]:
 def line_below(lines: Sequence[TextLine], index: int, above: Box) -> int | None:
     """The next line just under the box ``above`` on ``lines[index]``, and
     overlapping it along the reading."""
-    angle = math.radians(above.angle)
-    cos, sin = math.cos(angle), math.sin(angle)
-
-    def frame(box: Box) -> tuple[float, float, float]:
-        us = [x * cos + y * sin for x, y in box.points]
-        vs = [y * cos - x * sin for x, y in box.points]
-        return min(us), max(us), sum(vs) / 4
-
-    u0, _, v0 = frame(above)
+    u0, _, v0 = _reading_frame(above, above)
     height = above.thickness
     for candidate in range(index + 1, min(index + 4, len(lines))):
-        c0, c1, v = frame(lines[candidate].box)
+        c0, c1, v = _reading_frame(lines[candidate].box, above)
         if 0 < v - v0 <= 2.5 * height and c1 > u0 - height and c0 < u0 + 12 * height:
             return candidate
     return None
@@ -219,13 +211,19 @@ def line_below(lines: Sequence[TextLine], index: int, above: Box) -> int | None:
 def _left_aligned(upper: Box, lower: Box) -> bool:
     """The two lines start within one line height of each other along the
     reading (a list's items share their left edge)."""
-    angle = math.radians(upper.angle)
+    start, _, _ = _reading_frame(upper, upper)
+    other, _, _ = _reading_frame(lower, upper)
+    return abs(start - other) <= upper.thickness
+
+
+def _reading_frame(box: Box, along: Box) -> tuple[float, float, float]:
+    """Where ``box`` starts and ends along the reading direction of
+    ``along``, and the middle of its height across it."""
+    angle = math.radians(along.angle)
     cos, sin = math.cos(angle), math.sin(angle)
-
-    def left(box: Box) -> float:
-        return min(x * cos + y * sin for x, y in box.points)
-
-    return abs(left(upper) - left(lower)) <= upper.thickness
+    us = [x * cos + y * sin for x, y in box.points]
+    vs = [y * cos - x * sin for x, y in box.points]
+    return min(us), max(us), sum(vs) / 4
 
 
 def _ending_cue(text: str, cued: CuedFormats) -> int | None:
